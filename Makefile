@@ -1,0 +1,38 @@
+# salescope: `make demo` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test test-fast lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	touch $(STAMP)
+
+demo: $(STAMP) ## Generate demo data and write a full report into ./salescope-demo
+	$(BIN)/salescope demo --out salescope-demo
+
+lint: $(STAMP) ## Ruff and mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+test: $(STAMP) lint ## Lint, type-check and run the whole test suite (both engines)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## Tests without the PySpark engine
+	$(BIN)/python -m pytest -q -m "not spark"
+
+bench: $(STAMP) ## Benchmarks at 1M and 10M rows (slow; writes benchmarks/RESULTS.md)
+	$(BIN)/python benchmarks/scale.py --rows 1000000
+	$(BIN)/python benchmarks/scale.py --rows 10000000
+
+clean: ## Remove the venv and generated output
+	rm -rf $(VENV) salescope-demo salescope-report .pytest_cache .mypy_cache .ruff_cache

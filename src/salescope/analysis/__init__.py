@@ -1,0 +1,1 @@
+"""Analyses over the accepted lines: periods, breakdowns, time series."""

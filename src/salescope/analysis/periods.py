@@ -1,0 +1,198 @@
+"""Report periods: parsing ``--period`` and finding the comparison windows.
+
+A period is a closed range of dates. Every report compares it with the
+previous period of the same length and, when the data reaches back far
+enough, with the same period one year earlier.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from salescope.errors import ConfigError
+
+# Data that starts or ends within this many days of a window's edge still covers it:
+# exports usually begin at the first sale and end at the last, not on the 1st.
+EDGE_GRACE = timedelta(days=7)
+
+PERIOD_HELP = "use 2024-Q3, 2024-09, 2024, 2024-W37, 2024-07-01..2024-09-30, all or latest-quarter"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A labelled, closed date range. ``covered`` is False when data starts after ``start``."""
+
+    label: str
+    start: date
+    end: date
+    grain: str
+    covered: bool = True
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The reported window and its comparisons (None where the data cannot support one)."""
+
+    current: Window
+    previous: Window | None
+    yoy: Window | None
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(first: date) -> date:
+    return _add_months(first, 1) - timedelta(days=1)
+
+
+def _fiscal_year_start(fiscal_year: int, start_month: int) -> date:
+    """Fiscal years are named by the calendar year they end in (FY2025 may start in 2024)."""
+    return date(fiscal_year - (1 if start_month > 1 else 0), start_month, 1)
+
+
+def _quarter(fy: int, q: int, start_month: int) -> Window:
+    first = _add_months(_fiscal_year_start(fy, start_month), 3 * (q - 1))
+    return Window(f"{fy}-Q{q}", first, _month_end(_add_months(first, 2)), "quarter")
+
+
+def _year(fy: int, start_month: int) -> Window:
+    first = _fiscal_year_start(fy, start_month)
+    label = str(fy) if start_month == 1 else f"FY{fy}"
+    return Window(label, first, _month_end(_add_months(first, 11)), "year")
+
+
+def _month(year: int, month: int) -> Window:
+    first = date(year, month, 1)
+    return Window(f"{year}-{month:02d}", first, _month_end(first), "month")
+
+
+def _iso_week(year: int, week: int) -> Window:
+    monday = date.fromisocalendar(year, week, 1)
+    return Window(f"{year}-W{week:02d}", monday, monday + timedelta(days=6), "week")
+
+
+def fiscal_quarter_of(day: date, start_month: int) -> tuple[int, int]:
+    """(fiscal year, quarter) that contains ``day``."""
+    offset = (day.month - start_month) % 12
+    fy = day.year + (1 if start_month > 1 and day.month >= start_month else 0)
+    return fy, offset // 3 + 1
+
+
+def parse_period(spec: str, data_start: date, data_end: date, fiscal_year_start: int = 1) -> Window:
+    """Turn a ``--period`` value into a window.
+
+    >>> parse_period("2024-Q3", date(2024, 1, 1), date(2024, 12, 31)).end
+    datetime.date(2024, 9, 30)
+    """
+    text = spec.strip()
+    fys = fiscal_year_start
+    try:
+        if text == "all":
+            return Window("all", data_start, data_end, "all")
+        if text == "latest-quarter":
+            return latest_complete_quarter(data_start, data_end, fys)
+        if m := re.fullmatch(r"(?:FY)?(\d{4})-?Q([1-4])", text, re.IGNORECASE):
+            return _quarter(int(m[1]), int(m[2]), fys)
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+            return _month(int(m[1]), int(m[2]))
+        if m := re.fullmatch(r"(?:FY)?(\d{4})", text, re.IGNORECASE):
+            return _year(int(m[1]), fys)
+        if m := re.fullmatch(r"(\d{4})-W(\d{2})", text, re.IGNORECASE):
+            return _iso_week(int(m[1]), int(m[2]))
+        if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
+            if end < start:
+                raise ConfigError(f"period {spec!r} ends before it starts", hint="write START..END")
+            return Window(f"{start}..{end}", start, end, "custom")
+    except ValueError as exc:
+        raise ConfigError(
+            f"period {spec!r} is not a valid date range ({exc})", PERIOD_HELP
+        ) from exc
+    raise ConfigError(f"unknown period {spec!r}", hint=PERIOD_HELP)
+
+
+def latest_complete_quarter(data_start: date, data_end: date, fiscal_year_start: int = 1) -> Window:
+    """The last quarter fully inside the data; ``all`` when the data covers none."""
+    fy, q = fiscal_quarter_of(data_end, fiscal_year_start)
+    window = _quarter(fy, q, fiscal_year_start)
+    if window.end > data_end + EDGE_GRACE:
+        window = previous_of(window, fiscal_year_start)
+    if not covers(data_start, window):
+        return Window("all", data_start, data_end, "all")
+    return window
+
+
+def covers(data_start: date, window: Window) -> bool:
+    """Whether data that starts on ``data_start`` covers all of ``window``."""
+    return data_start <= window.start + EDGE_GRACE
+
+
+def previous_of(window: Window, fys: int) -> Window:
+    """The period of the same length just before ``window``."""
+    if window.grain == "quarter":
+        fy, q = (int(x) for x in window.label.split("-Q"))
+        return _quarter(fy - 1, 4, fys) if q == 1 else _quarter(fy, q - 1, fys)
+    if window.grain == "month":
+        first = _add_months(window.start, -1)
+        return _month(first.year, first.month)
+    if window.grain == "year":
+        return _year(int(window.label.removeprefix("FY")) - 1, fys)
+    if window.grain == "week":
+        iso = (window.start - timedelta(days=7)).isocalendar()
+        return _iso_week(iso.year, iso.week)
+    end = window.start - timedelta(days=1)
+    start = end - timedelta(days=window.days - 1)
+    return Window(f"{start}..{end}", start, end, "custom")
+
+
+def _year_earlier(window: Window, fys: int) -> Window:
+    if window.grain == "quarter":
+        fy, q = (int(x) for x in window.label.split("-Q"))
+        return _quarter(fy - 1, q, fys)
+    if window.grain == "month":
+        return _month(window.start.year - 1, window.start.month)
+    if window.grain == "year":
+        return previous_of(window, fys)
+    if window.grain == "week":
+        monday = window.start - timedelta(weeks=52)
+        iso = monday.isocalendar()
+        return _iso_week(iso.year, iso.week)
+
+    def shift(day: date) -> date:
+        return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
+    start, end = shift(window.start), shift(window.end)
+    return Window(f"{start}..{end}", start, end, "custom")
+
+
+def resolve_periods(
+    spec: str, data_start: date, data_end: date, fiscal_year_start: int = 1
+) -> Periods:
+    """The reported window plus its comparisons.
+
+    The previous window always exists (except for ``all``); it is marked
+    ``covered=False`` when the data starts after it begins, and its figures
+    are then not compared. The year-earlier window is None unless the data
+    fully covers it.
+    """
+    current = parse_period(spec, data_start, data_end, fiscal_year_start)
+    if current.grain == "all":
+        return Periods(current, None, None)
+    previous = previous_of(current, fiscal_year_start)
+    previous = replace(previous, covered=covers(data_start, previous))
+    yoy = _year_earlier(current, fiscal_year_start)
+    yoy_window = yoy if covers(data_start, yoy) else None
+    if current.grain == "year":
+        yoy_window = None  # for a year the previous period is already the year before
+    return Periods(current, previous, yoy_window)

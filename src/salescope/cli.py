@@ -1,0 +1,289 @@
+"""The command line: a thin Typer layer over ``salescope.run``.
+
+Exit codes: 0 success, 2 user error (one ``error:`` line with a hint on
+stderr), 1 a bug. ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from salescope import __version__
+from salescope.config import ALL_FORMATS, load_config
+from salescope.errors import ConfigError, SalescopeError
+
+app = typer.Typer(
+    name="salescope",
+    help="Turn raw sales data into a validated, explained sales report.\n\n"
+    "Start with `salescope demo`, then `salescope report sales.csv`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+_state = {"debug": False, "quiet": False}
+
+Inputs = Annotated[
+    list[str], typer.Argument(help="Sales data: CSV/TSV or Parquet files, globs or directories.")
+]
+OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for the report files.")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="salescope.yml with mapping and options.")
+]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="duckdb (default), pyspark, or an Ibis connection URL.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"salescope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+    _state["quiet"] = quiet
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@contextmanager
+def _progress(first: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr when it is a terminal; silent otherwise or with --quiet."""
+    if _state["quiet"] or not err.is_terminal:
+        yield lambda _msg: None
+        return
+    with err.status(first) as status:
+        yield lambda msg: status.update(msg + "...")
+
+
+def _formats(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ALL_FORMATS
+    chosen = tuple(v.strip().lower() for v in value.split(",") if v.strip())
+    unknown = [v for v in chosen if v not in ALL_FORMATS]
+    if unknown:
+        raise ConfigError(
+            f"unknown format {unknown[0]!r}", hint="valid formats: " + ",".join(ALL_FORMATS)
+        )
+    return chosen
+
+
+@app.command()
+def report(
+    inputs: Inputs,
+    out_dir: OutDir = Path("salescope-report"),
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            "-p",
+            help="2024-Q3, 2024-09, 2024, 2024-W37, 2024-07-01..2024-09-30, all, "
+            "latest-quarter (default: latest complete quarter).",
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+    engine: EngineOpt = "duckdb",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="Comma-separated: json,md,html,pdf,png,csv (default all)."
+        ),
+    ] = None,
+    fiscal_year_start: Annotated[
+        int | None,
+        typer.Option("--fiscal-year-start", min=1, max=12, help="First month of the fiscal year."),
+    ] = None,
+) -> None:
+    """Compute the full report for INPUT files and write it to --out.
+
+    Example: `salescope report sales.csv --period 2024-Q3 --out q3/`
+    """
+    from salescope.pipeline import run
+
+    formats = _formats(fmt)
+    cfg = load_config(config, period=period, fiscal_year_start=fiscal_year_start)
+    with _progress("reading inputs...") as progress:
+        result = run(inputs, cfg, engine=engine, progress=progress)
+        progress("writing outputs")
+        written = result.write(out_dir, formats)
+    q = result.quality
+    revenue = result.kpi("revenue")
+    from salescope.narrative.format import money
+
+    out.print(
+        f"[bold]salescope[/] {result.period.label}: revenue "
+        f"{money(revenue.value if revenue else None, result.currency)}, "
+        f"{q.rows_accepted:,} of {q.rows_read:,} rows used, {q.rows_quarantined:,} quarantined."
+    )
+    main_file = next((p for p in written if p.name == "report.html"), written[0])
+    out.print(f"Report written to [bold]{main_file}[/] ({len(written)} files in {out_dir}/)")
+
+
+@app.command()
+def demo(
+    out_dir: OutDir = Path("salescope-demo"),
+    rows: Annotated[
+        int, typer.Option("--rows", min=1000, help="Sales lines to generate.")
+    ] = 200_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 7,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Generate realistic demo data into OUT/data and write a full report into OUT.
+
+    Example: `salescope demo --rows 50000`
+    """
+    from salescope.demo_data import write_demo_data
+    from salescope.pipeline import run
+
+    with _progress("generating demo data...") as progress:
+        files = write_demo_data(out_dir / "data", rows=rows, seed=seed)
+        progress("computing the report")
+        result = run([str(files.sales)], engine=engine, progress=progress)
+        progress("writing outputs")
+        result.write(out_dir)
+    out.print(f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)")
+    out.print(f"Report ({result.period.label}): open [bold]{out_dir / 'report.html'}[/]")
+    out.print(f"Also: {out_dir / 'report.md'}, {out_dir / 'report.pdf'}, {out_dir / 'report.json'}")
+
+
+@app.command()
+def validate(
+    inputs: Inputs,
+    out_dir: OutDir = Path("salescope-report"),
+    config: ConfigOpt = None,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Check data quality only: write quality.json and quarantine.csv to --out."""
+    import json
+    from dataclasses import asdict
+    from datetime import date
+
+    from salescope.engine import connect
+    from salescope.pipeline import validate_inputs
+
+    cfg = load_config(config)
+    with _progress("validating..."):
+        validation, _ = validate_inputs(inputs, cfg, connect(engine), date.today())
+        out_dir.mkdir(parents=True, exist_ok=True)
+        validation.write_quarantine(out_dir / "quarantine.csv")
+    q = validation.quality
+    (out_dir / "quality.json").write_text(json.dumps(asdict(q), indent=2, default=str) + "\n")
+    out.print(
+        f"{q.rows_read:,} rows read, {q.rows_accepted:,} accepted, "
+        f"{q.rows_quarantined:,} quarantined; quality score {q.score:.1f}/100"
+    )
+    if q.checks:
+        table = Table("check", "severity", "column", "rows", "message")
+        for c in q.checks:
+            table.add_row(c.code, c.severity, c.column or "", f"{c.rows:,}", c.message)
+        out.print(table)
+    out.print(f"Written: {out_dir / 'quality.json'}, {out_dir / 'quarantine.csv'}")
+
+
+def _detect(inputs: list[str], config: Path | None, engine: str) -> tuple[object, list[object]]:
+    from salescope.engine import connect
+    from salescope.quality.validate import columns_of
+    from salescope.schema.roles import detect_roles
+    from salescope.sources.files import read_inputs
+
+    cfg = load_config(config)
+    source = read_inputs(connect(engine), inputs)
+    columns = columns_of(source.table)
+    return detect_roles(columns, cfg.mapping), list(columns)
+
+
+@app.command()
+def inspect(inputs: Inputs, config: ConfigOpt = None, engine: EngineOpt = "duckdb") -> None:
+    """Show which column plays which role, how sure detection is, and how to override it."""
+    from salescope.schema.roles import Mapping
+
+    mapping, _ = _detect(inputs, config, engine)
+    assert isinstance(mapping, Mapping)
+    table = Table("role", "column", "confidence", "evidence", title="Detected column roles")
+    for m in mapping.matches:
+        table.add_row(m.role, m.column, f"{m.confidence:.0%}", m.evidence)
+    out.print(table)
+    if mapping.unmapped:
+        out.print("Columns without a role: " + ", ".join(mapping.unmapped))
+    out.print(
+        "Override any role in salescope.yml (`salescope init` writes one), e.g.\n"
+        '  mapping:\n    order_date: "Invoice Date"'
+    )
+
+
+@app.command()
+def init(
+    inputs: Inputs,
+    path: Annotated[Path, typer.Option("--path", help="Where to write the config.")] = Path(
+        "salescope.yml"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Write salescope.yml with the detected mapping, ready to edit."""
+    import yaml
+
+    from salescope.schema.roles import Mapping
+
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists", hint="use --force to overwrite it")
+    mapping, _ = _detect(inputs, None, engine)
+    assert isinstance(mapping, Mapping)
+    body = yaml.safe_dump(
+        {"mapping": mapping.as_dict(), "period": "latest-quarter", "currency": "USD", "top_n": 10},
+        sort_keys=False,
+        allow_unicode=True,
+    )
+    path.write_text("# salescope configuration; see docs/config.md\n" + body, encoding="utf-8")
+    out.print(f"Wrote {path} with {len(mapping.matches)} mapped roles.")
+
+
+def main() -> None:
+    """Entry point: run the app and turn errors into the exit codes of the CLI contract.
+
+    Usage errors (unknown option, bad value) are Typer's own: a short message, exit 2.
+    """
+    try:
+        app()
+    except SalescopeError as exc:
+        if _state["debug"]:
+            raise
+        err.print(exc.one_line(), markup=False, highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        err.print(
+            f"error: internal error: {type(exc).__name__}: {exc} (hint: rerun with --debug and "
+            "report it)",
+            markup=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

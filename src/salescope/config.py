@@ -1,0 +1,86 @@
+"""salescope.yml as pydantic models: the column mapping and report options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from salescope.errors import ConfigError
+
+Format = Literal["json", "md", "html", "pdf", "png", "csv"]
+ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv")
+
+
+class Config(BaseModel):
+    """Everything that changes what a report says.
+
+    >>> Config(mapping={"order_date": "Fecha"}).mapping["order_date"]
+    'Fecha'
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mapping: dict[str, str] = Field(
+        default_factory=dict,
+        description="role -> column name; overrides automatic detection",
+    )
+    period: str = Field("latest-quarter", description="period to report on")
+    fiscal_year_start: int = Field(1, ge=1, le=12, description="first month of the fiscal year")
+    currency: str = Field("USD", description="ISO currency code used to format money")
+    top_n: int = Field(10, ge=1, le=1000, description="members listed in product breakdowns")
+    formats: tuple[Format, ...] = Field(ALL_FORMATS, description="outputs to write")
+
+    @field_validator("mapping")
+    @classmethod
+    def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
+        from salescope.schema.roles import ROLES
+
+        unknown = sorted(set(value) - set(ROLES))
+        if unknown:
+            raise ValueError(
+                f"unknown role(s) {', '.join(unknown)}; valid roles: {', '.join(ROLES)}"
+            )
+        return value
+
+    def sha256(self) -> str:
+        """A stable hash of the settings, part of the run id."""
+        import hashlib
+
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+def load_config(path: Path | None, **overrides: object) -> Config:
+    """Read salescope.yml (if given) and apply command-line overrides on top."""
+    data: dict[str, object] = {}
+    if path is not None:
+        if not path.exists():
+            raise ConfigError(
+                f"config file {str(path)!r} not found",
+                hint="write one with `salescope init INPUT`, or drop --config",
+            )
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(
+                f"config file {str(path)!r} is not valid YAML: {exc}".splitlines()[0],
+                hint="check indentation; see docs/config.md",
+            ) from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(
+                f"config file {str(path)!r} must hold a mapping of settings",
+                hint="see docs/config.md for the keys",
+            )
+        data.update(loaded)
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "config"
+        raise ConfigError(
+            f"invalid setting {where}: {first['msg']}",
+            hint="see docs/config.md for valid keys and values",
+        ) from exc

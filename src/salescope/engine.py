@@ -1,0 +1,89 @@
+"""Connecting to the compute engine. The only module that knows which backend runs.
+
+Everything else works on Ibis expressions, so the same pipeline runs on the
+embedded DuckDB (default), a local PySpark session, or any Ibis URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from salescope.errors import ConfigError, MissingDependencyError
+
+log = logging.getLogger("salescope")
+
+ENGINE_HELP = "use duckdb (default), pyspark, or an Ibis URL such as postgres://user@host/db"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A connected backend and the name it is reported under."""
+
+    name: str
+    con: BaseBackend
+
+    @property
+    def is_duckdb(self) -> bool:
+        return bool(self.con.name == "duckdb")
+
+    @property
+    def is_spark(self) -> bool:
+        return bool(self.con.name == "pyspark")
+
+    def materialize(self, table: ir.Table) -> ir.Table:
+        """Keep a table in the engine so later queries do not read the source again."""
+        if self.is_duckdb:
+            name = ibis.util.gen_name("salescope_input")
+            return self.con.create_table(name, table, temp=True)  # type: ignore[attr-defined,no-any-return]
+        return table.cache()
+
+
+def _spark_session() -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "the pyspark engine needs PySpark", hint="pip install 'salescope[spark]'"
+        ) from exc
+    # A local session talks to itself only: keep the driver on the loopback interface.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    return (
+        SparkSession.builder.master("local[2]")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .appName("salescope")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.ansi.enabled", "false")
+        .config("spark.driver.memory", "4g")
+        .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+        .getOrCreate()
+    )
+
+
+def connect(spec: str = "duckdb") -> Engine:
+    """Open the engine named by ``--engine``.
+
+    >>> connect("duckdb").name
+    'duckdb'
+    """
+    if spec == "duckdb":
+        return Engine("duckdb", ibis.duckdb.connect())
+    if spec == "pyspark":
+        session = _spark_session()
+        session.sparkContext.setLogLevel("ERROR")
+        return Engine("pyspark", ibis.pyspark.connect(session))
+    if "://" in spec:
+        try:
+            return Engine(spec.split("://", 1)[0], ibis.connect(spec))
+        except Exception as exc:
+            raise ConfigError(f"cannot connect to engine {spec!r}: {exc}", ENGINE_HELP) from exc
+    raise ConfigError(f"unknown engine {spec!r}", hint=ENGINE_HELP)

@@ -1,0 +1,44 @@
+"""The error hierarchy: one root, each error carries a hint that says what to do."""
+
+from __future__ import annotations
+
+
+class SalescopeError(Exception):
+    """Root of every error salescope raises on purpose.
+
+    The CLI prints ``error: <message> (hint: <hint>)`` on one line and exits
+    with code 2; the Python API lets it propagate.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        text = f"error: {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return " ".join(text.split())
+
+
+class InputError(SalescopeError):
+    """An input file is missing, unreadable or of an unsupported kind."""
+
+
+class MappingError(SalescopeError):
+    """A required column role (date, amount) could not be found or is ambiguous."""
+
+
+class ConfigError(SalescopeError):
+    """salescope.yml or a command-line option holds an invalid value."""
+
+
+class EmptyDataError(SalescopeError):
+    """Nothing is left to report on after validation or period selection."""
+
+
+class MissingDependencyError(SalescopeError):
+    """An optional dependency is not installed; the hint gives the install command."""

@@ -1,0 +1,79 @@
+"""How numbers are written in every text output (the rounding rules of docs/metrics.md).
+
+- money: whole units with thousands separators from 1,000 up, else 2 decimals
+- change_pct: signed, one decimal, ``+12.3%``
+- fractions (rates and shares): percent with one decimal, ``34.1%``
+- counts: whole numbers with separators; other numbers: 2 decimals
+"""
+
+from __future__ import annotations
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+FLAT_PCT = 0.5  # |change| below this many percent reads as "flat"
+
+
+def money(value: float | None, currency: str = "USD") -> str:
+    """>>> money(1234567.891)
+    '$1,234,568'
+    """
+    if value is None:
+        return "n/a"
+    symbol = SYMBOLS.get(currency.upper(), currency.upper() + " ")
+    sign = "-" if value < 0 else ""
+    body = f"{abs(value):,.0f}" if abs(value) >= 1000 else f"{abs(value):,.2f}"
+    return f"{sign}{symbol}{body}"
+
+
+def pct_change(value: float | None) -> str:
+    """>>> pct_change(12.345)
+    '+12.3%'
+    """
+    if value is None:
+        return "n/a"
+    return f"{value:+.1f}%"
+
+
+def fraction(value: float | None) -> str:
+    """>>> fraction(0.3411)
+    '34.1%'
+    """
+    if value is None:
+        return "n/a"
+    return f"{100 * value:.1f}%"
+
+
+def count(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}"
+
+
+def number(value: float | None) -> str:
+    """Plain quantities: whole numbers without decimals, others with two."""
+    if value is None:
+        return "n/a"
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
+
+
+def by_unit(value: float | None, unit: str, currency: str = "USD") -> str:
+    """Format a value by its unit name (``currency``, ``count``, ``fraction`` ...)."""
+    if unit == "currency":
+        return money(value, currency)
+    if unit == "count":
+        return count(value)
+    if unit == "fraction":
+        return fraction(value)
+    if unit == "percent":
+        return pct_change(value)
+    return number(value)
+
+
+def direction(change: float | None) -> str:
+    """``up``, ``down``, ``flat`` or ``unknown`` for a change in percent."""
+    if change is None:
+        return "unknown"
+    if abs(change) < FLAT_PCT:
+        return "flat"
+    return "up" if change > 0 else "down"

@@ -1,0 +1,273 @@
+"""The report as formatted text pieces, ready for the Markdown and HTML templates.
+
+Every sentence is assembled here from facts; templates only lay them out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from salescope.model import Kpi, Report
+from salescope.narrative import format as fmt
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    name: str
+    label: str
+    value: str
+    previous: str
+    change: str
+    yoy: str
+    yoy_change: str
+    direction: str
+    tone: str  # "good", "bad" or "neutral", from the KPI's good direction
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+    numeric: tuple[bool, ...] = ()
+
+
+@dataclass(frozen=True)
+class View:
+    title: str
+    period_label: str
+    period_line: str
+    summary: tuple[str, ...]
+    kpis: tuple[KpiRow, ...]
+    breakdowns: tuple[Table, ...]
+    series: Table
+    quality_lines: tuple[str, ...]
+    checks: Table
+    assumptions: tuple[str, ...]
+    mapping: Table
+    run_line: str
+    method: tuple[str, ...]
+
+
+def _compare(change: float | None, against: str) -> str:
+    d = fmt.direction(change)
+    if d == "unknown":
+        return ""
+    if d == "flat":
+        return f"flat on {against} ({fmt.pct_change(change)})"
+    return f"{d} {fmt.pct_change(change).lstrip('+-')} on {against}"
+
+
+def _tone(kpi: Kpi) -> str:
+    d = fmt.direction(kpi.change_pct)
+    if d in ("flat", "unknown") or kpi.good_direction == "none":
+        return "neutral"
+    return "good" if (d == "up") == (kpi.good_direction == "up") else "bad"
+
+
+def _summary(report: Report) -> list[str]:
+    cur = report.currency
+    p = report.period
+    prev_label = p.previous[0] if p.previous and p.previous[3] else None
+    yoy_label = p.yoy[0] if p.yoy else None
+    out: list[str] = []
+
+    def k(name: str) -> Kpi | None:
+        return report.kpi(name)
+
+    revenue = k("revenue")
+    if revenue is not None:
+        parts = []
+        if prev_label and revenue.previous is not None:
+            parts.append(
+                _compare(revenue.change_pct, f"{prev_label} ({fmt.money(revenue.previous, cur)})")
+            )
+        if yoy_label and revenue.yoy_value is not None:
+            parts.append(
+                _compare(
+                    revenue.yoy_change_pct, f"{yoy_label} ({fmt.money(revenue.yoy_value, cur)})"
+                )
+            )
+        parts = [x for x in parts if x]
+        tail = (", " + " and ".join(parts)) if parts else ""
+        out.append(f"Revenue was {fmt.money(revenue.value, cur)} in {p.label}{tail}.")
+    orders, aov = k("orders"), k("aov")
+    if orders is not None and aov is not None:
+        change = _compare(aov.change_pct, prev_label) if prev_label else ""
+        out.append(
+            f"{fmt.count(orders.value)} orders at an average of {fmt.money(aov.value, cur)} each"
+            + (f", average order value {change}" if change else "")
+            + "."
+        )
+    customers, new, returning = k("customers"), k("new_customers"), k("returning_customers")
+    if customers is not None and new is not None and returning is not None:
+        out.append(
+            f"{fmt.count(customers.value)} customers bought: {fmt.count(new.value)} for the first "
+            f"time and {fmt.count(returning.value)} returning."
+        )
+    retention = k("retention_rate")
+    if retention is not None and retention.value is not None and prev_label:
+        out.append(
+            f"{fmt.fraction(retention.value)} of {prev_label}'s customers "
+            f"bought again in {p.label}."
+        )
+    cat = report.breakdown("category")
+    if cat and cat.rows:
+        top = cat.rows[0]
+        change = _compare(top.change_pct, prev_label) if prev_label else ""
+        out.append(
+            f"{top.key} was the largest category with {fmt.money(top.revenue, cur)}"
+            f" ({fmt.fraction(top.share)} of revenue)" + (f", {change}" if change else "") + "."
+        )
+    returns = k("returns")
+    if returns is not None and returns.value:
+        out.append(
+            f"Returns took back {fmt.money(returns.value, cur)}, already netted from revenue."
+        )
+    q = report.quality
+    if q.rows_quarantined:
+        out.append(
+            f"{fmt.count(q.rows_quarantined)} of {fmt.count(q.rows_read)} input rows were set "
+            "aside in quarantine.csv (see Data quality)."
+        )
+    return out
+
+
+def _breakdown_tables(report: Report) -> list[Table]:
+    cur = report.currency
+    has_prev = bool(report.period.previous and report.period.previous[3])
+    tables = []
+    for b in report.breakdowns:
+        columns = [b.label, "Revenue", "Share"]
+        if has_prev:
+            columns += ["Previous", "Change"]
+        columns += ["Orders"]
+        rows = []
+        for m in b.rows:
+            row = [m.key, fmt.money(m.revenue, cur), fmt.fraction(m.share)]
+            if has_prev:
+                row += [fmt.money(m.previous, cur), fmt.pct_change(m.change_pct)]
+            row += [fmt.count(m.orders)]
+            rows.append(tuple(row))
+        note = (
+            f"Top {fmt.count(len(b.rows))} of {fmt.count(b.members)} by revenue."
+            if b.truncated
+            else ""
+        )
+        title = "Top products" if b.role == "product" else f"Revenue by {b.label.lower()}"
+        tables.append(
+            Table(
+                b.role,
+                title,
+                tuple(columns),
+                tuple(rows),
+                note,
+                (False,) + (True,) * (len(columns) - 1),
+            )
+        )
+    return tables
+
+
+def _series_table(report: Report) -> Table:
+    cur = report.currency
+    rows = tuple(
+        (
+            f"{p.date:%Y-%m}" + (" (partial)" if p.partial else ""),
+            fmt.money(p.revenue, cur),
+            fmt.count(p.orders),
+            fmt.number(p.units),
+            fmt.count(p.customers) if p.customers is not None else "n/a",
+        )
+        for p in report.timeseries.points
+    )
+    return Table(
+        "monthly",
+        "Monthly trend",
+        ("Month", "Revenue", "Orders", "Units", "Customers"),
+        rows,
+        numeric=(False, True, True, True, True),
+    )
+
+
+def build_view(report: Report) -> View:
+    """Everything the period report prints, as strings."""
+    cur = report.currency
+    p = report.period
+    kpi_rows = tuple(
+        KpiRow(
+            name=k.name,
+            label=k.label,
+            value=fmt.by_unit(k.value, k.unit, cur),
+            previous=fmt.by_unit(k.previous, k.unit, cur),
+            change=fmt.pct_change(k.change_pct),
+            yoy=fmt.by_unit(k.yoy_value, k.unit, cur),
+            yoy_change=fmt.pct_change(k.yoy_change_pct),
+            direction=fmt.direction(k.change_pct),
+            tone=_tone(k),
+        )
+        for k in report.kpis
+    )
+    period_line = f"{p.start:%d %b %Y} to {p.end:%d %b %Y}"
+    if p.previous and p.previous[3]:
+        period_line += f", compared with {p.previous[0]}"
+        if p.yoy:
+            period_line += f" and {p.yoy[0]}"
+    q = report.quality
+    quality_lines = (
+        f"Rows read: {fmt.count(q.rows_read)}; accepted: {fmt.count(q.rows_accepted)}; "
+        f"quarantined: {fmt.count(q.rows_quarantined)}.",
+        f"Quality score: {q.score:.1f} / 100 (validity {fmt.fraction(q.score_parts['validity'])}, "
+        f"completeness {fmt.fraction(q.score_parts['completeness'])}).",
+    )
+    checks = Table(
+        "checks",
+        "Checks",
+        ("Check", "Severity", "Column", "Rows", "What it means", "Examples"),
+        tuple(
+            (
+                c.code,
+                c.severity,
+                c.column or "",
+                fmt.count(c.rows),
+                c.message,
+                ", ".join(c.examples),
+            )
+            for c in q.checks
+        ),
+        numeric=(False, False, False, True, False, False),
+    )
+    mapping = Table(
+        "mapping",
+        "Column mapping",
+        ("Role", "Column"),
+        tuple((role, column) for role, column in q.mapping.items()),
+    )
+    r = report.run
+    run_line = (
+        f"Run {r.id}, salescope {r.salescope_version} on {r.engine}, {len(r.inputs)} input file(s)."
+    )
+    method = (
+        "Revenue is the sum of line revenue (the revenue column, else quantity x unit price "
+        "less discount); returns are negative lines and reduce it.",
+        "Orders are distinct order ids; customers are distinct customer ids; a new customer's "
+        "first purchase in the data falls in the period.",
+        "Changes compare with the previous period of the same length and, when the data "
+        "covers it, the same period a year earlier.",
+    )
+    return View(
+        title=f"Sales report {p.label}",
+        period_label=p.label,
+        period_line=period_line,
+        summary=tuple(_summary(report)),
+        kpis=kpi_rows,
+        breakdowns=tuple(_breakdown_tables(report)),
+        series=_series_table(report),
+        quality_lines=quality_lines,
+        checks=checks,
+        assumptions=q.assumptions,
+        mapping=mapping,
+        run_line=run_line,
+        method=method,
+    )

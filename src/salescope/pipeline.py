@@ -1,0 +1,141 @@
+"""One run, end to end: read -> map roles -> validate -> metrics/analysis -> Report."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from salescope import __version__
+from salescope.analysis.breakdowns import compute_breakdowns
+from salescope.analysis.periods import resolve_periods
+from salescope.analysis.timeseries import monthly_series
+from salescope.config import Config
+from salescope.engine import Engine, connect
+from salescope.errors import EmptyDataError
+from salescope.facts import collect_facts
+from salescope.metrics.kpis import Windows, compute_kpis
+from salescope.model import InputInfo, PeriodInfo, Quality, Report, RunInfo
+from salescope.quality.validate import Validation, validate
+from salescope.sources.files import read_inputs
+
+log = logging.getLogger("salescope")
+
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def run_id(created: datetime, input_hashes: Sequence[str], config_sha: str) -> str:
+    """``YYYYMMDD_HHMMSS_#<8 hex>``: the time of the run and a hash of inputs + config."""
+    digest = hashlib.sha256("|".join([*input_hashes, config_sha]).encode()).hexdigest()[:8]
+    return f"{created:%Y%m%d_%H%M%S}_#{digest}"
+
+
+def validate_inputs(
+    inputs: Sequence[str | Path], config: Config, engine: Engine, today: date
+) -> tuple[Validation, tuple[InputInfo, ...]]:
+    """Read and validate only (``salescope validate``)."""
+    source = read_inputs(engine, [str(p) for p in inputs])
+    validation = validate(source.table, config.mapping, today=today)
+    infos = tuple(InputInfo(i.path, i.sha256, i.rows) for i in source.inputs)
+    return validation, infos
+
+
+def run(
+    inputs: Sequence[str | Path],
+    config: Config | None = None,
+    *,
+    period: str | None = None,
+    engine: str | Engine = "duckdb",
+    clock: Callable[[], datetime] | None = None,
+    progress: Progress = _noop,
+) -> Report:
+    """Compute a full report for ``inputs``.
+
+    >>> report = run(["sales.csv"], period="2024-Q3")  # doctest: +SKIP
+    >>> report.kpi("revenue").value  # doctest: +SKIP
+    """
+    config = config or Config()
+    if period is not None:
+        config = config.model_copy(update={"period": period})
+    now = (clock or (lambda: datetime.now(UTC)))()
+    started = time.perf_counter()
+    eng = engine if isinstance(engine, Engine) else connect(engine)
+
+    progress("reading and validating inputs")
+    validation, infos = validate_inputs(inputs, config, eng, now.date())
+    lines = validation.lines
+    periods = resolve_periods(
+        config.period, lines.data_start, lines.data_end, config.fiscal_year_start
+    )
+    if periods.current.end < lines.data_start or periods.current.start > lines.data_end:
+        raise EmptyDataError(
+            f"period {periods.current.label} ({periods.current.start}..{periods.current.end}) "
+            f"holds no data; the data covers {lines.data_start}..{lines.data_end}",
+            hint="pick a period inside the data, or use --period all",
+        )
+
+    progress("computing KPIs")
+    kpis, notes = compute_kpis(lines, periods, config.fiscal_year_start)
+    windows = Windows.of(periods, lines.data_start, config.fiscal_year_start)
+    progress("computing breakdowns")
+    revenue = next((k.value for k in kpis if k.name == "revenue"), None)
+    breakdowns = compute_breakdowns(lines, windows, config.top_n, revenue)
+    progress("computing time series")
+    series = monthly_series(lines)
+
+    q = validation.quality
+    assumptions = list(q.assumptions) + notes
+    if periods.previous is not None and not periods.previous.covered:
+        assumptions.append(
+            f"the data starts {lines.data_start}, after the previous period "
+            f"{periods.previous.label} begins: no comparison with it"
+        )
+    quality = Quality(
+        q.rows_read,
+        q.rows_accepted,
+        q.rows_quarantined,
+        q.score,
+        q.score_parts,
+        q.mapping,
+        tuple(assumptions),
+        q.checks,
+    )
+    prev, yoy = periods.previous, periods.yoy
+    period_info = PeriodInfo(
+        label=periods.current.label,
+        start=periods.current.start,
+        end=periods.current.end,
+        grain=periods.current.grain,
+        previous=(prev.label, prev.start, prev.end, prev.covered) if prev else None,
+        yoy=(yoy.label, yoy.start, yoy.end) if yoy else None,
+    )
+    facts = collect_facts(kpis, breakdowns, series, quality)
+    config_sha = config.sha256()
+    info = RunInfo(
+        id=run_id(now, [i.sha256 for i in infos], config_sha),
+        created_at=now.isoformat(timespec="seconds"),
+        salescope_version=__version__,
+        engine=eng.name,
+        duration_s=round(time.perf_counter() - started, 3),
+        config_sha256=config_sha,
+        inputs=infos,
+    )
+    log.info("report %s computed in %.2fs", info.id, info.duration_s)
+    return Report(
+        run=info,
+        period=period_info,
+        quality=quality,
+        kpis=kpis,
+        breakdowns=breakdowns,
+        timeseries=series,
+        facts=facts,
+        currency=config.currency,
+        write_quarantine=validation.write_quarantine,
+    )

@@ -1,0 +1,73 @@
+"""Value parsing as engine expressions (no Python loop over rows)."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from salescope.schema.roles import Kind
+
+RETURN_STATUS = r"(?i)(return|refund|retour|devol|credit|rma)"
+
+
+def kind_of(dtype: object) -> Kind:
+    """Map an Ibis dtype to the coarse kind role detection works with."""
+    import ibis.expr.datatypes as dt
+
+    assert isinstance(dtype, dt.DataType)
+    if dtype.is_string():
+        return "string"
+    if dtype.is_boolean():
+        return "boolean"
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_floating() or dtype.is_decimal():
+        return "float"
+    if dtype.is_timestamp():
+        return "timestamp"
+    if dtype.is_date():
+        return "date"
+    return "other"
+
+
+def blank_to_null(col: ir.StringValue) -> ir.StringValue:
+    return col.strip().nullif("")
+
+
+def to_text(col: ir.Value, kind: Kind) -> ir.StringValue:
+    """Identifiers and labels as trimmed strings; integers keep no decimal point."""
+    if kind == "string":
+        return blank_to_null(col)  # type: ignore[arg-type]
+    if kind == "float":
+        return col.cast("int64").cast("string")  # type: ignore[no-any-return]
+    return col.cast("string")  # type: ignore[no-any-return]
+
+
+def to_number(col: ir.Value, kind: Kind) -> ir.FloatingValue:
+    """Numbers from numeric columns or from strings like ``$1,234.50``."""
+    if kind in ("integer", "float"):
+        return col.cast("float64")  # type: ignore[no-any-return]
+    if kind == "string":
+        text = blank_to_null(col)  # type: ignore[arg-type]
+        cleaned = text.re_replace(r"[^0-9.\-]", "").nullif("")
+        return cleaned.try_cast("float64")  # type: ignore[no-any-return]
+    return ibis.null("float64")  # type: ignore[return-value]
+
+
+def to_date(col: ir.Value, kind: Kind) -> ir.DateValue:
+    """Dates from date/timestamp columns or ISO strings."""
+    if kind == "date":
+        return col  # type: ignore[return-value]
+    if kind == "timestamp":
+        return col.date()  # type: ignore[attr-defined,no-any-return]
+    if kind == "string":
+        text = blank_to_null(col)  # type: ignore[arg-type]
+        return text.substr(0, 10).try_cast("date")  # type: ignore[no-any-return]
+    return ibis.null("date")  # type: ignore[return-value]
+
+
+def is_missing(col: ir.Value, kind: Kind) -> ir.BooleanValue:
+    """True where the raw value is null or an empty string."""
+    if kind == "string":
+        return blank_to_null(col).isnull()  # type: ignore[arg-type]
+    return col.isnull()

@@ -1,0 +1,57 @@
+"""Writing a Report to disk in any of the output formats."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from salescope.config import ALL_FORMATS
+from salescope.errors import ConfigError
+from salescope.model import Report
+
+log = logging.getLogger("salescope")
+
+
+def write_outputs(report: Report, out: Path, formats: tuple[str, ...] | None = None) -> list[Path]:
+    """Write ``formats`` (default all) plus quarantine.csv into ``out``."""
+    from salescope.narrative.view import build_view
+    from salescope.render.charts import write_pngs
+    from salescope.render.html import render_html
+    from salescope.render.json import render_json
+    from salescope.render.md import render_markdown
+    from salescope.render.pdf import write_pdf
+    from salescope.render.tables import write_tables
+
+    chosen = tuple(formats or ALL_FORMATS)
+    unknown = sorted(set(chosen) - set(ALL_FORMATS))
+    if unknown:
+        raise ConfigError(
+            f"unknown format(s) {', '.join(unknown)}", hint="valid: " + ",".join(ALL_FORMATS)
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    view = build_view(report)
+    written: list[Path] = []
+
+    def save(name: str, text: str) -> None:
+        path = out / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    if "json" in chosen:
+        save("report.json", render_json(report))
+    if "md" in chosen:
+        save("report.md", render_markdown(report, view))
+    html = render_html(report, view) if {"html", "pdf"} & set(chosen) else ""
+    if "html" in chosen:
+        save("report.html", html)
+    if "pdf" in chosen:
+        written.append(write_pdf(html, out / "report.pdf"))
+    if "png" in chosen:
+        written += write_pngs(report, out / "charts")
+    if "csv" in chosen:
+        written += write_tables(report, out / "tables")
+    if report.write_quarantine is not None:
+        n = report.write_quarantine(out / "quarantine.csv")
+        written.append(out / "quarantine.csv")
+        log.info("quarantine.csv: %d rows", n)
+    return written

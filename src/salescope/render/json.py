@@ -1,0 +1,101 @@
+"""report.json: the machine-readable report (schema_version 1, see resources/)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from salescope.model import Report
+
+SCHEMA_VERSION = 1
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The DESIGN shape of report.json as plain Python values."""
+    p = report.period
+    q = report.quality
+    run = asdict(report.run)
+    out: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "run": run,
+        "period": {
+            "label": p.label,
+            "start": p.start,
+            "end": p.end,
+            "grain": p.grain,
+            "previous": (
+                {
+                    "label": p.previous[0],
+                    "start": p.previous[1],
+                    "end": p.previous[2],
+                    "covered": p.previous[3],
+                }
+                if p.previous
+                else None
+            ),
+            "yoy": ({"label": p.yoy[0], "start": p.yoy[1], "end": p.yoy[2]} if p.yoy else None),
+        },
+        "quality": {
+            "rows_read": q.rows_read,
+            "rows_accepted": q.rows_accepted,
+            "rows_quarantined": q.rows_quarantined,
+            "score": q.score,
+            "score_parts": q.score_parts,
+            "mapping": q.mapping,
+            "assumptions": list(q.assumptions),
+            "checks": [asdict(c) for c in q.checks],
+        },
+        "kpis": {
+            k.name: {
+                "value": k.value,
+                "previous": k.previous,
+                "change_pct": k.change_pct,
+                "yoy_value": k.yoy_value,
+                "yoy_change_pct": k.yoy_change_pct,
+                "unit": k.unit,
+                "label": k.label,
+                "good_direction": k.good_direction,
+                "fact": k.fact,
+            }
+            for k in report.kpis
+        },
+        "breakdowns": {b.role: [asdict(m) for m in b.rows] for b in report.breakdowns},
+        "breakdown_members": {b.role: b.members for b in report.breakdowns},
+        "drivers": None,
+        "customers": None,
+        "timeseries": {
+            "grain": report.timeseries.grain,
+            "points": [asdict(pt) for pt in report.timeseries.points],
+        },
+        "trend": None,
+        "seasonality": None,
+        "anomalies": [],
+        "forecast": None,
+        "marketing": None,
+        "team": None,
+        "inventory": None,
+        "narrative": None,
+        "insights": [],
+        "recommendations": [],
+        "facts": {
+            fid: {"value": f.value, "unit": f.unit, "label": f.label}
+            for fid, f in sorted(report.facts.items())
+        },
+    }
+    return _jsonable(out)  # type: ignore[no-any-return]
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"

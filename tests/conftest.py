@@ -1,0 +1,41 @@
+"""Shared fixtures: demo data written once per session, and the reports made from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from salescope.demo_data import DemoFiles, write_demo_data
+
+import salescope
+
+DEMO_ROWS = 30_000
+FIXED_CLOCK = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def fixed_clock() -> datetime:
+    return FIXED_CLOCK
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
+    return write_demo_data(tmp_path_factory.mktemp("demo") / "data", rows=DEMO_ROWS, seed=11)
+
+
+@pytest.fixture(scope="session")
+def demo_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo_parquet")
+    return write_demo_data(folder, rows=DEMO_ROWS, seed=11, fmt="parquet").sales
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_files: DemoFiles) -> salescope.Report:
+    return salescope.run([demo_files.sales], clock=fixed_clock)
+
+
+@pytest.fixture()
+def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    yield tmp_path

@@ -1,0 +1,33 @@
+"""The same pipeline on PySpark (local[2]) gives the same figures as on DuckDB."""
+
+from __future__ import annotations
+
+import pytest
+from salescope.demo_data import DemoFiles
+
+import salescope
+from tests.conftest import fixed_clock
+
+pytestmark = pytest.mark.spark
+
+
+def test_pyspark_kpis_and_breakdowns_equal_duckdb(
+    demo_files: DemoFiles, demo_report: salescope.Report
+) -> None:
+    spark = salescope.run([demo_files.sales], engine="pyspark", clock=fixed_clock)
+    assert spark.run.engine == "pyspark"
+    assert spark.period == demo_report.period
+    assert [k.name for k in spark.kpis] == [k.name for k in demo_report.kpis]
+    for a, b in zip(spark.kpis, demo_report.kpis, strict=True):
+        # money is rounded to the cent in both; rates may differ in the last float bits
+        assert a.value == pytest.approx(b.value, abs=1e-9), a.name
+        assert a.previous == pytest.approx(b.previous, abs=1e-9), a.name
+        assert a.yoy_value == pytest.approx(b.yoy_value, abs=1e-9), a.name
+    assert spark.breakdowns == demo_report.breakdowns
+    assert spark.timeseries == demo_report.timeseries
+    q1, q2 = spark.quality, demo_report.quality
+    assert (q1.rows_read, q1.rows_accepted, q1.rows_quarantined) == (
+        q2.rows_read,
+        q2.rows_accepted,
+        q2.rows_quarantined,
+    )
