@@ -89,9 +89,14 @@ def _require(mapping: Mapping, columns: list[ColumnInfo]) -> None:
         return ", ".join(repr(n) for n in names[:6]) or "none"
 
     if not mapping.has("order_date"):
+        typed = candidates({"date", "timestamp"})
         raise MappingError(
-            "no date column found; columns with date-like types: "
-            + candidates({"date", "timestamp", "string"}),
+            "no date column found; "
+            + (
+                f"columns with date types: {typed}"
+                if typed != "none"
+                else "text columns that might hold dates: " + candidates({"string"})
+            ),
             hint="map it in salescope.yml, e.g. `mapping: {order_date: <column>}`",
         )
     if not (mapping.has("revenue") or (mapping.has("quantity") and mapping.has("unit_price"))):
