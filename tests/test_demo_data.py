@@ -386,29 +386,36 @@ def test_anomalous_days(con: duckdb.DuckDBPyConnection, planted: dict[str, Any])
 # --- planted business effects -----------------------------------------------------------------
 
 
-def test_campaign_uplift(con: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> None:
+def test_campaign_uplift(planted: dict[str, Any], demo: DemoFiles) -> None:
     camp = planted["campaign"]
     assert camp["name"] == "Spring Sale 2026" and camp["channel"] == "Email"
     assert (camp["start_date"], camp["end_date"]) == ("2026-04-06", "2026-04-19")
     start, end = _day(camp["start_date"]), _day(camp["end_date"])
-
-    def ratio(channel_filter: str) -> float:
-        value: float = one(
-            con,
-            f"""SELECT (count(*) FILTER (WHERE d BETWEEN $s AND $e) / 14.0)
-                     / (count(*) FILTER (WHERE d NOT BETWEEN $s AND $e) / 56.0)
-                FROM orders WHERE {channel_filter}
-                AND d BETWEEN $s - INTERVAL 28 DAY AND $e + INTERVAL 28 DAY""".replace(
-                "$s", f"DATE '{start}'"
-            ).replace("$e", f"DATE '{end}'"),
-        )
-        return value
-
-    assert ratio("channel = 'Email'") > 1.2
-    assert ratio("channel <> 'Email'") < 1.15
-    rows = con.execute("SELECT campaign, channel, start_date, end_date FROM campaigns").fetchall()
-    assert ("Spring Sale 2026", "Email", start, end) in rows
+    # Email makes ~2 orders a day at 20k lines, too few to see +40% over two weeks; the
+    # default size (200k lines) is what people run, and generating it takes well under 1 s.
+    db = duckdb.connect()
+    db.register("big", generate_sales(rows=200_000, seed=SEED))
+    sql = f"""WITH o AS (SELECT order_id, any_value(order_date) AS d, any_value(channel) AS c
+                         FROM big WHERE quantity > 0 GROUP BY 1)
+              SELECT (count(*) FILTER (WHERE d BETWEEN DATE '{start}' AND DATE '{end}') / 14.0)
+                     / (count(*) FILTER (WHERE d NOT BETWEEN DATE '{start}' AND DATE '{end}')
+                        / 56.0)
+              FROM o WHERE c {{}} 'Email'
+              AND d BETWEEN DATE '{start}' - INTERVAL 28 DAY AND DATE '{end}' + INTERVAL 28 DAY"""
+    assert one(db, sql.format("=")) > 1.25
+    assert 0.9 < one(db, sql.format("<>")) < 1.1
+    db.close()
+    with demo.campaigns.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     assert len(rows) >= 2
+    assert {
+        "campaign": "Spring Sale 2026",
+        "channel": "Email",
+        "start_date": "2026-04-06",
+        "end_date": "2026-04-19",
+    } in rows
+    others = {o["name"] for o in planted["other_campaigns"]}
+    assert others == {r["campaign"] for r in rows} - {"Spring Sale 2026"}
 
 
 def test_declining_category(con: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> None:
@@ -441,7 +448,9 @@ def test_beauty_price_increase(con: duckdb.DuckDBPyConnection, planted: dict[str
                FROM sales WHERE quantity > 0 AND category = 'Beauty' GROUP BY 1"""
         ).fetchall()
     )
-    assert statistics.median(ratios.values()) == pytest.approx(1.12, abs=0.003)
+    sold_both = [r for r in ratios.values() if r is not None]
+    assert len(sold_both) >= 15
+    assert statistics.median(sold_both) == pytest.approx(1.12, abs=0.003)
     overall = one(
         con,
         """SELECT median(unit_price) FILTER (WHERE order_date >= DATE '2026-07-01')

@@ -140,6 +140,8 @@ def _breakdown_tables(report: Report) -> list[Table]:
     has_prev = bool(report.period.previous and report.period.previous[3])
     tables = []
     for b in report.breakdowns:
+        if b.members < 2:
+            continue  # one member (a single country) says nothing a table would add
         columns = [b.label, "Revenue", "Share"]
         if has_prev:
             columns += ["Previous", "Change"]
