@@ -38,8 +38,18 @@ def planted(demo: DemoFiles) -> dict[str, Any]:
     return data
 
 
+def _order_views(db: duckdb.DuckDBPyConnection) -> None:
+    """One row per real (non-return) order, and real orders per day."""
+    db.execute(
+        "CREATE VIEW orders AS SELECT order_id, any_value(order_date) AS d, "
+        "any_value(channel) AS channel FROM sales WHERE quantity > 0 GROUP BY order_id"
+    )
+    db.execute("CREATE VIEW daily AS SELECT d, count(*) AS n FROM orders GROUP BY d")
+
+
 @pytest.fixture(scope="module")
 def con(demo: DemoFiles) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The written 20k-line files, read back with DuckDB."""
     db = duckdb.connect()
     for name, path in (
         ("sales", demo.sales),
@@ -49,12 +59,23 @@ def con(demo: DemoFiles) -> Iterator[duckdb.DuckDBPyConnection]:
         ("inventory", demo.inventory),
     ):
         db.execute(f"CREATE VIEW {name} AS SELECT * FROM read_csv('{path}')")
-    # One row per real (non-return) order.
-    db.execute(
-        "CREATE VIEW orders AS SELECT order_id, any_value(order_date) AS d, "
-        "any_value(channel) AS channel FROM sales WHERE quantity > 0 GROUP BY order_id"
-    )
-    db.execute("CREATE VIEW daily AS SELECT d, count(*) AS n FROM orders GROUP BY d")
+    _order_views(db)
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def big() -> Iterator[duckdb.DuckDBPyConnection]:
+    """Default-size sales (200k lines) for effects that 20k lines are too few to show reliably.
+
+    E.g. Email makes ~2 orders a day at 20k lines, so +40% over two weeks drowns in noise.
+    The planted dates and products depend on the seed only, so ``planted`` applies here too
+    (checked in test_planted_effects_do_not_depend_on_rows). Generating takes well under 1 s.
+    """
+    db = duckdb.connect()
+    db.register("sales_table", generate_sales(rows=200_000, seed=SEED))
+    db.execute("CREATE VIEW sales AS SELECT * FROM sales_table")
+    _order_views(db)
     yield db
     db.close()
 
@@ -148,6 +169,14 @@ def test_planted_effects_keys(planted: dict[str, Any]) -> None:
     assert planted["generator"]["rows"] == ROWS and planted["generator"]["seed"] == SEED
 
 
+def test_planted_effects_do_not_depend_on_rows(tmp_path: Path, planted: dict[str, Any]) -> None:
+    small = json.loads(write_demo_data(tmp_path, rows=1000, seed=SEED).planted.read_text())
+    for key in ("anomalous_days", "campaign", "declining_category", "price_increase", "stockouts"):
+        assert small[key] == planted[key], key
+    for key in ("sales_rep", "region", "period"):
+        assert small["quota_overachiever"][key] == planted["quota_overachiever"][key]
+
+
 # --- line values ------------------------------------------------------------------------------
 
 
@@ -194,7 +223,7 @@ def test_quantity_discount_cost_ranges(con: duckdb.DuckDBPyConnection) -> None:
     assert small > 0.75
     assert d_min == 0 and d_max <= 0.3 and no_disc > 0.5
     assert not_cents == 0
-    assert 0.39 <= c_min and c_max <= 0.7
+    assert c_min >= 0.39 and c_max <= 0.7
 
 
 def test_catalog(con: duckdb.DuckDBPyConnection) -> None:
@@ -212,8 +241,8 @@ def test_catalog(con: duckdb.DuckDBPyConnection) -> None:
         "Office Supplies",
         "Toys & Games",
     }
-    assert 20 <= cats["Electronics"][1] and cats["Electronics"][2] <= 900
-    assert 2 <= cats["Office Supplies"][1] and cats["Office Supplies"][2] <= 60
+    assert cats["Electronics"][1] >= 20 and cats["Electronics"][2] <= 900
+    assert cats["Office Supplies"][1] >= 2 and cats["Office Supplies"][2] <= 60
     # Each product id has one name and one category.
     sql = """SELECT count(*) FROM (SELECT product_id FROM sales GROUP BY product_id
              HAVING count(DISTINCT product_name) > 1 OR count(DISTINCT category) > 1)"""
@@ -225,7 +254,8 @@ def test_dates_cover_the_fixed_span(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT min(order_date), max(order_date), count(DISTINCT order_date) FROM sales"
     ).fetchone() or (None, None, None)
     assert lo == SPAN_START and hi == SPAN_END
-    assert n_days == (SPAN_END - SPAN_START).days + 1
+    # ~25 lines a day: at most a drop day or two can be empty.
+    assert n_days >= (SPAN_END - SPAN_START).days + 1 - 3
 
 
 # --- orders, customers, reps ------------------------------------------------------------------
@@ -297,9 +327,7 @@ def test_customers(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_reps_cover_one_region_each(con: duckdb.DuckDBPyConnection) -> None:
-    rows = con.execute(
-        "SELECT sales_rep, count(DISTINCT region) FROM sales GROUP BY 1"
-    ).fetchall()
+    rows = con.execute("SELECT sales_rep, count(DISTINCT region) FROM sales GROUP BY 1").fetchall()
     assert len(rows) == 12
     assert all(n == 1 for _, n in rows)
     regions = {r[0] for r in con.execute("SELECT DISTINCT region FROM sales").fetchall()}
@@ -339,31 +367,31 @@ def test_weekend_has_fewer_orders(con: duckdb.DuckDBPyConnection) -> None:
     assert 0.6 <= ratio <= 0.8
 
 
-def test_trend_and_holiday_peak(con: duckdb.DuckDBPyConnection) -> None:
+def test_trend_and_holiday_peak(big: duckdb.DuckDBPyConnection) -> None:
     growth = one(
-        con,
+        big,
         """SELECT count(*) FILTER (WHERE d >= DATE '2025-10-01')
                   / count(*) FILTER (WHERE d < DATE '2025-10-01') FROM orders""",
     )
     assert 1.08 <= growth <= 1.25
     peak = one(
-        con,
+        big,
         """SELECT avg(n) FILTER (WHERE month(d) IN (11, 12))
                   / avg(n) FILTER (WHERE month(d) IN (9, 10)) FROM daily""",
     )
     assert peak > 1.2
     summer = one(
-        con,
+        big,
         """SELECT avg(n) FILTER (WHERE month(d) IN (7)) / avg(n) FILTER (WHERE month(d) IN (4))
            FROM daily WHERE year(d) = 2025""",
     )
     assert summer < 0.95
 
 
-def test_anomalous_days(con: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> None:
+def test_anomalous_days(big: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> None:
     anomalies = planted["anomalous_days"]
     assert sorted(a["kind"] for a in anomalies) == ["drop", "drop", "spike", "spike"]
-    counts = dict(con.execute("SELECT d, n FROM daily").fetchall())
+    counts = dict(big.execute("SELECT d, n FROM daily").fetchall())
     anomaly_days = {_day(a["date"]) for a in anomalies}
     camp = planted["campaign"]
     for a in anomalies:
@@ -386,25 +414,20 @@ def test_anomalous_days(con: duckdb.DuckDBPyConnection, planted: dict[str, Any])
 # --- planted business effects -----------------------------------------------------------------
 
 
-def test_campaign_uplift(planted: dict[str, Any], demo: DemoFiles) -> None:
+def test_campaign_uplift(
+    big: duckdb.DuckDBPyConnection, planted: dict[str, Any], demo: DemoFiles
+) -> None:
     camp = planted["campaign"]
     assert camp["name"] == "Spring Sale 2026" and camp["channel"] == "Email"
     assert (camp["start_date"], camp["end_date"]) == ("2026-04-06", "2026-04-19")
     start, end = _day(camp["start_date"]), _day(camp["end_date"])
-    # Email makes ~2 orders a day at 20k lines, too few to see +40% over two weeks; the
-    # default size (200k lines) is what people run, and generating it takes well under 1 s.
-    db = duckdb.connect()
-    db.register("big", generate_sales(rows=200_000, seed=SEED))
-    sql = f"""WITH o AS (SELECT order_id, any_value(order_date) AS d, any_value(channel) AS c
-                         FROM big WHERE quantity > 0 GROUP BY 1)
-              SELECT (count(*) FILTER (WHERE d BETWEEN DATE '{start}' AND DATE '{end}') / 14.0)
+    sql = f"""SELECT (count(*) FILTER (WHERE d BETWEEN DATE '{start}' AND DATE '{end}') / 14.0)
                      / (count(*) FILTER (WHERE d NOT BETWEEN DATE '{start}' AND DATE '{end}')
                         / 56.0)
-              FROM o WHERE c {{}} 'Email'
+              FROM orders WHERE channel {{}} 'Email'
               AND d BETWEEN DATE '{start}' - INTERVAL 28 DAY AND DATE '{end}' + INTERVAL 28 DAY"""
-    assert one(db, sql.format("=")) > 1.25
-    assert 0.9 < one(db, sql.format("<>")) < 1.1
-    db.close()
+    assert one(big, sql.format("=")) > 1.25
+    assert 0.9 < one(big, sql.format("<>")) < 1.1
     with demo.campaigns.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) >= 2
@@ -418,10 +441,11 @@ def test_campaign_uplift(planted: dict[str, Any], demo: DemoFiles) -> None:
     assert others == {r["campaign"] for r in rows} - {"Spring Sale 2026"}
 
 
-def test_declining_category(con: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> None:
+def test_declining_category(big: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> None:
     assert planted["declining_category"]["category"] == "Toys & Games"
+    # Each category's Sep 2026 lines over its Mar-May 2026 monthly average, relative to all.
     shares = dict(
-        con.execute(
+        big.execute(
             """SELECT category,
                  (count(*) FILTER (WHERE order_date >= DATE '2026-09-01')
                   / count(*) FILTER (WHERE order_date >= DATE '2026-03-01'
@@ -434,10 +458,12 @@ def test_declining_category(con: duckdb.DuckDBPyConnection, planted: dict[str, A
         ).fetchall()
     )
     assert shares["Toys & Games"] < 0.7
-    assert all(v > 0.85 for k, v in shares.items() if k != "Toys & Games")
+    assert all(v > 0.9 for k, v in shares.items() if k != "Toys & Games")
 
 
-def test_beauty_price_increase(con: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> None:
+def test_beauty_price_increase(
+    con: duckdb.DuckDBPyConnection, big: duckdb.DuckDBPyConnection, planted: dict[str, Any]
+) -> None:
     inc = planted["price_increase"]
     assert inc == {**inc, "category": "Beauty", "effective_date": "2026-07-01", "factor": 1.12}
     ratios = dict(
@@ -451,29 +477,24 @@ def test_beauty_price_increase(con: duckdb.DuckDBPyConnection, planted: dict[str
     sold_both = [r for r in ratios.values() if r is not None]
     assert len(sold_both) >= 15
     assert statistics.median(sold_both) == pytest.approx(1.12, abs=0.003)
-    overall = one(
-        con,
-        """SELECT median(unit_price) FILTER (WHERE order_date >= DATE '2026-07-01')
-                  / median(unit_price) FILTER (WHERE order_date < DATE '2026-07-01')
-           FROM sales WHERE quantity > 0 AND category = 'Beauty'""",
-    )
-    assert 1.0 < overall < 1.25
     # Other products never change price.
     sql = """SELECT count(*) FROM (SELECT product_id FROM sales WHERE category <> 'Beauty'
              GROUP BY 1 HAVING count(DISTINCT unit_price) > 1)"""
     assert one(con, sql) == 0
     # Volume unchanged: Beauty's share of lines in Q3 2026 is close to Q2 2026.
     share = one(
-        con,
+        big,
         """SELECT avg((category = 'Beauty')::INT) FILTER (WHERE order_date >= DATE '2026-07-01')
                   / avg((category = 'Beauty')::INT) FILTER (WHERE order_date >= DATE '2026-04-01'
                                                            AND order_date < DATE '2026-07-01')
            FROM sales WHERE quantity > 0""",
     )
-    assert 0.85 < share < 1.2
+    assert 0.9 < share < 1.1
 
 
-def test_stockouts(con: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> None:
+def test_stockouts(
+    con: duckdb.DuckDBPyConnection, big: duckdb.DuckDBPyConnection, planted: dict[str, Any]
+) -> None:
     stockouts = planted["stockouts"]
     assert len(stockouts) == 3
     inside_total = 0
@@ -483,17 +504,18 @@ def test_stockouts(con: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> N
         args = [s["product_id"], start, end]
         during = "product_id = ? AND order_date BETWEEN ? AND ?"
         assert one(con, f"SELECT count(*) FROM sales WHERE {during}", args) == 0
-        # The product does sell around the stretch, so the gap is visible.
-        around = one(
-            con,
-            """SELECT count(*) FROM sales WHERE product_id = ? AND quantity > 0
-               AND order_date BETWEEN ? - INTERVAL 60 DAY AND ? + INTERVAL 60 DAY""",
-            args,
+        assert one(big, f"SELECT count(*) FROM sales WHERE {during}", args) == 0
+        # The product sells every day or two around the stretch, so the gap is visible.
+        per_day = one(
+            big,
+            """SELECT count(DISTINCT order_date) / 120.0 FROM sales WHERE product_id = ?
+               AND quantity > 0 AND order_date BETWEEN ? - INTERVAL 60 DAY AND ? + INTERVAL 60 DAY
+               AND order_date NOT BETWEEN ? AND ?""",
+            [*args, start, end],
         )
-        assert around > 20
+        assert per_day > 0.5
         snaps = con.execute(
-            "SELECT on_hand, stockout FROM inventory WHERE product_id = ? "
-            "AND date BETWEEN ? AND ?",
+            "SELECT on_hand, stockout FROM inventory WHERE product_id = ? AND date BETWEEN ? AND ?",
             args,
         ).fetchall()
         assert snaps and all(on_hand == 0 and out for on_hand, out in snaps)
@@ -513,7 +535,9 @@ def test_inventory_snapshots(con: duckdb.DuckDBPyConnection) -> None:
     assert weeks == 104
 
 
-def test_quotas_and_overachiever(con: duckdb.DuckDBPyConnection, planted: dict[str, Any]) -> None:
+def test_quotas_and_overachiever(
+    con: duckdb.DuckDBPyConnection, big: duckdb.DuckDBPyConnection, planted: dict[str, Any]
+) -> None:
     assert one(con, "SELECT count(*) FROM quotas") == 12 * 8
     assert one(con, "SELECT count(DISTINCT period) FROM quotas") == 8
     rows = con.execute(
@@ -532,7 +556,7 @@ def test_quotas_and_overachiever(con: duckdb.DuckDBPyConnection, planted: dict[s
     assert all(0.8 <= v <= 1.2 for v in attainment.values())
     # The over-achiever really sold more, not just got a low quota.
     jump = one(
-        con,
+        big,
         """SELECT sum(revenue) FILTER (WHERE order_date >= DATE '2026-07-01')
                   / sum(revenue) FILTER (WHERE order_date >= DATE '2026-04-01'
                                          AND order_date < DATE '2026-07-01')

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import numbers
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -443,8 +444,9 @@ def _n_quarters() -> int:
 
 
 def _simulate(rows: int, seed: int) -> _Simulation:
-    if isinstance(rows, bool) or not isinstance(rows, int) or rows < MIN_ROWS:
+    if isinstance(rows, bool) or not isinstance(rows, numbers.Integral) or rows < MIN_ROWS:
         raise ValueError(f"rows must be an integer >= {MIN_ROWS}, got {rows!r}")
+    rows = int(rows)
     root = np.random.default_rng(seed)
     # Independent streams: the catalog and the planted effects depend on the seed only, so
     # the planted dates and products are the same whatever the row count.
@@ -487,8 +489,8 @@ def _make_catalog(rng: np.random.Generator) -> _Catalog:
     dollars = np.clip(np.array(typical) * rng.lognormal(0.0, 0.12, cat.size), lo, hi)
     # Retail-style prices: 128.99, 128.49 or 128.95.
     ending = rng.choice(np.array([1, 51, 5], dtype=np.int64), cat.size, p=[0.7, 0.2, 0.1])
-    price = np.maximum(np.rint(dollars).astype(np.int64), 1) * 100 - ending
-    price = np.maximum(price, 99)
+    price = np.rint(dollars).astype(np.int64) * 100 - ending
+    price = np.clip(price, np.rint(lo * 100), np.rint(hi * 100)).astype(np.int64)
     # Cost 45-70% of price, so even after the planted increase it stays >= 40%.
     cost = np.rint(price * rng.uniform(0.45, 0.70, cat.size)).astype(np.int64)
     raised = price.copy()
@@ -652,20 +654,20 @@ def _draw_products(
     product = rng.choice(catalog.popularity.size, order_idx.size, p=catalog.popularity)
     product = product.astype(np.int64)
     in_cat = [np.flatnonzero(catalog.category == c) for c in range(len(CATEGORIES))]
-    for _ in range(50):
+    for _ in range(100):  # each pass fixes all but a few percent of the remaining lines
         bad = _stockout_mask(plan, product, day)
         for k in range(1, len(_LINES_PER_ORDER_P)):
             same = (order_idx[k:] == order_idx[:-k]) & (product[k:] == product[:-k])
             bad[k:] |= same
         if not bad.any():
-            break
+            return product
         cat = catalog.category[product]
         for c, members in enumerate(in_cat):
             redo = np.flatnonzero(bad & (cat == c))
             if redo.size:
                 w = catalog.popularity[members]
                 product[redo] = rng.choice(members, redo.size, p=w / w.sum())
-    return product
+    raise RuntimeError("could not place products around the planted stockouts")
 
 
 def _decline_keep_probability(day: IntArray) -> FloatArray:

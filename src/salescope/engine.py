@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +43,8 @@ class Engine:
     def materialize(self, table: ir.Table) -> ir.Table:
         """Keep a table in the engine so later queries do not read the source again."""
         if self.is_duckdb:
-            name = ibis.util.gen_name("salescope_input")
-            return self.con.create_table(name, table, temp=True)  # type: ignore[attr-defined,no-any-return]
+            name = ibis.util.gen_name("salescope")
+            return self.con.create_table(name, table)  # type: ignore[attr-defined,no-any-return]
         return table.cache()
 
 
@@ -69,6 +72,18 @@ def _spark_session() -> Any:
     )
 
 
+def _duckdb_scratch() -> BaseBackend:
+    """An embedded DuckDB whose working tables live in a scratch file, not in RAM.
+
+    Tables written there are compressed and paged by DuckDB's buffer manager, so
+    memory stays bounded as the data grows. The file is removed with the connection.
+    """
+    folder = tempfile.mkdtemp(prefix="salescope-")
+    con = ibis.duckdb.connect(os.path.join(folder, "scratch.duckdb"))
+    weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)
+    return con
+
+
 def connect(spec: str = "duckdb") -> Engine:
     """Open the engine named by ``--engine``.
 
@@ -76,7 +91,7 @@ def connect(spec: str = "duckdb") -> Engine:
     'duckdb'
     """
     if spec == "duckdb":
-        return Engine("duckdb", ibis.duckdb.connect())
+        return Engine("duckdb", _duckdb_scratch())
     if spec == "pyspark":
         session = _spark_session()
         session.sparkContext.setLogLevel("ERROR")

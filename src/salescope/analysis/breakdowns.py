@@ -50,8 +50,9 @@ def compute_breakdown(
     if role == "product" and lines.has("product_name") and lines.has("product_id"):
         aggs["name"] = t.product_name.max()
     grouped = t.group_by(key=key).aggregate(**aggs)
-    members = int(grouped.count().to_pyarrow().as_py())
     top = grouped.order_by([ibis.desc("revenue"), "key"]).limit(limit).to_pyarrow().to_pylist()
+    # a full page may hide more members: only then count them
+    members = len(top) if len(top) < limit else int(grouped.count().to_pyarrow().as_py())
     rows = []
     for r in top:
         revenue = round(float(r["revenue"]), 2)

@@ -34,10 +34,38 @@ def blank_to_null(col: ir.StringValue) -> ir.StringValue:
     return col.strip().nullif("")
 
 
-def to_text(col: ir.Value, kind: Kind) -> ir.StringValue:
-    """Identifiers and labels as trimmed strings; integers keep no decimal point."""
+def needs_trim(col: ir.StringValue) -> ir.BooleanValue:
+    """True where a text cell starts or ends with white space (cheap prefix/suffix tests)."""
+    edges = [
+        col.startswith(" "),
+        col.endswith(" "),
+        col.startswith("\t"),
+        col.endswith("\t"),
+        col.endswith("\r"),
+        col.endswith("\n"),
+    ]
+    out = edges[0]
+    for edge in edges[1:]:
+        out = out | edge
+    return out
+
+
+def is_empty_cheap(col: ir.Value, kind: Kind) -> ir.BooleanValue:
+    """Null or the empty string; exact for columns ``needs_trim`` finds nothing in."""
     if kind == "string":
-        return blank_to_null(col)  # type: ignore[arg-type]
+        return col.isnull() | (col == "")  # type: ignore[no-any-return]
+    return col.isnull()
+
+
+def to_text(col: ir.Value, kind: Kind, clean: bool = False) -> ir.StringValue:
+    """Identifiers and labels as trimmed strings; integers keep no decimal point.
+
+    ``clean`` says the column has no cell with white space at its edges, so no
+    trimming is needed (string functions on every row are the costliest part of
+    a scan); empty strings still become null.
+    """
+    if kind == "string":
+        return col.nullif("") if clean else blank_to_null(col)  # type: ignore[attr-defined,no-any-return,arg-type]
     if kind == "float":
         return col.cast("int64").cast("string")  # type: ignore[no-any-return]
     return col.cast("string")  # type: ignore[no-any-return]

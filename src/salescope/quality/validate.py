@@ -21,8 +21,10 @@ from salescope.errors import EmptyDataError, MappingError
 from salescope.model import Check, Quality
 from salescope.quality.parse import (
     RETURN_STATUS,
+    is_empty_cheap,
     is_missing,
     kind_of,
+    needs_trim,
     to_date,
     to_number,
     to_text,
@@ -31,17 +33,16 @@ from salescope.schema.roles import ColumnInfo, Kind, Mapping, detect_roles, norm
 
 log = logging.getLogger("salescope")
 
+# Text roles the analyses use (customer_name and city are shown by no analysis yet).
 TEXT_ROLES = (
     "order_id",
     "customer_id",
-    "customer_name",
     "segment",
     "product_id",
     "product_name",
     "category",
     "region",
     "country",
-    "city",
     "channel",
     "sales_rep",
     "status",
@@ -107,10 +108,6 @@ def _require(mapping: Mapping, columns: list[ColumnInfo]) -> None:
         )
 
 
-def _scalar(expr: ir.Scalar) -> object:
-    return expr.to_pyarrow().as_py()
-
-
 def validate(
     raw: ir.Table,
     overrides: dict[str, str] | None = None,
@@ -127,7 +124,6 @@ def validate(
     mapping = detect_roles(columns, overrides)
     _require(mapping, columns)
     kinds: dict[str, Kind] = {c.name: c.kind for c in columns}
-    latest = today or date.today()
 
     def col(role: str) -> ir.Value:
         return raw[mapping.column(role)]
@@ -139,23 +135,51 @@ def validate(
         return to_number(col(role), kind(role))
 
     assumptions: list[str] = []
-    parsed: dict[str, ir.Value] = {"order_date": to_date(col("order_date"), kind("order_date"))}
-    for role in TEXT_ROLES:
-        if mapping.has(role):
-            parsed[role] = to_text(col(role), kind(role))
+    order_date = to_date(col("order_date"), kind("order_date"))
+    amount_roles = ["revenue"] if mapping.has("revenue") else ["quantity", "unit_price"]
+    rules = _rules(mapping, col, kind, num, order_date, amount_roles, today or date.today())
+    reason = ibis.cases(*((cond, code) for code, _, cond, _ in rules), else_=ibis.null("string"))
+    marked = raw.mutate(_reason=reason)
+
+    # One scan for all counts: rows per reason, the date range, empty cells, and what
+    # parsing must know up front (text that needs trimming, discount rates or amounts).
+    optional = [r for r in TEXT_ROLES if mapping.has(r)]
+    strings = [r for r in optional if kind(r) == "string"]
+    aggs: dict[str, ir.Scalar] = {
+        "rows": marked.count(),
+        "first": order_date.min(),
+        "last": order_date.max(),
+        **{f"null_{r}": is_empty_cheap(col(r), kind(r)).cast("int64").sum() for r in optional},
+        **{f"untrimmed_{r}": needs_trim(col(r)).cast("int64").sum() for r in strings},  # type: ignore[arg-type]
+    }
+    if mapping.has("discount"):
+        aggs["max_discount"] = num("discount").max()
+    stats = marked.group_by("_reason").aggregate(**aggs).to_pyarrow().to_pylist()
+    untrimmed = [r for r in strings if sum(int(s[f"untrimmed_{r}"] or 0) for s in stats)]
+    if untrimmed:  # white-space-only cells are empty too: count those columns exactly
+        exact = marked.group_by("_reason").aggregate(
+            **{f"null_{r}": is_missing(col(r), "string").cast("int64").sum() for r in untrimmed}
+        )
+        by_reason = {e["_reason"]: e for e in exact.to_pyarrow().to_pylist()}
+        for s in stats:
+            s.update({k: v for k, v in by_reason[s["_reason"]].items() if k != "_reason"})
+
+    parsed: dict[str, ir.Value] = {"order_date": order_date}
+    for role in optional:
+        parsed[role] = to_text(col(role), kind(role), clean=role not in untrimmed)
 
     # Line revenue, per DESIGN: the revenue column, else quantity x price x (1 - discount).
     has_qty, has_price = mapping.has("quantity"), mapping.has("unit_price")
     qty = num("quantity") if has_qty else None
     price = num("unit_price") if has_price else None
     list_amount = qty * price if qty is not None and price is not None else None
-    discount_is_amount = False
     discount_amount: ir.FloatingValue | None = None
     if mapping.has("discount") and list_amount is not None:
         disc = num("discount").fill_null(0.0)
-        max_disc = _scalar(disc.max())
-        discount_is_amount = isinstance(max_disc, float) and max_disc > 1
-        if discount_is_amount:
+        max_disc = max(
+            (s["max_discount"] for s in stats if s["max_discount"] is not None), default=None
+        )
+        if max_disc is not None and max_disc > 1:
             discount_amount = disc
             assumptions.append(
                 f"discount column {mapping.column('discount')!r} holds amounts (values above 1)"
@@ -164,11 +188,9 @@ def validate(
             discount_amount = list_amount * disc
     if mapping.has("revenue"):
         revenue = num("revenue")
-        amount_roles = ["revenue"]
     else:
         assert list_amount is not None
         revenue = list_amount - discount_amount if discount_amount is not None else list_amount
-        amount_roles = ["quantity", "unit_price"]
         assumptions.append("no revenue column: line revenue = quantity x unit price - discount")
 
     is_return = revenue < 0
@@ -180,47 +202,6 @@ def validate(
         revenue = ibis.ifelse(status_return & (revenue > 0), -revenue, revenue)
         if qty is not None:
             qty = ibis.ifelse(status_return & (qty > 0), -qty, qty)
-
-    # One reason per row, first match wins; the order is the order of the checks.
-    date_col = mapping.column("order_date")
-    rules: list[tuple[str, str | None, ir.BooleanValue, str]] = [
-        (
-            "missing_date",
-            date_col,
-            is_missing(col("order_date"), kind("order_date")),
-            "order date is empty",
-        ),
-        (
-            "unparseable_date",
-            date_col,
-            parsed["order_date"].isnull(),
-            "order date could not be read as a date",
-        ),
-        (
-            "date_out_of_range",
-            date_col,
-            (parsed["order_date"] < EARLIEST_DATE) | (parsed["order_date"] > latest),  # type: ignore[operator]
-            f"order date before {EARLIEST_DATE} or after {latest}",
-        ),
-    ]
-    for role in amount_roles:
-        rules.append(
-            (
-                f"missing_{role}",
-                mapping.column(role),
-                is_missing(col(role), kind(role)),
-                f"{role.replace('_', ' ')} is empty",
-            )
-        )
-        rules.append(
-            (
-                f"unparseable_{role}",
-                mapping.column(role),
-                num(role).isnull(),
-                f"{role.replace('_', ' ')} could not be read as a number",
-            )
-        )
-    reason = ibis.cases(*((cond, code) for code, _, cond, _ in rules), else_=ibis.null("string"))
 
     has_order = "order_id" in parsed
     canonical: dict[str, ir.Value] = dict(parsed)
@@ -241,25 +222,6 @@ def validate(
     if not mapping.has("customer_id"):
         assumptions.append("no customer id column: customer figures are not available")
 
-    marked = raw.mutate(_reason=reason)
-    staged = marked.mutate(**{f"_c_{k}": v for k, v in canonical.items()})
-    accepted = staged.filter(staged._reason.isnull()).select(
-        **{k: staged[f"_c_{k}"] for k in canonical}
-    )
-
-    # One pass for the counts: rows per reason, date range and empty cells of accepted rows.
-    optional = [r for r in TEXT_ROLES if r in parsed]
-    stats = (
-        staged.group_by("_reason")
-        .aggregate(
-            rows=ibis._.count(),
-            first=staged["_c_order_date"].min(),
-            last=staged["_c_order_date"].max(),
-            **{f"null_{r}": staged[f"_c_{r}"].isnull().cast("int64").sum() for r in optional},
-        )
-        .to_pyarrow()
-        .to_pylist()
-    )
     rows_read = sum(int(s["rows"]) for s in stats)
     ok = next((s for s in stats if s["_reason"] is None), None)
     rows_accepted = int(ok["rows"]) if ok else 0
@@ -275,6 +237,9 @@ def validate(
             hint="run `salescope validate` to see the reasons, or check the column mapping "
             "with `salescope inspect`",
         )
+    # With nothing quarantined the row filter is dropped: every later scan is cheaper.
+    base = raw if rows_accepted == rows_read else raw.filter(reason.isnull())
+    accepted = base.select(**canonical)
     available = set(parsed) | {"revenue", "is_return"}
     available |= {"quantity"} if has_qty else set()
     available |= {"list_amount"} if list_amount is not None else set()
@@ -286,9 +251,66 @@ def validate(
     quarantined = marked.filter(marked._reason.notnull())
 
     def write_quarantine(path: Path) -> int:
+        if rows_accepted == rows_read:  # nothing to find: write the header, skip the scan
+            return _write_csv(quarantined.limit(0), path)
         return _write_csv(quarantined, path)
 
     return Validation(lines, quality, mapping, write_quarantine)
+
+
+Rule = tuple[str, str | None, ir.BooleanValue, str]
+
+
+def _rules(
+    mapping: Mapping,
+    col: Callable[[str], ir.Value],
+    kind: Callable[[str], Kind],
+    num: Callable[[str], ir.FloatingValue],
+    order_date: ir.DateValue,
+    amount_roles: list[str],
+    latest: date,
+) -> list[Rule]:
+    """The quarantine rules: (code, column, condition, message). First match wins."""
+    date_col = mapping.column("order_date")
+    rules: list[Rule] = [
+        (
+            "missing_date",
+            date_col,
+            is_missing(col("order_date"), kind("order_date")),
+            "order date is empty",
+        ),
+        (
+            "unparseable_date",
+            date_col,
+            order_date.isnull(),
+            "order date could not be read as a date",
+        ),
+        (
+            "date_out_of_range",
+            date_col,
+            (order_date < EARLIEST_DATE) | (order_date > latest),  # type: ignore[operator]
+            f"order date before {EARLIEST_DATE} or after {latest}",
+        ),
+    ]
+    for role in amount_roles:
+        label = role.replace("_", " ")
+        rules.append(
+            (
+                f"missing_{role}",
+                mapping.column(role),
+                is_missing(col(role), kind(role)),
+                f"{label} is empty",
+            )
+        )
+        rules.append(
+            (
+                f"unparseable_{role}",
+                mapping.column(role),
+                num(role).isnull(),
+                f"{label} could not be read as a number",
+            )
+        )
+    return rules
 
 
 def _cost(
