@@ -31,7 +31,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 _state = {"debug": False, "quiet": False}
 
 Inputs = Annotated[
