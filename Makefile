@@ -20,8 +20,8 @@ demo: $(STAMP) ## Generate demo data and write a full report into ./salescope-de
 	$(BIN)/salescope demo --out salescope-demo
 
 lint: $(STAMP) ## Ruff and mypy
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check --no-cache src tests benchmarks
+	$(BIN)/ruff format --no-cache --check src tests benchmarks
 	$(BIN)/mypy
 
 test: $(STAMP) lint ## Lint, type-check and run the whole test suite (both engines)

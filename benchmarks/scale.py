@@ -31,6 +31,7 @@ def make_data(rows: int, seed: int) -> tuple[Path, float]:
     if path.exists():
         return path, 0.0
     import pyarrow.parquet as pq
+
     from salescope.demo_data import generate_sales
 
     DATA.mkdir(parents=True, exist_ok=True)

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from salescope.demo_data import DemoFiles, write_demo_data
 
 import salescope
+from salescope.demo_data import DemoFiles, write_demo_data
 
 DEMO_ROWS = 30_000
 FIXED_CLOCK = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)

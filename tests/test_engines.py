@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from salescope.demo_data import DemoFiles
 
 import salescope
+from salescope.demo_data import DemoFiles
 from tests.conftest import fixed_clock
 
 pytestmark = pytest.mark.spark

@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from salescope.demo_data import DemoFiles
 
 import salescope
+from salescope.demo_data import DemoFiles
 from tests.conftest import fixed_clock
 from tests.sqlref import SqlRef
 

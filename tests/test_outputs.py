@@ -62,6 +62,19 @@ def test_revenue_everywhere_equals_the_hand_sum(written: tuple[Path, salescope.R
     assert data["kpis"]["revenue"]["previous"] == 30.0
 
 
+def test_summary_names_the_largest_mover_with_its_hand_computed_change(
+    written: tuple[Path, salescope.Report],
+) -> None:
+    out, report = written
+    # category: the evil one went from 0 (Q2) to 2 x 19.99 (Q3); Kitchen stayed at 30.00
+    category = report.breakdown("category")
+    assert category is not None
+    assert {m.key: m.change for m in category.rows} == {EVIL_CATEGORY: 39.98, "Kitchen": 0.0}
+    md = (out / "report.md").read_text()
+    assert "the largest gain came from" in md and "up $39.98" in md
+    assert "largest drop" not in md  # nothing fell
+
+
 def test_pdf_text_holds_the_headline_figures(written: tuple[Path, salescope.Report]) -> None:
     out, report = written
     text = subprocess.run(

@@ -53,6 +53,7 @@ def collect_facts(
                 "currency",
                 f"{b.label} {m.key}: previous revenue",
             )
+            _add(facts, f"{base}.change", m.change, "currency", f"{b.label} {m.key}: change")
             _add(facts, f"{base}.change_pct", m.change_pct, "percent", f"{b.label} {m.key}: change")
         _add(facts, f"breakdown.{b.role}.members", b.members, "count", f"{b.label}: members")
     for p in timeseries.points:

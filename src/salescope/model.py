@@ -51,6 +51,7 @@ class Member:
     revenue: float
     share: float | None
     previous: float | None
+    change: float | None  # revenue - previous, in money
     change_pct: float | None
     orders: int
     units: float

@@ -65,6 +65,7 @@ def compute_breakdown(
                 revenue=revenue,
                 share=round(revenue / total_revenue, 6) if total_revenue else None,
                 previous=previous,
+                change=None if previous is None else round(revenue - previous, 2),
                 change_pct=change_pct(revenue, previous),
                 orders=int(r["orders"] or 0),
                 units=round(float(r["units"] or 0), 4),

@@ -121,6 +121,9 @@ def _summary(report: Report) -> list[str]:
             f"{top.key} was the largest category with {fmt.money(top.revenue, cur)}"
             f" ({fmt.fraction(top.share)} of revenue)" + (f", {change}" if change else "") + "."
         )
+    movers = _movers(report, prev_label)
+    if movers:
+        out.append(movers)
     returns = k("returns")
     if returns is not None and returns.value:
         out.append(
@@ -133,6 +136,44 @@ def _summary(report: Report) -> list[str]:
             "aside in quarantine.csv (see Data quality)."
         )
     return out
+
+
+MOVER_ROLES = ("category", "region", "channel", "segment")
+
+
+def _movers(report: Report, prev_label: str | None) -> str:
+    """The largest gain and the largest drop in revenue among the main dimensions."""
+    if not prev_label:
+        return ""
+    members = [
+        (m.change, m, b.label.lower())
+        for b in report.breakdowns
+        if b.role in MOVER_ROLES and b.members > 1
+        for m in b.rows
+        if m.change is not None
+    ]
+    if not members:
+        return ""
+    cur = report.currency
+    gain = max(members, key=lambda x: x[0])
+    drop = min(members, key=lambda x: x[0])
+    parts = []
+    if gain[0] > 0:
+        m = gain[1]
+        pct = f", {fmt.pct_change(m.change_pct)}" if m.change_pct is not None else ""
+        parts.append(
+            f"the largest gain came from {m.key} ({gain[2]}), up {fmt.money(m.change, cur)}{pct}"
+        )
+    if drop[0] < 0:
+        m = drop[1]
+        pct = f" ({fmt.pct_change(m.change_pct)})" if m.change_pct is not None else ""
+        parts.append(
+            f"the largest drop from {m.key} ({drop[2]}): down "
+            f"{fmt.money(-m.change if m.change else None, cur)}{pct}"
+        )
+    if not parts:
+        return ""
+    return f"Against {prev_label}, " + "; ".join(parts) + "."
 
 
 def _breakdown_tables(report: Report) -> list[Table]:
