@@ -31,6 +31,12 @@ class Config(BaseModel):
     fiscal_year_start: int = Field(1, ge=1, le=12, description="first month of the fiscal year")
     currency: str = Field("USD", description="ISO currency code used to format money")
     top_n: int = Field(10, ge=1, le=1000, description="members listed in product breakdowns")
+    date_format: str | None = Field(
+        None, description="how to read text dates, e.g. '%d/%m/%Y' (default: decided per column)"
+    )
+    decimal: Literal[".", ","] | None = Field(
+        None, description="decimal mark of amounts written as text (default: decided per column)"
+    )
     formats: tuple[Format, ...] = Field(ALL_FORMATS, description="outputs to write")
 
     @field_validator("mapping")

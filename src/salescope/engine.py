@@ -6,6 +6,7 @@ embedded DuckDB (default), a local PySpark session, or any Ibis URL.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import shutil
@@ -40,12 +41,53 @@ class Engine:
     def is_spark(self) -> bool:
         return bool(self.con.name == "pyspark")
 
+    def parse_date(self, text: ir.StringValue, fmt: str) -> ir.DateValue:
+        """``text`` read with a strftime-style format; null where it does not fit.
+
+        DuckDB's ``try_strptime`` and Spark's ``to_date`` (ANSI mode off) both return
+        null for text that does not match or names an impossible day (Feb 30).
+        """
+        if self.is_duckdb:
+            return _duckdb_try_strptime(text, fmt).cast("date")  # type: ignore[no-any-return]
+        if self.is_spark:
+            return _spark_to_date(text, java_pattern(fmt))  # type: ignore[no-any-return]
+        if fmt == "%Y-%m-%d":
+            return text.try_cast("date")  # type: ignore[return-value]
+        return text.as_timestamp(fmt).date()  # other backends: strict parsing
+
     def materialize(self, table: ir.Table) -> ir.Table:
         """Keep a table in the engine so later queries do not read the source again."""
         if self.is_duckdb:
             name = ibis.util.gen_name("salescope")
             return self.con.create_table(name, table)  # type: ignore[attr-defined,no-any-return]
         return table.cache()
+
+
+@ibis.udf.scalar.builtin(name="try_strptime")  # type: ignore[untyped-decorator]
+def _duckdb_try_strptime(text: str, fmt: str) -> datetime.datetime:  # type: ignore[empty-body]
+    """DuckDB's try_strptime."""
+
+
+@ibis.udf.scalar.builtin(name="to_date")  # type: ignore[untyped-decorator]
+def _spark_to_date(text: str, fmt: str) -> datetime.date:  # type: ignore[empty-body]
+    """Spark SQL's to_date(text, pattern)."""
+
+
+_JAVA = {"%Y": "yyyy", "%y": "yy", "%m": "M", "%d": "d", "%b": "MMM", "%B": "MMMM"}
+
+
+def java_pattern(fmt: str) -> str:
+    """strftime-style format -> Java DateTimeFormatter pattern (for Spark).
+
+    >>> java_pattern("%d.%m.%Y")
+    'd.M.yyyy'
+    """
+    if fmt == "%Y%m%d":
+        return "yyyyMMdd"  # fixed width: no separators to tell the fields apart
+    out = fmt
+    for code, pattern in _JAVA.items():
+        out = out.replace(code, pattern)
+    return out
 
 
 def _spark_session() -> Any:

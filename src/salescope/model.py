@@ -98,6 +98,7 @@ class Check:
     rows: int
     message: str
     examples: tuple[str, ...] = ()
+    revenue_share: float | None = None  # share of all revenue read that these rows carry
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,15 @@ def validate_inputs(
 ) -> tuple[Validation, tuple[InputInfo, ...]]:
     """Read and validate only (``salescope validate``)."""
     source = read_inputs(engine, [str(p) for p in inputs])
-    validation = validate(source.table, config.mapping, today=today)
+    validation = validate(
+        source.table,
+        engine,
+        config.mapping,
+        today=today,
+        rejects=source.rejects,
+        date_format=config.date_format,
+        decimal=config.decimal,
+    )
     infos = tuple(InputInfo(i.path, i.sha256, i.rows) for i in source.inputs)
     return validation, infos
 

@@ -59,6 +59,11 @@ class Windows:
         return key in self.by_key
 
 
+NEEDS_COLUMN = {
+    "discount_amount": "discount (with quantity and unit price)",
+    "cost_amount": "cost",
+    "customer_id": "customer id",
+}
 PREVIOUS_OF = {"cur": "prev", "prev": "prev2", "yoy": "yoy_prev"}
 SUM_WINDOWS = ("cur", "prev", "yoy")
 
@@ -210,9 +215,8 @@ def compute_kpis(
     for d in KPI_DEFINITIONS:
         missing = [n for n in d.needs if not lines.has(n)]
         if missing:
-            notes.append(
-                f"{d.label.lower()} not available: no {missing[0].replace('_', ' ')} column"
-            )
+            need = NEEDS_COLUMN.get(missing[0], missing[0].replace("_", " "))
+            notes.append(f"{d.label.lower()} not available: no {need} column")
             continue
         value = values["cur"].get(d.name)
         previous = values.get("prev", {}).get(d.name)

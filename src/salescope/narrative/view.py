@@ -60,6 +60,13 @@ def _compare(change: float | None, against: str) -> str:
     return f"{d} {fmt.pct_change(change).lstrip('+-')} on {against}"
 
 
+def _in_period(report: Report) -> str:
+    p = report.period
+    if p.grain == "all":
+        return f"from {p.start:%d %b %Y} to {p.end:%d %b %Y}"
+    return f"in {p.label}"
+
+
 def _tone(kpi: Kpi) -> str:
     d = fmt.direction(kpi.change_pct)
     if d in ("flat", "unknown") or kpi.good_direction == "none":
@@ -92,7 +99,7 @@ def _summary(report: Report) -> list[str]:
             )
         parts = [x for x in parts if x]
         tail = (", " + " and ".join(parts)) if parts else ""
-        out.append(f"Revenue was {fmt.money(revenue.value, cur)} in {p.label}{tail}.")
+        out.append(f"Revenue was {fmt.money(revenue.value, cur)} {_in_period(report)}{tail}.")
     orders, aov = k("orders"), k("aov")
     if orders is not None and aov is not None:
         change = _compare(aov.change_pct, prev_label) if prev_label else ""
@@ -174,6 +181,34 @@ def _movers(report: Report, prev_label: str | None) -> str:
     if not parts:
         return ""
     return f"Against {prev_label}, " + "; ".join(parts) + "."
+
+
+ISSUE_NAMES = {
+    "missing_date": "empty dates",
+    "unparseable_date": "unreadable dates",
+    "ambiguous_date": "dates that read both month-first and day-first",
+    "date_out_of_range": "dates out of range",
+    "repeated_header": "repeated header lines",
+    "total_row": "totals rows",
+    "duplicate_line": "exact duplicate lines",
+    "nonpositive_price": "zero or negative prices",
+    "cancelled": "cancelled orders",
+    "ragged_row": "lines with the wrong number of fields",
+}
+
+
+def _top_issues(report: Report, limit: int = 3) -> list[str]:
+    """The largest quarantine reasons, with what they cost in revenue."""
+    q = report.quality
+    quarantined = sorted(
+        (c for c in q.checks if c.severity in ("error", "info")), key=lambda c: -c.rows
+    )[:limit]
+    lines = []
+    for c in quarantined:
+        name = ISSUE_NAMES.get(c.code, c.code.replace("_", " "))
+        cost = f" ({fmt.fraction(c.revenue_share)} of revenue)" if c.revenue_share else ""
+        lines.append(f"{fmt.count(c.rows)} lines{cost} quarantined: {name}.")
+    return lines
 
 
 def _breakdown_tables(report: Report) -> list[Table]:
@@ -258,11 +293,12 @@ def build_view(report: Report) -> View:
         if p.yoy:
             period_line += f" and {p.yoy[0]}"
     q = report.quality
+    parts = ", ".join(f"{name} {fmt.fraction(value)}" for name, value in q.score_parts.items())
     quality_lines = (
         f"Rows read: {fmt.count(q.rows_read)}; accepted: {fmt.count(q.rows_accepted)}; "
         f"quarantined: {fmt.count(q.rows_quarantined)}.",
-        f"Quality score: {q.score:.1f} / 100 (validity {fmt.fraction(q.score_parts['validity'])}, "
-        f"completeness {fmt.fraction(q.score_parts['completeness'])}).",
+        f"Quality score: {q.score:.1f} / 100 ({parts}).",
+        *_top_issues(report),
     )
     checks = Table(
         "checks",
@@ -300,7 +336,8 @@ def build_view(report: Report) -> View:
         "covers it, the same period a year earlier.",
     )
     return View(
-        title=f"Sales report {p.label}",
+        title="Sales report "
+        + (f"{p.start:%d %b %Y} to {p.end:%d %b %Y}" if p.grain == "all" else p.label),
         period_label=p.label,
         period_line=period_line,
         summary=tuple(_summary(report)),

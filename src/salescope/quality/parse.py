@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import ibis
 import ibis.expr.types as ir
 
 from salescope.schema.roles import Kind
 
 RETURN_STATUS = r"(?i)(return|refund|retour|devol|credit|rma)"
+CANCEL_STATUS = r"(?i)(cancel|void|storn|annul|anulad)"
+# a label that marks a totals row: "Total", "Grand total", "Subtotal", "Summe", "Gesamt" ...
+TOTAL_LABEL = (
+    r"(?i)^\s*((grand\s*|sub-?\s*)?(total|totals|summe|gesamt|gesamtsumme|totale)\s*:?\s*$"
+    r"|(grand\s*|sub-?\s*)total\b|total\s*(for\b|:))"
+)
 
 
 def kind_of(dtype: object) -> Kind:
@@ -69,29 +74,6 @@ def to_text(col: ir.Value, kind: Kind, clean: bool = False) -> ir.StringValue:
     if kind == "float":
         return col.cast("int64").cast("string")  # type: ignore[no-any-return]
     return col.cast("string")  # type: ignore[no-any-return]
-
-
-def to_number(col: ir.Value, kind: Kind) -> ir.FloatingValue:
-    """Numbers from numeric columns or from strings like ``$1,234.50``."""
-    if kind in ("integer", "float"):
-        return col.cast("float64")  # type: ignore[no-any-return]
-    if kind == "string":
-        text = blank_to_null(col)  # type: ignore[arg-type]
-        cleaned = text.re_replace(r"[^0-9.\-]", "").nullif("")
-        return cleaned.try_cast("float64")  # type: ignore[no-any-return]
-    return ibis.null("float64")  # type: ignore[return-value]
-
-
-def to_date(col: ir.Value, kind: Kind) -> ir.DateValue:
-    """Dates from date/timestamp columns or ISO strings."""
-    if kind == "date":
-        return col  # type: ignore[return-value]
-    if kind == "timestamp":
-        return col.date()  # type: ignore[attr-defined,no-any-return]
-    if kind == "string":
-        text = blank_to_null(col)  # type: ignore[arg-type]
-        return text.substr(0, 10).try_cast("date")  # type: ignore[no-any-return]
-    return ibis.null("date")  # type: ignore[return-value]
 
 
 def is_missing(col: ir.Value, kind: Kind) -> ir.BooleanValue:

@@ -1,9 +1,11 @@
 """The validation stage: build the accepted lines and the quarantine, count everything.
 
-Each raw row gets at most one ``_reason``; rows with a reason go to
-quarantine, the rest are accepted, so ``rows_read == rows_accepted +
-rows_quarantined`` holds by construction and is checked again on the counts.
-All parsing is expressed in the engine.
+Each raw row gets at most one ``_reason``; rows with a reason go to quarantine,
+the rest are accepted, so ``rows_read == rows_accepted + rows_quarantined``
+holds by construction (lines a reader could not split arrive as ``rejects``
+and are quarantined too). All parsing is expressed in the engine; the stage
+costs one full scan of the input, plus a second only when exact duplicate
+lines are found.
 """
 
 from __future__ import annotations
@@ -13,22 +15,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
+from salescope.engine import Engine
 from salescope.errors import EmptyDataError, MappingError
 from salescope.model import Check, Quality
+from salescope.quality.formats import (
+    DateDecision,
+    ambiguous_dates,
+    decide_date,
+    decide_number,
+    parse_dates,
+    parse_number,
+)
 from salescope.quality.parse import (
+    CANCEL_STATUS,
     RETURN_STATUS,
+    TOTAL_LABEL,
     is_empty_cheap,
     is_missing,
     kind_of,
     needs_trim,
-    to_date,
-    to_number,
     to_text,
 )
+from salescope.quality.score import quality_score
 from salescope.schema.roles import ColumnInfo, Kind, Mapping, detect_roles, normalise
 
 log = logging.getLogger("salescope")
@@ -47,11 +60,12 @@ TEXT_ROLES = (
     "sales_rep",
     "status",
 )
+NUMBER_ROLES = ("revenue", "quantity", "unit_price", "discount", "cost")
 EARLIEST_DATE = date(1990, 1, 1)
-# Weights of the quality score (docs/quality.md): validity and completeness.
-SCORE_WEIGHTS = {"validity": 0.6, "completeness": 0.4}
 CSV_FORMULA_START = r"^[=+\-@\t\r]"
 PLAIN_NUMBER = r"^[-+]?[0-9][0-9.,]*$"
+# revenue that differs from quantity x price x (1 - discount) by more than this share
+INCONSISTENT_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,17 @@ class Validation:
     quality: Quality
     mapping: Mapping
     write_quarantine: Callable[[Path], int]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One quarantine reason: the first rule a row meets is its reason."""
+
+    code: str
+    column: str | None
+    condition: ir.BooleanValue
+    message: str
+    severity: str = "error"
 
 
 def columns_of(table: ir.Table) -> list[ColumnInfo]:
@@ -108,10 +133,38 @@ def _require(mapping: Mapping, columns: list[ColumnInfo]) -> None:
         )
 
 
+class _Columns:
+    """Typed access to the mapped columns of the raw table, with their parse decisions."""
+
+    def __init__(
+        self, raw: ir.Table, mapping: Mapping, kinds: dict[str, Kind], decimals: dict[str, str]
+    ) -> None:
+        self.raw, self.mapping, self.kinds, self.decimals = raw, mapping, kinds, decimals
+
+    def name(self, role: str) -> str:
+        column = self.mapping.column(role)
+        assert column is not None, role
+        return column
+
+    def col(self, role: str) -> ir.Value:
+        return self.raw[self.name(role)]
+
+    def kind(self, role: str) -> Kind:
+        return self.kinds[self.name(role)]
+
+    def num(self, role: str) -> ir.FloatingValue:
+        return parse_number(self.col(role), self.kind(role), self.decimals.get(role, "."))
+
+
 def validate(
     raw: ir.Table,
+    engine: Engine,
     overrides: dict[str, str] | None = None,
     today: date | None = None,
+    *,
+    rejects: ir.Table | None = None,
+    date_format: str | None = None,
+    decimal: str | None = None,
 ) -> Validation:
     """Map roles, parse values, and split rows into accepted lines and quarantine."""
     columns = columns_of(raw)
@@ -124,74 +177,236 @@ def validate(
     mapping = detect_roles(columns, overrides)
     _require(mapping, columns)
     kinds: dict[str, Kind] = {c.name: c.kind for c in columns}
-
-    def col(role: str) -> ir.Value:
-        return raw[mapping.column(role)]
-
-    def kind(role: str) -> Kind:
-        return kinds[mapping.column(role)]  # type: ignore[index]
-
-    def num(role: str) -> ir.FloatingValue:
-        return to_number(col(role), kind(role))
-
     assumptions: list[str] = []
-    order_date = to_date(col("order_date"), kind("order_date"))
+
+    # Per-column decisions: how dates and amounts written as text are read.
+    date_decision = decide_date(
+        raw,
+        mapping.column("order_date") or "",
+        kinds[mapping.column("order_date") or ""],
+        engine,
+        date_format,
+    )
+    decimals: dict[str, str] = {}
+    for role in NUMBER_ROLES:
+        column = mapping.column(role)
+        if column is not None and kinds[column] == "string":
+            decision = decide_number(raw, column, kinds[column], decimal)
+            decimals[role] = decision.decimal
+            if decision.note:
+                assumptions.append(decision.note)
+    if date_decision.note:
+        assumptions.append(date_decision.note)
+    c = _Columns(raw, mapping, kinds, decimals)
+    order_date = parse_dates(c.col("order_date"), date_decision, engine)
     amount_roles = ["revenue"] if mapping.has("revenue") else ["quantity", "unit_price"]
-    rules = _rules(mapping, col, kind, num, order_date, amount_roles, today or date.today())
-    reason = ibis.cases(*((cond, code) for code, _, cond, _ in rules), else_=ibis.null("string"))
+    rules = _rules(c, order_date, date_decision, engine, amount_roles, today or date.today())
+    reason = ibis.cases(*((r.condition, r.code) for r in rules), else_=ibis.null("string"))
     marked = raw.mutate(_reason=reason)
 
-    # One scan for all counts: rows per reason, the date range, empty cells, and what
-    # parsing must know up front (text that needs trimming, discount rates or amounts).
     optional = [r for r in TEXT_ROLES if mapping.has(r)]
-    strings = [r for r in optional if kind(r) == "string"]
-    aggs: dict[str, ir.Scalar] = {
-        "rows": marked.count(),
-        "first": order_date.min(),
-        "last": order_date.max(),
-        **{f"null_{r}": is_empty_cheap(col(r), kind(r)).cast("int64").sum() for r in optional},
-        **{f"untrimmed_{r}": needs_trim(col(r)).cast("int64").sum() for r in strings},  # type: ignore[arg-type]
-    }
-    if mapping.has("discount"):
-        aggs["max_discount"] = num("discount").max()
-    stats = marked.group_by("_reason").aggregate(**aggs).to_pyarrow().to_pylist()
+    strings = [r for r in optional if c.kind(r) == "string"]
+    stats = _stats(marked, c, order_date, optional, strings)
     untrimmed = [r for r in strings if sum(int(s[f"untrimmed_{r}"] or 0) for s in stats)]
     if untrimmed:  # white-space-only cells are empty too: count those columns exactly
         exact = marked.group_by("_reason").aggregate(
-            **{f"null_{r}": is_missing(col(r), "string").cast("int64").sum() for r in untrimmed}
+            **{f"null_{r}": is_missing(c.col(r), "string").cast("int64").sum() for r in untrimmed}
         )
         by_reason = {e["_reason"]: e for e in exact.to_pyarrow().to_pylist()}
         for s in stats:
             s.update({k: v for k, v in by_reason[s["_reason"]].items() if k != "_reason"})
 
+    parsed = _parsed(c, order_date, optional, untrimmed)
+    canonical, derived_notes = _canonical(c, parsed, stats)
+    assumptions += derived_notes
+
+    # Exact duplicate lines: found in the same scan (count vs distinct row hashes); only
+    # when there are some does a second pass number the copies and quarantine all but one.
+    ok = next((s for s in stats if s["_reason"] is None), None)
+    duplicates = int(ok["rows"] - ok["distinct_rows"]) if ok else 0
+    if duplicates:
+        copy = ibis.row_number().over(group_by=[raw[name] for name in raw.columns])
+        dup_rule = Rule(
+            "duplicate_line",
+            None,
+            copy > 0,
+            "exact copy of an earlier line (every column equal); one copy kept",
+        )
+        rules.append(dup_rule)
+        reason = ibis.cases(*((r.condition, r.code) for r in rules), else_=ibis.null("string"))
+        # the window runs once: later scans read the stored result
+        marked = engine.materialize(raw.mutate(_reason=reason))
+        raw = marked.drop("_reason")
+        c = _Columns(raw, mapping, kinds, decimals)
+        order_date = parse_dates(c.col("order_date"), date_decision, engine)
+        parsed = _parsed(c, order_date, optional, untrimmed)
+        canonical, _ = _canonical(c, parsed, stats)
+        stats = _stats(marked, c, order_date, optional, strings, exact_nulls=untrimmed)
+        reason = marked._reason
+
+    rejected = _reject_counts(rejects)
+    rows_read = sum(int(s["rows"]) for s in stats) + sum(rejected.values())
+    ok = next((s for s in stats if s["_reason"] is None), None)
+    rows_accepted = int(ok["rows"]) if ok else 0
+    checks = _checks(rules, stats, marked, rejected)
+    if ok:
+        checks += _warnings(optional, ok, rows_accepted, c)
+    if not mapping.has("order_id"):
+        assumptions.append("no order id column: each row is counted as one order")
+    if not mapping.has("customer_id"):
+        assumptions.append(
+            f"no customer id column: the customer name ({mapping.column('customer_name')!r}) "
+            "identifies customers"
+            if mapping.has("customer_name")
+            else "no customer id column: customer figures are not available"
+        )
+    quality = quality_score(
+        rows_read=rows_read,
+        rows_accepted=rows_accepted,
+        stats=stats,
+        checks=checks,
+        optional=optional,
+        mapping=mapping.as_dict(),
+        assumptions=assumptions,
+    )
+    if not ok or rows_accepted == 0:
+        top = max(stats, key=lambda s: s["rows"], default=None)
+        raise EmptyDataError(
+            f"no usable rows: all {rows_read} rows were rejected"
+            + (f" (most: {top['_reason']})" if top and top["_reason"] else ""),
+            hint="run `salescope validate` to see the reasons, or check the column mapping "
+            "with `salescope inspect`",
+        )
+
+    # With nothing quarantined the row filter is dropped: every later scan is cheaper.
+    base = (
+        raw if rows_accepted + sum(rejected.values()) == rows_read else raw.filter(reason.isnull())
+    )
+    accepted = base.select(**canonical)
+    available = set(parsed) | {"revenue", "is_return"}
+    available |= {
+        k
+        for k in ("quantity", "list_amount", "discount_amount", "cost_amount")
+        if k in canonical and canonical[k] is not None and _present(c, k)
+    }
+    if "product" in canonical:
+        available.add("product")
+    lines = Lines(accepted, frozenset(available), ok["first"], ok["last"])
+
+    quarantined = marked.filter(marked._reason.notnull())
+    nothing_bad = rows_accepted == rows_read
+
+    def write_quarantine(path: Path) -> int:
+        # nothing to find: write the header only and skip the scan
+        return _write_csv(quarantined.limit(0) if nothing_bad else quarantined, path, rejects)
+
+    return Validation(lines, quality, mapping, write_quarantine)
+
+
+def _parsed(
+    c: _Columns, order_date: ir.DateValue, optional: list[str], untrimmed: list[str]
+) -> dict[str, ir.Value]:
+    """Date and text roles, parsed; a customer name stands in for a missing customer id."""
     parsed: dict[str, ir.Value] = {"order_date": order_date}
     for role in optional:
-        parsed[role] = to_text(col(role), kind(role), clean=role not in untrimmed)
+        parsed[role] = to_text(c.col(role), c.kind(role), clean=role not in untrimmed)
+    if "customer_id" not in parsed and c.mapping.has("customer_name"):
+        parsed["customer_id"] = to_text(c.col("customer_name"), c.kind("customer_name"))
+    return parsed
 
-    # Line revenue, per DESIGN: the revenue column, else quantity x price x (1 - discount).
-    has_qty, has_price = mapping.has("quantity"), mapping.has("unit_price")
-    qty = num("quantity") if has_qty else None
-    price = num("unit_price") if has_price else None
+
+def _present(c: _Columns, canonical_name: str) -> bool:
+    m = c.mapping
+    return {
+        "quantity": m.has("quantity"),
+        "list_amount": m.has("quantity") and m.has("unit_price"),
+        "discount_amount": m.has("quantity") and m.has("unit_price") and m.has("discount"),
+        "cost_amount": m.has("cost"),
+    }[canonical_name]
+
+
+def _stats(
+    marked: ir.Table,
+    c: _Columns,
+    order_date: ir.DateValue,
+    optional: list[str],
+    strings: list[str],
+    exact_nulls: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """One scan for all counts, per reason: rows, distinct rows, the date range, empty
+    cells, revenue (what quarantined rows are worth), revenue that disagrees with
+    quantity x price, and what parsing must know up front."""
+    exact = set(exact_nulls or ())
+    raw_cols = [marked[n] for n in marked.columns if n != "_reason"]
+    aggs: dict[str, ir.Scalar] = {
+        "rows": marked.count(),
+        "distinct_rows": ibis.struct({f"c{i}": col for i, col in enumerate(raw_cols)})
+        .hash()
+        .nunique(),
+        "first": order_date.min(),
+        "last": order_date.max(),
+        **{
+            f"null_{r}": (
+                is_missing(c.col(r), "string")
+                if r in exact
+                else is_empty_cheap(c.col(r), c.kind(r))
+            )
+            .cast("int64")
+            .sum()
+            for r in optional
+        },
+        **{f"untrimmed_{r}": needs_trim(c.col(r)).cast("int64").sum() for r in strings},  # type: ignore[arg-type]
+        "revenue": _raw_revenue(c).sum(),
+    }
+    if c.mapping.has("discount"):
+        aggs["max_discount"] = c.num("discount").max()
+    if all(c.mapping.has(r) for r in ("revenue", "quantity", "unit_price")):
+        aggs["inconsistent"] = _inconsistent(c).cast("int64").sum()
+    return marked.group_by("_reason").aggregate(**aggs).to_pyarrow().to_pylist()  # type: ignore[no-any-return]
+
+
+def _raw_revenue(c: _Columns) -> ir.FloatingValue:
+    """Line revenue before any decision that needs the profile (for the cost of quarantine)."""
+    if c.mapping.has("revenue"):
+        return c.num("revenue")
+    return c.num("quantity") * c.num("unit_price")
+
+
+def _inconsistent(c: _Columns) -> ir.BooleanValue:
+    """Revenue that differs from quantity x price (less a discount rate) by more than 1%."""
+    expected = c.num("quantity") * c.num("unit_price")
+    if c.mapping.has("discount"):
+        d = c.num("discount").fill_null(0.0)
+        expected = ibis.ifelse(d <= 1, expected * (1 - d), expected - d)
+    revenue = c.num("revenue")
+    gap = (revenue - expected).abs()
+    return (gap > ibis.greatest(revenue.abs() * INCONSISTENT_SHARE, 0.01)).fill_null(False)  # type: ignore[no-any-return]
+
+
+def _canonical(
+    c: _Columns, parsed: dict[str, ir.Value], stats: list[dict[str, Any]]
+) -> tuple[dict[str, ir.Value], list[str]]:
+    """The canonical line columns (DESIGN's line revenue, returns) and what was assumed."""
+    notes: list[str] = []
+    m = c.mapping
+    qty = c.num("quantity") if m.has("quantity") else None
+    price = c.num("unit_price") if m.has("unit_price") else None
     list_amount = qty * price if qty is not None and price is not None else None
     discount_amount: ir.FloatingValue | None = None
-    if mapping.has("discount") and list_amount is not None:
-        disc = num("discount").fill_null(0.0)
-        max_disc = max(
-            (s["max_discount"] for s in stats if s["max_discount"] is not None), default=None
-        )
-        if max_disc is not None and max_disc > 1:
+    if m.has("discount") and list_amount is not None:
+        disc = c.num("discount").fill_null(0.0)
+        highs = [float(s["max_discount"]) for s in stats if s.get("max_discount") is not None]  # type: ignore[arg-type]
+        if highs and max(highs) > 1:
             discount_amount = disc
-            assumptions.append(
-                f"discount column {mapping.column('discount')!r} holds amounts (values above 1)"
-            )
+            notes.append(f"discount column {c.name('discount')!r} holds amounts (values above 1)")
         else:
             discount_amount = list_amount * disc
-    if mapping.has("revenue"):
-        revenue = num("revenue")
+    if m.has("revenue"):
+        revenue = c.num("revenue")
     else:
         assert list_amount is not None
         revenue = list_amount - discount_amount if discount_amount is not None else list_amount
-        assumptions.append("no revenue column: line revenue = quantity x unit price - discount")
+        notes.append("no revenue column: line revenue = quantity x unit price - discount")
 
     is_return = revenue < 0
     if qty is not None:
@@ -203,7 +418,6 @@ def validate(
         if qty is not None:
             qty = ibis.ifelse(status_return & (qty > 0), -qty, qty)
 
-    has_order = "order_id" in parsed
     canonical: dict[str, ir.Value] = dict(parsed)
     canonical["revenue"] = revenue
     canonical["quantity"] = qty if qty is not None else ibis.null("float64")
@@ -211,81 +425,76 @@ def validate(
     canonical["discount_amount"] = (
         discount_amount if discount_amount is not None else ibis.null("float64")
     )
-    canonical["cost_amount"] = (
-        _cost(mapping, num, qty) if mapping.has("cost") else ibis.null("float64")
-    )
+    canonical["cost_amount"] = _cost(c, qty) if m.has("cost") else ibis.null("float64")
     canonical["is_return"] = is_return.fill_null(False)
     if "product_id" in parsed or "product_name" in parsed:
         canonical["product"] = parsed.get("product_id", parsed.get("product_name"))
-    if not has_order:
-        assumptions.append("no order id column: each row is counted as one order")
-    if not mapping.has("customer_id"):
-        assumptions.append("no customer id column: customer figures are not available")
-
-    rows_read = sum(int(s["rows"]) for s in stats)
-    ok = next((s for s in stats if s["_reason"] is None), None)
-    rows_accepted = int(ok["rows"]) if ok else 0
-    checks = _checks(rules, stats, marked, mapping)
-    if ok:
-        checks += _null_checks(optional, ok, rows_accepted, mapping)
-    quality = _quality(rows_read, rows_accepted, checks, ok, optional, mapping, assumptions)
-    if not ok or rows_accepted == 0:
-        top = max(stats, key=lambda s: s["rows"], default=None)
-        raise EmptyDataError(
-            f"no usable rows: all {rows_read} rows were rejected"
-            + (f" (most: {top['_reason']})" if top else ""),
-            hint="run `salescope validate` to see the reasons, or check the column mapping "
-            "with `salescope inspect`",
-        )
-    # With nothing quarantined the row filter is dropped: every later scan is cheaper.
-    base = raw if rows_accepted == rows_read else raw.filter(reason.isnull())
-    accepted = base.select(**canonical)
-    available = set(parsed) | {"revenue", "is_return"}
-    available |= {"quantity"} if has_qty else set()
-    available |= {"list_amount"} if list_amount is not None else set()
-    available |= {"discount_amount"} if discount_amount is not None else set()
-    available |= {"cost_amount"} if mapping.has("cost") else set()
-    available |= {"product"} if "product" in canonical else set()
-    lines = Lines(accepted, frozenset(available), ok["first"], ok["last"])
-
-    quarantined = marked.filter(marked._reason.notnull())
-
-    def write_quarantine(path: Path) -> int:
-        if rows_accepted == rows_read:  # nothing to find: write the header, skip the scan
-            return _write_csv(quarantined.limit(0), path)
-        return _write_csv(quarantined, path)
-
-    return Validation(lines, quality, mapping, write_quarantine)
-
-
-Rule = tuple[str, str | None, ir.BooleanValue, str]
+    return canonical, notes
 
 
 def _rules(
-    mapping: Mapping,
-    col: Callable[[str], ir.Value],
-    kind: Callable[[str], Kind],
-    num: Callable[[str], ir.FloatingValue],
+    c: _Columns,
     order_date: ir.DateValue,
+    decision: DateDecision,
+    engine: Engine,
     amount_roles: list[str],
     latest: date,
 ) -> list[Rule]:
-    """The quarantine rules: (code, column, condition, message). First match wins."""
-    date_col = mapping.column("order_date")
-    rules: list[Rule] = [
-        (
+    """The quarantine rules, in the order they are tried. First match wins."""
+    m = c.mapping
+    date_col = c.name("order_date")
+    rules: list[Rule] = []
+    # A header line repeated inside the data (files concatenated with their headers).
+    header_cells = [
+        c.col(role).cast("string").strip().lower() == c.name(role).strip().lower()
+        for role in ("order_date", *amount_roles)
+        if c.kind(role) == "string"
+    ]
+    if header_cells:
+        rules.append(
+            Rule(
+                "repeated_header",
+                date_col,
+                _any(header_cells),
+                "a repeated header line inside the data",
+            )
+        )
+    # Totals and subtotals rows written by spreadsheets and reporting tools.
+    labels = [
+        c.col(role).cast("string").re_search(TOTAL_LABEL).fill_null(False)
+        for role in (
+            "order_id",
+            "customer_id",
+            "product_id",
+            "product_name",
+            "category",
+            "region",
+            "order_date",
+        )
+        if m.has(role) and c.kind(role) == "string"
+    ]
+    if labels:
+        rules.append(Rule("total_row", None, _any(labels), "a totals or subtotal row, not a sale"))
+    rules += [
+        Rule(
             "missing_date",
             date_col,
-            is_missing(col("order_date"), kind("order_date")),
+            is_missing(c.col("order_date"), c.kind("order_date")),
             "order date is empty",
         ),
-        (
+        Rule(
+            "ambiguous_date",
+            date_col,
+            ambiguous_dates(c.col("order_date"), decision, engine),
+            "order date reads both month-first and day-first in a column that mixes the two",
+        ),
+        Rule(
             "unparseable_date",
             date_col,
             order_date.isnull(),
             "order date could not be read as a date",
         ),
-        (
+        Rule(
             "date_out_of_range",
             date_col,
             (order_date < EARLIEST_DATE) | (order_date > latest),  # type: ignore[operator]
@@ -295,65 +504,115 @@ def _rules(
     for role in amount_roles:
         label = role.replace("_", " ")
         rules.append(
-            (
+            Rule(
                 f"missing_{role}",
-                mapping.column(role),
-                is_missing(col(role), kind(role)),
+                c.name(role),
+                is_missing(c.col(role), c.kind(role)),
                 f"{label} is empty",
             )
         )
         rules.append(
-            (
+            Rule(
                 f"unparseable_{role}",
-                mapping.column(role),
-                num(role).isnull(),
+                c.name(role),
+                c.num(role).isnull(),
                 f"{label} could not be read as a number",
+            )
+        )
+    if m.has("unit_price"):
+        price = c.num("unit_price")
+        rules.append(
+            Rule(
+                "nonpositive_price",
+                c.name("unit_price"),
+                (price <= 0).fill_null(False),
+                "unit price is zero or negative",
+            )
+        )
+    if m.has("status"):
+        status = c.col("status").cast("string")
+        rules.append(
+            Rule(
+                "cancelled",
+                c.name("status"),
+                status.re_search(CANCEL_STATUS).fill_null(False),
+                "the order was cancelled: not a sale",
+                severity="info",
             )
         )
     return rules
 
 
-def _cost(
-    mapping: Mapping, num: Callable[[str], ir.FloatingValue], qty: ir.FloatingValue | None
-) -> ir.FloatingValue:
+def _any(conditions: list[ir.BooleanValue]) -> ir.BooleanValue:
+    out = conditions[0]
+    for cond in conditions[1:]:
+        out = out | cond
+    return out.fill_null(False)  # type: ignore[no-any-return]
+
+
+def _cost(c: _Columns, qty: ir.FloatingValue | None) -> ir.FloatingValue:
     """Cost per line: a column named like ``unit cost`` is per unit, else a line total."""
-    cost = num("cost")
-    per_unit = "unit" in normalise(mapping.column("cost") or "")
-    if per_unit and qty is not None:
+    cost = c.num("cost")
+    if "unit" in normalise(c.name("cost")) and qty is not None:
         return cost * qty.abs()
     return cost
 
 
+def _reject_counts(rejects: ir.Table | None) -> dict[str, int]:
+    if rejects is None:
+        return {}
+    rows = rejects.group_by("_reason").aggregate(n=rejects.count()).to_pyarrow().to_pylist()
+    return {str(r["_reason"]): int(r["n"]) for r in rows}
+
+
 def _checks(
-    rules: list[tuple[str, str | None, ir.BooleanValue, str]],
-    stats: list[dict[str, object]],
+    rules: list[Rule],
+    stats: list[dict[str, Any]],
     marked: ir.Table,
-    mapping: Mapping,
+    rejected: dict[str, int],
 ) -> list[Check]:
     counts = {s["_reason"]: int(s["rows"]) for s in stats}  # type: ignore[call-overload]
     checks: list[Check] = []
-    for code, column, _, message in rules:
-        n = counts.get(code, 0)
+    for code, n in sorted(rejected.items()):
+        checks.append(
+            Check(
+                code,
+                "error",
+                None,
+                n,
+                "a line the reader could not split into the header's columns; "
+                "rows quarantined with the raw line",
+            )
+        )
+    for rule in rules:
+        n = counts.get(rule.code, 0)
         if not n:
             continue
         examples: tuple[str, ...] = ()
-        if column is not None:
+        if rule.column is not None:
             sample = (
-                marked.filter(marked._reason == code)
-                .select(value=marked[column].cast("string"))
+                marked.filter(marked._reason == rule.code)
+                .select(value=marked[rule.column].cast("string"))
                 .limit(3)
                 .to_pyarrow()
                 .column("value")
                 .to_pylist()
             )
             examples = tuple("(empty)" if v is None or v == "" else str(v) for v in sample)
-        checks.append(Check(code, "error", column, n, f"{message}; rows quarantined", examples))
+        checks.append(
+            Check(
+                rule.code,
+                rule.severity,
+                rule.column,
+                n,
+                f"{rule.message}; rows quarantined",
+                examples,
+            )
+        )
     return checks
 
 
-def _null_checks(
-    optional: list[str], ok: dict[str, object], accepted: int, mapping: Mapping
-) -> list[Check]:
+def _warnings(optional: list[str], ok: dict[str, Any], accepted: int, c: _Columns) -> list[Check]:
     checks = []
     for role in optional:
         n = int(ok[f"null_{role}"])  # type: ignore[call-overload]
@@ -363,42 +622,25 @@ def _null_checks(
                 Check(
                     f"missing_{role}",
                     "warning",
-                    mapping.column(role),
+                    c.name(role),
                     n,
                     f"{role.replace('_', ' ')} is empty in {share:.1%} of accepted rows; "
                     "those rows count in totals but not in this dimension",
                 )
             )
+    inconsistent = int(ok.get("inconsistent") or 0)  # type: ignore[call-overload]
+    if inconsistent:
+        checks.append(
+            Check(
+                "revenue_inconsistent",
+                "warning",
+                c.name("revenue"),
+                inconsistent,
+                f"revenue differs from quantity x unit price (less discount) by more than "
+                f"{INCONSISTENT_SHARE:.0%}; the revenue column is used as it is",
+            )
+        )
     return checks
-
-
-def _quality(
-    rows_read: int,
-    rows_accepted: int,
-    checks: list[Check],
-    ok: dict[str, object] | None,
-    optional: list[str],
-    mapping: Mapping,
-    assumptions: list[str],
-) -> Quality:
-    validity = rows_accepted / rows_read if rows_read else 0.0
-    if ok and optional and rows_accepted:
-        nulls = sum(int(ok[f"null_{r}"]) for r in optional)  # type: ignore[call-overload]
-        completeness = 1 - nulls / (rows_accepted * len(optional))
-    else:
-        completeness = 1.0
-    parts = {"validity": round(validity, 4), "completeness": round(completeness, 4)}
-    score = 100 * sum(SCORE_WEIGHTS[k] * v for k, v in parts.items())
-    return Quality(
-        rows_read=rows_read,
-        rows_accepted=rows_accepted,
-        rows_quarantined=rows_read - rows_accepted,
-        score=round(score, 1),
-        score_parts=parts,
-        mapping=mapping.as_dict(),
-        assumptions=tuple(assumptions),
-        checks=tuple(checks),
-    )
 
 
 def neutralise(col: ir.StringValue) -> ir.StringValue:
@@ -407,17 +649,37 @@ def neutralise(col: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(risky, "'" + col, col)  # type: ignore[no-any-return]
 
 
-def _write_csv(table: ir.Table, path: Path) -> int:
-    """Stream rows out of the engine into a CSV with formula-like cells neutralised."""
+def _write_csv(table: ir.Table, path: Path, rejects: ir.Table | None = None) -> int:
+    """Stream quarantined rows out of the engine into a CSV, formula-like cells neutralised.
+
+    Reader rejects follow the parsed rows, with the raw line in ``_raw`` and its
+    place in ``_file`` and ``_line``.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    safe = table.select(**{name: neutralise(table[name].cast("string")) for name in table.columns})
+    extra = ["_file", "_line", "_raw"] if rejects is not None else []
+    names = [*table.columns, *extra]
+    safe = table.select(
+        **{name: neutralise(table[name].cast("string")) for name in table.columns},
+        **{name: ibis.null("string") for name in extra},
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     written = 0
-    schema = pa.schema([(name, pa.string()) for name in safe.columns])
+    schema = pa.schema([(name, pa.string()) for name in names])
     with pacsv.CSVWriter(str(path), schema) as writer:
         for batch in safe.to_pyarrow_batches():
             writer.write_batch(batch.cast(schema) if batch.schema != schema else batch)
             written += batch.num_rows
+        if rejects is not None:
+            lines = rejects.select(
+                **{name: ibis.null("string") for name in table.columns if name != "_reason"},
+                _reason=rejects._reason.cast("string"),
+                _file=rejects._file.cast("string"),
+                _line=rejects._line.cast("string"),
+                _raw=neutralise(rejects._raw.cast("string")),
+            ).select(*names)
+            for batch in lines.to_pyarrow_batches():
+                writer.write_batch(batch.cast(schema) if batch.schema != schema else batch)
+                written += batch.num_rows
     return written

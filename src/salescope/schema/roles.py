@@ -235,7 +235,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "vendedor",
         "verkaeufer",
     ),
-    "status": ("status", "order_status", "line_status", "transaction_type", "state"),
+    "status": ("status", "order_status", "line_status", "transaction_type"),
 }
 ROLES: tuple[str, ...] = tuple(SYNONYMS)
 

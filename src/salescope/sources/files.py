@@ -37,10 +37,19 @@ class InputFile:
 
 @dataclass(frozen=True)
 class Source:
-    """The raw table (original column names) and where it came from."""
+    """The raw table (original column names) and where it came from.
+
+    ``rejects`` holds the lines a reader could not split into the table's columns
+    (ragged rows, broken quoting), so they are counted and quarantined rather than
+    lost: columns ``_file`` (string), ``_line`` (int64, 1-based line in the file),
+    ``_raw`` (string, the line as read) and ``_reason`` (string, e.g. ``ragged_row``).
+    ``notes`` says what the readers decided (encoding, delimiter, sheet, joins ...).
+    """
 
     table: ir.Table
     inputs: tuple[InputFile, ...]
+    rejects: ir.Table | None = None
+    notes: tuple[str, ...] = ()
 
 
 def sha256_of(path: Path) -> str:
