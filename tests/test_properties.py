@@ -25,11 +25,12 @@ row = st.tuples(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(row, min_size=1, max_size=40))
 def test_rows_reconcile_and_revenue_equals_python(rows: list[tuple]) -> None:  # type: ignore[type-arg]
-    good = [r for r in rows if r[0] is not None and r[3] is not None]
     # at least one usable row, in a known period, so a report can be made
     anchor = (date(2024, 1, 15), "C1", "North", 1, 1)
     all_rows = [*rows, anchor]
-    good.append(anchor)
+    usable = [r for r in all_rows if r[0] is not None and r[3] is not None]
+    # exact copies of a usable line are quarantined; one copy stays
+    good = list(dict.fromkeys((d, c, reg, q, str(p)) for d, c, reg, q, p in usable))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "lines.csv"
         with path.open("w", newline="") as handle:

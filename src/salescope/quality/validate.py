@@ -105,8 +105,37 @@ class Rule:
     severity: str = "error"
 
 
+LOOKS_DATE = (
+    r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{8}"
+    r"|\d{1,2}[ -][A-Za-z]{3,9}[ -,]+\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4})([T ].*)?$"
+)
+LOOKS_NUMBER = (
+    r"^\s*[(+-]?\s*([$€£¥₹]|[A-Z]{3}\s)?\s*[(-]?\d[\d.,\s']*\s*([$€£¥₹%]|\s?[A-Z]{3})?"
+    r"\s*[)-]?\s*$"
+)
+PROFILE_ROWS = 1000
+
+
 def columns_of(table: ir.Table) -> list[ColumnInfo]:
-    return [ColumnInfo(name, kind_of(dtype)) for name, dtype in table.schema().items()]
+    """The columns with their kinds; text columns also with what their values look like
+    (from the first rows), so role detection can tell a date column from an id."""
+    kinds = {name: kind_of(dtype) for name, dtype in table.schema().items()}
+    texts = [name for name, kind in kinds.items() if kind == "string"]
+    shares: dict[str, tuple[float, float]] = {}
+    if texts:
+        sample = table.limit(PROFILE_ROWS)
+        aggs: dict[str, ir.Scalar] = {}
+        for i, name in enumerate(texts):
+            v = sample[name].strip().nullif("")
+            aggs[f"n{i}"] = v.count()
+            aggs[f"d{i}"] = v.re_search(LOOKS_DATE).cast("int64").sum()
+            aggs[f"x{i}"] = v.re_search(LOOKS_NUMBER).cast("int64").sum()
+        row = sample.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+        for i, name in enumerate(texts):
+            n = int(row[f"n{i}"] or 0)
+            if n:
+                shares[name] = (int(row[f"d{i}"] or 0) / n, int(row[f"x{i}"] or 0) / n)
+    return [ColumnInfo(name, kind, *shares.get(name, (None, None))) for name, kind in kinds.items()]
 
 
 def _require(mapping: Mapping, columns: list[ColumnInfo]) -> None:
@@ -236,7 +265,7 @@ def validate(
         reason = ibis.cases(*((r.condition, r.code) for r in rules), else_=ibis.null("string"))
         # the window runs once: later scans read the stored result
         marked = engine.materialize(raw.mutate(_reason=reason))
-        raw = marked.drop("_reason")
+        raw = marked  # later expressions read the stored table (its _reason is ignored)
         c = _Columns(raw, mapping, kinds, decimals)
         order_date = parse_dates(c.col("order_date"), date_decision, engine)
         parsed = _parsed(c, order_date, optional, untrimmed)
@@ -459,22 +488,39 @@ def _rules(
                 "a repeated header line inside the data",
             )
         )
-    # Totals and subtotals rows written by spreadsheets and reporting tools.
+    # Totals and subtotals rows written by spreadsheets and reporting tools. They lack a
+    # date or an id; the label test (a regex, the costly part) runs only on those rows.
     labels = [
         c.col(role).cast("string").re_search(TOTAL_LABEL).fill_null(False)
         for role in (
+            "order_date",
             "order_id",
             "customer_id",
             "product_id",
             "product_name",
             "category",
             "region",
-            "order_date",
         )
         if m.has(role) and c.kind(role) == "string"
     ]
+    incomplete = [
+        is_missing(c.col("order_date"), c.kind("order_date")),
+        order_date.isnull(),
+        *(
+            is_empty_cheap(c.col(r), c.kind(r))
+            for r in ("order_id", "product_id", "quantity")
+            if m.has(r)
+        ),
+    ]
     if labels:
-        rules.append(Rule("total_row", None, _any(labels), "a totals or subtotal row, not a sale"))
+        rules.append(
+            Rule(
+                "total_row",
+                None,
+                _any(incomplete) & _any(labels),
+                "a totals or subtotal row, not a sale",
+            )
+        )
     rules += [
         Rule(
             "missing_date",

@@ -271,10 +271,13 @@ MIN_CONFIDENCE = 0.5
 
 @dataclass(frozen=True)
 class ColumnInfo:
-    """A column as the detector sees it: its header and the kind of its type."""
+    """A column as the detector sees it: its header, the kind of its type and, for text
+    columns, the share of sampled values that look like dates and like numbers."""
 
     name: str
     kind: Kind
+    date_share: float | None = None
+    number_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -359,7 +362,27 @@ def score_column(role: str, column: ColumnInfo) -> RoleMatch | None:
     if fit == 0.0:
         return None
     evidence = why if fit == 1.0 else f"{why}; type {column.kind} needs parsing"
+    if column.kind == "string":
+        fit, evidence = _value_fit(role, column, fit, why)
+        if fit <= 0.0:
+            return None
     return RoleMatch(role, column.name, round(name_score * fit, 3), evidence)
+
+
+DATE_ROLES = {"order_date"}
+NUMBER_ROLES = {"quantity", "unit_price", "discount", "revenue", "cost"}
+
+
+def _value_fit(role: str, column: ColumnInfo, fit: float, why: str) -> tuple[float, str]:
+    """Weigh a text column by what its values look like (when they were sampled)."""
+    dates, numbers = column.date_share, column.number_share
+    if role in DATE_ROLES and dates is not None:
+        return 0.4 + 0.6 * dates, f"{why}; {dates:.0%} of sampled values look like dates"
+    if role in NUMBER_ROLES and numbers is not None:
+        return 0.4 + 0.6 * numbers, f"{why}; {numbers:.0%} of sampled values look like numbers"
+    if dates is not None and dates > 0.8 and role not in DATE_ROLES:
+        return fit * 0.3, f"{why}; but its values look like dates"
+    return fit, why if fit == 1.0 else f"{why}; type string needs parsing"
 
 
 def detect_roles(columns: Iterable[ColumnInfo], overrides: dict[str, str] | None = None) -> Mapping:
