@@ -212,11 +212,12 @@ def compute_kpis(
             "the data starts inside the period, so customers who bought before it count as new"
         )
     kpis: list[Kpi] = []
+    unavailable: dict[str, list[str]] = {}
     for d in KPI_DEFINITIONS:
         missing = [n for n in d.needs if not lines.has(n)]
         if missing:
             need = NEEDS_COLUMN.get(missing[0], missing[0].replace("_", " "))
-            notes.append(f"{d.label.lower()} not available: no {need} column")
+            unavailable.setdefault(need, []).append(d.label.lower())
             continue
         value = values["cur"].get(d.name)
         previous = values.get("prev", {}).get(d.name)
@@ -234,6 +235,8 @@ def compute_kpis(
                 yoy_change_pct=change_pct(value, yoy),
             )
         )
+    for need, labels in unavailable.items():
+        notes.append(f"{', '.join(labels)}: not available without a {need} column")
     return tuple(kpis), notes
 
 

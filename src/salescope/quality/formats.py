@@ -136,6 +136,8 @@ def decide_date(
             "above 12, so they would also read as the other order: set "
             "date_format in salescope.yml if that is wrong"
         )
+    elif best.code == "%Y-%m-%d" and len(fitting) == 1:
+        note = ""  # plain ISO dates: nothing worth saying
     else:
         note = f"dates in {column!r} read as {best.label} ({best.code})"
     mixed = bool(only_mdy and only_dmy)

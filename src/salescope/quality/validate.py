@@ -206,7 +206,7 @@ def validate(
     mapping = detect_roles(columns, overrides)
     _require(mapping, columns)
     kinds: dict[str, Kind] = {c.name: c.kind for c in columns}
-    assumptions: list[str] = []
+    assumptions: list[str] = _close_calls(mapping)
 
     # Per-column decisions: how dates and amounts written as text are read.
     date_decision = decide_date(
@@ -282,12 +282,10 @@ def validate(
         checks += _warnings(optional, ok, rows_accepted, c)
     if not mapping.has("order_id"):
         assumptions.append("no order id column: each row is counted as one order")
-    if not mapping.has("customer_id"):
+    if not mapping.has("customer_id") and mapping.has("customer_name"):
         assumptions.append(
             f"no customer id column: the customer name ({mapping.column('customer_name')!r}) "
             "identifies customers"
-            if mapping.has("customer_name")
-            else "no customer id column: customer figures are not available"
         )
     quality = quality_score(
         rows_read=rows_read,
@@ -330,6 +328,27 @@ def validate(
         return _write_csv(quarantined.limit(0) if nothing_bad else quarantined, path, rejects)
 
     return Validation(lines, quality, mapping, write_quarantine)
+
+
+def _close_calls(mapping: Mapping) -> list[str]:
+    """Say so when another column was nearly as good a match for a required role."""
+    notes = []
+    for role in ("order_date", "revenue", "quantity", "unit_price", "customer_id", "order_id"):
+        chosen = next((m for m in mapping.matches if m.role == role), None)
+        if chosen is None or chosen.confidence == 1.0:
+            continue
+        rivals = [
+            m
+            for m in mapping.candidates.get(role, ())
+            if m.column != chosen.column and m.confidence >= 0.9 * chosen.confidence
+        ]
+        if rivals:
+            others = ", ".join(repr(m.column) for m in rivals[:3])
+            notes.append(
+                f"{chosen.column!r} taken as {role.replace('_', ' ')}; {others} also looked like "
+                f"one (set `{role}: <column>` under mapping in salescope.yml to choose)"
+            )
+    return notes
 
 
 def _parsed(
