@@ -187,7 +187,12 @@ def parse_dates(col: ir.Value, decision: DateDecision, engine: Engine) -> ir.Dat
         text = date_part(_text(col).nullif(""), decision.strip_time)
         readings = [engine.parse_date(text, f.code) for f in decision.formats]
         return ibis.coalesce(*readings) if len(readings) > 1 else readings[0]  # type: ignore[no-any-return]
-    return ibis.null("date")  # type: ignore[return-value]
+    return _null_like(col, "date")  # type: ignore[return-value]
+
+
+def _null_like(col: ir.Value, dtype: str) -> ir.Value:
+    """A null per row (a column, not a scalar, so it aggregates like one)."""
+    return ibis.ifelse(col.isnull(), ibis.null(dtype), ibis.null(dtype))
 
 
 def ambiguous_dates(col: ir.Value, decision: DateDecision, engine: Engine) -> ir.BooleanValue:
@@ -237,8 +242,8 @@ def parse_number(col: ir.Value, kind: Kind, decimal: str = ".") -> ir.FloatingVa
     """
     if kind in ("integer", "float"):
         return col.cast("float64")  # type: ignore[no-any-return]
-    if kind == "boolean":
-        return ibis.null("float64")  # type: ignore[return-value]
+    if kind not in ("string",):
+        return _null_like(col, "float64")  # type: ignore[return-value]
     text = col.cast("string").strip().nullif("")
     digits = text.re_replace(r"[^0-9.,]", "")
     comma_last = digits.re_search(r",[0-9]*$") & digits.contains(".")

@@ -257,7 +257,7 @@ def validate(
         copy = ibis.row_number().over(group_by=[raw[name] for name in raw.columns])
         dup_rule = Rule(
             "duplicate_line",
-            None,
+            mapping.column("order_id") or c.name("order_date"),
             copy > 0,
             "exact copy of an earlier line (every column equal); one copy kept",
         )
@@ -509,18 +509,21 @@ def _rules(
         )
     # Totals and subtotals rows written by spreadsheets and reporting tools. They lack a
     # date or an id; the label test (a regex, the costly part) runs only on those rows.
-    labels = [
-        c.col(role).cast("string").re_search(TOTAL_LABEL).fill_null(False)
+    label_roles = [
+        role
         for role in (
-            "order_date",
             "order_id",
             "customer_id",
             "product_id",
             "product_name",
             "category",
             "region",
+            "order_date",
         )
         if m.has(role) and c.kind(role) == "string"
+    ]
+    labels = [
+        c.col(role).cast("string").re_search(TOTAL_LABEL).fill_null(False) for role in label_roles
     ]
     incomplete = [
         is_missing(c.col("order_date"), c.kind("order_date")),
@@ -535,7 +538,7 @@ def _rules(
         rules.append(
             Rule(
                 "total_row",
-                None,
+                c.name(label_roles[0]),
                 _any(incomplete) & _any(labels),
                 "a totals or subtotal row, not a sale",
             )

@@ -241,7 +241,7 @@ ROLES: tuple[str, ...] = tuple(SYNONYMS)
 
 # Which column kinds fit a role, and how well (1 = natural, <1 = needs parsing).
 _NUMERIC = {"integer": 1.0, "float": 1.0, "string": 0.6}
-_DATE = {"date": 1.0, "timestamp": 1.0, "string": 0.7}
+_DATE = {"date": 1.0, "timestamp": 1.0, "string": 0.7, "integer": 0.7, "float": 0.5}
 _ANY_ID = {"string": 1.0, "integer": 1.0, "float": 0.5}
 _TEXT = {"string": 1.0, "integer": 0.5}
 KIND_FIT: dict[str, dict[str, float]] = {

@@ -1,16 +1,18 @@
-"""Readers for CSV/TSV and Parquet files, globs and directories.
+"""Reading every input into one Ibis table: the entry point of the sources stage.
 
-Files are read in place by the engine; only non-columnar formats (CSV) are
-loaded once into the engine so later queries do not parse the text again.
-Several files with the same columns become one table.
+An input is a file, a glob, a directory, an Excel sheet (``book.xlsx#Sheet``) or a
+database URL (``sqlite:///shop.db?table=sales``). Each is read by the reader for its
+format (CSV/TSV, Excel, JSON lines, Parquet, database); inputs with the same columns
+are stacked, inputs with different columns are joined as a star schema.
 """
 
 from __future__ import annotations
 
+import csv
 import glob
-import hashlib
 import logging
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import ibis
@@ -18,17 +20,44 @@ import ibis.expr.types as ir
 
 from salescope.engine import Engine
 from salescope.errors import InputError
+from salescope.sources.combine import Group, group_reads, stack
+from salescope.sources.common import Read, clean_names, count, sha256_of, unreadable
+from salescope.sources.database import is_url, read_database
+from salescope.sources.delimited import read_delimited
+from salescope.sources.excel import read_excel
+from salescope.sources.jsonl import read_json
+from salescope.sources.star import join_star
 
 log = logging.getLogger("salescope")
 
-CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
-PARQUET_SUFFIXES = {".parquet", ".pq"}
-SUPPORTED = "CSV/TSV (.csv, .tsv, .txt) and Parquet (.parquet)"
+KINDS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".txt": "csv",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+KIND_NAMES = {"csv": "CSV", "excel": "Excel", "json": "JSON", "parquet": "Parquet"}
+COMPRESSIBLE = {"csv", "json"}  # may end in .gz
+SUPPORTED = (
+    "CSV/TSV (.csv, .tsv, .txt, also .gz), Excel (.xlsx), JSON lines (.jsonl, .ndjson, .json), "
+    "Parquet (.parquet) and database URLs (duckdb:///file.duckdb?table=NAME, "
+    "sqlite:///file.db?table=NAME)"
+)
 
 
 @dataclass(frozen=True)
 class InputFile:
-    """One input as reported in ``run.inputs``: where, its content hash and row count."""
+    """One input as reported in ``run.inputs``: where, its content hash and row count.
+
+    ``rows`` counts every data row read from the input, rejected lines included.
+    """
 
     path: str
     sha256: str
@@ -43,6 +72,8 @@ class Source:
     (ragged rows, broken quoting), so they are counted and quarantined rather than
     lost: columns ``_file`` (string), ``_line`` (int64, 1-based line in the file),
     ``_raw`` (string, the line as read) and ``_reason`` (string, e.g. ``ragged_row``).
+    It is None when every line was read. ``rows in table + rows in rejects`` is the
+    number of data rows read (for a star schema: the fact table's).
     ``notes`` says what the readers decided (encoding, delimiter, sheet, joins ...).
     """
 
@@ -52,28 +83,40 @@ class Source:
     notes: tuple[str, ...] = ()
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def kind_of_path(path: Path) -> str:
+    """The reader for a file, from its extension (``.csv.gz`` is a CSV)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    suffix = suffixes[-1] if suffixes else ""
+    compressed = suffix == ".gz" and len(suffixes) > 1
+    kind = KINDS.get(suffixes[-2] if compressed else suffix)
+    if kind is not None and (not compressed or kind in COMPRESSIBLE):
+        return kind
+    hint = f"salescope reads {SUPPORTED}"
+    if suffix == ".xls":
+        hint = "save the workbook as .xlsx (or export the sheet as CSV)"
+    raise InputError(
+        f"unsupported file type {path.suffix or '(none)'!r} for {str(path)!r}", hint=hint
+    )
 
 
 def expand(spec: str) -> list[Path]:
     """A path, a glob or a directory -> the files it names, sorted."""
     path = Path(spec)
-    if any(ch in spec for ch in "*?["):
-        files = sorted(Path(p) for p in glob.glob(spec, recursive=True))
+    if any(ch in spec for ch in "*?[") and not path.exists():
+        files = sorted(Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file())
         if not files:
             raise InputError(f"no file matches {spec!r}", hint="check the pattern and quote it")
         return files
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in PARQUET_SUFFIXES)
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file() and not p.name.startswith((".", "_")) and _known(p)
+        )
         if not files:
             raise InputError(
-                f"directory {spec!r} holds no Parquet files",
-                hint="pass the data files themselves, e.g. data/*.csv",
+                f"directory {spec!r} holds no data files",
+                hint=f"salescope reads {SUPPORTED}",
             )
         return files
     if not path.exists():
@@ -81,67 +124,116 @@ def expand(spec: str) -> list[Path]:
     return [path]
 
 
-def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        return "csv"
-    if suffix in PARQUET_SUFFIXES:
-        return "parquet"
-    raise InputError(
-        f"unsupported file type {path.suffix or '(none)'!r} for {str(path)!r}",
-        hint=f"salescope reads {SUPPORTED}",
-    )
-
-
-def _read_one(engine: Engine, path: Path, kind: str) -> ir.Table:
-    con = engine.con
+def _known(path: Path) -> bool:
     try:
-        if kind == "parquet":
-            return con.read_parquet(str(path))  # type: ignore[attr-defined,no-any-return]
-        if engine.is_duckdb:
-            table = con.read_csv(  # type: ignore[attr-defined]
-                str(path), sample_size=-1, strict_mode=False
-            )
+        kind_of_path(path)
+    except InputError:
+        return False
+    return True
+
+
+def split_sheet(spec: str) -> tuple[str, str | None]:
+    """``book.xlsx#Q3 sales`` -> (``book.xlsx``, ``Q3 sales``); a path holding '#' stays."""
+    if "#" not in spec or Path(spec).exists():
+        return spec, None
+    path, sheet = spec.rsplit("#", 1)
+    if kind_of_path(Path(path)) != "excel":
+        raise InputError(
+            f"{spec!r}: only Excel files take a sheet name after '#'",
+            hint="use book.xlsx#Sheet, or drop the '#...' part",
+        )
+    return path, sheet
+
+
+def read_parquet(engine: Engine, path: Path) -> Read:
+    """Parquet is read in place by the engine (no copy)."""
+    try:
+        table = engine.con.read_parquet(str(path))  # type: ignore[attr-defined]
+        rows = count(table)
+    except Exception as exc:
+        raise unreadable(str(path), "Parquet", exc) from exc
+    return Read(str(path), sha256_of(path), table, rows)
+
+
+def read_file(engine: Engine, path: Path, sheet: str | None = None) -> Read:
+    """One file, by the reader its extension names."""
+    kind = kind_of_path(path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError(f"{str(path)!r} is empty", hint="export the data again")
+    try:
+        if kind == "csv":
+            read = read_delimited(engine, path)
+        elif kind == "excel":
+            read = read_excel(engine, path, sheet)
+        elif kind == "json":
+            read = read_json(engine, path)
         else:
-            table = con.read_csv(str(path))  # type: ignore[attr-defined]
-        return engine.materialize(table)
+            read = read_parquet(engine, path)
     except InputError:
         raise
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(
-            f"cannot read {str(path)!r} as {kind.upper()}: {first}",
-            hint="check that the file is a valid, uncompressed " + kind.upper(),
-        ) from exc
+    except (OSError, EOFError, ValueError, csv.Error, zlib.error) as exc:
+        # The Python-side passes (gzip, decoding, sniffing) on a broken file.
+        raise unreadable(str(path), KIND_NAMES[kind], exc) from exc
+    if not read.table.columns:
+        raise InputError(f"{read.label!r} has no columns", hint="is the file empty?")
+    return tidy_names(read)
+
+
+def tidy_names(read: Read) -> Read:
+    """Column names without control characters or blanks, unique (readers that go through
+    SQL clean them already; this catches Parquet files and database tables)."""
+    names = list(read.table.columns)
+    clean = clean_names(names)
+    renames = {new: old for new, old in zip(clean, names, strict=True) if new != old}
+    if not renames:
+        return read
+    note = f"{read.label}: {len(renames)} column name(s) cleaned of control characters or blanks"
+    return replace(read, table=read.table.rename(renames), notes=(*read.notes, note))
+
+
+def read_spec(engine: Engine, spec: str) -> list[Read]:
+    if is_url(spec):
+        return [read_database(engine, spec)]
+    path, sheet = split_sheet(spec)
+    return [read_file(engine, p, sheet) for p in expand(path)]
 
 
 def read_inputs(engine: Engine, specs: list[str]) -> Source:
-    """Read every input and stack them into one table with the first file's columns."""
+    """Read every input; stack inputs with the same columns, join a star schema otherwise.
+
+    >>> source = read_inputs(connect("duckdb"), ["sales.csv"])  # doctest: +SKIP
+    >>> source.inputs[0].rows  # doctest: +SKIP
+    """
     if not specs:
         raise InputError(
             "no input given", hint="pass one or more files: salescope report sales.csv"
         )
-    files = [p for spec in specs for p in expand(spec)]
-    tables: list[ir.Table] = []
-    inputs: list[InputFile] = []
-    for path in files:
-        table = _read_one(engine, path, _kind(path))
-        if len(table.columns) == 0:
-            raise InputError(f"{str(path)!r} has no columns", hint="is the file empty?")
-        rows = int(table.count().to_pyarrow().as_py())
-        inputs.append(InputFile(str(path), sha256_of(path), rows))
-        tables.append(table)
-    table = tables[0]
-    if len(tables) > 1:
-        first = list(tables[0].columns)
-        for path, other in zip(files[1:], tables[1:], strict=True):
-            if sorted(other.columns) != sorted(first):
-                raise InputError(
-                    f"{str(path)!r} has other columns than {str(files[0])!r}",
-                    hint="several files are read as one table and need the same header",
+    reads = [read for spec in specs for read in read_spec(engine, spec)]
+    notes = [note for read in reads for note in read.notes]
+    groups = []
+    for members in group_reads(reads):
+        group, stacked = stack(members)
+        groups.append(group)
+        notes += stacked
+    fact: Group
+    if len(groups) == 1:
+        fact = groups[0]
+        table = fact.table
+    else:
+        fact, table, joined = join_star(groups)
+        notes += joined
+        for group in groups:
+            if group is not fact and group.rejects:
+                notes.append(
+                    f"{group.label}: its rejected lines are left out (a lookup table's lines "
+                    "are not sales lines)"
                 )
-        schema = tables[0].schema()
-        aligned = [t.select(first).cast(schema) for t in tables]
-        table = ibis.union(*aligned, distinct=False)
-    log.info("read %d input file(s), %d rows", len(files), sum(i.rows for i in inputs))
-    return Source(table, tuple(inputs))
+    rejects = fact.rejects
+    reject_table = ibis.union(*rejects, distinct=False) if len(rejects) > 1 else None
+    if len(rejects) == 1:
+        reject_table = rejects[0]
+    inputs = tuple(InputFile(r.label, r.sha256, r.rows) for r in reads)
+    log.info("read %d input(s), %d rows", len(reads), fact.rows)
+    for note in notes:
+        log.info("%s", note)
+    return Source(table, inputs, reject_table, tuple(notes))
