@@ -139,6 +139,7 @@ class RunInfo:
     duration_s: float
     config_sha256: str
     inputs: tuple[InputInfo, ...]
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per pipeline stage
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -40,7 +41,10 @@ def run_id(created: datetime, input_hashes: Sequence[str], config_sha: str) -> s
 def validate_inputs(
     inputs: Sequence[str | Path], config: Config, engine: Engine, today: date
 ) -> tuple[Validation, tuple[InputInfo, ...]]:
-    """Read and validate only (``salescope validate``)."""
+    """Read and validate only (``salescope validate``).
+
+    What the readers decided (encoding, delimiter, joins ...) opens the assumptions.
+    """
     source = read_inputs(engine, [str(p) for p in inputs])
     validation = validate(
         source.table,
@@ -52,6 +56,12 @@ def validate_inputs(
         decimal=config.decimal,
     )
     infos = tuple(InputInfo(i.path, i.sha256, i.rows) for i in source.inputs)
+    if source.notes:
+        q = validation.quality
+        validation = replace(
+            validation,
+            quality=replace(q, assumptions=(*source.notes, *q.assumptions)),
+        )
     return validation, infos
 
 
@@ -76,8 +86,17 @@ def run(
     started = time.perf_counter()
     eng = engine if isinstance(engine, Engine) else connect(engine)
 
+    stages: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def stage(name: str) -> None:
+        nonlocal mark
+        stages[name] = round(time.perf_counter() - mark, 3)
+        mark = time.perf_counter()
+
     progress("reading and validating inputs")
     validation, infos = validate_inputs(inputs, config, eng, now.date())
+    stage("read_and_validate")
     lines = validation.lines
     periods = resolve_periods(
         config.period, lines.data_start, lines.data_end, config.fiscal_year_start
@@ -92,11 +111,14 @@ def run(
     progress("computing KPIs")
     kpis, notes = compute_kpis(lines, periods, config.fiscal_year_start)
     windows = Windows.of(periods, lines.data_start, config.fiscal_year_start)
+    stage("kpis")
     progress("computing breakdowns")
     revenue = next((k.value for k in kpis if k.name == "revenue"), None)
     breakdowns = compute_breakdowns(lines, windows, config.top_n, revenue)
+    stage("breakdowns")
     progress("computing time series")
     series = monthly_series(lines)
+    stage("timeseries")
 
     q = validation.quality
     assumptions = list(q.assumptions) + notes
@@ -134,6 +156,7 @@ def run(
         duration_s=round(time.perf_counter() - started, 3),
         config_sha256=config_sha,
         inputs=infos,
+        stages=stages,
     )
     log.info("report %s computed in %.2fs", info.id, info.duration_s)
     return Report(
