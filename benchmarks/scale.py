@@ -108,10 +108,17 @@ def main() -> None:
     print(f"{'salescope':10} {sc_wall:8.2f} {sc_rss:12.0f}")
     print(f"{'pandas':10} {pd_wall:8.2f} {pd_rss:12.0f}")
     print(f"ratio      {sc_wall / pd_wall:8.2f} {sc_rss / pd_rss:12.2f}")
+    stages = report["run"]["stages"]
+    inside = sum(stages.values())
+    validation = stages.get("read_and_validate", 0.0)
+    print("salescope stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
+    print(f"read and validate: {validation:.2f}s = {validation / sc_wall:.0%} of the report's "
+          f"wall time ({sc_wall - inside:.2f}s start-up and writing outside the stages)")
     if args.record:
         line = (
             f"| {date.today()} | {args.rows:,} | {sc_wall:.1f} | {sc_rss:.0f} | {pd_wall:.1f} "
             f"| {pd_rss:.0f} | {sc_wall / pd_wall:.2f} | {sc_rss / pd_rss:.2f} "
+            f"| {validation:.1f} ({validation / sc_wall:.0%}) "
             f"| {os.cpu_count()} cores, {platform.python_version()} |\n"
         )
         with (HERE / "RESULTS.md").open("a") as handle:
