@@ -37,12 +37,11 @@ from salescope.quality.parse import (
     TOTAL_LABEL,
     is_empty_cheap,
     is_missing,
-    kind_of,
     needs_trim,
     to_text,
 )
 from salescope.quality.score import quality_score
-from salescope.schema.roles import ColumnInfo, Kind, Mapping, detect_roles, normalise
+from salescope.schema.roles import ColumnInfo, Kind, Mapping, detect_roles, kind_of, normalise
 
 log = logging.getLogger("salescope")
 

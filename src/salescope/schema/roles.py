@@ -269,6 +269,26 @@ KIND_FIT: dict[str, dict[str, float]] = {
 MIN_CONFIDENCE = 0.5
 
 
+def kind_of(dtype: object) -> Kind:
+    """Map an Ibis dtype to the coarse kind role detection works with."""
+    import ibis.expr.datatypes as dt
+
+    assert isinstance(dtype, dt.DataType)
+    if dtype.is_string():
+        return "string"
+    if dtype.is_boolean():
+        return "boolean"
+    if dtype.is_integer():
+        return "integer"
+    if dtype.is_floating() or dtype.is_decimal():
+        return "float"
+    if dtype.is_timestamp():
+        return "timestamp"
+    if dtype.is_date():
+        return "date"
+    return "other"
+
+
 @dataclass(frozen=True)
 class ColumnInfo:
     """A column as the detector sees it: its header, the kind of its type and, for text

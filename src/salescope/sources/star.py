@@ -14,11 +14,10 @@ import re
 from collections.abc import Sequence
 
 import ibis
-import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from salescope.errors import InputError
-from salescope.schema.roles import MIN_CONFIDENCE, ColumnInfo, Kind, detect_roles
+from salescope.schema.roles import MIN_CONFIDENCE, ColumnInfo, detect_roles, kind_of
 from salescope.sources.combine import Group, column_key
 
 log = logging.getLogger("salescope")
@@ -32,22 +31,6 @@ STAR_HINT = (
     "several inputs are read as one table when they share a header, or as a sales table "
     "plus lookup tables (customers, products) that share a key column such as customer_id"
 )
-
-
-def kind_of(dtype: dt.DataType) -> Kind:
-    if dtype.is_string():
-        return "string"
-    if dtype.is_boolean():
-        return "boolean"
-    if dtype.is_integer():
-        return "integer"
-    if dtype.is_floating() or dtype.is_decimal():
-        return "float"
-    if dtype.is_timestamp():
-        return "timestamp"
-    if dtype.is_date():
-        return "date"
-    return "other"
 
 
 def looks_like_facts(table: ir.Table) -> bool:
