@@ -112,8 +112,10 @@ def main() -> None:
     inside = sum(stages.values())
     validation = stages.get("read_and_validate", 0.0)
     print("salescope stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
-    print(f"read and validate: {validation:.2f}s = {validation / sc_wall:.0%} of the report's "
-          f"wall time ({sc_wall - inside:.2f}s start-up and writing outside the stages)")
+    print(
+        f"read and validate: {validation:.2f}s = {validation / sc_wall:.0%} of the report's "
+        f"wall time ({sc_wall - inside:.2f}s start-up and writing outside the stages)"
+    )
     if args.record:
         line = (
             f"| {date.today()} | {args.rows:,} | {sc_wall:.1f} | {sc_rss:.0f} | {pd_wall:.1f} "

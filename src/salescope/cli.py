@@ -253,7 +253,7 @@ def init(
     mapping, _ = _detect(inputs, None, engine)
     assert isinstance(mapping, Mapping)
     body = yaml.safe_dump(
-        {"mapping": mapping.as_dict(), "period": "latest-quarter", "currency": "USD", "top_n": 10},
+        {"mapping": mapping.as_dict(), "period": "latest-quarter", "top_n": 10},
         sort_keys=False,
         allow_unicode=True,
     )

@@ -29,7 +29,11 @@ class Config(BaseModel):
     )
     period: str = Field("latest-quarter", description="period to report on")
     fiscal_year_start: int = Field(1, ge=1, le=12, description="first month of the fiscal year")
-    currency: str = Field("USD", description="ISO currency code used to format money")
+    currency: str | None = Field(
+        None,
+        description="ISO currency code used to format money (default: the one the amount "
+        "columns name, e.g. 'Price (EUR)' or '€ 9,90', else USD)",
+    )
     top_n: int = Field(10, ge=1, le=1000, description="members listed in product breakdowns")
     date_format: str | None = Field(
         None, description="how to read text dates, e.g. '%d/%m/%Y' (default: decided per column)"

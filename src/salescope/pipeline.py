@@ -167,6 +167,6 @@ def run(
         breakdowns=breakdowns,
         timeseries=series,
         facts=facts,
-        currency=config.currency,
+        currency=config.currency or validation.currency or "USD",
         write_quarantine=validation.write_quarantine,
     )

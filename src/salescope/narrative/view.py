@@ -207,7 +207,8 @@ def _top_issues(report: Report, limit: int = 3) -> list[str]:
     for c in quarantined:
         name = ISSUE_NAMES.get(c.code, c.code.replace("_", " "))
         cost = f" ({fmt.fraction(c.revenue_share)} of revenue)" if c.revenue_share else ""
-        lines.append(f"{fmt.count(c.rows)} lines{cost} quarantined: {name}.")
+        noun = "line" if c.rows == 1 else "lines"
+        lines.append(f"{fmt.count(c.rows)} {noun}{cost} quarantined: {name}.")
     return lines
 
 

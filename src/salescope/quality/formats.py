@@ -71,11 +71,47 @@ class DateDecision:
 
 @dataclass(frozen=True)
 class NumberDecision:
-    """How one text column of amounts is read: which character is the decimal mark."""
+    """How one text column of amounts is read: which character is the decimal mark, and
+    the currency its values name, if most of them name one."""
 
     column: str
     decimal: str = "."
     note: str = ""
+    currency: str | None = None
+
+
+# currency symbol or code -> ISO code, for money written with its currency
+CURRENCY_MARKS = {
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "$": "USD",
+    "EUR": "EUR",
+    "GBP": "GBP",
+    "USD": "USD",
+    "CHF": "CHF",
+    "JPY": "JPY",
+    "INR": "INR",
+    "CAD": "CAD",
+    "AUD": "AUD",
+}
+
+
+def currency_in(text: str) -> str | None:
+    """The currency a header names: ``'Price (EUR)'`` -> ``'EUR'``.
+
+    >>> currency_in("Umsatz €"), currency_in("Amount")
+    ('EUR', None)
+    """
+    import re
+
+    for mark, code in CURRENCY_MARKS.items():
+        if len(mark) == 1 and mark in text:
+            return code
+        if len(mark) == 3 and re.search(rf"(?<![A-Za-z]){mark}(?![A-Za-z])", text):
+            return code
+    return None
 
 
 def _text(col: ir.Value) -> ir.StringValue:
@@ -209,28 +245,33 @@ def ambiguous_dates(col: ir.Value, decision: DateDecision, engine: Engine) -> ir
 def decide_number(
     raw: ir.Table, column: str, kind: Kind, forced: str | None = None
 ) -> NumberDecision:
-    """Whether a text column of amounts uses a decimal comma (``1.234,50``) or point."""
+    """Whether a text column of amounts uses a decimal comma (``1.234,50``) or point, and
+    which currency its values name (``€ 9,90``) when most of them name one."""
     if kind != "string":
         return NumberDecision(column)
     if forced:
         return NumberDecision(column, forced, f"decimal mark of {column!r} set to {forced!r}")
     sample = raw.select(v=raw[column].cast("string")).limit(SAMPLE_ROWS)
     v = sample.v
-    row = (
-        sample.aggregate(
-            comma=v.re_search(r"\d,\d{1,2}\D*$").cast("int64").sum(),
-            point=v.re_search(r"\d\.\d{1,2}\D*$").cast("int64").sum(),
-            eu_thousands=v.re_search(r"^\D*\d{1,3}(\.\d{3})+(,\d*)?\D*$").cast("int64").sum(),
-            us_thousands=v.re_search(r"^\D*\d{1,3}(,\d{3})+(\.\d*)?\D*$").cast("int64").sum(),
-        )
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
+    symbols = {code: mark for mark, code in CURRENCY_MARKS.items() if len(mark) == 1}
+    aggs: dict[str, ir.Scalar] = {
+        "n": v.count(),
+        "comma": v.re_search(r"\d,\d{1,2}\D*$").cast("int64").sum(),
+        "point": v.re_search(r"\d\.\d{1,2}\D*$").cast("int64").sum(),
+        "eu_thousands": v.re_search(r"^\D*\d{1,3}(\.\d{3})+(,\d*)?\D*$").cast("int64").sum(),
+        "us_thousands": v.re_search(r"^\D*\d{1,3}(,\d{3})+(\.\d*)?\D*$").cast("int64").sum(),
+        **{f"cur_{code}": v.contains(mark).cast("int64").sum() for code, mark in symbols.items()},
+    }
+    row = sample.aggregate(**aggs).to_pyarrow().to_pylist()[0]
     comma, point = int(row["comma"] or 0), int(row["point"] or 0)
     eu, us = int(row["eu_thousands"] or 0), int(row["us_thousands"] or 0)
+    n = int(row["n"] or 0)
+    named = [code for code in symbols if n and int(row[f"cur_{code}"] or 0) > n / 2]
+    currency = named[0] if named else None
     if comma > point or (comma == point == 0 and eu > us):
-        return NumberDecision(column, ",", f"amounts in {column!r} read with a decimal comma")
-    return NumberDecision(column, ".")
+        note = f"amounts in {column!r} read with a decimal comma"
+        return NumberDecision(column, ",", note, currency)
+    return NumberDecision(column, ".", currency=currency)
 
 
 def parse_number(col: ir.Value, kind: Kind, decimal: str = ".") -> ir.FloatingValue:

@@ -26,6 +26,7 @@ from salescope.model import Check, Quality
 from salescope.quality.formats import (
     DateDecision,
     ambiguous_dates,
+    currency_in,
     decide_date,
     decide_number,
     parse_dates,
@@ -91,6 +92,7 @@ class Validation:
     quality: Quality
     mapping: Mapping
     write_quarantine: Callable[[Path], int]
+    currency: str | None = None  # named by the amount columns' headers or values
 
 
 @dataclass(frozen=True)
@@ -216,11 +218,17 @@ def validate(
         date_format,
     )
     decimals: dict[str, str] = {}
+    currencies: list[str] = []
     for role in NUMBER_ROLES:
         column = mapping.column(role)
-        if column is not None and kinds[column] == "string":
+        if column is None:
+            continue
+        if (named := currency_in(column)) is not None:
+            currencies.append(named)
+        if kinds[column] == "string":
             decision = decide_number(raw, column, kinds[column], decimal)
             decimals[role] = decision.decimal
+            currencies += [decision.currency] if decision.currency else []
             if decision.note:
                 assumptions.append(decision.note)
     if date_decision.note:
@@ -326,7 +334,8 @@ def validate(
         # nothing to find: write the header only and skip the scan
         return _write_csv(quarantined.limit(0) if nothing_bad else quarantined, path, rejects)
 
-    return Validation(lines, quality, mapping, write_quarantine)
+    currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
+    return Validation(lines, quality, mapping, write_quarantine, currency)
 
 
 def _close_calls(mapping: Mapping) -> list[str]:

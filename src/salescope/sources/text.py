@@ -142,31 +142,53 @@ def leading_blank_lines(sample: str) -> int:
     return count
 
 
-def sniff_layout(sample: str, preferred: str = ",") -> TextLayout | None:
-    """Pick the delimiter that splits the first lines most consistently; None if no text.
+TITLE_LINES = 10  # lines above the header a file may have (report titles, export notes)
 
-    Each candidate that splits the header into two or more fields is scored by the share
-    of records with the header's field count; ties go to ``preferred`` (tab for .tsv).
-    A file no candidate splits is one column wide and keeps ``preferred``.
+
+def _header_at(lines: list[str], delimiter: str) -> tuple[float, int, int] | None:
+    """(share of records as wide as the header, header offset, width) for ``delimiter``.
+
+    The header is the first line that splits into two or more fields and is as wide as
+    the records below it; lines above it (a title, an export note) are skipped. The very
+    first line is kept as the header unless it is one field wide or half the records
+    disagree with it, so ragged data is not mistaken for a title.
+    """
+    for offset in range(min(TITLE_LINES, len(lines))):
+        found = records(lines[offset : offset + 60], delimiter)
+        if not found or len(found[0]) < 2:
+            continue
+        width = len(found[0])
+        data = found[1:-1] if len(found) > 2 else found[1:]
+        same = sum(len(r) == width for r in data) / len(data) if data else 1.0
+        if (offset == 0 and same >= 0.5) or same >= 0.8:
+            return same, offset, width
+    return None
+
+
+def sniff_layout(sample: str, preferred: str = ",") -> TextLayout | None:
+    """Pick the delimiter and header line that split the first lines most consistently.
+
+    Each candidate delimiter is scored by the share of records as wide as its header (see
+    ``_header_at``), then by how few lines it skips; ties go to ``preferred`` (tab for
+    .tsv). A file no candidate splits is one column wide and keeps ``preferred``.
+    None if there is no text.
     """
     skip = leading_blank_lines(sample)
     lines = text_lines(sample)[skip:]
     if not lines:
         return None
-    best: tuple[float, int, int] = (-1.0, 0, 0)
-    choice = preferred
+    best: tuple[float, int, int] | None = None
+    choice, offset = preferred, 0
     for delimiter in sorted(DELIMITERS, key=lambda d: d != preferred):
-        found = records(lines, delimiter)
-        if not found:
+        found = _header_at(lines, delimiter)
+        if found is None:
             continue
-        width = len(found[0])
-        data = found[1:-1] if len(found) > 2 else found[1:]
-        same = sum(len(r) == width for r in data) / len(data) if data else 1.0
-        score = (same, min(width, 2), 0 if delimiter == preferred else -1)
-        if width > 1 and score > best:
-            best, choice = score, delimiter
-    header = records(lines[:50], choice)[:1] or [[]]
-    return TextLayout(choice, skip + 1, len(header[0]))
+        same, at, _ = found
+        score = (same, -at, 0 if delimiter == preferred else -1)
+        if best is None or score > best:
+            best, choice, offset = score, delimiter, at
+    header = records(lines[offset : offset + 50], choice)[:1] or [[]]
+    return TextLayout(choice, skip + offset + 1, len(header[0]))
 
 
 def _utf8_blocks(path: Path, encoding: Encoding) -> Iterator[bytes]:
