@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 import salescope
 from tests.conftest import fixed_clock
 
@@ -108,3 +110,16 @@ def test_cancelled_orders_are_set_aside_and_names_identify_customers(tmp_path: P
         "Motorcycles": round(2871 + 2765.9, 2),
         "Classic Cars": 3884.34,
     }
+
+
+@pytest.mark.spark
+def test_titled_export_gives_the_same_figures_on_pyspark(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(TITLED, encoding="cp1252")
+    duck = salescope.run([path], period="all", clock=fixed_clock)
+    spark = salescope.run([path], period="all", clock=fixed_clock, engine="pyspark")
+    assert spark.kpis == duck.kpis
+    assert {c.code: c.rows for c in spark.quality.checks} == {
+        c.code: c.rows for c in duck.quality.checks
+    }
+    assert spark.currency == duck.currency == "EUR"

@@ -136,7 +136,7 @@ def connect(spec: str = "duckdb") -> Engine:
         return Engine("duckdb", _duckdb_scratch())
     if spec == "pyspark":
         session = _spark_session()
-        session.sparkContext.setLogLevel("ERROR")
+        session.sparkContext.setLogLevel("FATAL")  # codegen fallbacks log Java traces at ERROR
         return Engine("pyspark", ibis.pyspark.connect(session))
     if "://" in spec:
         try:

@@ -10,9 +10,11 @@ reader to guess).
 from __future__ import annotations
 
 import logging
+import shutil
 from collections import deque
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ from salescope.sources.text import (
     Encoding,
     TextLayout,
     detect_encoding,
+    open_bytes,
     physical_lines,
     read_sample,
     record_lines,
@@ -92,7 +95,12 @@ def read_delimited(engine: Engine, path: Path) -> Read:
         if engine.is_duckdb:
             table = _duckdb_attempts(engine, path, source, encoding, layout, rejects, notes, stack)
         else:
-            table = _spark(engine, source, encoding, layout, rejects)
+            offset = layout.header_line - 1
+            if offset:  # Spark cannot skip lines above the header: read a copy without them
+                trimmed = stack.enter_context(temporary(engine, ".csv"))
+                _drop_lines(source, trimmed, offset)
+                source, layout = trimmed, replace(layout, header_line=1)
+            table = _spark(engine, source, encoding, layout, rejects, offset)
         reject_table = rejects.finish()
     note = rejects.note()
     if note:
@@ -228,8 +236,21 @@ def _add(rejects: RejectWriter, line: int | None, types: list[str], raw: str | N
     rejects.add(line, (raw or "").strip("\r\n"), reason)
 
 
+def _drop_lines(source: Path, target: Path, lines: int) -> None:
+    """Copy ``source`` to ``target`` without its first ``lines`` lines, streaming."""
+    with open_bytes(source) as read, target.open("wb") as write:
+        for _ in range(lines):
+            read.readline()
+        shutil.copyfileobj(read, write)
+
+
 def _spark(
-    engine: Engine, path: Path, encoding: Encoding, layout: TextLayout, rejects: RejectWriter
+    engine: Engine,
+    path: Path,
+    encoding: Encoding,
+    layout: TextLayout,
+    rejects: RejectWriter,
+    line_offset: int = 0,
 ) -> ir.Table:
     """PERMISSIVE read with a corrupt-record column; dates and timestamps kept as text."""
     from pyspark.sql import functions as F
@@ -278,7 +299,7 @@ def _spark(
         for _, line, width in located:
             raw = raws.popleft()
             reason = "ragged_row" if width != layout.fields else UNREADABLE
-            rejects.add(line, raw.strip("\r\n"), reason)
+            rejects.add(None if line is None else line + line_offset, raw.strip("\r\n"), reason)
     good = frame.filter(F.col(CORRUPT).isNull()).drop(CORRUPT, INDEX)
     good = good.toDF(*clean_names(good.columns))
     return engine.materialize(spark_table(engine, good))
