@@ -110,10 +110,10 @@ def main() -> None:
     print(f"ratio      {sc_wall / pd_wall:8.2f} {sc_rss / pd_rss:12.2f}")
     stages = report["run"]["stages"]
     inside = sum(stages.values())
-    validation = stages.get("read_and_validate", 0.0)
+    validation = stages.get("validate", 0.0)
     print("salescope stages (s): " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
     print(
-        f"read and validate: {validation:.2f}s = {validation / sc_wall:.0%} of the report's "
+        f"validate: {validation:.2f}s = {validation / sc_wall:.0%} of the report's "
         f"wall time ({sc_wall - inside:.2f}s start-up and writing outside the stages)"
     )
     if args.record:

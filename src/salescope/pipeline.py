@@ -39,13 +39,18 @@ def run_id(created: datetime, input_hashes: Sequence[str], config_sha: str) -> s
 
 
 def validate_inputs(
-    inputs: Sequence[str | Path], config: Config, engine: Engine, today: date
+    inputs: Sequence[str | Path],
+    config: Config,
+    engine: Engine,
+    today: date,
+    stage: Callable[[str], None] = _noop,
 ) -> tuple[Validation, tuple[InputInfo, ...]]:
     """Read and validate only (``salescope validate``).
 
     What the readers decided (encoding, delimiter, joins ...) opens the assumptions.
     """
     source = read_inputs(engine, [str(p) for p in inputs])
+    stage("read")
     validation = validate(
         source.table,
         engine,
@@ -95,8 +100,8 @@ def run(
         mark = time.perf_counter()
 
     progress("reading and validating inputs")
-    validation, infos = validate_inputs(inputs, config, eng, now.date())
-    stage("read_and_validate")
+    validation, infos = validate_inputs(inputs, config, eng, now.date(), stage)
+    stage("validate")
     lines = validation.lines
     periods = resolve_periods(
         config.period, lines.data_start, lines.data_end, config.fiscal_year_start
