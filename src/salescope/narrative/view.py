@@ -167,9 +167,9 @@ def _movers(report: Report, prev_label: str | None) -> str:
     parts = []
     if gain[0] > 0:
         m = gain[1]
-        pct = f", {fmt.pct_change(m.change_pct)}" if m.change_pct is not None else ""
+        pct = f" ({fmt.pct_change(m.change_pct)})" if m.change_pct is not None else ""
         parts.append(
-            f"the largest gain came from {m.key} ({gain[2]}), up {fmt.money(m.change, cur)}{pct}"
+            f"the largest gain came from {m.key} ({gain[2]}): up {fmt.money(m.change, cur)}{pct}"
         )
     if drop[0] < 0:
         m = drop[1]
