@@ -75,6 +75,13 @@ def test_snake_case_names_of_the_contract() -> None:
         ("OrderDate", "timestamp", "order_date"),
         ("  net_sales (EUR) ", "float", "revenue"),
         ("Salesperson", "string", "sales_rep"),
+        ("Betrag", "float", "revenue"),
+        ("Montant", "float", "revenue"),
+        ("Stück", "integer", "quantity"),
+        ("Einzelpreis", "float", "unit_price"),
+        ("Rechnungsdatum", "date", "order_date"),
+        ("Kundennr.", "string", "customer_id"),
+        ("Summe Brutto", "float", "revenue"),
     ],
 )
 def test_unusual_headers(header: str, kind: str, role: str) -> None:
@@ -108,3 +115,18 @@ def test_normalise() -> None:
     assert normalise("Invoice No.") == "invoice_no"
     assert normalise("Straße") == "strasse"
     assert normalise("Qty2") == "qty_2"
+
+
+def test_text_column_of_dates_beats_a_partial_id_match() -> None:
+    # "order_date" also contains the word "order"; its values settle it
+    m = detect_roles([ColumnInfo("order_date", "string", date_share=1.0, number_share=0.0)])
+    assert m.column("order_date") == "order_date"
+    assert not m.has("order_id")
+
+
+def test_amounts_written_as_text_still_count_as_amounts() -> None:
+    m = detect_roles([ColumnInfo("Umsatz", "string", date_share=0.0, number_share=1.0)])
+    assert m.column("revenue") == "Umsatz"
+    # the same header over text that is not numbers is a weak match at best
+    weak = detect_roles([ColumnInfo("Umsatz", "string", date_share=0.0, number_share=0.0)])
+    assert weak.matches == () or weak.matches[0].confidence < 0.5

@@ -157,8 +157,16 @@ def _require(mapping: Mapping, columns: list[ColumnInfo]) -> None:
         )
     if not (mapping.has("revenue") or (mapping.has("quantity") and mapping.has("unit_price"))):
         raise MappingError(
-            "no amount column found (need revenue, or quantity and unit price); numeric columns: "
-            + candidates({"integer", "float"}),
+            "no amount column found (need revenue, or quantity and unit price); columns "
+            "holding numbers: "
+            + (
+                ", ".join(
+                    repr(c.name)
+                    for c in columns
+                    if c.kind in ("integer", "float") or (c.number_share or 0) >= 0.5
+                )[:300]
+                or "none"
+            ),
             hint="map it in salescope.yml, e.g. `mapping: {revenue: <column>}`",
         )
 
