@@ -6,7 +6,7 @@ back to ``report.json``'s ``facts`` block.
 
 from __future__ import annotations
 
-from salescope.model import Breakdown, Fact, Kpi, Quality, TimeSeries
+from salescope.model import Breakdown, Drivers, Fact, Kpi, Quality, TimeSeries
 
 
 def _add(
@@ -21,8 +21,44 @@ def collect_facts(
     breakdowns: tuple[Breakdown, ...],
     timeseries: TimeSeries,
     quality: Quality,
+    drivers: Drivers | None = None,
 ) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
+    if drivers is not None:
+        d = drivers
+        _add(facts, "drivers.revenue_change", d.revenue_change, "currency", "revenue change")
+        _add(facts, "drivers.volume", d.volume, "currency", "volume effect")
+        _add(facts, "drivers.price", d.price, "currency", "price effect")
+        _add(facts, "drivers.mix", d.mix, "currency", "mix effect")
+        for i, member in enumerate(d.contributors, start=1):
+            base = f"drivers.contributor.{i}"
+            label = f"{member.dimension} {member.key}"
+            _add(facts, f"{base}.change", member.change, "currency", f"{label}: change")
+            _add(
+                facts,
+                f"{base}.share_of_change",
+                member.share_of_change,
+                "fraction",
+                f"{label}: share of the change",
+            )
+            _add(facts, f"{base}.share", member.share, "fraction", f"{label}: share")
+            _add(
+                facts,
+                f"{base}.previous_share",
+                member.previous_share,
+                "fraction",
+                f"{label}: previous share",
+            )
+        for conc in d.concentration:
+            base = f"drivers.concentration.{conc.dimension}"
+            _add(
+                facts,
+                f"{base}.top1_share",
+                conc.top1_share,
+                "fraction",
+                f"{conc.dimension}: largest member's share",
+            )
+            _add(facts, f"{base}.hhi", conc.hhi, "fraction", f"{conc.dimension}: HHI")
     for k in kpis:
         _add(facts, k.fact, k.value, k.unit, k.label)
         _add(facts, f"{k.fact}.previous", k.previous, k.unit, f"{k.label}, previous period")

@@ -73,6 +73,48 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
+class Contributor:
+    """One member's part in the revenue change between the previous period and this one."""
+
+    dimension: str
+    key: str
+    revenue: float
+    previous: float
+    change: float
+    share_of_change: float | None  # change / total change (signed)
+    share: float | None  # of this period's revenue
+    previous_share: float | None
+    share_shift: float | None  # share - previous share, as a fraction
+    direction: str  # "driver" (moves with the total) or "detractor"
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """How much of the period's revenue a dimension's largest members hold."""
+
+    dimension: str
+    members: int
+    top1_share: float
+    top3_share: float
+    hhi: float  # sum of squared shares, 0..1
+    dominated: bool  # the largest member holds half the revenue or more
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Revenue change split into volume, price and mix (they sum to the change), and the
+    members that moved it most."""
+
+    revenue_change: float
+    volume: float | None
+    price: float | None
+    mix: float | None
+    level: str | None  # the dimension the price and mix effects are measured on
+    contributors: tuple[Contributor, ...]
+    concentration: tuple[Concentration, ...]
+
+
+@dataclass(frozen=True)
 class TimePoint:
     date: date
     revenue: float
@@ -157,6 +199,7 @@ class Report:
     timeseries: TimeSeries
     facts: dict[str, Fact]
     currency: str = "USD"
+    drivers: Drivers | None = None
     write_quarantine: Callable[[Path], int] | None = field(default=None, repr=False, compare=False)
 
     def kpi(self, name: str) -> Kpi | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from salescope import __version__
 from salescope.analysis.breakdowns import compute_breakdowns
+from salescope.analysis.drivers import compute_drivers
 from salescope.analysis.periods import resolve_periods
 from salescope.analysis.timeseries import monthly_series
 from salescope.config import Config
@@ -121,6 +122,9 @@ def run(
     revenue = next((k.value for k in kpis if k.name == "revenue"), None)
     breakdowns = compute_breakdowns(lines, windows, config.top_n, revenue)
     stage("breakdowns")
+    progress("computing what drove the change")
+    drivers = compute_drivers(lines, windows)
+    stage("drivers")
     progress("computing time series")
     series = monthly_series(lines)
     stage("timeseries")
@@ -151,7 +155,7 @@ def run(
         previous=(prev.label, prev.start, prev.end, prev.covered) if prev else None,
         yoy=(yoy.label, yoy.start, yoy.end) if yoy else None,
     )
-    facts = collect_facts(kpis, breakdowns, series, quality)
+    facts = collect_facts(kpis, breakdowns, series, quality, drivers)
     config_sha = config.sha256()
     info = RunInfo(
         id=run_id(now, [i.sha256 for i in infos], config_sha),
@@ -174,4 +178,5 @@ def run(
         facts=facts,
         currency=config.currency or validation.currency or "USD",
         write_quarantine=validation.write_quarantine,
+        drivers=drivers,
     )

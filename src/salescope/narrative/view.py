@@ -49,6 +49,8 @@ class View:
     mapping: Table
     run_line: str
     method: tuple[str, ...]
+    drivers: tuple[str, ...] = ()
+    contributors: Table | None = None
 
 
 def _compare(change: float | None, against: str) -> str:
@@ -212,6 +214,63 @@ def _top_issues(report: Report, limit: int = 3) -> list[str]:
     return lines
 
 
+DIMENSION_NAMES = {"sales_rep": "sales rep", "segment": "customer segment"}
+SHOWN_PER_DIMENSION = 3  # contributors per dimension in the text; report.json has them all
+
+
+def _drivers(report: Report) -> tuple[list[str], Table | None]:
+    """The volume/price/mix sentence, concentration flags and the contributors table."""
+    d = report.drivers
+    p = report.period
+    if d is None or not (p.previous and p.previous[3]):
+        return [], None
+    cur = report.currency
+    verb = "rose" if d.revenue_change > 0 else "fell" if d.revenue_change < 0 else "held"
+    lines = []
+    amount = fmt.money(abs(d.revenue_change), cur)
+    text = f"Revenue {verb} by {amount} against {p.previous[0]}"
+    if d.volume is not None and d.price is not None and d.mix is not None:
+
+        def part(name: str, value: float) -> str:
+            return f"{name} {'added' if value >= 0 else 'took'} {fmt.money(abs(value), cur)}"
+
+        text += (
+            f": {part('volume', d.volume)}, {part('price', d.price)} and "
+            f"{part('mix', d.mix)} (measured per {d.level})"
+        )
+    lines.append(text + ".")
+    for c in d.concentration:
+        if c.dominated:
+            name = DIMENSION_NAMES.get(c.dimension, c.dimension)
+            lines.append(
+                f"One {name} holds {fmt.fraction(c.top1_share)} of revenue: a concentration risk."
+            )
+    rows = tuple(
+        (
+            DIMENSION_NAMES.get(c.dimension, c.dimension).capitalize(),
+            c.key,
+            fmt.money(c.change, cur),
+            fmt.fraction(c.share_of_change),
+            fmt.fraction(c.previous_share),
+            fmt.fraction(c.share),
+            c.direction,
+        )
+        for c in d.contributors
+        if sum(1 for o in d.contributors[: d.contributors.index(c)] if o.dimension == c.dimension)
+        < SHOWN_PER_DIMENSION
+    )
+    table = Table(
+        "contributors",
+        "Members that moved revenue most",
+        ("Dimension", "Member", "Change", "Share of change", "Share before", "Share now", "Role"),
+        rows,
+        note="The three largest movers per dimension; members moving less than 3% of the "
+        "total change are left out. report.json lists them all.",
+        numeric=(False, False, True, True, True, True, False),
+    )
+    return lines, table
+
+
 def _breakdown_tables(report: Report) -> list[Table]:
     cur = report.currency
     has_prev = bool(report.period.previous and report.period.previous[3])
@@ -336,7 +395,10 @@ def build_view(report: Report) -> View:
         "Changes compare with the previous period of the same length and, when the data "
         "covers it, the same period a year earlier.",
     )
+    driver_lines, contributors = _drivers(report)
     return View(
+        drivers=tuple(driver_lines),
+        contributors=contributors,
         title="Sales report "
         + (f"{p.start:%d %b %Y} to {p.end:%d %b %Y}" if p.grain == "all" else p.label),
         period_label=p.label,

@@ -73,7 +73,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         },
         "breakdowns": {b.role: [asdict(m) for m in b.rows] for b in report.breakdowns},
         "breakdown_members": {b.role: b.members for b in report.breakdowns},
-        "drivers": None,
+        "drivers": _drivers(report),
         "customers": None,
         "timeseries": {
             "grain": report.timeseries.grain,
@@ -95,6 +95,21 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         },
     }
     return _jsonable(out)  # type: ignore[no-any-return]
+
+
+def _drivers(report: Report) -> dict[str, Any] | None:
+    d = report.drivers
+    if d is None:
+        return None
+    return {
+        "revenue_change": d.revenue_change,
+        "volume": d.volume,
+        "price": d.price,
+        "mix": d.mix,
+        "level": d.level,
+        "contributors": [asdict(c) for c in d.contributors],
+        "concentration": [asdict(c) for c in d.concentration],
+    }
 
 
 def render_json(report: Report) -> str:

@@ -1,0 +1,154 @@
+"""What drove the revenue change: volume, price and mix, and the members behind it.
+
+The split, over the finest product level the data has (product, else category):
+
+- volume = (units now - units before) x average price before
+- price  = sum over members sold in both periods of (price now - price before) x units now
+- mix    = the rest: revenue change - volume - price (shifts between cheaper and dearer
+  members, members new or gone, and returns)
+
+so the three always add up to the change. Contributors rank every member of each
+dimension by its change and by the shift in its share of revenue, so a small member
+that grew from 1% to 6% shows next to the large ones.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from salescope.analysis.breakdowns import MISSING_KEY
+from salescope.metrics.kpis import Windows
+from salescope.model import Concentration, Contributor, Drivers
+from salescope.quality.validate import Lines
+
+DIMENSIONS = ("category", "product", "region", "channel", "sales_rep", "segment")
+TOP_CONTRIBUTORS = 5  # per dimension and ranking
+MIN_SHARE_OF_CHANGE = 0.03  # members moving less than this share of the change are left out
+DOMINANT_SHARE = 0.5
+
+
+def _per_member(lines: Lines, windows: Windows, column: str) -> ir.Table:
+    t = lines.table
+    t = t.filter(windows.any_flag(t, ("cur", "prev")))
+    cur, prev = windows.flag(t, "cur"), windows.flag(t, "prev")
+    aggs = {
+        "r1": t.revenue.sum(where=cur).fill_null(0.0),
+        "r0": t.revenue.sum(where=prev).fill_null(0.0),
+    }
+    if lines.has("quantity"):
+        aggs["q1"] = t.quantity.sum(where=cur).fill_null(0.0)
+        aggs["q0"] = t.quantity.sum(where=prev).fill_null(0.0)
+    if column == "product" and lines.has("product_id") and lines.has("product_name"):
+        aggs["name"] = t.product_name.max()
+    return t.group_by(key=t[column].fill_null(MISSING_KEY)).aggregate(**aggs)
+
+
+def _volume_price(lines: Lines, windows: Windows, level: str) -> tuple[float, float]:
+    """(volume, price) effects over the members of ``level``, in one query."""
+    m = _per_member(lines, windows, level)
+    both = (m.q0 > 0) & (m.q1 > 0)
+    row = (
+        m.aggregate(
+            r0=m.r0.sum(),
+            q1=m.q1.sum(),
+            q0=m.q0.sum(),
+            price=ibis.ifelse(both, m.r1 - m.q1 * (m.r0 / m.q0), 0.0).sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    r0, q1, q0 = (float(row[k] or 0.0) for k in ("r0", "q1", "q0"))
+    volume = (q1 - q0) * (r0 / q0) if q0 > 0 else 0.0
+    return volume, float(row["price"] or 0.0)
+
+
+def _contributors(
+    lines: Lines, windows: Windows, dimension: str, change: float, r1: float, r0: float
+) -> tuple[list[Contributor], Concentration]:
+    m = _per_member(lines, windows, dimension)
+    m = m.mutate(delta=m.r1 - m.r0)
+    shift = m.r1 / r1 - m.r0 / r0 if r1 and r0 else ibis.literal(0.0)
+    m = m.mutate(shift=shift)
+    by_change = m.order_by([ibis.desc(m.delta.abs()), "key"]).limit(TOP_CONTRIBUTORS)
+    by_shift = m.order_by([ibis.desc(m.shift.abs()), "key"]).limit(TOP_CONTRIBUTORS)
+    rows = {r["key"]: r for r in by_change.to_pyarrow().to_pylist()}
+    rows.update({r["key"]: r for r in by_shift.to_pyarrow().to_pylist() if r["key"] not in rows})
+    share = (m.r1 / r1) if r1 else ibis.literal(0.0)
+    conc = (
+        m.aggregate(members=m.count(), hhi=(share * share).sum(), top=share.max())
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    top3 = m.order_by(ibis.desc("r1")).limit(3).aggregate(s=m.r1.sum()).to_pyarrow().to_pylist()
+    out = []
+    for key, r in rows.items():
+        delta = float(r["delta"])
+        if change and abs(delta) < MIN_SHARE_OF_CHANGE * abs(change):
+            continue
+        out.append(
+            Contributor(
+                dimension=dimension,
+                key=str(key) if r.get("name") is None else f"{r['name']} ({key})",
+                revenue=round(float(r["r1"]), 2),
+                previous=round(float(r["r0"]), 2),
+                change=round(delta, 2),
+                share_of_change=round(delta / change, 6) if change else None,
+                share=round(float(r["r1"]) / r1, 6) if r1 else None,
+                previous_share=round(float(r["r0"]) / r0, 6) if r0 else None,
+                share_shift=round(float(r["shift"]), 6) if r1 and r0 else None,
+                direction="driver" if delta * change >= 0 else "detractor",
+            )
+        )
+    out.sort(key=lambda c: (-abs(c.change), c.key))
+    top1 = float(conc["top"] or 0.0)
+    concentration = Concentration(
+        dimension=dimension,
+        members=int(conc["members"]),
+        top1_share=round(top1, 6),
+        top3_share=round(float(top3[0]["s"] or 0.0) / r1, 6) if r1 and top3 else 0.0,
+        hhi=round(float(conc["hhi"] or 0.0), 6),
+        dominated=top1 >= DOMINANT_SHARE and int(conc["members"]) > 1,
+    )
+    return out, concentration
+
+
+def compute_drivers(lines: Lines, windows: Windows) -> Drivers | None:
+    """None without a previous period to compare with."""
+    if "prev" not in windows:
+        return None
+    t = lines.table
+    totals = (
+        t.aggregate(
+            r1=t.revenue.sum(where=windows.flag(t, "cur")),
+            r0=t.revenue.sum(where=windows.flag(t, "prev")),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    r1, r0 = float(totals["r1"] or 0.0), float(totals["r0"] or 0.0)
+    change = round(r1 - r0, 2)
+    level = next((d for d in ("product", "category") if lines.has(d)), None)
+    volume = price = mix = None
+    if lines.has("quantity") and level is not None:
+        v, p = _volume_price(lines, windows, level)
+        volume, price = round(v, 2), round(p, 2)
+        mix = round(change - volume - price, 2)  # the rest, so the three add up exactly
+    else:
+        level = None
+    contributors: list[Contributor] = []
+    concentration: list[Concentration] = []
+    for dimension in DIMENSIONS:
+        if lines.has(dimension):
+            found, conc = _contributors(lines, windows, dimension, r1 - r0, r1, r0)
+            contributors += found
+            concentration.append(conc)
+    return Drivers(
+        revenue_change=change,
+        volume=volume,
+        price=price,
+        mix=mix,
+        level=level,
+        contributors=tuple(contributors),
+        concentration=tuple(concentration),
+    )
