@@ -117,3 +117,14 @@ def test_demo_declining_category_is_the_largest_detractor(
     total = demo_report.kpi("revenue")
     assert total is not None and total.value is not None and total.previous is not None
     assert d.revenue_change == round(total.value - total.previous, 2)
+
+
+def test_contributor_threshold_is_configurable(tmp_path: Path) -> None:
+    before = [(Q1, "A", "X", 15, 5.0), (Q1, "B", "Y", 5, 20.0)]
+    after = [(Q2, "A", "X", 10, 5.0), (Q2, "B", "Y", 10, 20.0)]
+    path = write(tmp_path / "s.csv", before + after)
+    # change 75.00: X moved -25.00 (33% of it), Y +100.00 (133%)
+    config = salescope.Config(min_contribution=0.5)
+    d = salescope.run([path], config, period="2024-Q2", clock=fixed_clock).drivers
+    assert d is not None and d.threshold == 0.5
+    assert {c.key for c in d.contributors if c.dimension == "category"} == {"Y"}

@@ -35,6 +35,12 @@ class Config(BaseModel):
         "columns name, e.g. 'Price (EUR)' or '€ 9,90', else USD)",
     )
     top_n: int = Field(10, ge=1, le=1000, description="members listed in product breakdowns")
+    min_contribution: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="contributors moving less than this share of the revenue change are left out",
+    )
     date_format: str | None = Field(
         None, description="how to read text dates, e.g. '%d/%m/%Y' (default: decided per column)"
     )

@@ -30,6 +30,7 @@ def collect_facts(
         _add(facts, "drivers.volume", d.volume, "currency", "volume effect")
         _add(facts, "drivers.price", d.price, "currency", "price effect")
         _add(facts, "drivers.mix", d.mix, "currency", "mix effect")
+        _add(facts, "drivers.threshold", d.threshold, "fraction", "contributor threshold")
         for i, member in enumerate(d.contributors, start=1):
             base = f"drivers.contributor.{i}"
             label = f"{member.dimension} {member.key}"

@@ -112,6 +112,7 @@ class Drivers:
     level: str | None  # the dimension the price and mix effects are measured on
     contributors: tuple[Contributor, ...]
     concentration: tuple[Concentration, ...]
+    threshold: float = 0.03  # contributors below this share of the change are left out
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def run(
     breakdowns = compute_breakdowns(lines, windows, config.top_n, revenue)
     stage("breakdowns")
     progress("computing what drove the change")
-    drivers = compute_drivers(lines, windows)
+    drivers = compute_drivers(lines, windows, config.min_contribution)
     stage("drivers")
     progress("computing time series")
     series = monthly_series(lines)

@@ -64,7 +64,13 @@ def _volume_price(lines: Lines, windows: Windows, level: str) -> tuple[float, fl
 
 
 def _contributors(
-    lines: Lines, windows: Windows, dimension: str, change: float, r1: float, r0: float
+    lines: Lines,
+    windows: Windows,
+    dimension: str,
+    change: float,
+    r1: float,
+    r0: float,
+    threshold: float,
 ) -> tuple[list[Contributor], Concentration]:
     m = _per_member(lines, windows, dimension)
     m = m.mutate(delta=m.r1 - m.r0)
@@ -84,7 +90,7 @@ def _contributors(
     out = []
     for key, r in rows.items():
         delta = float(r["delta"])
-        if change and abs(delta) < MIN_SHARE_OF_CHANGE * abs(change):
+        if change and abs(delta) < threshold * abs(change):
             continue
         out.append(
             Contributor(
@@ -113,8 +119,11 @@ def _contributors(
     return out, concentration
 
 
-def compute_drivers(lines: Lines, windows: Windows) -> Drivers | None:
-    """None without a previous period to compare with."""
+def compute_drivers(
+    lines: Lines, windows: Windows, threshold: float = MIN_SHARE_OF_CHANGE
+) -> Drivers | None:
+    """None without a previous period to compare with. Contributors moving less than
+    ``threshold`` of the change are left out."""
     if "prev" not in windows:
         return None
     t = lines.table
@@ -140,7 +149,7 @@ def compute_drivers(lines: Lines, windows: Windows) -> Drivers | None:
     concentration: list[Concentration] = []
     for dimension in DIMENSIONS:
         if lines.has(dimension):
-            found, conc = _contributors(lines, windows, dimension, r1 - r0, r1, r0)
+            found, conc = _contributors(lines, windows, dimension, r1 - r0, r1, r0, threshold)
             contributors += found
             concentration.append(conc)
     return Drivers(
@@ -151,4 +160,5 @@ def compute_drivers(lines: Lines, windows: Windows) -> Drivers | None:
         level=level,
         contributors=tuple(contributors),
         concentration=tuple(concentration),
+        threshold=threshold,
     )

@@ -264,8 +264,9 @@ def _drivers(report: Report) -> tuple[list[str], Table | None]:
         "Members that moved revenue most",
         ("Dimension", "Member", "Change", "Share of change", "Share before", "Share now", "Role"),
         rows,
-        note="The three largest movers per dimension; members moving less than 3% of the "
-        "total change are left out. report.json lists them all.",
+        note="The three largest movers per dimension; members moving less than "
+        f"{fmt.fraction(d.threshold)} of the total change are left out. report.json lists "
+        "them all.",
         numeric=(False, False, True, True, True, True, False),
     )
     return lines, table

@@ -107,6 +107,7 @@ def _drivers(report: Report) -> dict[str, Any] | None:
         "price": d.price,
         "mix": d.mix,
         "level": d.level,
+        "threshold": d.threshold,
         "contributors": [asdict(c) for c in d.contributors],
         "concentration": [asdict(c) for c in d.concentration],
     }
