@@ -119,11 +119,17 @@ def run(
     windows = Windows.of(periods, lines.data_start, config.fiscal_year_start)
     stage("kpis")
     progress("computing breakdowns")
-    revenue = next((k.value for k in kpis if k.name == "revenue"), None)
+    revenue_kpi = next((k for k in kpis if k.name == "revenue"), None)
+    revenue = revenue_kpi.value if revenue_kpi else None
     breakdowns = compute_breakdowns(lines, windows, config.top_n, revenue)
     stage("breakdowns")
     progress("computing what drove the change")
-    drivers = compute_drivers(lines, windows, config.min_contribution)
+    known = (
+        (revenue_kpi.value, revenue_kpi.previous)
+        if revenue_kpi and revenue_kpi.value is not None and revenue_kpi.previous is not None
+        else None
+    )
+    drivers = compute_drivers(lines, windows, config.min_contribution, known)
     stage("drivers")
     progress("computing time series")
     series = monthly_series(lines)

@@ -73,20 +73,30 @@ def _contributors(
     threshold: float,
 ) -> tuple[list[Contributor], Concentration]:
     m = _per_member(lines, windows, dimension)
-    m = m.mutate(delta=m.r1 - m.r0)
     shift = m.r1 / r1 - m.r0 / r0 if r1 and r0 else ibis.literal(0.0)
-    m = m.mutate(shift=shift)
-    by_change = m.order_by([ibis.desc(m.delta.abs()), "key"]).limit(TOP_CONTRIBUTORS)
-    by_shift = m.order_by([ibis.desc(m.shift.abs()), "key"]).limit(TOP_CONTRIBUTORS)
-    rows = {r["key"]: r for r in by_change.to_pyarrow().to_pylist()}
-    rows.update({r["key"]: r for r in by_shift.to_pyarrow().to_pylist() if r["key"] not in rows})
-    share = (m.r1 / r1) if r1 else ibis.literal(0.0)
-    conc = (
-        m.aggregate(members=m.count(), hhi=(share * share).sum(), top=share.max())
-        .to_pyarrow()
-        .to_pylist()[0]
+    share = m.r1 / r1 if r1 else ibis.literal(0.0)
+    m = m.mutate(delta=m.r1 - m.r0, shift=shift, share=share)
+    # One query: each member's rank by change, by share shift and by revenue, with the
+    # concentration of the whole dimension alongside (window aggregates).
+    whole = ibis.window()
+    ranked = m.mutate(
+        by_change=ibis.row_number().over(order_by=[ibis.desc(m.delta.abs()), m.key]),
+        by_shift=ibis.row_number().over(order_by=[ibis.desc(m.shift.abs()), m.key]),
+        by_revenue=ibis.row_number().over(order_by=[ibis.desc(m.r1), m.key]),
+        members=m.key.count().over(whole),
+        hhi=(m.share * m.share).sum().over(whole),
+        top=m.share.max().over(whole),
     )
-    top3 = m.order_by(ibis.desc("r1")).limit(3).aggregate(s=m.r1.sum()).to_pyarrow().to_pylist()
+    ranked = ranked.mutate(
+        top3=ibis.ifelse(ranked.by_revenue < 3, ranked.share, 0.0).sum().over(whole)
+    )
+    found = (
+        ranked.filter((ranked.by_change < TOP_CONTRIBUTORS) | (ranked.by_shift < TOP_CONTRIBUTORS))
+        .to_pyarrow()
+        .to_pylist()
+    )
+    rows = {r["key"]: r for r in found}
+    conc = found[0] if found else {"members": 0, "hhi": 0.0, "top": 0.0, "top3": 0.0}
     out = []
     for key, r in rows.items():
         delta = float(r["delta"])
@@ -112,7 +122,7 @@ def _contributors(
         dimension=dimension,
         members=int(conc["members"]),
         top1_share=round(top1, 6),
-        top3_share=round(float(top3[0]["s"] or 0.0) / r1, 6) if r1 and top3 else 0.0,
+        top3_share=round(float(conc["top3"] or 0.0), 6),
         hhi=round(float(conc["hhi"] or 0.0), 6),
         dominated=top1 >= DOMINANT_SHARE and int(conc["members"]) > 1,
     )
@@ -120,22 +130,28 @@ def _contributors(
 
 
 def compute_drivers(
-    lines: Lines, windows: Windows, threshold: float = MIN_SHARE_OF_CHANGE
+    lines: Lines,
+    windows: Windows,
+    threshold: float = MIN_SHARE_OF_CHANGE,
+    revenue: tuple[float, float] | None = None,
 ) -> Drivers | None:
     """None without a previous period to compare with. Contributors moving less than
-    ``threshold`` of the change are left out."""
+    ``threshold`` of the change are left out. ``revenue`` (now, before) saves a scan
+    when the KPIs already have it."""
     if "prev" not in windows:
         return None
-    t = lines.table
-    totals = (
-        t.aggregate(
-            r1=t.revenue.sum(where=windows.flag(t, "cur")),
-            r0=t.revenue.sum(where=windows.flag(t, "prev")),
+    if revenue is None:
+        t = lines.table
+        totals = (
+            t.aggregate(
+                r1=t.revenue.sum(where=windows.flag(t, "cur")),
+                r0=t.revenue.sum(where=windows.flag(t, "prev")),
+            )
+            .to_pyarrow()
+            .to_pylist()[0]
         )
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
-    r1, r0 = float(totals["r1"] or 0.0), float(totals["r0"] or 0.0)
+        revenue = (float(totals["r1"] or 0.0), float(totals["r0"] or 0.0))
+    r1, r0 = revenue
     change = round(r1 - r0, 2)
     level = next((d for d in ("product", "category") if lines.has(d)), None)
     volume = price = mix = None
