@@ -129,6 +129,185 @@ class TimePoint:
 class TimeSeries:
     grain: str
     points: tuple[TimePoint, ...]
+    weekly: tuple[TimePoint, ...] = ()  # weeks start on Monday
+    daily: tuple[TimePoint, ...] = ()  # every day from the first to the last, zeros included
+
+
+@dataclass(frozen=True)
+class RfmSegment:
+    """One of the 11 RFM segments at the period end, and at the previous period's end."""
+
+    segment: str
+    customers: int
+    revenue: float  # over the lookback window
+    share: float | None  # of the customers scored
+    revenue_share: float | None
+    previous_customers: int | None = None
+    previous_revenue: float | None = None
+
+
+@dataclass(frozen=True)
+class SegmentMove:
+    """Customers who were in ``source`` at the previous period's end and are in ``target`` now.
+
+    ``source`` or ``target`` is ``"(not active)"`` when the customer bought nothing within
+    the lookback window then.
+    """
+
+    source: str
+    target: str
+    customers: int
+    revenue: float  # their lookback revenue now
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Customers whose first purchase fell in ``month``, and how many bought again later.
+
+    ``active[k]`` counts those buying ``k`` months after their first month; the list stops
+    at the last month of data.
+    """
+
+    month: date
+    customers: int
+    revenue: float  # all their revenue in the data
+    active: tuple[int, ...]
+    retention: tuple[float, ...]  # active / customers
+
+
+@dataclass(frozen=True)
+class CustomerValue:
+    """A simple historical lifetime value over the 12 months to the period end:
+    revenue per customer per year x expected lifetime in years (1 / yearly churn, capped)."""
+
+    revenue_per_customer: float  # per year
+    orders_per_customer: float
+    aov: float
+    yearly_retention: float | None
+    lifetime_years: float | None
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Customers:
+    """Who bought: new vs returning, churn, RFM segments and their moves, cohorts, value."""
+
+    new_revenue: float
+    returning_revenue: float
+    previous_new_revenue: float | None
+    previous_returning_revenue: float | None
+    churn_rate: float | None  # 1 - retention_rate
+    lookback_days: int
+    rfm: tuple[RfmSegment, ...]
+    moves: tuple[SegmentMove, ...]  # largest first, customers who changed segment only
+    cohorts: tuple[Cohort, ...]
+    retention_curve: tuple[float, ...]  # customer-weighted mean of the cohorts' retention
+    value: CustomerValue | None
+    top_shares: dict[str, float]  # "top_1pct", "top_10pct", "top_20pct" of period revenue
+    first_data_month: date | None = None  # its cohort holds customers from before the data
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The monthly revenue trend over full months (partial months excluded).
+
+    ``direction`` is ``up`` or ``down`` only when the slope is significant (p < 0.05),
+    else ``flat``. With two full years or more the fit has month-of-year terms, so the
+    slope is net of seasonality.
+    """
+
+    start: date
+    end: date
+    months: int
+    slope_per_month: float
+    slope_pct: float | None  # slope / mean monthly revenue, a fraction
+    std_error: float
+    p_value: float
+    direction: str
+    seasonal_adjusted: bool
+    cmgr: float | None  # over the last 12 full months (or all full months when fewer)
+    cmgr_start: date | None
+    yoy_growth: float | None  # last 12 full months vs the 12 before, a fraction
+    best_month: tuple[date, float] | None  # among the last 12 full months
+    worst_month: tuple[date, float] | None
+
+
+@dataclass(frozen=True)
+class Seasonality:
+    """Day-of-week and month-of-year indices (1.0 = an average day or month).
+
+    Each part is ``None`` when the data holds too few cycles to claim it; ``note`` says why.
+    """
+
+    weekly: dict[str, float] | None  # "Mon".."Sun"
+    weekly_strength: float | None  # STL: 1 - var(remainder) / var(seasonal + remainder)
+    yearly: dict[str, float] | None  # "Jan".."Dec"
+    yearly_strength: float | None
+    weeks: int
+    months: int
+    note: str | None = None
+
+    @property
+    def strength(self) -> float | None:
+        return self.weekly_strength
+
+
+@dataclass(frozen=True)
+class Explainer:
+    """A member whose own deviation explains part of an unusual day's deviation."""
+
+    dimension: str
+    key: str
+    deviation: float  # its revenue that day minus its expected revenue
+    share: float  # deviation / the day's total deviation
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    date: date
+    revenue: float
+    expected: float
+    score: float  # robust z of the day's deviation from the seasonal baseline
+    direction: str  # "spike" or "drop"
+    in_period: bool
+    explained_by: tuple[Explainer, ...] = ()
+
+
+@dataclass(frozen=True)
+class ForecastPoint:
+    date: date  # month start
+    value: float
+    lower: float
+    upper: float
+
+
+@dataclass(frozen=True)
+class Forecast:
+    method: str  # e.g. "ETS(A,Ad,A)"
+    horizon: int  # months
+    level: float  # of the interval, 0.8
+    points: tuple[ForecastPoint, ...]
+    trained_on: int  # full months fitted
+    backtest_mape: float | None  # fraction: the same model fitted without its last months
+    backtest_months: int
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Period-to-date when the data stops inside a quarter or year, with a run-rate projection."""
+
+    kind: str  # "QTD" or "YTD"
+    label: str  # the unfinished quarter or year
+    start: date
+    end: date  # the last day of data
+    period_end: date
+    days_elapsed: int
+    days_total: int
+    revenue: float
+    last_year: float | None  # the same days a year earlier
+    change_pct: float | None
+    projected: float  # revenue / elapsed share of the days, adjusted for the weekday mix
+    last_year_total: float | None  # the whole period a year earlier
 
 
 @dataclass(frozen=True)
@@ -201,6 +380,12 @@ class Report:
     facts: dict[str, Fact]
     currency: str = "USD"
     drivers: Drivers | None = None
+    customers: Customers | None = None
+    trend: Trend | None = None
+    seasonality: Seasonality | None = None
+    anomalies: tuple[Anomaly, ...] = ()
+    forecast: Forecast | None = None
+    pace: tuple[Pace, ...] = ()
     write_quarantine: Callable[[Path], int] | None = field(default=None, repr=False, compare=False)
 
     def kpi(self, name: str) -> Kpi | None:
