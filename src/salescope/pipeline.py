@@ -12,6 +12,7 @@ from pathlib import Path
 
 from salescope import __version__
 from salescope.analysis.breakdowns import compute_breakdowns
+from salescope.analysis.customers import compute_customers
 from salescope.analysis.drivers import compute_drivers
 from salescope.analysis.periods import resolve_periods
 from salescope.analysis.timeseries import monthly_series
@@ -131,6 +132,9 @@ def run(
     )
     drivers = compute_drivers(lines, windows, config.min_contribution, known)
     stage("drivers")
+    progress("analysing customers")
+    customers = compute_customers(lines, windows, eng, kpis)
+    stage("customers")
     progress("computing time series")
     series = monthly_series(lines)
     stage("timeseries")
@@ -185,4 +189,5 @@ def run(
         currency=config.currency or validation.currency or "USD",
         write_quarantine=validation.write_quarantine,
         drivers=drivers,
+        customers=customers,
     )
