@@ -186,6 +186,7 @@ class CustomerValue:
     yearly_retention: float | None
     lifetime_years: float | None
     value: float | None
+    lifetime_capped: bool = False  # churn was so low the lifetime hit the cap
 
 
 @dataclass(frozen=True)

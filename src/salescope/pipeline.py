@@ -165,7 +165,7 @@ def run(
         previous=(prev.label, prev.start, prev.end, prev.covered) if prev else None,
         yoy=(yoy.label, yoy.start, yoy.end) if yoy else None,
     )
-    facts = collect_facts(kpis, breakdowns, series, quality, drivers)
+    facts = collect_facts(kpis, breakdowns, series, quality, drivers, customers)
     config_sha = config.sha256()
     info = RunInfo(
         id=run_id(now, [i.sha256 for i in infos], config_sha),

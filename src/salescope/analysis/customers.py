@@ -371,4 +371,5 @@ def _value(summary: dict[str, float], covered: bool, covered_before: bool) -> Cu
         yearly_retention=None if retention is None else round(retention, 6),
         lifetime_years=None if lifetime is None else round(lifetime, 4),
         value=None if lifetime is None else round(per_customer * lifetime, 2),
+        lifetime_capped=lifetime == MAX_LIFETIME_YEARS,
     )

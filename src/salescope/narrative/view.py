@@ -9,6 +9,10 @@ from dataclasses import dataclass
 
 from salescope.model import Kpi, Report
 from salescope.narrative import format as fmt
+from salescope.narrative.sections import Section, analysis_sections
+from salescope.narrative.table import Table
+
+__all__ = ["KpiRow", "Section", "Table", "View", "build_view"]
 
 
 @dataclass(frozen=True)
@@ -22,16 +26,6 @@ class KpiRow:
     yoy_change: str
     direction: str
     tone: str  # "good", "bad" or "neutral", from the KPI's good direction
-
-
-@dataclass(frozen=True)
-class Table:
-    id: str
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    note: str = ""
-    numeric: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +45,7 @@ class View:
     method: tuple[str, ...]
     drivers: tuple[str, ...] = ()
     contributors: Table | None = None
+    sections: tuple[Section, ...] = ()
 
 
 def _compare(change: float | None, against: str) -> str:
@@ -400,6 +395,7 @@ def build_view(report: Report) -> View:
     return View(
         drivers=tuple(driver_lines),
         contributors=contributors,
+        sections=analysis_sections(report),
         title="Sales report "
         + (f"{p.start:%d %b %Y} to {p.end:%d %b %Y}" if p.grain == "all" else p.label),
         period_label=p.label,

@@ -74,15 +74,18 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "breakdowns": {b.role: [asdict(m) for m in b.rows] for b in report.breakdowns},
         "breakdown_members": {b.role: b.members for b in report.breakdowns},
         "drivers": _drivers(report),
-        "customers": None,
+        "customers": _customers(report),
         "timeseries": {
             "grain": report.timeseries.grain,
             "points": [asdict(pt) for pt in report.timeseries.points],
+            "weekly": [asdict(pt) for pt in report.timeseries.weekly],
+            "daily": [asdict(pt) for pt in report.timeseries.daily],
         },
-        "trend": None,
-        "seasonality": None,
-        "anomalies": [],
-        "forecast": None,
+        "trend": _trend(report),
+        "seasonality": _seasonality(report),
+        "anomalies": [asdict(a) for a in report.anomalies],
+        "forecast": None if report.forecast is None else asdict(report.forecast),
+        "pace": [asdict(p) for p in report.pace],
         "marketing": None,
         "team": None,
         "inventory": None,
@@ -111,6 +114,47 @@ def _drivers(report: Report) -> dict[str, Any] | None:
         "contributors": [asdict(c) for c in d.contributors],
         "concentration": [asdict(c) for c in d.concentration],
     }
+
+
+def _customers(report: Report) -> dict[str, Any] | None:
+    c = report.customers
+    if c is None:
+        return None
+    return {
+        "new_revenue": c.new_revenue,
+        "returning_revenue": c.returning_revenue,
+        "previous_new_revenue": c.previous_new_revenue,
+        "previous_returning_revenue": c.previous_returning_revenue,
+        "churn_rate": c.churn_rate,
+        "top_shares": c.top_shares,
+        "value": None if c.value is None else asdict(c.value),
+        "rfm_lookback_days": c.lookback_days,
+        "rfm": [asdict(s) for s in c.rfm],
+        "rfm_moves": [asdict(m) for m in c.moves],
+        "first_data_month": c.first_data_month,
+        "cohorts": [asdict(h) for h in c.cohorts],
+        "retention": [
+            {"months_after": k, "rate": rate} for k, rate in enumerate(c.retention_curve)
+        ],
+    }
+
+
+def _trend(report: Report) -> dict[str, Any] | None:
+    t = report.trend
+    if t is None:
+        return None
+    out = asdict(t)
+    for key in ("best_month", "worst_month"):
+        pair = out[key]
+        out[key] = None if pair is None else {"month": pair[0], "revenue": pair[1]}
+    return out
+
+
+def _seasonality(report: Report) -> dict[str, Any] | None:
+    s = report.seasonality
+    if s is None:
+        return None
+    return {**asdict(s), "strength": s.strength}
 
 
 def render_json(report: Report) -> str:

@@ -1,0 +1,425 @@
+"""The analysis sections of the period report: customers, trend and seasonality, unusual
+days, and the outlook. Each is a few sentences built from facts plus tables.
+
+A section says nothing the data cannot back: a trend is only called up or down when it
+is significant, seasonality only when enough cycles were seen, and an empty result says
+why it is empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from salescope.model import Anomaly, Customers, Report, Seasonality
+from salescope.narrative import format as fmt
+from salescope.narrative.table import Table
+
+# Better segments first: a move to a later segment is a step down.
+SEGMENT_ORDER = (
+    "Champions",
+    "Loyal Customers",
+    "Potential Loyalists",
+    "New Customers",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "Can't Lose Them",
+    "At Risk",
+    "Hibernating",
+    "Lost",
+)
+COHORT_MONTHS_SHOWN = 6
+MOVES_SHOWN = 10
+DIMENSION_WORDS = {
+    "category": "category",
+    "product": "product",
+    "region": "region",
+    "channel": "channel",
+    "sales_rep": "rep",
+    "segment": "customer segment",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    lines: tuple[str, ...]
+    tables: tuple[Table, ...] = ()
+
+
+def _previous_label(report: Report) -> str | None:
+    p = report.period.previous
+    return p[0] if p and p[3] else None
+
+
+def _signed_fraction(value: float) -> str:
+    return ("+" if value > 0 else "") + fmt.fraction(value)
+
+
+def customers_section(report: Report) -> Section | None:
+    c = report.customers
+    if c is None:
+        return None
+    cur = report.currency
+    label = report.period.label
+    prev = _previous_label(report)
+    lines = [_new_vs_returning(report, c)]
+    retention = report.kpi("retention_rate")
+    if retention is not None and retention.value is not None and prev and c.churn_rate is not None:
+        lines.append(
+            f"{fmt.fraction(retention.value)} of {prev}'s customers bought again in {label} "
+            f"(churn {fmt.fraction(c.churn_rate)})."
+        )
+    if c.top_shares:
+        lines.append(
+            f"The top 10% of customers brought {fmt.fraction(c.top_shares['top_10pct'])} of "
+            f"revenue and the top 1% {fmt.fraction(c.top_shares['top_1pct'])}."
+        )
+    if c.value is not None and c.value.value is not None:
+        v = c.value
+        lines.append(
+            f"Over the 12 months to {report.period.end:%d %b %Y} a customer spent "
+            f"{fmt.money(v.revenue_per_customer, cur)} on {fmt.number(v.orders_per_customer)} "
+            f"orders; {fmt.fraction(v.yearly_retention)} of the year before's customers came "
+            f"back: an expected lifetime of {fmt.number(v.lifetime_years)} years"
+            f"{' (the cap salescope applies)' if v.lifetime_capped else ''} and a historical "
+            f"lifetime value of {fmt.money(v.value, cur)} per customer."
+        )
+    lines += _rfm_lines(report, c)
+    curve = c.retention_curve
+    if len(curve) > 3:
+        lines.append(
+            f"Of the customers won in the last cohorts, {fmt.fraction(curve[1])} bought again "
+            f"the month after their first purchase and {fmt.fraction(curve[3])} three months "
+            "after."
+        )
+    tables = [_rfm_table(report, c)]
+    moves = _moves_table(c)
+    if moves.rows:
+        tables.append(moves)
+    if c.cohorts:
+        tables.append(_cohort_table(c))
+    return Section("customers", "Customers", tuple(lines), tuple(tables))
+
+
+def _new_vs_returning(report: Report, c: Customers) -> str:
+    cur = report.currency
+    total = c.new_revenue + c.returning_revenue
+    share = c.new_revenue / total if total > 0 else None
+    text = (
+        f"New customers brought {fmt.money(c.new_revenue, cur)} ({fmt.fraction(share)} of revenue)"
+    )
+    prev = _previous_label(report)
+    prev_total = (c.previous_new_revenue or 0.0) + (c.previous_returning_revenue or 0.0)
+    if prev and c.previous_new_revenue is not None and prev_total > 0:
+        text += f", against {fmt.fraction(c.previous_new_revenue / prev_total)} in {prev}"
+    return text + f"; returning customers brought {fmt.money(c.returning_revenue, cur)}."
+
+
+def _rfm_lines(report: Report, c: Customers) -> list[str]:
+    by_name = {s.segment: s for s in c.rfm}
+    champions = by_name.get("Champions")
+    lines = []
+    if champions and champions.customers:
+        lines.append(
+            f"RFM at {report.period.end:%d %b %Y} (last {fmt.count(c.lookback_days)} days): "
+            f"{fmt.count(champions.customers)} Champions ({fmt.fraction(champions.share)} of "
+            f"customers) brought {fmt.fraction(champions.revenue_share)} of that time's "
+            "revenue."
+        )
+    risk = [by_name[s] for s in ("At Risk", "Can't Lose Them") if by_name[s].customers]
+    if risk:
+        parts = [
+            f"{fmt.count(s.customers)} {s.segment} ({fmt.money(s.revenue, report.currency)})"
+            for s in risk
+        ]
+        lines.append(
+            f"Worth winning back: {' and '.join(parts)}, revenue over the same "
+            f"{fmt.count(c.lookback_days)} days."
+        )
+    down = [
+        m
+        for m in c.moves
+        if m.target in SEGMENT_ORDER
+        and SEGMENT_ORDER.index(m.target) > SEGMENT_ORDER.index(m.source)
+        and m.source in SEGMENT_ORDER[:3]
+    ][:3]
+    if down:
+        parts = [f"{fmt.count(m.customers)} from {m.source} to {m.target}" for m in down]
+        prev = _previous_label(report) or "the previous period"
+        lines.append(f"Since the end of {prev}, customers slipped: {'; '.join(parts)}.")
+    return lines
+
+
+def _rfm_table(report: Report, c: Customers) -> Table:
+    has_prev = any(s.previous_customers is not None for s in c.rfm)
+    columns = ["Segment", "Customers", "Share", "Revenue", "Revenue share"]
+    if has_prev:
+        columns += ["Customers before"]
+    rows = []
+    for s in c.rfm:
+        row = [
+            s.segment,
+            fmt.count(s.customers),
+            fmt.fraction(s.share),
+            fmt.money(s.revenue, report.currency),
+            fmt.fraction(s.revenue_share),
+        ]
+        if has_prev:
+            row.append(fmt.count(s.previous_customers))
+        rows.append(tuple(row))
+    return Table(
+        "rfm",
+        "RFM segments",
+        tuple(columns),
+        tuple(rows),
+        note=f"Recency, frequency and revenue over the {fmt.count(c.lookback_days)} days to "
+        "the period end, scored in quintiles; docs/metrics.md has the segment table.",
+        numeric=(False,) + (True,) * (len(columns) - 1),
+    )
+
+
+def _moves_table(c: Customers) -> Table:
+    rows = tuple((m.source, m.target, fmt.count(m.customers)) for m in c.moves[:MOVES_SHOWN])
+    return Table(
+        "rfm-moves",
+        "Customers who changed segment",
+        ("From", "To", "Customers"),
+        rows,
+        note="Segments at the previous period's end against this one's; largest moves first.",
+        numeric=(False, False, True),
+    )
+
+
+def _cohort_table(c: Customers) -> Table:
+    months = range(1, COHORT_MONTHS_SHOWN + 1)
+    rows = []
+    for h in c.cohorts:
+        label = f"{h.month:%Y-%m}"
+        if c.first_data_month is not None and h.month == c.first_data_month:
+            label += " (first month of data)"
+        cells = [fmt.fraction(h.retention[k]) if k < len(h.retention) else "" for k in months]
+        rows.append((label, fmt.count(h.customers), *cells))
+    return Table(
+        "cohorts",
+        "Customers buying again, by month of first purchase",
+        ("Cohort", "New customers", *(f"Month {k}" for k in months)),
+        tuple(rows),
+        note="Share of each month's new customers who bought again k months later.",
+        numeric=(False,) + (True,) * (1 + COHORT_MONTHS_SHOWN),
+    )
+
+
+def trend_section(report: Report) -> Section | None:
+    t, s = report.trend, report.seasonality
+    if t is None and s is None:
+        return None
+    cur = report.currency
+    lines = []
+    if t is not None:
+        span = f"the {fmt.count(t.months)} full months from {t.start:%b %Y} to {t.end:%b %Y}"
+        net = ", net of the yearly season" if t.seasonal_adjusted else ""
+        if t.direction == "flat":
+            lines.append(f"Over {span}, revenue shows no clear trend{net} (p = {t.p_value:.2f}).")
+        else:
+            verb = "grew" if t.direction == "up" else "declined"
+            lines.append(
+                f"Over {span}, revenue {verb} by about {fmt.money(abs(t.slope_per_month), cur)} "
+                f"a month{net} ({fmt.fraction(abs(t.slope_pct or 0.0))} of an average month; "
+                f"p = {t.p_value:.2f})."
+            )
+        if t.yoy_growth is not None:
+            lines.append(
+                f"The last 12 full months brought {_signed_fraction(t.yoy_growth)} against "
+                "the 12 before."
+            )
+        if t.cmgr is not None and t.cmgr_start is not None:
+            lines.append(
+                f"Compound monthly growth since {t.cmgr_start:%b %Y}: {_signed_fraction(t.cmgr)}."
+            )
+        if t.best_month and t.worst_month:
+            lines.append(
+                f"Best month of the last 12: {t.best_month[0]:%B %Y} "
+                f"({fmt.money(t.best_month[1], cur)}); weakest: {t.worst_month[0]:%B %Y} "
+                f"({fmt.money(t.worst_month[1], cur)})."
+            )
+    tables = []
+    if s is not None:
+        lines += _season_lines(s)
+        table = _season_table(s)
+        if table.rows:
+            tables.append(table)
+    return Section("trend-analysis", "Trend and seasonality", tuple(lines), tuple(tables))
+
+
+def _season_lines(s: Seasonality) -> list[str]:
+    lines = []
+    if s.weekly:
+        weekly = s.weekly
+        best, worst = max(weekly, key=weekly.__getitem__), min(weekly, key=weekly.__getitem__)
+        lines.append(
+            f"Weekly pattern (strength {fmt.fraction(s.weekly_strength)}): {best} is the "
+            f"strongest day at {fmt.number(s.weekly[best])}x an average day, {worst} the "
+            f"weakest at {fmt.number(s.weekly[worst])}x."
+        )
+    if s.yearly:
+        yearly = s.yearly
+        best, worst = max(yearly, key=yearly.__getitem__), min(yearly, key=yearly.__getitem__)
+        lines.append(
+            f"Yearly pattern (strength {fmt.fraction(s.yearly_strength)}): {best} runs at "
+            f"{fmt.number(s.yearly[best])}x an average month, {worst} at "
+            f"{fmt.number(s.yearly[worst])}x."
+        )
+    if s.note:
+        lines.append(s.note[0].upper() + s.note[1:] + ("" if s.note.endswith(".") else "."))
+    return lines
+
+
+def _season_table(s: Seasonality) -> Table:
+    rows = [("Day of week", day, fmt.number(v)) for day, v in (s.weekly or {}).items()]
+    rows += [("Month of year", month, fmt.number(v)) for month, v in (s.yearly or {}).items()]
+    return Table(
+        "seasonal-indices",
+        "Seasonal indices",
+        ("Pattern", "When", "Index"),
+        tuple(rows),
+        note="1.00 is an average day or month; 1.20 is 20% above it.",
+        numeric=(False, False, True),
+    )
+
+
+def anomalies_section(report: Report) -> Section | None:
+    if not report.timeseries.daily:
+        return None
+    cur = report.currency
+    label = report.period.label
+    inside = [a for a in report.anomalies if a.in_period]
+    lines = []
+    if not report.anomalies:
+        lines.append(
+            "No unusual days: every day's revenue was within the normal range for its "
+            "weekday and season."
+        )
+    elif not inside:
+        lines.append(f"No unusual days in {label}.")
+    for a in inside:
+        lines.append(_anomaly_line(a, cur))
+    earlier = len(report.anomalies) - len(inside)
+    if earlier:
+        lines.append(
+            f"{fmt.count(earlier)} other unusual day(s) elsewhere in the data are listed below."
+        )
+    tables = []
+    if report.anomalies:
+        tables.append(_anomaly_table(report))
+    return Section("anomalies", "Unusual days", tuple(lines), tuple(tables))
+
+
+def _explained(a: Anomaly) -> str:
+    if not a.explained_by:
+        return ""
+    e = a.explained_by[0]
+    word = DIMENSION_WORDS.get(e.dimension, e.dimension)
+    return f"; mostly {word} {e.key} ({fmt.fraction(e.share)} of the gap)"
+
+
+def _anomaly_line(a: Anomaly, currency: str) -> str:
+    change = 100 * (a.revenue / a.expected - 1) if a.expected else None
+    kind = "a spike" if a.direction == "spike" else "a drop"
+    return (
+        f"{a.date:%a %d %b %Y} was {kind}: {fmt.money(a.revenue, currency)} against "
+        f"{fmt.money(a.expected, currency)} expected ({fmt.pct_change(change)})"
+        f"{_explained(a)}."
+    )
+
+
+def _anomaly_table(report: Report) -> Table:
+    cur = report.currency
+    rows = tuple(
+        (
+            f"{a.date:%Y-%m-%d}" + (" (in period)" if a.in_period else ""),
+            a.direction,
+            fmt.money(a.revenue, cur),
+            fmt.money(a.expected, cur),
+            fmt.pct_change(100 * (a.revenue / a.expected - 1) if a.expected else None),
+            fmt.number(a.score),
+            ", ".join(
+                f"{DIMENSION_WORDS.get(e.dimension, e.dimension)} {e.key} ({fmt.fraction(e.share)})"
+                for e in a.explained_by[:3]
+            ),
+        )
+        for a in report.anomalies
+    )
+    return Table(
+        "anomaly-days",
+        "Unusual days",
+        ("Day", "Kind", "Revenue", "Expected", "Deviation", "Score", "Explained by"),
+        rows,
+        note="Expected: the weekday and seasonal baseline. Score: robust z of the day's "
+        "deviation. Explained by: members whose own deviation makes up that share of it.",
+        numeric=(False, False, True, True, True, True, False),
+    )
+
+
+def outlook_section(report: Report) -> Section | None:
+    f = report.forecast
+    if f is None and not report.pace:
+        return None
+    cur = report.currency
+    lines = []
+    for p in report.pace:
+        text = (
+            f"{p.label} to date ({fmt.count(p.days_elapsed)} of {fmt.count(p.days_total)} "
+            f"days): {fmt.money(p.revenue, cur)}"
+        )
+        if p.change_pct is not None:
+            text += f", {fmt.pct_change(p.change_pct)} on the same days a year earlier"
+        text += f". At this pace it ends near {fmt.money(p.projected, cur)}"
+        if p.last_year_total is not None:
+            text += f" (a year earlier: {fmt.money(p.last_year_total, cur)})"
+        lines.append(text + ".")
+    tables = []
+    if f is not None and f.points:
+        first, last = f.points[0], f.points[-1]
+        text = (
+            f"Forecast ({f.method}, {fmt.fraction(f.level)} interval): "
+            f"{fmt.money(first.value, cur)} in {first.date:%B %Y}"
+        )
+        if len(f.points) > 1:
+            text += f" to {fmt.money(last.value, cur)} in {last.date:%B %Y}"
+        lines.append(text + ".")
+        if f.backtest_mape is not None:
+            lines.append(
+                f"Held back, the last {fmt.count(f.backtest_months)} months were forecast with "
+                f"an average error of {fmt.fraction(f.backtest_mape)}."
+            )
+        tables.append(
+            Table(
+                "forecast",
+                "Forecast",
+                ("Month", "Forecast", "Low", "High"),
+                tuple(
+                    (
+                        f"{p.date:%Y-%m}",
+                        fmt.money(p.value, cur),
+                        fmt.money(p.lower, cur),
+                        fmt.money(p.upper, cur),
+                    )
+                    for p in f.points
+                ),
+                numeric=(False, True, True, True),
+            )
+        )
+    return Section("outlook", "Outlook", tuple(lines), tuple(tables))
+
+
+def analysis_sections(report: Report) -> tuple[Section, ...]:
+    """The sections in reading order, leaving out those the data cannot fill."""
+    built = (
+        customers_section(report),
+        trend_section(report),
+        anomalies_section(report),
+        outlook_section(report),
+    )
+    return tuple(s for s in built if s is not None)
