@@ -26,6 +26,7 @@ def test_pyspark_kpis_and_breakdowns_equal_duckdb(
     assert spark.breakdowns == demo_report.breakdowns
     assert spark.timeseries == demo_report.timeseries
     assert spark.drivers == demo_report.drivers
+    assert spark.customers == demo_report.customers
     q1, q2 = spark.quality, demo_report.quality
     assert (q1.rows_read, q1.rows_accepted, q1.rows_quarantined) == (
         q2.rows_read,
