@@ -15,6 +15,13 @@ from salescope.analysis.breakdowns import compute_breakdowns
 from salescope.analysis.customers import compute_customers
 from salescope.analysis.drivers import compute_drivers
 from salescope.analysis.periods import resolve_periods
+from salescope.analysis.series import (
+    compute_forecast,
+    compute_pace,
+    compute_seasonality,
+    compute_trend,
+    daily_weekly,
+)
 from salescope.analysis.timeseries import monthly_series
 from salescope.config import Config
 from salescope.engine import Engine, connect
@@ -136,7 +143,15 @@ def run(
     customers = compute_customers(lines, windows, eng, kpis)
     stage("customers")
     progress("computing time series")
-    series = monthly_series(lines)
+    monthly = monthly_series(lines)
+    daily, weekly = daily_weekly(lines)
+    series = replace(monthly, daily=daily, weekly=weekly)
+    trend = compute_trend(series)
+    seasonality = compute_seasonality(daily, series)
+    forecast = compute_forecast(series)
+    pace = compute_pace(
+        daily, lines.data_start, lines.data_end, config.fiscal_year_start, seasonality.weekly
+    )
     stage("timeseries")
 
     q = validation.quality
@@ -165,7 +180,18 @@ def run(
         previous=(prev.label, prev.start, prev.end, prev.covered) if prev else None,
         yoy=(yoy.label, yoy.start, yoy.end) if yoy else None,
     )
-    facts = collect_facts(kpis, breakdowns, series, quality, drivers, customers)
+    facts = collect_facts(
+        kpis,
+        breakdowns,
+        series,
+        quality,
+        drivers,
+        customers,
+        trend=trend,
+        seasonality=seasonality,
+        forecast=forecast,
+        pace=pace,
+    )
     config_sha = config.sha256()
     info = RunInfo(
         id=run_id(now, [i.sha256 for i in infos], config_sha),
@@ -190,4 +216,8 @@ def run(
         write_quarantine=validation.write_quarantine,
         drivers=drivers,
         customers=customers,
+        trend=trend,
+        seasonality=seasonality,
+        forecast=forecast,
+        pace=pace,
     )

@@ -211,6 +211,11 @@ def _cohort_table(c: Customers) -> Table:
     )
 
 
+def _p(p_value: float) -> str:
+    """How sure: the p-value of the slope, ``p < 0.01`` when tiny."""
+    return "p < 0.01" if p_value < 0.01 else f"p = {p_value:.2f}"
+
+
 def trend_section(report: Report) -> Section | None:
     t, s = report.trend, report.seasonality
     if t is None and s is None:
@@ -221,13 +226,13 @@ def trend_section(report: Report) -> Section | None:
         span = f"the {fmt.count(t.months)} full months from {t.start:%b %Y} to {t.end:%b %Y}"
         net = ", net of the yearly season" if t.seasonal_adjusted else ""
         if t.direction == "flat":
-            lines.append(f"Over {span}, revenue shows no clear trend{net} (p = {t.p_value:.2f}).")
+            lines.append(f"Over {span}, revenue shows no clear trend{net} ({_p(t.p_value)}).")
         else:
             verb = "grew" if t.direction == "up" else "declined"
             lines.append(
                 f"Over {span}, revenue {verb} by about {fmt.money(abs(t.slope_per_month), cur)} "
                 f"a month{net} ({fmt.fraction(abs(t.slope_pct or 0.0))} of an average month; "
-                f"p = {t.p_value:.2f})."
+                f"{_p(t.p_value)})."
             )
         if t.yoy_growth is not None:
             lines.append(
