@@ -46,6 +46,7 @@ class Section:
     title: str
     lines: tuple[str, ...]
     tables: tuple[Table, ...] = ()
+    charts: tuple[str, ...] = ()  # chart names (render/charts.py) shown above the tables
 
 
 def _previous_label(report: Report) -> str | None:
@@ -100,7 +101,7 @@ def customers_section(report: Report) -> Section | None:
         tables.append(moves)
     if c.cohorts:
         tables.append(_cohort_table(c))
-    return Section("customers", "Customers", tuple(lines), tuple(tables))
+    return Section("customers", "Customers", tuple(lines), tuple(tables), ("rfm_segments",))
 
 
 def _new_vs_returning(report: Report, c: Customers) -> str:
@@ -255,7 +256,9 @@ def trend_section(report: Report) -> Section | None:
         table = _season_table(s)
         if table.rows:
             tables.append(table)
-    return Section("trend-analysis", "Trend and seasonality", tuple(lines), tuple(tables))
+    return Section(
+        "trend-analysis", "Trend and seasonality", tuple(lines), tuple(tables), ("weekday_pattern",)
+    )
 
 
 def _season_lines(s: Seasonality) -> list[str]:
@@ -318,7 +321,7 @@ def anomalies_section(report: Report) -> Section | None:
     tables = []
     if report.anomalies:
         tables.append(_anomaly_table(report))
-    return Section("anomalies", "Unusual days", tuple(lines), tuple(tables))
+    return Section("anomalies", "Unusual days", tuple(lines), tuple(tables), ("daily_revenue",))
 
 
 def _explained(a: Anomaly) -> str:
@@ -416,7 +419,7 @@ def outlook_section(report: Report) -> Section | None:
                 numeric=(False, True, True, True),
             )
         )
-    return Section("outlook", "Outlook", tuple(lines), tuple(tables))
+    return Section("outlook", "Outlook", tuple(lines), tuple(tables), ("forecast",))
 
 
 def analysis_sections(report: Report) -> tuple[Section, ...]:

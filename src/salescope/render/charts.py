@@ -67,9 +67,148 @@ def breakdown_spec(report: Report, role: str) -> dict[str, Any] | None:
     return _theme(chart)  # type: ignore[no-any-return]
 
 
+def outlook_spec(report: Report) -> dict[str, Any] | None:
+    """Full months of revenue, then the forecast with its interval as a band."""
+    f = report.forecast
+    if f is None or not f.points:
+        return None
+    actual = [
+        {"month": p.date.isoformat(), "revenue": p.revenue, "kind": "actual"}
+        for p in report.timeseries.points
+        if not p.partial
+    ]
+    ahead = [
+        {
+            "month": p.date.isoformat(),
+            "revenue": p.value,
+            "lower": p.lower,
+            "upper": p.upper,
+            "kind": "forecast",
+        }
+        for p in f.points
+    ]
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y"))
+    y = alt.Y("revenue:Q", title="Revenue", axis=alt.Axis(format="~s"))
+    band = (
+        alt.Chart(alt.Data(values=ahead))
+        .mark_area(opacity=0.25, color=PALETTE[1])
+        .encode(x=x, y=alt.Y("lower:Q", title="Revenue"), y2="upper:Q")
+    )
+    tooltip = [alt.Tooltip("month:T", format="%B %Y"), alt.Tooltip("revenue:Q", format=",.0f")]
+    lines = (
+        alt.Chart(alt.Data(values=actual + ahead))
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("kind:N", title=None, scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
+            strokeDash=alt.StrokeDash(
+                "kind:N", legend=None, scale=alt.Scale(range=[[1, 0], [5, 3]])
+            ),
+            tooltip=tooltip,
+        )
+    )
+    level = round(100 * f.level)
+    chart = (band + lines).properties(
+        width=640, height=240, title=f"Monthly revenue and forecast ({level}% interval)"
+    )
+    return _theme(chart)  # type: ignore[no-any-return]
+
+
+def daily_spec(report: Report) -> dict[str, Any] | None:
+    """Daily revenue with the unusual days marked."""
+    daily = report.timeseries.daily
+    if not daily:
+        return None
+    data = [{"day": p.date.isoformat(), "revenue": p.revenue} for p in daily]
+    marks = [
+        {"day": a.date.isoformat(), "revenue": a.revenue, "kind": a.direction}
+        for a in report.anomalies
+    ]
+    x = alt.X("day:T", title=None, axis=alt.Axis(format="%b %Y"))
+    y = alt.Y("revenue:Q", title="Revenue per day", axis=alt.Axis(format="~s"))
+    line = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(color="#93c5fd", strokeWidth=1)
+        .encode(x=x, y=y, tooltip=[alt.Tooltip("day:T"), alt.Tooltip("revenue:Q", format=",.0f")])
+    )
+    chart: alt.Chart | alt.LayerChart = line
+    if marks:
+        points = (
+            alt.Chart(alt.Data(values=marks))
+            .mark_point(filled=True, size=90)
+            .encode(
+                x=x,
+                y=y,
+                color=alt.Color(
+                    "kind:N",
+                    title="unusual day",
+                    scale=alt.Scale(domain=["spike", "drop"], range=["#047857", "#b91c1c"]),
+                ),
+                tooltip=[
+                    alt.Tooltip("day:T"),
+                    alt.Tooltip("revenue:Q", format=",.0f"),
+                    alt.Tooltip("kind:N"),
+                ],
+            )
+        )
+        chart = line + points
+    return _theme(chart.properties(width=640, height=200, title="Daily revenue"))  # type: ignore[no-any-return]
+
+
+def weekday_spec(report: Report) -> dict[str, Any] | None:
+    s = report.seasonality
+    if s is None or not s.weekly:
+        return None
+    data = [{"day": day, "index": value} for day, value in s.weekly.items()]
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            x=alt.X("day:N", sort=list(s.weekly), title=None),
+            y=alt.Y("index:Q", title="Index (1 = average day)"),
+            tooltip=[alt.Tooltip("day:N"), alt.Tooltip("index:Q", format=".2f")],
+        )
+        .properties(width=320, height=180, title="Day-of-week pattern")
+    )
+    rule = alt.Chart(alt.Data(values=[{"one": 1.0}])).mark_rule(color="#6b7280").encode(y="one:Q")
+    return _theme(chart + rule)  # type: ignore[no-any-return]
+
+
+def rfm_spec(report: Report) -> dict[str, Any] | None:
+    c = report.customers
+    if c is None or not any(s.customers for s in c.rfm):
+        return None
+    data = [{"segment": s.segment, "customers": s.customers, "revenue": s.revenue} for s in c.rfm]
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar(color=PALETTE[2])
+        .encode(
+            y=alt.Y("segment:N", sort=[s.segment for s in c.rfm], title=None),
+            x=alt.X("customers:Q", title="Customers"),
+            tooltip=[
+                alt.Tooltip("segment:N"),
+                alt.Tooltip("customers:Q", format=","),
+                alt.Tooltip("revenue:Q", format=",.0f"),
+            ],
+        )
+        .properties(width=420, height=260, title="Customers by RFM segment")
+    )
+    return _theme(chart)  # type: ignore[no-any-return]
+
+
 def chart_specs(report: Report) -> dict[str, dict[str, Any]]:
     """name -> Vega-Lite spec, for every chart the data supports."""
     specs: dict[str, dict[str, Any]] = {"monthly_revenue": monthly_revenue_spec(report)}
+    for name, build in (
+        ("rfm_segments", rfm_spec),
+        ("weekday_pattern", weekday_spec),
+        ("daily_revenue", daily_spec),
+        ("forecast", outlook_spec),
+    ):
+        spec = build(report)
+        if spec is not None:
+            specs[name] = spec
     for role in ("category", "region", "channel", "product"):
         spec = breakdown_spec(report, role)
         if spec is not None:
