@@ -261,6 +261,7 @@ class Explainer:
     key: str
     deviation: float  # its revenue that day minus its expected revenue
     share: float  # deviation / the day's total deviation
+    usual_share: float | None = None  # its share of revenue on the days before
 
 
 @dataclass(frozen=True)

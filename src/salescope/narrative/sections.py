@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from salescope.model import Anomaly, Customers, Report, Seasonality
+from salescope.model import Anomaly, Customers, Explainer, Report, Seasonality
 from salescope.narrative import format as fmt
 from salescope.narrative.table import Table
 
@@ -29,6 +29,9 @@ SEGMENT_ORDER = (
     "Lost",
 )
 COHORT_MONTHS_SHOWN = 6
+# A member explains an unusual day when its share of the gap beats its usual share of
+# sales by this much (10 points); otherwise the day moved everything alike.
+STANDOUT_MARGIN = 0.10
 MOVES_SHOWN = 10
 DIMENSION_WORDS = {
     "category": "category",
@@ -324,12 +327,29 @@ def anomalies_section(report: Report) -> Section | None:
     return Section("anomalies", "Unusual days", tuple(lines), tuple(tables), ("daily_revenue",))
 
 
+def _standouts(a: Anomaly) -> list[Explainer]:
+    """Members that carried clearly more of the day's gap than their usual share of sales."""
+    return [
+        e
+        for e in a.explained_by
+        if e.usual_share is None or e.share - e.usual_share >= STANDOUT_MARGIN
+    ]
+
+
 def _explained(a: Anomaly) -> str:
     if not a.explained_by:
         return ""
-    e = a.explained_by[0]
+    standouts = _standouts(a)
+    if not standouts:
+        return "; it was spread across products, regions and channels in their usual proportions"
+    e = standouts[0]
     word = DIMENSION_WORDS.get(e.dimension, e.dimension)
-    return f"; mostly {word} {e.key} ({fmt.fraction(e.share)} of the gap)"
+    usual = (
+        f", against {fmt.fraction(e.usual_share)} of a normal day's sales"
+        if e.usual_share is not None
+        else ""
+    )
+    return f"; mostly {word} {e.key} ({fmt.fraction(e.share)} of the gap{usual})"
 
 
 def _anomaly_line(a: Anomaly, currency: str) -> str:
@@ -342,6 +362,12 @@ def _anomaly_line(a: Anomaly, currency: str) -> str:
     )
 
 
+def _explainer_cell(e: Explainer) -> str:
+    usual = f", usually {fmt.fraction(e.usual_share)}" if e.usual_share is not None else ""
+    word = DIMENSION_WORDS.get(e.dimension, e.dimension)
+    return f"{word} {e.key} ({fmt.fraction(e.share)}{usual})"
+
+
 def _anomaly_table(report: Report) -> Table:
     cur = report.currency
     rows = tuple(
@@ -352,10 +378,7 @@ def _anomaly_table(report: Report) -> Table:
             fmt.money(a.expected, cur),
             fmt.pct_change(100 * (a.revenue / a.expected - 1) if a.expected else None),
             fmt.number(a.score),
-            ", ".join(
-                f"{DIMENSION_WORDS.get(e.dimension, e.dimension)} {e.key} ({fmt.fraction(e.share)})"
-                for e in a.explained_by[:3]
-            ),
+            ", ".join(_explainer_cell(e) for e in a.explained_by[:3]),
         )
         for a in report.anomalies
     )
@@ -365,7 +388,8 @@ def _anomaly_table(report: Report) -> Table:
         ("Day", "Kind", "Revenue", "Expected", "Deviation", "Score", "Explained by"),
         rows,
         note="Expected: the weekday and seasonal baseline. Score: robust z of the day's "
-        "deviation. Explained by: members whose own deviation makes up that share of it.",
+        "deviation. Explained by: members whose own deviation makes up that share of it, and "
+        "their usual share of sales.",
         numeric=(False, False, True, True, True, True, False),
     )
 
