@@ -16,6 +16,7 @@ import pytest
 from scipy import stats
 
 from salescope.analysis.series import (
+    FORECAST_HORIZON,
     compute_forecast,
     compute_pace,
     compute_seasonality,
@@ -317,6 +318,52 @@ def test_a_trailing_partial_month_is_forecast_whole_and_short_series() -> None:
     assert compute_forecast(months(list(noisy[:11]), date(2023, 1, 1))) is None
     twelve = compute_forecast(months(list(noisy[:12]), date(2023, 1, 1)))
     assert twelve is not None and twelve.backtest_mape is None  # too short to hold 3 out
+
+
+def test_no_backtest_when_the_seasonal_model_cannot_be_refitted() -> None:
+    # 26 full months: ETS(A,Ad,A), but holding out 3 leaves 23, too few for the seasonal fit
+    noisy, _ = _seasonal(27, seed=2)
+    short = compute_forecast(months(list(noisy[:26]), date(2022, 1, 1)))
+    assert short is not None and short.method == "ETS(A,Ad,A)" and short.trained_on == 26
+    assert (short.backtest_mape, short.backtest_months) == (None, 0)  # no switch to (A,Ad,N)
+    enough = compute_forecast(months(list(noisy), date(2022, 1, 1)))  # 24 left after 3 out
+    assert enough is not None and enough.method == "ETS(A,Ad,A)"
+    assert enough.backtest_mape is not None and enough.backtest_months == 3
+
+
+# a retail year, January to December: flat with a Nov-Dec peak about 40% above a usual month
+RETAIL_SEASON = (0.88, 0.85, 0.95, 0.95, 1.0, 0.97, 0.95, 0.98, 0.95, 1.0, 1.3, 1.4)
+COVERAGE_SEEDS = range(60)
+
+
+def _retail(n: int, seed: int) -> tuple[np.ndarray, date]:
+    """(n months of revenue, first month): about 100k a month, -2% to +8% a year, the retail
+    season from a random calendar month, multiplicative noise with a 3-8% standard deviation.
+    """
+    rng = np.random.default_rng(seed)
+    level = 100_000 * rng.uniform(0.7, 1.3)
+    growth = rng.uniform(-0.02, 0.08)
+    noise = rng.uniform(0.03, 0.08)
+    start = int(rng.integers(12))
+    t = np.arange(n)
+    season = np.array(RETAIL_SEASON)[(start + t) % 12] / np.mean(RETAIL_SEASON)
+    values = level * (1 + growth) ** (t / 12) * season * (1 + noise * rng.standard_normal(n))
+    return values, date(2021, start + 1, 1)
+
+
+@pytest.mark.parametrize("n", [18, 30, 48])
+def test_the_80_percent_interval_covers_about_80_percent_of_outcomes(n: int) -> None:
+    # 3 months ahead from 60 retail-like series. Over 300 seeds the uncorrected ETS interval
+    # covered 76% at 18 months (ETS(A,Ad,N)) but 52% at 30 and 65% at 48 (ETS(A,Ad,A), 18
+    # parameters); corrected, 81%, 76% and 76% (and 85%, 79%, 73% at 14, 24 and 36 months)
+    inside = []
+    for seed in COVERAGE_SEEDS:
+        values, first = _retail(n + FORECAST_HORIZON, seed)
+        forecast = compute_forecast(months(list(values[:n]), first))
+        assert forecast is not None and forecast.level == 0.8
+        for p, actual in zip(forecast.points, values[n:], strict=True):
+            inside.append(p.lower <= actual <= p.upper)
+    assert 0.70 <= np.mean(inside) <= 0.92
 
 
 # --- pace -------------------------------------------------------------------------------------

@@ -9,7 +9,10 @@ Only the daily aggregate leaves the engine (one grouped query); the rest is post
   revenue; month indices come from STL on full months; strength = 1 - var(remainder) /
   var(seasonal + remainder). Each part is claimed only with enough cycles.
 - forecast: damped additive ETS (seasonal with two years or more), with a prediction
-  interval and a backtest on the last ``horizon`` full months.
+  interval and a backtest on the last ``horizon`` full months. The interval is the analytic
+  ETS one with a degrees-of-freedom correction: residual variance SSE / (n - k), k the
+  estimated parameters including initial states, and a Student-t quantile with n - k degrees
+  of freedom; without it the nominal 80% covered 40-65% of outcomes at 24-48 months.
 - pace: quarter- and year-to-date revenue with a weekday-aware run-rate projection.
 """
 
@@ -20,7 +23,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import ibis
 import numpy as np
@@ -304,13 +306,21 @@ def compute_seasonality(daily: tuple[TimePoint, ...], monthly: TimeSeries) -> Se
 # --- forecast ---------------------------------------------------------------------------------
 
 
-def _ets_forecast(y: FloatArray, seasonal: bool, horizon: int, level: float) -> Any:
-    """Mean and interval for the ``horizon`` steps after ``y`` (a pandas frame).
+def _ets_forecast(
+    y: FloatArray, seasonal: bool, horizon: int, level: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(mean, lower, upper) for the ``horizon`` steps after ``y``.
 
-    The series is scaled to mean 1 for the optimiser; the additive model scales back exactly.
+    The interval is statsmodels' analytic ETS forecast variance with the residual variance
+    taken as SSE / (n - k) instead of SSE / n, k the number of estimated parameters
+    (smoothing parameters, damping and initial states), and a Student-t quantile with n - k
+    degrees of freedom instead of the normal one. The series is scaled to mean 1 for the
+    optimiser; the additive model scales back exactly.
     """
+    from scipy import stats
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
+    n = y.size
     scale = float(np.abs(y).mean()) or 1.0
     model = ETSModel(
         pd.Series(y / scale),  # a pandas index: prediction results need one
@@ -323,19 +333,27 @@ def _ets_forecast(y: FloatArray, seasonal: bool, horizon: int, level: float) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence and optimiser warnings
         fit = model.fit(disp=False)
-        frame = fit.get_prediction(start=y.size, end=y.size + horizon - 1).summary_frame(
-            alpha=1 - level
-        )
-    return frame[["mean", "pi_lower", "pi_upper"]] * scale
+        prediction = fit.get_prediction(start=n, end=n + horizon - 1)
+    mean = np.asarray(prediction.predicted_mean, dtype=np.float64) * scale
+    # 18 parameters for ETS(A,Ad,A) on >= 24 months, 5 for ETS(A,Ad,N) on >= 12: dof >= 6
+    dof = n - len(fit.params)
+    if dof < 1:
+        raise ValueError(f"{n} months cannot fit {len(fit.params)} parameters")
+    variance = np.asarray(prediction.var_pred_mean, dtype=np.float64) * n / dof
+    half = float(stats.t.ppf(0.5 + level / 2, dof)) * np.sqrt(variance) * scale
+    return mean, mean - half, mean + half
 
 
 def _backtest(y: FloatArray, seasonal: bool, horizon: int, level: float) -> float | None:
-    """Mean absolute percentage error of the same model fitted without the last months."""
+    """Mean absolute percentage error of the same model fitted without the last months.
+
+    None when the training part is too short for that model (the seasonal one needs
+    ``MIN_YEARLY_MONTHS``); the backtest never switches to a simpler model.
+    """
     train, actual = y[:-horizon], y[-horizon:]
-    # the seasonal fit needs two full years to start from
     if train.size < MIN_FORECAST_MONTHS or (seasonal and train.size < MIN_YEARLY_MONTHS):
         return None
-    predicted = _ets_forecast(train, seasonal, horizon, level)["mean"].to_numpy()
+    predicted, _, _ = _ets_forecast(train, seasonal, horizon, level)
     ok = actual > 0
     if not ok.any():
         return None
@@ -350,21 +368,32 @@ def compute_forecast(
 
     ETS(A,Ad,A) with ``MIN_YEARLY_MONTHS`` full months or more, else ETS(A,Ad,N). A trailing
     partial month is forecast as a whole month. Values are clipped at 0 and rounded to cents.
+
+    The interval corrects the residual variance for the degrees of freedom the fit uses
+    (SSE / (n - k), k = smoothing parameters, damping and initial states, as R's
+    ``forecast::ets`` does) and takes a Student-t quantile with n - k degrees of freedom.
+    Without it, 18 parameters on 24-48 months make the nominal 80% band cover only 40-65% of
+    outcomes on realistic retail-like series; with it coverage is about 81-85% for
+    ETS(A,Ad,N) at 14-18 months and 73-79% for ETS(A,Ad,A) at 24-48 months (see
+    ``tests/test_series.py``). The seasonal band is still a little narrow: it ignores the
+    uncertainty of the estimated parameters in the mean and assumes homoscedastic errors.
+    ``backtest_mape`` is None when the series is too short to hold out ``horizon`` months and
+    still fit the same model.
     """
     full = _full(monthly)
     if len(full) < MIN_FORECAST_MONTHS:
         return None
     seasonal = len(full) >= MIN_YEARLY_MONTHS
     y = np.array([p.revenue for p in full], dtype=np.float64)
-    frame = _ets_forecast(y, seasonal, horizon, level)
+    mean, lower, upper = _ets_forecast(y, seasonal, horizon, level)
     points = tuple(
         ForecastPoint(
             date=_add_months(full[-1].date, k + 1),
-            value=round(max(float(mean), 0.0), 2),
-            lower=round(max(float(lower), 0.0), 2),
-            upper=round(max(float(upper), 0.0), 2),
+            value=round(max(float(mean[k]), 0.0), 2),
+            lower=round(max(float(lower[k]), 0.0), 2),
+            upper=round(max(float(upper[k]), 0.0), 2),
         )
-        for k, (mean, lower, upper) in enumerate(frame.itertuples(index=False))
+        for k in range(horizon)
     )
     mape = _backtest(y, seasonal, horizon, level)
     return Forecast(
