@@ -24,11 +24,15 @@ lint: $(STAMP) ## Ruff and mypy
 	$(BIN)/ruff format --no-cache --check src tests benchmarks
 	$(BIN)/mypy
 
+# Small statsmodels fits run fastest single-threaded, and no test then fights another
+# process for the BLAS thread pool.
+SINGLE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 test: $(STAMP) lint ## Lint, type-check and run the whole test suite (both engines)
-	$(BIN)/python -m pytest -q
+	$(SINGLE_THREAD) $(BIN)/python -m pytest -q
 
 test-fast: $(STAMP) ## Tests without the PySpark engine
-	$(BIN)/python -m pytest -q -m "not spark"
+	$(SINGLE_THREAD) $(BIN)/python -m pytest -q -m "not spark"
 
 bench: $(STAMP) ## Benchmarks at 1M and 10M rows (slow; writes benchmarks/RESULTS.md)
 	$(BIN)/python benchmarks/scale.py --rows 1000000

@@ -401,15 +401,25 @@ def test_pace_by_hand() -> None:
     assert (qtd.revenue, qtd.last_year) == (revenue, last_year)
     assert qtd.change_pct == 25.0  # 100 x (3900 / 3120 - 1)
     assert qtd.last_year_total == 65 * 80 + 26 * 40  # 2024-Q1: 13 whole weeks
-    # remaining 2025-02-15 (Sat) .. 03-31 (Mon): 6 weeks + Sat-Mon: 31 weekdays, 14 weekend
-    elapsed_index = (33 * 1.2 + 12 * 0.5) / 45
-    remaining = (31 * 1.2 + 14 * 0.5) / elapsed_index * (revenue / 45)
-    assert qtd.projected == round(revenue + remaining, 2)
+    # with last year covered: last year's whole quarter grown by the 25% seen to date
+    assert qtd.projection == "last year's shape"
+    assert qtd.projected == round((65 * 80 + 26 * 40) * 1.25, 2)
     assert (ytd.kind, ytd.label, ytd.start, ytd.revenue) == ("YTD", "2025", date(2025, 1, 1), 3900)
     assert (ytd.period_end, ytd.days_total) == (date(2025, 12, 31), 365)
     assert ytd.last_year_total == 262 * 80 + 104 * 40  # 2024: 52 weeks + Mon 30, Tue 31 Dec
+    assert ytd.projected == round((262 * 80 + 104 * 40) * 1.25, 2)
 
-    plain = compute_pace(daily, date(2024, 1, 1), date(2025, 2, 14))
+    # without last year: each remaining day at the average day so far, by weekday index;
+    # remaining 2025-02-15 (Sat) .. 03-31 (Mon): 6 weeks + Sat-Mon: 31 weekdays, 14 weekend
+    this_year = daily[366:]
+    assert this_year[0].date == date(2025, 1, 1)
+    qtd, ytd = compute_pace(this_year, date(2025, 1, 1), date(2025, 2, 14), weekly_index=index)
+    assert qtd.projection == "run rate" and qtd.last_year is None
+    elapsed_index = (33 * 1.2 + 12 * 0.5) / 45
+    remaining = (31 * 1.2 + 14 * 0.5) / elapsed_index * (revenue / 45)
+    assert qtd.projected == round(revenue + remaining, 2)
+
+    plain = compute_pace(this_year, date(2025, 1, 1), date(2025, 2, 14))
     assert plain[0].projected == round(3900 + 3900 / 45 * 45, 2)  # 45 days remain in Q1
     assert plain[1].projected == round(3900 + 3900 / 45 * 320, 2)  # 320 days remain in 2025
 

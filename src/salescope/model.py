@@ -308,8 +308,9 @@ class Pace:
     revenue: float
     last_year: float | None  # the same days a year earlier
     change_pct: float | None
-    projected: float  # revenue / elapsed share of the days, adjusted for the weekday mix
+    projected: float  # to the period's end: see ``projection``
     last_year_total: float | None  # the whole period a year earlier
+    projection: str = "run rate"  # "last year's shape" (its total x growth to date) or "run rate"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ Only the daily aggregate leaves the engine (one grouped query); the rest is post
   ETS one with a degrees-of-freedom correction: residual variance SSE / (n - k), k the
   estimated parameters including initial states, and a Student-t quantile with n - k degrees
   of freedom; without it the nominal 80% covered 40-65% of outcomes at 24-48 months.
-- pace: quarter- and year-to-date revenue with a weekday-aware run-rate projection.
+- pace: quarter- and year-to-date revenue, projected to the period's end from last year's
+  shape (or a weekday-aware run rate without last year).
 """
 
 from __future__ import annotations
@@ -449,6 +450,15 @@ def _pace(
     )
     elapsed = [start + timedelta(i) for i in range((data_end - start).days + 1)]
     remaining = [data_end + timedelta(i + 1) for i in range((window.end - data_end).days)]
+    last_total = (
+        _revenue(by_day, last_year.start, last_year.end) if covers(data_start, last_year) else None
+    )
+    if before and last_total is not None and start == window.start:
+        # last year's whole period, grown as much as the same days have grown: keeps the
+        # season (a strong December) that a run rate would miss
+        projected, method = last_total * revenue / before, "last year's shape"
+    else:
+        projected, method = _projected(revenue, elapsed, remaining, index), "run rate"
     return Pace(
         kind=kind,
         label=window.label,
@@ -460,12 +470,9 @@ def _pace(
         revenue=round(revenue, 2),
         last_year=None if before is None else round(before, 2),
         change_pct=round(100 * (revenue / before - 1), 4) if before else None,
-        projected=round(_projected(revenue, elapsed, remaining, index), 2),
-        last_year_total=(
-            round(_revenue(by_day, last_year.start, last_year.end), 2)
-            if covers(data_start, last_year)
-            else None
-        ),
+        projected=round(projected, 2),
+        last_year_total=None if last_total is None else round(last_total, 2),
+        projection=method,
     )
 
 
@@ -481,9 +488,11 @@ def compute_pace(
     ``start`` is the period start, or ``data_start`` when the data begins later; days
     elapsed and total count from ``start``. ``last_year`` sums the same days a year earlier
     when the data covers them (by ``periods.covers``, as for the KPI comparisons).
-    ``projected`` adds each remaining day at the average day so far, scaled by its weekday
-    index (plain run rate without ``weekly_index``). Empty when ``data_end`` closes both its
-    quarter and its year.
+    ``projected`` is last year's whole period scaled by this year's growth on the same days
+    to date when the data covers both (so the season is kept: a strong December is not
+    averaged away); otherwise it adds each remaining day at the average day so far, scaled
+    by its weekday index (plain run rate without ``weekly_index``). ``projection`` says
+    which. Empty when ``data_end`` closes both its quarter and its year.
     """
     fys = fiscal_year_start
     fy, q = fiscal_quarter_of(data_end, fys)

@@ -407,7 +407,13 @@ def outlook_section(report: Report) -> Section | None:
         )
         if p.change_pct is not None:
             text += f", {fmt.pct_change(p.change_pct)} on the same days a year earlier"
-        text += f". At this pace it ends near {fmt.money(p.projected, cur)}"
+        if p.projection == "last year's shape":
+            text += (
+                f". If the rest of {p.label} moves like last year's, grown as much, it ends "
+                f"near {fmt.money(p.projected, cur)}"
+            )
+        else:
+            text += f". At this pace it ends near {fmt.money(p.projected, cur)}"
         if p.last_year_total is not None:
             text += f" (a year earlier: {fmt.money(p.last_year_total, cur)})"
         lines.append(text + ".")
