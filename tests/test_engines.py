@@ -27,6 +27,12 @@ def test_pyspark_kpis_and_breakdowns_equal_duckdb(
     assert spark.timeseries == demo_report.timeseries
     assert spark.drivers == demo_report.drivers
     assert spark.customers == demo_report.customers
+    # the series analyses run on the same daily and monthly aggregates
+    assert spark.trend == demo_report.trend
+    assert spark.seasonality == demo_report.seasonality
+    assert spark.forecast == demo_report.forecast
+    assert spark.pace == demo_report.pace
+    assert spark.anomalies == demo_report.anomalies
     q1, q2 = spark.quality, demo_report.quality
     assert (q1.rows_read, q1.rows_accepted, q1.rows_quarantined) == (
         q2.rows_read,

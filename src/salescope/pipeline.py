@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from salescope import __version__
+from salescope.analysis.anomalies import find_anomalies
 from salescope.analysis.breakdowns import compute_breakdowns
 from salescope.analysis.customers import compute_customers
 from salescope.analysis.drivers import compute_drivers
@@ -153,6 +154,9 @@ def run(
         daily, lines.data_start, lines.data_end, config.fiscal_year_start, seasonality.weekly
     )
     stage("timeseries")
+    progress("looking for unusual days")
+    anomalies = find_anomalies(lines, daily, periods.current.start, periods.current.end)
+    stage("anomalies")
 
     q = validation.quality
     assumptions = list(q.assumptions) + notes
@@ -189,6 +193,7 @@ def run(
         customers,
         trend=trend,
         seasonality=seasonality,
+        anomalies=anomalies,
         forecast=forecast,
         pace=pace,
     )
@@ -218,6 +223,7 @@ def run(
         customers=customers,
         trend=trend,
         seasonality=seasonality,
+        anomalies=anomalies,
         forecast=forecast,
         pace=pace,
     )
