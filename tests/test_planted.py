@@ -4,8 +4,10 @@ a price rise with flat volume, and a declining category."""
 
 from __future__ import annotations
 
+import csv
 import json
-from datetime import date
+import random
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 
 import salescope
 from salescope.demo_data import write_demo_data
+from salescope.narrative.sections import concentration
 from tests.conftest import fixed_clock
 
 SEEDS = (5, 23)
@@ -111,3 +114,47 @@ def test_a_price_rise_with_flat_volume_shows_as_price(
     # price effect = (new price - old price) x units now = revenue now x (1 - 1 / factor)
     expected = revenue.value * (1 - 1 / rise["factor"])
     assert d.price == pytest.approx(expected, rel=0.25)
+
+
+def test_a_uniform_planted_day_is_not_pinned_on_one_member(
+    planted_run: tuple[salescope.Report, dict[str, Any], Path],
+) -> None:
+    """The generator multiplies every order on a planted day, so no member should carry
+    much more of the gap than its usual share of sales."""
+    report, _, _ = planted_run
+    assert report.anomalies
+    for a in report.anomalies:
+        for e in a.explained_by:
+            assert e.usual_share is not None
+            assert concentration(e) < 0.5, (a.date, e)
+
+
+def test_a_day_carried_by_one_category_is_put_down_to_it(tmp_path: Path) -> None:
+    """Sixteen weeks of two categories (3 to 1); on one Wednesday category B sells ten
+    times its usual. The report says the day was led by B."""
+    rng = random.Random(3)
+    path = tmp_path / "sales.csv"
+    spike = date(2024, 3, 20)
+    with path.open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["order_id", "order_date", "category", "revenue"])
+        n = 0
+        for i in range(16 * 7):
+            day = date(2024, 1, 1) + timedelta(days=i)
+            weekend = day.weekday() >= 5
+            for category, orders in (("A", 30), ("B", 10)):
+                count = orders // 2 if weekend else orders
+                if category == "B" and day == spike:
+                    count *= 10
+                for _ in range(count):
+                    n += 1
+                    out.writerow([f"O{n}", day.isoformat(), category, rng.randint(50, 150)])
+    report = salescope.run([path], period="2024-Q1", clock=fixed_clock)
+    (found,) = [a for a in report.anomalies if a.in_period]
+    assert found.date == spike and found.direction == "spike"
+    top = found.explained_by[0]
+    assert (top.dimension, top.key) == ("category", "B")
+    assert top.usual_share == pytest.approx(0.25, abs=0.03)
+    assert top.share == pytest.approx(1.0, abs=0.1)
+    text = (report.write(tmp_path / "out", ("md",))[0]).read_text()
+    assert "led by category B" in text

@@ -29,9 +29,10 @@ SEGMENT_ORDER = (
     "Lost",
 )
 COHORT_MONTHS_SHOWN = 6
-# A member explains an unusual day when its share of the gap beats its usual share of
-# sales by this much (10 points); otherwise the day moved everything alike.
-STANDOUT_MARGIN = 0.10
+# A member explains an unusual day when it carried at least half of the gap beyond its
+# usual share: (share of the gap - usual share) / (1 - usual share) >= 0.5. That measure is
+# 0 when the day moved every member alike and 1 when the whole gap was in one member.
+STANDOUT = 0.5
 MOVES_SHOWN = 10
 DIMENSION_WORDS = {
     "category": "category",
@@ -329,11 +330,16 @@ def anomalies_section(report: Report) -> Section | None:
 
 def _standouts(a: Anomaly) -> list[Explainer]:
     """Members that carried clearly more of the day's gap than their usual share of sales."""
-    return [
-        e
-        for e in a.explained_by
-        if e.usual_share is None or e.share - e.usual_share >= STANDOUT_MARGIN
-    ]
+    return [e for e in a.explained_by if concentration(e) >= STANDOUT]
+
+
+def concentration(e: Explainer) -> float:
+    """How much more of the gap a member carried than its usual share would give it."""
+    if e.usual_share is None:
+        return e.share
+    if e.usual_share >= 1:
+        return 0.0
+    return (e.share - e.usual_share) / (1 - e.usual_share)
 
 
 def _explained(a: Anomaly) -> str:
@@ -349,7 +355,7 @@ def _explained(a: Anomaly) -> str:
         if e.usual_share is not None
         else ""
     )
-    return f"; mostly {word} {e.key} ({fmt.fraction(e.share)} of the gap{usual})"
+    return f"; led by {word} {e.key} ({fmt.fraction(e.share)} of the gap{usual})"
 
 
 def _anomaly_line(a: Anomaly, currency: str) -> str:
