@@ -133,6 +133,22 @@ class TimeSeries:
     daily: tuple[TimePoint, ...] = ()  # every day from the first to the last, zeros included
 
 
+# The 11 RFM segments, most valuable first (docs/metrics.md has the scoring table).
+RFM_SEGMENTS: tuple[str, ...] = (
+    "Champions",
+    "Loyal Customers",
+    "Potential Loyalists",
+    "New Customers",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "At Risk",
+    "Can't Lose Them",
+    "Hibernating",
+    "Lost",
+)
+
+
 @dataclass(frozen=True)
 class RfmSegment:
     """One of the 11 RFM segments at the period end, and at the previous period's end."""

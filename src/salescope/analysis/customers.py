@@ -28,7 +28,15 @@ from salescope.analysis.periods import EDGE_GRACE, Window
 from salescope.engine import Engine
 from salescope.metrics.definitions import ratio
 from salescope.metrics.kpis import Windows
-from salescope.model import Cohort, Customers, CustomerValue, Kpi, RfmSegment, SegmentMove
+from salescope.model import (
+    RFM_SEGMENTS,
+    Cohort,
+    Customers,
+    CustomerValue,
+    Kpi,
+    RfmSegment,
+    SegmentMove,
+)
 from salescope.quality.validate import Lines
 
 LOOKBACK_DAYS = 365
@@ -47,24 +55,6 @@ SEGMENT_GRID: dict[int, tuple[str, str, str, str, str]] = {
     2: ("Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"),
     1: ("Lost", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"),
 }  # fmt: skip
-SEGMENTS: tuple[str, ...] = (
-    "Champions",
-    "Loyal Customers",
-    "Potential Loyalists",
-    "New Customers",
-    "Promising",
-    "Need Attention",
-    "About to Sleep",
-    "At Risk",
-    "Can't Lose Them",
-    "Hibernating",
-    "Lost",
-)
-
-
-def segment_of(r: int, f: int, m: int) -> str:
-    """The segment for one customer's scores (the engine runs the same table as SQL)."""
-    return SEGMENT_GRID[r][(f + m + 1) // 2 - 1]
 
 
 @dataclass(frozen=True)
@@ -253,8 +243,8 @@ def _rfm(
 
 
 def _segments(grid: list[dict[str, object]], has_previous: bool) -> tuple[RfmSegment, ...]:
-    now: dict[str, list[float]] = {s: [0, 0.0] for s in SEGMENTS}
-    before: dict[str, list[float]] = {s: [0, 0.0] for s in SEGMENTS}
+    now: dict[str, list[float]] = {s: [0, 0.0] for s in RFM_SEGMENTS}
+    before: dict[str, list[float]] = {s: [0, 0.0] for s in RFM_SEGMENTS}
     for row in grid:
         target, source = str(row["target"]), str(row["source"])
         if target in now:
@@ -275,7 +265,7 @@ def _segments(grid: list[dict[str, object]], has_previous: bool) -> tuple[RfmSeg
             previous_customers=int(before[s][0]) if has_previous else None,
             previous_revenue=round(before[s][1], 2) if has_previous else None,
         )
-        for s in SEGMENTS
+        for s in RFM_SEGMENTS
     )
 
 

@@ -10,24 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from salescope.model import Anomaly, Customers, Explainer, Report, Seasonality
+from salescope.model import RFM_SEGMENTS, Anomaly, Customers, Explainer, Report, Seasonality
 from salescope.narrative import format as fmt
 from salescope.narrative.table import Table
 
-# Better segments first: a move to a later segment is a step down.
-SEGMENT_ORDER = (
-    "Champions",
-    "Loyal Customers",
-    "Potential Loyalists",
-    "New Customers",
-    "Promising",
-    "Need Attention",
-    "About to Sleep",
-    "Can't Lose Them",
-    "At Risk",
-    "Hibernating",
-    "Lost",
-)
 COHORT_MONTHS_SHOWN = 6
 # A member explains an unusual day when it carried at least half of the gap beyond its
 # usual share: (share of the gap - usual share) / (1 - usual share) >= 0.5. That measure is
@@ -146,9 +132,9 @@ def _rfm_lines(report: Report, c: Customers) -> list[str]:
     down = [
         m
         for m in c.moves
-        if m.target in SEGMENT_ORDER
-        and SEGMENT_ORDER.index(m.target) > SEGMENT_ORDER.index(m.source)
-        and m.source in SEGMENT_ORDER[:3]
+        if m.target in RFM_SEGMENTS
+        and RFM_SEGMENTS.index(m.target) > RFM_SEGMENTS.index(m.source)
+        and m.source in RFM_SEGMENTS[:3]
     ][:3]
     if down:
         parts = [f"{fmt.count(m.customers)} from {m.source} to {m.target}" for m in down]
@@ -267,22 +253,18 @@ def trend_section(report: Report) -> Section | None:
 
 def _season_lines(s: Seasonality) -> list[str]:
     lines = []
-    if s.weekly:
-        weekly = s.weekly
-        best, worst = max(weekly, key=weekly.__getitem__), min(weekly, key=weekly.__getitem__)
-        lines.append(
-            f"Weekly pattern (strength {fmt.fraction(s.weekly_strength)}): {best} is the "
-            f"strongest day at {fmt.number(s.weekly[best])}x an average day, {worst} the "
-            f"weakest at {fmt.number(s.weekly[worst])}x."
-        )
-    if s.yearly:
-        yearly = s.yearly
-        best, worst = max(yearly, key=yearly.__getitem__), min(yearly, key=yearly.__getitem__)
-        lines.append(
-            f"Yearly pattern (strength {fmt.fraction(s.yearly_strength)}): {best} runs at "
-            f"{fmt.number(s.yearly[best])}x an average month, {worst} at "
-            f"{fmt.number(s.yearly[worst])}x."
-        )
+    for name, indices, strength, unit in (
+        ("Weekly", s.weekly, s.weekly_strength, "day"),
+        ("Yearly", s.yearly, s.yearly_strength, "month"),
+    ):
+        if indices:
+            best = max(indices, key=indices.__getitem__)
+            worst = min(indices, key=indices.__getitem__)
+            lines.append(
+                f"{name} pattern (strength {fmt.fraction(strength)}): {best} is the strongest "
+                f"{unit} at {fmt.number(indices[best])}x an average {unit}, {worst} the weakest "
+                f"at {fmt.number(indices[worst])}x."
+            )
     if s.note:
         lines.append(s.note[0].upper() + s.note[1:] + ("" if s.note.endswith(".") else "."))
     return lines
