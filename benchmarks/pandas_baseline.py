@@ -1,15 +1,41 @@
-"""The same headline figures as salescope, in plain pandas: the benchmark's yardstick.
+"""The same figures as salescope, in plain pandas: the benchmark's yardstick.
 
 Usage: python benchmarks/pandas_baseline.py FILE.parquet CUR_START CUR_END PREV_START PREV_END
        YOY_START YOY_END OUT.json
+
+Computes the KPIs of the three windows, retention, the breakdowns and the monthly series;
+the customer figures (new vs returning revenue, the top customers' share, RFM segments at
+both period ends, monthly cohorts); the daily revenue series; and, for a comparable amount
+of post-processing, an STL on daily revenue and an ETS forecast of monthly revenue.
+Seconds per step go to OUT.json under "steps".
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
+import time
+import warnings
 
+import numpy as np
 import pandas as pd
+
+LOOKBACK_DAYS = 365
+COHORTS_SHOWN = 12
+TOP_SHARES = {"top_1pct": 0.01, "top_10pct": 0.1, "top_20pct": 0.2}
+# RFM segment by R score (rows 5..1) and FM score (columns 1..5), as in docs/metrics.md.
+SEGMENT_GRID = np.array(
+    [
+        ["New Customers", "Potential Loyalists", "Potential Loyalists", "Champions", "Champions"],
+        ["Promising", "Potential Loyalists", "Potential Loyalists", "Loyal Customers",
+         "Loyal Customers"],
+        ["About to Sleep", "About to Sleep", "Need Attention", "Loyal Customers",
+         "Loyal Customers"],
+        ["Hibernating", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"],
+        ["Lost", "Hibernating", "At Risk", "At Risk", "Can't Lose Them"],
+    ]
+)  # fmt: skip
 
 
 def window_kpis(
@@ -37,11 +63,115 @@ def window_kpis(
     }
 
 
+def new_vs_returning(
+    cur: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, first_purchase: pd.Series
+) -> dict[str, float]:
+    """Period revenue from customers whose first purchase falls in the period, and the rest."""
+    known = cur[cur.customer_id.notna()]
+    is_new = known.customer_id.map(first_purchase).between(start, end)
+    return {
+        "new_revenue": round(float(known.revenue[is_new].sum()), 2),
+        "returning_revenue": round(float(known.revenue[~is_new].sum()), 2),
+    }
+
+
+def top_shares(cur: pd.DataFrame) -> dict[str, float]:
+    """Share of period revenue of the top 1%, 10% and 20% of the period's customers."""
+    per_customer = cur.groupby("customer_id").revenue.sum().sort_values(ascending=False)
+    total = per_customer.sum()
+    n = len(per_customer)
+    return {
+        name: float(per_customer.head(math.ceil(n * share)).sum() / total)
+        for name, share in TOP_SHARES.items()
+    }
+
+
+def quintile(values: pd.Series) -> pd.Series:
+    """1 + floor(5 x percent_rank), capped at 5; ties share the lower rank."""
+    n = len(values)
+    rank = values.rank(method="min")
+    percent_rank = (rank - 1) / (n - 1) if n > 1 else rank * 0
+    return np.minimum(5, 1 + np.floor(5 * percent_rank)).astype(int)
+
+
+def rfm_segments(df: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """Each customer's RFM segment over the lookback ending at ``end`` (inclusive)."""
+    start = end - pd.Timedelta(days=LOOKBACK_DAYS - 1)
+    in_window = (df.order_date >= start) & (df.order_date <= end)
+    window = df.loc[in_window, ["customer_id", "order_date", "order_id", "revenue"]]
+    rfm = window.groupby("customer_id").agg(
+        last=("order_date", "max"), orders=("order_id", "nunique"), revenue=("revenue", "sum")
+    )
+    r = quintile(rfm["last"])  # the latest last purchase ranks highest: R = 5
+    f = quintile(rfm["orders"])
+    m = quintile(rfm["revenue"])
+    fm = (f + m + 1) // 2
+    return pd.Series(SEGMENT_GRID[5 - r, fm - 1], index=rfm.index, name="segment")
+
+
+def cohorts(df: pd.DataFrame, end: pd.Timestamp) -> dict[str, list[int]]:
+    """Customers of each first-purchase month (the 12 up to ``end``) active k months later."""
+    upto = df.loc[(df.order_date <= end) & df.customer_id.notna(), ["customer_id", "order_date"]]
+    month = upto.order_date.dt.year * 12 + upto.order_date.dt.month - 1
+    active = pd.DataFrame({"customer_id": upto.customer_id, "month": month}).drop_duplicates()
+    active["cohort"] = active.groupby("customer_id").month.transform("min")
+    last = end.year * 12 + end.month - 1
+    recent = active[active.cohort > last - COHORTS_SHOWN]
+    grid = (
+        recent.groupby(["cohort", recent.month - recent.cohort])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=range(COHORTS_SHOWN), fill_value=0)
+    )
+    return {
+        f"{c // 12}-{c % 12 + 1:02d}-01": [int(v) for v in grid.loc[c, : last - c]]
+        for c in grid.index
+    }
+
+
+def seasonality_and_forecast(daily: pd.Series) -> dict[str, object]:
+    """STL (weekly, robust) on daily revenue and a damped additive ETS on full months."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.seasonal import STL
+
+    stl = STL(daily, period=7, robust=True).fit()
+    strength = max(0.0, 1 - stl.resid.var() / (stl.seasonal + stl.resid).var())
+    monthly = daily.resample("MS").sum()
+    days_seen = daily.resample("MS").size()
+    full = monthly[days_seen == monthly.index.days_in_month]
+    seasonal = len(full) >= 24
+    model = ETSModel(
+        full,
+        error="add",
+        trend="add",
+        damped_trend=True,
+        seasonal="add" if seasonal else None,
+        seasonal_periods=12 if seasonal else None,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        forecast = model.fit(disp=False).forecast(3)
+    return {
+        "weekly_strength": round(float(strength), 4),
+        "forecast": {str(k.date()): round(float(v), 2) for k, v in forecast.items()},
+    }
+
+
 def main(argv: list[str]) -> None:
     path, *dates, out = argv
     cur_s, cur_e, prev_s, prev_e, yoy_s, yoy_e = (pd.Timestamp(d) for d in dates)
+    steps: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        steps[name] = round(now - mark, 3)
+        mark = now
+
     df = pd.read_parquet(path)
     df["order_date"] = pd.to_datetime(df["order_date"])
+    step("read")
     first_purchase = df.groupby("customer_id").order_date.min()
     result: dict[str, object] = {
         "cur": window_kpis(df, cur_s, cur_e, first_purchase),
@@ -51,6 +181,7 @@ def main(argv: list[str]) -> None:
     in_prev = set(df.customer_id[(df.order_date >= prev_s) & (df.order_date <= prev_e)])
     in_cur = set(df.customer_id[(df.order_date >= cur_s) & (df.order_date <= cur_e)])
     result["retention_rate"] = len(in_prev & in_cur) / len(in_prev)
+    step("kpis")
     cur = df[(df.order_date >= cur_s) & (df.order_date <= cur_e)]
     prev = df[(df.order_date >= prev_s) & (df.order_date <= prev_e)]
     breakdowns = {}
@@ -62,9 +193,32 @@ def main(argv: list[str]) -> None:
             top.sort_values("revenue", ascending=False).head(50).round(2).to_dict("index")
         )
     result["breakdowns"] = breakdowns
+    step("breakdowns")
+
+    segments = pd.concat(
+        [rfm_segments(df, cur_e).rename("cur"), rfm_segments(df, prev_e).rename("prev")], axis=1
+    )
+    result["customers"] = {
+        **new_vs_returning(cur, cur_s, cur_e, first_purchase),
+        "top_shares": top_shares(cur),
+        "rfm": {
+            "cur": segments["cur"].value_counts().to_dict(),
+            "prev": segments["prev"].value_counts().to_dict(),
+        },
+        "cohorts": cohorts(df, cur_e),
+    }
+    step("customers")
+
     month = df.order_date.dt.to_period("M")
     monthly = df.groupby(month).agg(revenue=("revenue", "sum"), orders=("order_id", "nunique"))
     result["monthly"] = {str(k): v for k, v in monthly.round(2).to_dict("index").items()}
+    daily = df.groupby("order_date").revenue.sum()
+    daily = daily.reindex(pd.date_range(daily.index.min(), daily.index.max()), fill_value=0.0)
+    result["daily"] = {"start": str(daily.index[0].date()), "revenue": daily.round(2).tolist()}
+    step("series")
+    result["models"] = seasonality_and_forecast(daily)
+    step("models")
+    result["steps"] = steps
     with open(out, "w") as handle:
         json.dump(result, handle, default=str)
 
