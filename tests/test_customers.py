@@ -252,3 +252,28 @@ def test_churn_is_one_minus_retention(demo_report: salescope.Report) -> None:
     assert retention is not None and retention.value is not None
     assert demo_report.customers is not None
     assert demo_report.customers.churn_rate == pytest.approx(1 - retention.value, abs=1e-6)
+
+
+def test_rfm_and_cohort_csv_tables_hold_the_sql_checked_figures(
+    demo_report: salescope.Report, ref: SqlRef, tmp_path: Path
+) -> None:
+    demo_report.write(tmp_path, ("csv",))
+    c = demo_report.customers
+    assert c is not None
+    with (tmp_path / "tables" / "rfm_segments.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    end = demo_report.period.end
+    active = ref.one(
+        "SELECT count(DISTINCT customer_id) FROM t WHERE order_date BETWEEN ? AND ?",
+        end - timedelta(days=c.lookback_days - 1),
+        end,
+    )
+    assert len(rows) == 11 and sum(int(r["customers"]) for r in rows) == active
+    with (tmp_path / "tables" / "cohorts.csv").open() as handle:
+        cohorts = list(csv.DictReader(handle))
+    first = ref.one(
+        "SELECT count(*) FROM (SELECT customer_id, min(order_date) AS f FROM t GROUP BY 1) "
+        "WHERE date_trunc('month', f) = ?",
+        date.fromisoformat(cohorts[0]["cohort"]),
+    )
+    assert int(cohorts[0]["customers"]) == first

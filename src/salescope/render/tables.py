@@ -82,4 +82,72 @@ def write_tables(report: Report, folder: Path) -> list[Path]:
             ],
         )
     )
+    written.append(
+        _write(
+            folder / "timeseries_day.csv",
+            ["day", "revenue", "orders", "units"],
+            [[p.date.isoformat(), p.revenue, p.orders, p.units] for p in report.timeseries.daily],
+        )
+    )
+    written += _analysis_tables(report, folder)
+    return written
+
+
+def _analysis_tables(report: Report, folder: Path) -> list[Path]:
+    """RFM segments, cohorts, unusual days and the forecast, where the data allowed them."""
+    written = []
+    c = report.customers
+    if c is not None:
+        written.append(
+            _write(
+                folder / "rfm_segments.csv",
+                ["segment", "customers", "share", "revenue", "revenue_share", "previous_customers"],
+                [
+                    [
+                        s.segment,
+                        s.customers,
+                        s.share,
+                        s.revenue,
+                        s.revenue_share,
+                        s.previous_customers,
+                    ]
+                    for s in c.rfm
+                ],
+            )
+        )
+        width = max((len(h.retention) for h in c.cohorts), default=0)
+        written.append(
+            _write(
+                folder / "cohorts.csv",
+                ["cohort", "customers", *(f"month_{k}" for k in range(width))],
+                [[h.month.isoformat(), h.customers, *h.retention] for h in c.cohorts],
+            )
+        )
+    if report.anomalies:
+        written.append(
+            _write(
+                folder / "unusual_days.csv",
+                ["day", "direction", "revenue", "expected", "score", "in_period", "explained_by"],
+                [
+                    [
+                        a.date.isoformat(),
+                        a.direction,
+                        a.revenue,
+                        a.expected,
+                        a.score,
+                        a.in_period,
+                        "; ".join(f"{e.dimension}={e.key} ({e.share})" for e in a.explained_by),
+                    ]
+                    for a in report.anomalies
+                ],
+            )
+        )
+    if report.forecast is not None:
+        written.append(
+            _write(
+                folder / "forecast.csv",
+                ["month", "forecast", "lower", "upper"],
+                [[p.date.isoformat(), p.value, p.lower, p.upper] for p in report.forecast.points],
+            )
+        )
     return written
