@@ -152,24 +152,20 @@ def _customer_facts(facts: dict[str, Fact], c: Customers) -> None:
         "currency",
         "revenue from returning customers",
     )
-    total = c.new_revenue + c.returning_revenue
-    if total > 0:
-        _add(
-            facts,
-            f"{base}.new_revenue_share",
-            c.new_revenue / total,
-            "fraction",
-            "share of revenue from new customers",
-        )
-    prev_total = (c.previous_new_revenue or 0.0) + (c.previous_returning_revenue or 0.0)
-    if c.previous_new_revenue is not None and prev_total > 0:
-        _add(
-            facts,
-            f"{base}.new_revenue_share.previous",
-            c.previous_new_revenue / prev_total,
-            "fraction",
-            "share of revenue from new customers, previous period",
-        )
+    _add(
+        facts,
+        f"{base}.new_revenue_share",
+        c.new_revenue_share,
+        "fraction",
+        "share of revenue from new customers",
+    )
+    _add(
+        facts,
+        f"{base}.new_revenue_share.previous",
+        c.previous_new_revenue_share,
+        "fraction",
+        "share of revenue from new customers, previous period",
+    )
     _add(facts, f"{base}.churn_rate", c.churn_rate, "fraction", "churn rate")
     for key, share in c.top_shares.items():
         label = key.replace("top_", "top ").replace("pct", "%")
@@ -310,14 +306,7 @@ def _anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> No
         _add(
             facts, f"{base}.deviation", a.revenue - a.expected, "currency", f"deviation on {a.date}"
         )
-        if a.expected:
-            _add(
-                facts,
-                f"{base}.deviation_pct",
-                100 * (a.revenue / a.expected - 1),
-                "percent",
-                f"deviation on {a.date}",
-            )
+        _add(facts, f"{base}.deviation_pct", a.change_pct, "percent", f"deviation on {a.date}")
         _add(facts, f"{base}.score", a.score, "number", f"robust z on {a.date}")
         for i, e in enumerate(a.explained_by, start=1):
             label = f"{e.dimension} {e.key} on {a.date}"

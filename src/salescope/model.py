@@ -223,6 +223,19 @@ class Customers:
     top_shares: dict[str, float]  # "top_1pct", "top_10pct", "top_20pct" of period revenue
     first_data_month: date | None = None  # its cohort holds customers from before the data
 
+    @property
+    def new_revenue_share(self) -> float | None:
+        """New customers' share of the period's revenue from known customers."""
+        total = self.new_revenue + self.returning_revenue
+        return self.new_revenue / total if total > 0 else None
+
+    @property
+    def previous_new_revenue_share(self) -> float | None:
+        if self.previous_new_revenue is None:
+            return None
+        total = self.previous_new_revenue + (self.previous_returning_revenue or 0.0)
+        return self.previous_new_revenue / total if total > 0 else None
+
 
 @dataclass(frozen=True)
 class Trend:
@@ -289,6 +302,11 @@ class Anomaly:
     direction: str  # "spike" or "drop"
     in_period: bool
     explained_by: tuple[Explainer, ...] = ()
+
+    @property
+    def change_pct(self) -> float | None:
+        """Revenue against expected, in percent."""
+        return 100 * (self.revenue / self.expected - 1) if self.expected else None
 
 
 @dataclass(frozen=True)

@@ -96,15 +96,13 @@ def customers_section(report: Report) -> Section | None:
 
 def _new_vs_returning(report: Report, c: Customers) -> str:
     cur = report.currency
-    total = c.new_revenue + c.returning_revenue
-    share = c.new_revenue / total if total > 0 else None
     text = (
-        f"New customers brought {fmt.money(c.new_revenue, cur)} ({fmt.fraction(share)} of revenue)"
+        f"New customers brought {fmt.money(c.new_revenue, cur)} "
+        f"({fmt.fraction(c.new_revenue_share)} of revenue)"
     )
     prev = _previous_label(report)
-    prev_total = (c.previous_new_revenue or 0.0) + (c.previous_returning_revenue or 0.0)
-    if prev and c.previous_new_revenue is not None and prev_total > 0:
-        text += f", against {fmt.fraction(c.previous_new_revenue / prev_total)} in {prev}"
+    if prev and c.previous_new_revenue_share is not None:
+        text += f", against {fmt.fraction(c.previous_new_revenue_share)} in {prev}"
     return text + f"; returning customers brought {fmt.money(c.returning_revenue, cur)}."
 
 
@@ -341,11 +339,10 @@ def _explained(a: Anomaly) -> str:
 
 
 def _anomaly_line(a: Anomaly, currency: str) -> str:
-    change = 100 * (a.revenue / a.expected - 1) if a.expected else None
     kind = "a spike" if a.direction == "spike" else "a drop"
     return (
         f"{a.date:%a %d %b %Y} was {kind}: {fmt.money(a.revenue, currency)} against "
-        f"{fmt.money(a.expected, currency)} expected ({fmt.pct_change(change)})"
+        f"{fmt.money(a.expected, currency)} expected ({fmt.pct_change(a.change_pct)})"
         f"{_explained(a)}."
     )
 
@@ -364,7 +361,7 @@ def _anomaly_table(report: Report) -> Table:
             a.direction,
             fmt.money(a.revenue, cur),
             fmt.money(a.expected, cur),
-            fmt.pct_change(100 * (a.revenue / a.expected - 1) if a.expected else None),
+            fmt.pct_change(a.change_pct),
             fmt.number(a.score),
             ", ".join(_explainer_cell(e) for e in a.explained_by[:3]),
         )
