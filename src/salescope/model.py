@@ -348,6 +348,216 @@ class Pace:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """A figure for the period and the previous period; ``change_pct`` is in percent.
+
+    >>> Measure.of(110.0, 100.0).change_pct
+    10.0
+    """
+
+    value: float | None
+    previous: float | None = None
+    change_pct: float | None = None
+
+    @classmethod
+    def of(cls, value: float | None, previous: float | None = None) -> Measure:
+        change = None
+        if value is not None and previous is not None and previous != 0:
+            change = round(100.0 * (value / previous - 1.0), 4)
+        return cls(value, previous, change)
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    """One marketing channel: sales-side figures always, spend-side ones with a spend table.
+
+    ``new_customers`` counts the period's new customers whose first order came through
+    the channel; ``new_customer_share`` is their share of all the period's new customers.
+    Rates are fractions: ``ctr`` = clicks / impressions, ``conversion_rate`` =
+    conversions / clicks, ``cpa`` = spend / conversions, ``cost_per_new_customer`` =
+    spend / new customers, ``roas`` = the channel's sales revenue / spend.
+    """
+
+    channel: str
+    revenue: Measure
+    orders: Measure
+    customers: Measure
+    new_customers: Measure
+    new_customer_share: Measure
+    aov: Measure
+    spend: Measure | None = None
+    impressions: Measure | None = None
+    clicks: Measure | None = None
+    conversions: Measure | None = None
+    ctr: Measure | None = None
+    conversion_rate: Measure | None = None
+    cpa: Measure | None = None
+    cost_per_new_customer: Measure | None = None
+    roas: Measure | None = None
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    """A campaign's incremental revenue against a counterfactual baseline.
+
+    ``measured_on`` names the series compared (the campaign's channel when the sales carry
+    one, else all revenue); ``interval`` bounds ``incremental_revenue`` at ``level``;
+    ``significant`` is False when the interval includes zero, and no uplift is claimed.
+    """
+
+    name: str
+    channel: str | None
+    start: date
+    end: date
+    in_period: bool
+    days: int
+    measured_on: str
+    revenue: float  # actual revenue of the measured series inside the window
+    baseline: float  # what the model expects without the campaign
+    incremental_revenue: float
+    uplift_pct: float | None  # 100 x incremental / baseline
+    interval: tuple[float, float]
+    level: float
+    significant: bool
+    spend: float | None = None
+    incremental_roas: float | None = None  # incremental revenue / spend
+    method: str = ""
+
+
+@dataclass(frozen=True)
+class Marketing:
+    """Channels (largest revenue first) and recent campaigns (latest first).
+
+    ``source`` is "spend table" when a marketing spend table was read, else "sales only":
+    then channels carry sales-side figures only.
+    """
+
+    source: str
+    channels: tuple[ChannelStats, ...]
+    campaigns: tuple[CampaignResult, ...] = ()
+    spend: Measure | None = None  # all channels
+    roas: Measure | None = None  # revenue of channels with spend / their spend
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RepStats:
+    """One sales rep in the period; ``attainment`` = revenue / quota (a fraction)."""
+
+    rep: str
+    team: str | None
+    revenue: Measure
+    orders: Measure
+    aov: Measure
+    customers: Measure
+    new_customers: Measure  # customers whose first purchase in the data was with this rep
+    quota: float | None
+    attainment: float | None
+    rank: int  # 1 = best: by attainment with quotas, else by revenue
+    vs_median: float | None  # revenue / the median rep's revenue
+
+
+@dataclass(frozen=True)
+class TeamStats:
+    """A team (or region) of reps, with its quota when the quota table has one."""
+
+    team: str
+    reps: int
+    revenue: Measure
+    quota: float | None
+    attainment: float | None
+
+
+@dataclass(frozen=True)
+class Team:
+    """Sales reps ranked; quotas aligned to the period when a quota table was read."""
+
+    reps: tuple[RepStats, ...]
+    teams: tuple[TeamStats, ...]
+    quota_source: str | None  # the quota table's label, None: peer comparison only
+    quota_by: str | None  # "sales_rep" or "region": what the quotas are set for
+    above_target: int | None
+    below_target: int | None
+    median_revenue: float | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stockout:
+    """A stretch of days a product (in a region) was out of stock.
+
+    ``confirmed`` is True when an inventory table shows it, False for a possible stockout
+    inferred from sales that stopped abruptly. ``lost_revenue`` = ``days_in_period`` x
+    ``daily_revenue`` (the product's normal daily revenue before the stretch).
+    """
+
+    product: str
+    product_name: str | None
+    region: str | None
+    start: date
+    end: date
+    days: int
+    days_in_period: int
+    in_period: bool
+    ongoing: bool  # still out at the end of the data
+    daily_revenue: float
+    lost_revenue: float
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """Stockouts over the 12 months to the period end, largest lost revenue first."""
+
+    source: str  # "inventory table" or "sales gaps"
+    stockouts: tuple[Stockout, ...]
+    lost_revenue: float  # in the period
+    products_out: int  # distinct products out of stock in the period
+
+
+@dataclass(frozen=True)
+class ReturnsRow:
+    """Returns of one category (or "All"): amount returned / gross sales."""
+
+    key: str
+    returns: float  # positive amount
+    gross: float  # sales before returns
+    rate: float | None
+    previous_rate: float | None
+
+
+@dataclass(frozen=True)
+class MarginPoint:
+    month: date
+    discount_rate: float | None  # discount / list amount
+    gross_margin: float | None  # (revenue - cost) / revenue
+
+
+@dataclass(frozen=True)
+class Margin:
+    """Gross margin and discount depth, and what moved the margin.
+
+    ``from_discount`` + ``from_cost`` = the change in gross margin (fraction points),
+    split between deeper or shallower discounts and cost against list price.
+    """
+
+    gross_margin: Measure
+    discount_rate: Measure
+    cost_ratio: Measure  # cost / list amount
+    from_discount: float | None
+    from_cost: float | None
+    monthly: tuple[MarginPoint, ...]
+
+
+@dataclass(frozen=True)
+class Operations:
+    """Returns by category, and discount depth and margin when the data allow."""
+
+    returns: tuple[ReturnsRow, ...]  # highest rate first; "All" first
+    margin: Margin | None
+
+
+@dataclass(frozen=True)
 class Check:
     """One validation finding; ``severity == 'error'`` rows are quarantined."""
 
@@ -423,6 +633,10 @@ class Report:
     anomalies: tuple[Anomaly, ...] = ()
     forecast: Forecast | None = None
     pace: tuple[Pace, ...] = ()
+    marketing: Marketing | None = None
+    team: Team | None = None
+    inventory: Inventory | None = None
+    operations: Operations | None = None
     write_quarantine: Callable[[Path], int] | None = field(default=None, repr=False, compare=False)
 
     def kpi(self, name: str) -> Kpi | None:
