@@ -571,6 +571,22 @@ class Check:
 
 
 @dataclass(frozen=True)
+class SideTable:
+    """A side table read next to the sales lines (marketing spend, quotas ...).
+
+    ``rows_used`` of ``rows`` had every value the analysis needs; the rest were left out.
+    ``mapping`` says which input column fills each field.
+    """
+
+    kind: str  # "marketing", "campaigns", "quotas" or "inventory"
+    path: str
+    rows: int
+    rows_used: int
+    mapping: dict[str, str]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Quality:
     rows_read: int
     rows_accepted: int
@@ -580,6 +596,7 @@ class Quality:
     mapping: dict[str, str]
     assumptions: tuple[str, ...]
     checks: tuple[Check, ...]
+    side_tables: tuple[SideTable, ...] = ()
 
 
 @dataclass(frozen=True)
