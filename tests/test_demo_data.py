@@ -2,7 +2,7 @@
 
 Every planted effect is checked from the written files with SQL (DuckDB) or plain Python,
 not by re-reading the generator's internals: the point is that a report reading these files
-can actually find what ``planted_effects.json`` promises.
+can actually find what ``_planted_effects.json`` promises.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def test_writes_all_files_and_creates_the_directory(tmp_path: Path) -> None:
     assert files.sales == out / "sales.csv"
     for path in (files.marketing_spend, files.campaigns, files.quotas, files.inventory):
         assert path.parent == out and path.suffix == ".csv" and path.stat().st_size > 0
-    assert files.planted == out / "planted_effects.json"
+    assert files.planted == out / "_planted_effects.json"
 
 
 @pytest.mark.parametrize("rows", [1000, 1001, 12_345])

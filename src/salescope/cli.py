@@ -161,7 +161,7 @@ def demo(
     with _progress("generating demo data...") as progress:
         files = write_demo_data(out_dir / "data", rows=rows, seed=seed)
         progress("computing the report")
-        result = run([str(files.sales)], engine=engine, progress=progress)
+        result = run([str(p) for p in files.inputs], engine=engine, progress=progress)
         progress("writing outputs")
         result.write(out_dir)
     out.print(f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)")

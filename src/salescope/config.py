@@ -12,6 +12,7 @@ from salescope.errors import ConfigError
 
 Format = Literal["json", "md", "html", "pdf", "png", "csv"]
 ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv")
+SideKind = Literal["marketing", "campaigns", "quotas", "inventory"]
 
 
 class Config(BaseModel):
@@ -48,6 +49,18 @@ class Config(BaseModel):
         None, description="decimal mark of amounts written as text (default: decided per column)"
     )
     formats: tuple[Format, ...] = Field(ALL_FORMATS, description="outputs to write")
+    side_tables: dict[SideKind, list[str]] = Field(
+        default_factory=dict,
+        description="side tables by kind, e.g. {marketing: [spend.csv]}; without this they "
+        "are recognised among the inputs by their columns",
+    )
+
+    @field_validator("side_tables", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @field_validator("mapping")
     @classmethod

@@ -9,7 +9,7 @@ benchmark needs very large files. So the generator is
   days, categories, channels or other small things), so 10M lines take seconds;
 * honest about its ground truth: every planted effect (anomalous days, a campaign, a declining
   category, a price increase, stockouts, a rep far above quota) is written with its exact
-  parameters to ``planted_effects.json`` so reports and tests can check they find them.
+  parameters to ``_planted_effects.json`` so reports and tests can check they find them.
 
 Money is handled in integer cents internally, and line discounts are chosen so that
 ``quantity * unit_price * (1 - discount)`` never lands exactly on half a cent: ``revenue`` then
@@ -289,7 +289,12 @@ class DemoFiles:
     campaigns: Path
     quotas: Path
     inventory: Path
-    planted: Path  # planted_effects.json: the ground truth for every planted effect
+    planted: Path  # _planted_effects.json: the ground truth for every planted effect
+
+    @property
+    def inputs(self) -> list[Path]:
+        """The sales lines and the side tables: what a report reads."""
+        return [self.sales, self.marketing_spend, self.campaigns, self.quotas, self.inventory]
 
 
 def generate_sales(rows: int = 200_000, seed: int = 7) -> pa.Table:
@@ -305,7 +310,7 @@ def generate_sales(rows: int = 200_000, seed: int = 7) -> pa.Table:
 def write_demo_data(
     out_dir: Path, rows: int = 200_000, seed: int = 7, fmt: str = "csv"
 ) -> DemoFiles:
-    """Write the sales lines, the side tables and ``planted_effects.json`` into ``out_dir``.
+    """Write the sales lines, the side tables and ``_planted_effects.json`` into ``out_dir``.
 
     Sales go to ``sales.csv`` (``fmt="csv"``) or ``sales.parquet`` (``fmt="parquet"``); side
     tables are always CSV because people open them by hand. ``out_dir`` is created if missing.
@@ -321,7 +326,7 @@ def write_demo_data(
         campaigns=out_dir / "campaigns.csv",
         quotas=out_dir / "quotas.csv",
         inventory=out_dir / "inventory.csv",
-        planted=out_dir / "planted_effects.json",
+        planted=out_dir / "_planted_effects.json",  # "_": skipped when the folder is read
     )
     sales = _sales_table(sim)
     if fmt == "csv":

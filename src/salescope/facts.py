@@ -13,10 +13,15 @@ from salescope.model import (
     Drivers,
     Fact,
     Forecast,
+    Inventory,
     Kpi,
+    Marketing,
+    Measure,
+    Operations,
     Pace,
     Quality,
     Seasonality,
+    Team,
     TimeSeries,
     Trend,
 )
@@ -41,8 +46,20 @@ def collect_facts(
     anomalies: tuple[Anomaly, ...] = (),
     forecast: Forecast | None = None,
     pace: tuple[Pace, ...] = (),
+    marketing: Marketing | None = None,
+    team: Team | None = None,
+    inventory: Inventory | None = None,
+    operations: Operations | None = None,
 ) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
+    if marketing is not None:
+        _marketing_facts(facts, marketing)
+    if team is not None:
+        _team_facts(facts, team)
+    if inventory is not None:
+        _inventory_facts(facts, inventory)
+    if operations is not None:
+        _operations_facts(facts, operations)
     if customers is not None:
         _customer_facts(facts, customers)
     if trend is not None:
@@ -360,3 +377,132 @@ def _pace_facts(facts: dict[str, Fact], p: Pace) -> None:
     )
     _add(facts, f"{base}.days_elapsed", p.days_elapsed, "count", f"{p.label}: days elapsed")
     _add(facts, f"{base}.days_total", p.days_total, "count", f"{p.label}: days in total")
+
+
+def _measure(facts: dict[str, Fact], fid: str, m: Measure | None, unit: str, label: str) -> None:
+    """A measure's value, previous value and change: ``fid``, ``.previous``, ``.change_pct``."""
+    if m is None:
+        return
+    _add(facts, fid, m.value, unit, label)
+    _add(facts, f"{fid}.previous", m.previous, unit, f"{label}, previous period")
+    _add(facts, f"{fid}.change_pct", m.change_pct, "percent", f"{label}, change")
+
+
+CHANNEL_MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("revenue", "currency", "revenue"),
+    ("orders", "count", "orders"),
+    ("customers", "count", "customers"),
+    ("new_customers", "count", "new customers"),
+    ("new_customer_share", "fraction", "share of new customers"),
+    ("aov", "currency", "average order value"),
+    ("spend", "currency", "spend"),
+    ("impressions", "count", "impressions"),
+    ("clicks", "count", "clicks"),
+    ("conversions", "count", "conversions"),
+    ("ctr", "fraction", "click-through rate"),
+    ("conversion_rate", "fraction", "conversion rate"),
+    ("cpa", "currency", "cost per acquisition"),
+    ("cost_per_new_customer", "currency", "cost per new customer"),
+    ("roas", "number", "return on ad spend"),
+)
+REP_MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("revenue", "currency", "revenue"),
+    ("orders", "count", "orders"),
+    ("aov", "currency", "average order value"),
+    ("customers", "count", "customers"),
+    ("new_customers", "count", "new customers won"),
+)
+
+
+def _marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
+    _measure(facts, "marketing.spend", m.spend, "currency", "marketing spend")
+    _measure(facts, "marketing.roas", m.roas, "number", "return on ad spend")
+    _add(facts, "marketing.channels", len(m.channels), "count", "channels")
+    for c in m.channels:
+        base = f"marketing.channel.{slug(c.channel)}"
+        for name, unit, label in CHANNEL_MEASURES:
+            _measure(facts, f"{base}.{name}", getattr(c, name), unit, f"{c.channel}: {label}")
+    for k in m.campaigns:
+        base = f"marketing.campaign.{slug(k.name)}"
+        label = k.name
+        _add(facts, f"{base}.days", k.days, "count", f"{label}: days")
+        _add(facts, f"{base}.start", k.start.isoformat(), "date", f"{label}: first day")
+        _add(facts, f"{base}.end", k.end.isoformat(), "date", f"{label}: last day")
+        _add(facts, f"{base}.revenue", k.revenue, "currency", f"{label}: revenue")
+        _add(facts, f"{base}.baseline", k.baseline, "currency", f"{label}: expected without it")
+        _add(
+            facts,
+            f"{base}.incremental_revenue",
+            k.incremental_revenue,
+            "currency",
+            f"{label}: incremental revenue",
+        )
+        _add(facts, f"{base}.uplift_pct", k.uplift_pct, "percent", f"{label}: uplift")
+        _add(facts, f"{base}.interval_low", k.interval[0], "currency", f"{label}: interval low")
+        _add(facts, f"{base}.interval_high", k.interval[1], "currency", f"{label}: interval high")
+        _add(facts, f"{base}.level", k.level, "fraction", f"{label}: interval level")
+        _add(facts, f"{base}.spend", k.spend, "currency", f"{label}: spend")
+        _add(
+            facts,
+            f"{base}.incremental_roas",
+            k.incremental_roas,
+            "number",
+            f"{label}: incremental revenue per unit of spend",
+        )
+
+
+def _team_facts(facts: dict[str, Fact], t: Team) -> None:
+    _add(facts, "team.reps", len(t.reps), "count", "sales reps")
+    _add(facts, "team.above_target", t.above_target, "count", "reps at or above quota")
+    _add(facts, "team.below_target", t.below_target, "count", "reps below quota")
+    _add(facts, "team.median_revenue", t.median_revenue, "currency", "median rep revenue")
+    for r in t.reps:
+        base = f"team.rep.{slug(r.rep)}"
+        for name, unit, label in REP_MEASURES:
+            _measure(facts, f"{base}.{name}", getattr(r, name), unit, f"{r.rep}: {label}")
+        _add(facts, f"{base}.quota", r.quota, "currency", f"{r.rep}: quota")
+        _add(facts, f"{base}.attainment", r.attainment, "fraction", f"{r.rep}: quota attainment")
+        _add(facts, f"{base}.rank", r.rank, "count", f"{r.rep}: rank")
+        _add(facts, f"{base}.vs_median", r.vs_median, "number", f"{r.rep}: revenue vs median rep")
+    for g in t.teams:
+        base = f"team.team.{slug(g.team)}"
+        _measure(facts, f"{base}.revenue", g.revenue, "currency", f"team {g.team}: revenue")
+        _add(facts, f"{base}.reps", g.reps, "count", f"team {g.team}: reps")
+        _add(facts, f"{base}.quota", g.quota, "currency", f"team {g.team}: quota")
+        _add(facts, f"{base}.attainment", g.attainment, "fraction", f"team {g.team}: attainment")
+
+
+def _inventory_facts(facts: dict[str, Fact], inv: Inventory) -> None:
+    _add(facts, "inventory.lost_revenue", inv.lost_revenue, "currency", "revenue lost to stockouts")
+    _add(facts, "inventory.products_out", inv.products_out, "count", "products out of stock")
+    _add(facts, "inventory.stockouts", len(inv.stockouts), "count", "stockouts")
+    for i, s in enumerate(inv.stockouts, start=1):
+        base = f"inventory.stockout.{i}"
+        label = f"{s.product_name or s.product} out of stock from {s.start}"
+        _add(facts, f"{base}.start", s.start.isoformat(), "date", f"{label}: first day")
+        _add(facts, f"{base}.end", s.end.isoformat(), "date", f"{label}: last day")
+        _add(facts, f"{base}.days", s.days, "count", f"{label}: days")
+        _add(facts, f"{base}.days_in_period", s.days_in_period, "count", f"{label}: days in period")
+        _add(facts, f"{base}.daily_revenue", s.daily_revenue, "currency", f"{label}: daily revenue")
+        _add(facts, f"{base}.lost_revenue", s.lost_revenue, "currency", f"{label}: lost revenue")
+
+
+def _operations_facts(facts: dict[str, Fact], ops: Operations) -> None:
+    for r in ops.returns:
+        base = f"operations.returns.{slug(r.key)}"
+        _add(facts, f"{base}.returns", r.returns, "currency", f"{r.key}: returns")
+        _add(facts, f"{base}.gross", r.gross, "currency", f"{r.key}: sales before returns")
+        _add(facts, f"{base}.rate", r.rate, "fraction", f"{r.key}: returns rate")
+        _add(facts, f"{base}.previous_rate", r.previous_rate, "fraction", f"{r.key}: previous rate")
+    m = ops.margin
+    if m is None:
+        return
+    base = "operations.margin"
+    _measure(facts, f"{base}.gross_margin", m.gross_margin, "fraction", "gross margin")
+    _measure(facts, f"{base}.discount_rate", m.discount_rate, "fraction", "discount depth")
+    _measure(facts, f"{base}.cost_ratio", m.cost_ratio, "fraction", "cost / list price")
+    _add(facts, f"{base}.from_discount", m.from_discount, "fraction", "margin change: discounts")
+    _add(facts, f"{base}.from_cost", m.from_cost, "fraction", "margin change: cost")
+    if m.gross_margin.value is not None and m.gross_margin.previous is not None:
+        change = m.gross_margin.value - m.gross_margin.previous
+        _add(facts, f"{base}.change", change, "fraction", "gross margin change (points)")

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -29,9 +29,10 @@ from salescope.engine import Engine, connect
 from salescope.errors import EmptyDataError
 from salescope.facts import collect_facts
 from salescope.metrics.kpis import Windows, compute_kpis
-from salescope.model import InputInfo, PeriodInfo, Quality, Report, RunInfo
+from salescope.model import InputInfo, PeriodInfo, Quality, Report, RunInfo, SideTable
 from salescope.quality.validate import Validation, validate
 from salescope.sources.files import read_inputs
+from salescope.sources.side import SideTables, side_tables
 
 log = logging.getLogger("salescope")
 
@@ -48,18 +49,29 @@ def run_id(created: datetime, input_hashes: Sequence[str], config_sha: str) -> s
     return f"{created:%Y%m%d_%H%M%S}_#{digest}"
 
 
-def validate_inputs(
+@dataclass(frozen=True)
+class Loaded:
+    """What reading and validation give the analyses."""
+
+    validation: Validation
+    inputs: tuple[InputInfo, ...]
+    side: SideTables
+
+
+def load(
     inputs: Sequence[str | Path],
     config: Config,
     engine: Engine,
     today: date,
     stage: Callable[[str], None] = _noop,
-) -> tuple[Validation, tuple[InputInfo, ...]]:
-    """Read and validate only (``salescope validate``).
+) -> Loaded:
+    """Read the inputs, validate the sales lines and normalise the side tables.
 
-    What the readers decided (encoding, delimiter, joins ...) opens the assumptions.
+    What the readers decided (encoding, delimiter, joins, side tables ...) opens the
+    assumptions.
     """
-    source = read_inputs(engine, [str(p) for p in inputs])
+    named = [(spec, kind) for kind, specs in config.side_tables.items() for spec in specs]
+    source = read_inputs(engine, [str(p) for p in inputs], named)
     stage("read")
     validation = validate(
         source.table,
@@ -70,14 +82,39 @@ def validate_inputs(
         date_format=config.date_format,
         decimal=config.decimal,
     )
+    side = side_tables(engine, source.side, config.fiscal_year_start)
     infos = tuple(InputInfo(i.path, i.sha256, i.rows) for i in source.inputs)
-    if source.notes:
-        q = validation.quality
+    q = validation.quality
+    side_notes = [_side_note(t) for t in side.infos]
+    notes = [*source.notes, *side_notes, *(n for t in side.infos for n in t.notes)]
+    if notes or side.infos:
         validation = replace(
             validation,
-            quality=replace(q, assumptions=(*source.notes, *q.assumptions)),
+            quality=replace(q, assumptions=(*notes, *q.assumptions), side_tables=side.infos),
         )
-    return validation, infos
+    return Loaded(validation, infos, side)
+
+
+def _side_note(t: SideTable) -> str:
+    left = t.rows - t.rows_used
+    if not left:
+        return f"{t.path}: {t.rows:,} rows used"
+    return (
+        f"{t.path}: {t.rows_used:,} of {t.rows:,} rows used; {left:,} without a readable "
+        "date, period or required value were left out"
+    )
+
+
+def validate_inputs(
+    inputs: Sequence[str | Path],
+    config: Config,
+    engine: Engine,
+    today: date,
+    stage: Callable[[str], None] = _noop,
+) -> tuple[Validation, tuple[InputInfo, ...]]:
+    """Read and validate only (``salescope validate``)."""
+    loaded = load(inputs, config, engine, today, stage)
+    return loaded.validation, loaded.inputs
 
 
 def run(
@@ -110,7 +147,8 @@ def run(
         mark = time.perf_counter()
 
     progress("reading and validating inputs")
-    validation, infos = validate_inputs(inputs, config, eng, now.date(), stage)
+    loaded = load(inputs, config, eng, now.date(), stage)
+    validation, infos, side = loaded.validation, loaded.inputs, loaded.side
     stage("validate")
     lines = validation.lines
     periods = resolve_periods(
@@ -174,6 +212,7 @@ def run(
         q.mapping,
         tuple(assumptions),
         q.checks,
+        q.side_tables,
     )
     prev, yoy = periods.previous, periods.yoy
     period_info = PeriodInfo(

@@ -56,6 +56,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "mapping": q.mapping,
             "assumptions": list(q.assumptions),
             "checks": [asdict(c) for c in q.checks],
+            "side_tables": [asdict(t) for t in q.side_tables],
         },
         "kpis": {
             k.name: {
@@ -86,9 +87,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "anomalies": [asdict(a) for a in report.anomalies],
         "forecast": None if report.forecast is None else asdict(report.forecast),
         "pace": [asdict(p) for p in report.pace],
-        "marketing": None,
-        "team": None,
-        "inventory": None,
+        "marketing": _section(report.marketing),
+        "team": _section(report.team),
+        "inventory": _section(report.inventory),
+        "operations": _section(report.operations),
         "narrative": None,
         "insights": [],
         "recommendations": [],
@@ -98,6 +100,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         },
     }
     return _jsonable(out)  # type: ignore[no-any-return]
+
+
+def _section(value: Any) -> dict[str, Any] | None:
+    """A dataclass section as plain values; None stays None (the data did not allow it)."""
+    return None if value is None else asdict(value)
 
 
 def _drivers(report: Report) -> dict[str, Any] | None:

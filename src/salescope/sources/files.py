@@ -12,6 +12,7 @@ import csv
 import glob
 import logging
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from salescope.sources.database import is_url, read_database
 from salescope.sources.delimited import read_delimited
 from salescope.sources.excel import read_excel
 from salescope.sources.jsonl import read_json
-from salescope.sources.star import join_star
+from salescope.sources.side import KIND_LABELS, detect_kind
+from salescope.sources.star import join_star, looks_like_facts
 
 log = logging.getLogger("salescope")
 
@@ -81,6 +83,7 @@ class Source:
     inputs: tuple[InputFile, ...]
     rejects: ir.Table | None = None
     notes: tuple[str, ...] = ()
+    side: tuple[tuple[Group, str], ...] = ()  # side tables and their kind (see sources.side)
 
 
 def kind_of_path(path: Path) -> str:
@@ -198,8 +201,14 @@ def read_spec(engine: Engine, spec: str) -> list[Read]:
     return [read_file(engine, p, sheet) for p in expand(path)]
 
 
-def read_inputs(engine: Engine, specs: list[str]) -> Source:
+def read_inputs(
+    engine: Engine, specs: list[str], side_specs: Sequence[tuple[str, str]] = ()
+) -> Source:
     """Read every input; stack inputs with the same columns, join a star schema otherwise.
+
+    Inputs whose columns name a side table (marketing spend, campaigns, quotas,
+    inventory) are set aside for the analyses; ``side_specs`` names more of them, with
+    their kind, as ``salescope.yml`` does.
 
     >>> source = read_inputs(connect("duckdb"), ["sales.csv"])  # doctest: +SKIP
     >>> source.inputs[0].rows  # doctest: +SKIP
@@ -211,10 +220,27 @@ def read_inputs(engine: Engine, specs: list[str]) -> Source:
     reads = [read for spec in specs for read in read_spec(engine, spec)]
     notes = [note for read in reads for note in read.notes]
     groups = []
+    side: list[tuple[Group, str]] = []
     for members in group_reads(reads):
         group, stacked = stack(members)
-        groups.append(group)
         notes += stacked
+        kind = None if looks_like_facts(group.table) else detect_kind(group.table)
+        if kind is None:
+            groups.append(group)
+        else:
+            side.append((group, kind))
+            notes.append(f"{group.label} holds {KIND_LABELS[kind]} (a side table)")
+    for spec, kind in side_specs:
+        for read in read_spec(engine, spec):
+            side.append((Group((read,), read.table), kind))
+            reads.append(read)
+            notes.append(f"{read.label} holds {KIND_LABELS[kind]} (named in salescope.yml)")
+    if not groups:
+        raise InputError(
+            "no input looks like sales lines (a date column and an amount, quantity or "
+            "price column); only side tables were given: " + ", ".join(g.label for g, _ in side),
+            hint="pass the sales export too: salescope report sales.csv marketing_spend.csv",
+        )
     fact: Group
     if len(groups) == 1:
         fact = groups[0]
@@ -236,4 +262,4 @@ def read_inputs(engine: Engine, specs: list[str]) -> Source:
     log.info("read %d input(s), %d rows", len(reads), fact.rows)
     for note in notes:
         log.info("%s", note)
-    return Source(table, inputs, reject_table, tuple(notes))
+    return Source(table, inputs, reject_table, tuple(notes), tuple(side))

@@ -46,9 +46,9 @@ log = logging.getLogger("salescope")
 SIDE_KINDS: Final = ("marketing", "campaigns", "quotas", "inventory")
 KIND_LABELS: Final = {
     "marketing": "marketing spend",
-    "campaigns": "campaigns",
-    "quotas": "quotas",
-    "inventory": "inventory",
+    "campaigns": "campaign dates",
+    "quotas": "sales quotas",
+    "inventory": "inventory snapshots",
 }
 
 # field -> the column names (as ``column_key`` gives them) that fill it, best first.
@@ -184,7 +184,7 @@ def normalise_side(
     found = _columns(table.columns, kind)
     if not _fits(kind, found):
         raise InputError(
-            f"{group.label} cannot be read as a {KIND_LABELS[kind]} table",
+            f"{group.label} cannot be read as {KIND_LABELS[kind]}",
             hint=f"it needs {required_columns(kind)}; see docs/side-tables.md",
         )
     kinds = {name: kind_of(t) for name, t in table.schema().items()}
@@ -232,7 +232,7 @@ def normalise_side(
     rows, used = int(counts["n"] or 0), int(counts["ok"] or 0)
     if used == 0:
         raise InputError(
-            f"{group.label}: no usable row as a {KIND_LABELS[kind]} table",
+            f"{group.label}: no row is usable as {KIND_LABELS[kind]}",
             hint=f"it needs {required_columns(kind)} on every row; see docs/side-tables.md",
         )
     info = SideTable(
@@ -263,14 +263,8 @@ def _period_bounds(
     table: ir.Table, column: str, notes: list[str], fiscal_year_start: int
 ) -> tuple[ir.DateValue, ir.DateValue]:
     """Start and end of quota periods written as labels (``2026-Q3``, ``2026-07``, ``2026``)."""
-    labels = [
-        v
-        for v in table.select(p=table[column].cast("string").strip())
-        .p.distinct()
-        .to_pyarrow()
-        .to_pylist()
-        if v
-    ]
+    distinct = table.select(p=table[column].cast("string").strip()).distinct()
+    labels = [v for v in distinct.p.to_pyarrow().to_pylist() if v]
     bounds: dict[str, tuple[object, object]] = {}
     for label in labels:
         if label.lower() in ("all", "latest-quarter"):
