@@ -1,0 +1,677 @@
+"""Marketing: each channel's sales and spend efficiency, and campaigns' incremental revenue.
+
+Channels. Sales-side figures per channel come from the sales lines (revenue, orders,
+customers, average order value, and new customers by the channel of their first order);
+spend-side ones from a marketing spend table (spend, impressions, clicks, conversions and
+the ratios between them and the sales). Channel names are matched between the two tables
+ignoring case and whitespace ("Paid Search" = "paid  search" = "PaidSearch").
+
+Campaigns. A campaign's incremental revenue is its measured daily revenue minus a
+counterfactual baseline, summed over the campaign days. The measured series is the
+revenue of the campaign's channel when the sales carry channels, else all revenue. The
+baseline is an OLS fit on the days around the campaign (8 weeks before, 4 weeks after,
+days of other campaigns that touch the same series left out):
+
+- with channels: ``y = b x control + weekday effects``, where the control is the same
+  day's revenue of all other channels (it carries the season, holidays and trend) and the
+  weekday effects are coded to sum to zero over a week. There is no free intercept on
+  purpose: the control is itself a noisy series, and with an intercept the fit would
+  shrink ``b`` towards zero (errors in variables) and miss a seasonal rise inside the
+  campaign window. Without the intercept ``b`` is set by the levels of the two series.
+- without channels (or when no other channel sold): ``y = a + c x day + weekday
+  effects``, a linear trend that cannot see a seasonal turn inside the window.
+
+The interval for the summed incremental revenue at level 0.95 uses the variance
+``1'X Cov(b) X'1 + n x s^2`` (parameter uncertainty of the prediction plus the campaign
+days' own noise), the second part inflated by ``(1 + rho) / (1 - rho)`` when the training
+residuals have positive lag-1 autocorrelation ``rho``, and a Student t with the fit's
+residual degrees of freedom. A campaign is significant when the interval excludes zero.
+Limits: the model assumes the campaign does not move the other channels (a spillover
+into the control would lower the estimate) and that the channel's share of revenue is
+steady over the three months around the campaign.
+
+Only aggregates leave the engine: per-channel sums, per-customer first channels counted per
+channel, and daily revenue per campaign channel over the campaigns' training windows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any, Final
+
+import ibis.expr.types as ir
+import numpy as np
+import numpy.typing as npt
+import statsmodels.api as sm
+from scipy import stats
+
+from salescope.analysis.breakdowns import MISSING_KEY
+from salescope.metrics.definitions import ratio
+from salescope.metrics.kpis import Windows
+from salescope.model import CampaignResult, ChannelStats, Marketing, Measure
+from salescope.quality.validate import Lines
+
+__all__ = ["channel_key", "compute_marketing"]
+
+WINDOW_KEYS: Final = ("cur", "prev")
+SPEND_METRICS: Final = ("spend", "impressions", "clicks", "conversions")
+TRAIN_BEFORE_DAYS: Final = 56  # the baseline is fitted on 8 weeks before a campaign...
+TRAIN_AFTER_DAYS: Final = 28  # ...and 4 weeks after it
+MIN_HISTORY_DAYS: Final = 56  # a campaign is analysed only with this much data before it
+LOOKBACK_DAYS: Final = 365  # campaigns ending this long before the period end, or less
+MIN_TRAIN_DAYS: Final = 28  # fewer usable days around a campaign: no baseline
+LEVEL: Final = 0.95
+MAX_RHO: Final = 0.9  # caps the autocorrelation inflation at (1 + 0.9) / (1 - 0.9) = 19
+SALES_ONLY_NOTE: Final = (
+    "channel efficiency (ROAS, CPA) needs a marketing spend table; channels show sales only"
+)
+WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def channel_key(name: str) -> str:
+    """The matching key of a channel or campaign name: lower case, whitespace removed.
+
+    >>> channel_key(" Paid  Search ")
+    'paidsearch'
+    """
+    return re.sub(r"\s+", "", name).lower()
+
+
+def _key(col: ir.StringValue) -> ir.StringValue:
+    """:func:`channel_key` in the engine."""
+    return col.re_replace(r"\s+", "").lower()
+
+
+def compute_marketing(
+    lines: Lines,
+    windows: Windows,
+    spend: ir.Table | None,
+    campaigns: ir.Table | None,
+) -> Marketing | None:
+    """Channels (largest current revenue first) and recent campaigns (latest first).
+
+    ``spend`` and ``campaigns`` are the normalised side tables (``SideTables.marketing``
+    and ``SideTables.campaigns``). Returns None when the sales carry no channel and no
+    spend table was read: there is nothing to say about marketing then.
+
+    >>> m = compute_marketing(lines, windows, side.marketing, side.campaigns)  # doctest: +SKIP
+    >>> m.channels[0].roas.value  # doctest: +SKIP
+    4.21
+    """
+    has_channel = lines.has("channel")
+    if not has_channel and spend is None:
+        return None
+    keys = tuple(k for k in WINDOW_KEYS if k in windows)
+    sales = _sales_by_channel(lines, windows, keys) if has_channel else None
+    new = (
+        _new_by_channel(lines, windows, keys) if has_channel and lines.has("customer_id") else None
+    )
+    new_total = (
+        {k: sum(new.get(c, k, "new") or 0.0 for c in new.values) for k in keys}
+        if new is not None
+        else {}
+    )
+    spent = _spend_by_channel(spend, windows, keys) if spend is not None else None
+    inputs = _ChannelInputs(lines, windows, keys, sales, new, new_total, spent)
+    total_spend, roas = _spend_totals(inputs)
+    notes: list[str] = []
+    if spent is None:
+        notes.append(SALES_ONLY_NOTE)
+    elif sales is None:
+        notes.append("the sales carry no channel, so ROAS per channel is not available")
+    elif not set(spent.sums.values) & set(sales.values):
+        notes.append("no channel of the spend table matches a sales channel")
+    if has_channel and not lines.has("customer_id"):
+        notes.append("new customers per channel need a customer id column")
+    results, campaign_notes = _campaigns(lines, windows, spend, campaigns)
+    notes.extend(campaign_notes)
+    return Marketing(
+        source="spend table" if spend is not None else "sales only",
+        channels=_channels(inputs),
+        campaigns=results,
+        spend=total_spend,
+        roas=roas,
+        notes=tuple(notes),
+    )
+
+
+# --- channels -------------------------------------------------------------------------------
+
+Row = dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """Sums per channel key and window (``values[key][window][metric]``), and display names."""
+
+    values: dict[str, dict[str, Row]]
+    names: dict[str, str]
+
+    def get(self, key: str, window: str, metric: str) -> float | None:
+        return self.values.get(key, {}).get(window, {}).get(metric)
+
+
+@dataclass(frozen=True)
+class _Spent:
+    """The spend table's sums per channel; ``present``: the metrics with any value at all."""
+
+    sums: _Sums
+    present: frozenset[str]
+
+
+def _collect(grouped: ir.Table) -> _Sums:
+    """Rows of ``key``, optional ``name`` and ``<window>__<metric>`` columns, as ``_Sums``."""
+    values: dict[str, dict[str, Row]] = {}
+    names: dict[str, str] = {}
+    for r in grouped.to_pyarrow().to_pylist():
+        key = str(r.pop("key"))
+        name = r.pop("name", None)
+        names[key] = MISSING_KEY if name is None else str(name)
+        per: dict[str, Row] = {}
+        for column, value in r.items():
+            window, metric = column.split("__", 1)
+            per.setdefault(window, {})[metric] = None if value is None else float(value)
+        values[key] = per
+    return _Sums(values, names)
+
+
+def _sales_by_channel(lines: Lines, windows: Windows, keys: tuple[str, ...]) -> _Sums:
+    """Revenue, orders and customers per channel and window, in one query.
+
+    Orders are distinct order ids, or lines when there is no order id (as for the KPIs).
+    """
+    t = lines.table
+    t = t.filter(windows.any_flag(t, keys))
+    aggs: dict[str, ir.Scalar] = {"name": t.channel.strip().min()}
+    for k in keys:
+        f = windows.flag(t, k)
+        aggs[f"{k}__revenue"] = t.revenue.sum(where=f)
+        aggs[f"{k}__orders"] = (
+            t.order_id.nunique(where=f) if lines.has("order_id") else t.count(where=f)
+        )
+        if lines.has("customer_id"):
+            aggs[f"{k}__customers"] = t.customer_id.nunique(where=f)
+    return _collect(t.group_by(key=_key(t.channel).fill_null(MISSING_KEY)).aggregate(**aggs))
+
+
+def _new_by_channel(lines: Lines, windows: Windows, keys: tuple[str, ...]) -> _Sums:
+    """New customers per window by the channel of their first order.
+
+    A customer is new in a window when their first purchase in all the data falls in it;
+    the first order's channel is the channel of their lines on that first day (the smallest
+    channel key when lines of that day came through several).
+    """
+    t = lines.table.filter(lines.table.customer_id.notnull())
+    first = t.group_by("customer_id").aggregate(order_date=t.order_date.min())
+    first = first.filter(windows.any_flag(first, keys))
+    on_first_day = t.join(first, ["customer_id", "order_date"])
+    per_customer = on_first_day.group_by("customer_id").aggregate(
+        order_date=on_first_day.order_date.min(),
+        key=_key(on_first_day.channel).min(),
+    )
+    c = per_customer
+    aggs = {f"{k}__new": windows.flag(c, k).cast("int64").sum() for k in keys}
+    return _collect(c.group_by(key=c.key.fill_null(MISSING_KEY)).aggregate(**aggs))
+
+
+def _spend_by_channel(spend: ir.Table, windows: Windows, keys: tuple[str, ...]) -> _Spent:
+    """Spend, impressions, clicks and conversions per channel and window (two queries)."""
+    counts = spend.aggregate(**{m: spend[m].count() for m in SPEND_METRICS})
+    row = counts.to_pyarrow().to_pylist()[0]
+    present = frozenset(m for m in SPEND_METRICS if row[m])
+    s = spend.filter(_any_window(spend.date, windows, keys))
+    aggs: dict[str, ir.Scalar] = {"name": s.channel.strip().min()}
+    for k in keys:
+        w = windows.by_key[k]
+        f = s.date.between(w.start, w.end)
+        for m in sorted(present):
+            aggs[f"{k}__{m}"] = s[m].sum(where=f)
+    grouped = s.group_by(key=_key(s.channel).fill_null(MISSING_KEY)).aggregate(**aggs)
+    return _Spent(_collect(grouped), present)
+
+
+def _any_window(day: ir.DateValue, windows: Windows, keys: tuple[str, ...]) -> ir.BooleanValue:
+    flags = [day.between(windows.by_key[k].start, windows.by_key[k].end) for k in keys]
+    out = flags[0]
+    for f in flags[1:]:
+        out = out | f
+    return out  # type: ignore[no-any-return]
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@dataclass(frozen=True)
+class _ChannelInputs:
+    """What the channel figures are made from."""
+
+    lines: Lines
+    windows: Windows
+    keys: tuple[str, ...]
+    sales: _Sums | None  # None: the sales carry no channel
+    new: _Sums | None  # None: no customer id (or no channel)
+    new_total: dict[str, float]
+    spent: _Spent | None
+
+
+def _window_values(key: str, window: str, x: _ChannelInputs) -> Row:
+    """Every channel figure for one window; absent keys mean 'not available'."""
+    v: Row = {}
+    if x.sales is not None:
+        revenue = x.sales.get(key, window, "revenue") or 0.0
+        orders = x.sales.get(key, window, "orders") or 0.0
+        v.update(revenue=round(revenue, 2), orders=orders, aov=_round(ratio(revenue, orders), 2))
+        if x.lines.has("customer_id"):
+            v["customers"] = x.sales.get(key, window, "customers") or 0.0
+        # a previous window that starts with the data has no history to tell new customers
+        has_history = window == "cur" or x.lines.data_start < x.windows.by_key[window].start
+        if x.new is not None and has_history:
+            new = x.new.get(key, window, "new") or 0.0
+            v["new_customers"] = new
+            v["new_customer_share"] = _round(ratio(new, x.new_total.get(window)), 6)
+    if x.spent is not None and key in x.spent.sums.values:
+        for m in SPEND_METRICS:
+            found = x.spent.sums.get(key, window, m)
+            v[m] = (found or 0.0) if m in x.spent.present else None
+        spend = _round(v["spend"], 2)
+        v["spend"] = spend
+        v["ctr"] = _round(ratio(v["clicks"], v["impressions"]), 6)
+        v["conversion_rate"] = _round(ratio(v["conversions"], v["clicks"]), 6)
+        v["cpa"] = _round(ratio(spend, v["conversions"]), 2)
+        v["cost_per_new_customer"] = _round(ratio(spend, v.get("new_customers")), 2)
+        v["roas"] = _round(ratio(v.get("revenue"), spend), 6)
+    return v
+
+
+def _channel(key: str, x: _ChannelInputs) -> ChannelStats:
+    cur = _window_values(key, "cur", x)
+    prev = _window_values(key, "prev", x) if "prev" in x.keys else {}
+
+    def m(metric: str) -> Measure:
+        return Measure.of(cur.get(metric), prev.get(metric))
+
+    def spend_side(metric: str) -> Measure | None:
+        return m(metric) if "spend" in cur else None
+
+    if x.sales is not None and key in x.sales.names:
+        name = x.sales.names[key]
+    else:
+        name = x.spent.sums.names[key] if x.spent is not None else key
+    return ChannelStats(
+        channel=name,
+        revenue=m("revenue"),
+        orders=m("orders"),
+        customers=m("customers"),
+        new_customers=m("new_customers"),
+        new_customer_share=m("new_customer_share"),
+        aov=m("aov"),
+        spend=spend_side("spend"),
+        impressions=spend_side("impressions"),
+        clicks=spend_side("clicks"),
+        conversions=spend_side("conversions"),
+        ctr=spend_side("ctr"),
+        conversion_rate=spend_side("conversion_rate"),
+        cpa=spend_side("cpa"),
+        cost_per_new_customer=spend_side("cost_per_new_customer"),
+        roas=spend_side("roas"),
+    )
+
+
+def _channels(x: _ChannelInputs) -> tuple[ChannelStats, ...]:
+    """Every channel of the sales or the spend table, largest current revenue first."""
+    keys = set(x.sales.values) if x.sales is not None else set()
+    if x.spent is not None:
+        keys |= set(x.spent.sums.values)
+    stats = [_channel(k, x) for k in keys]
+
+    def order(c: ChannelStats) -> tuple[float, float, str]:
+        spend = c.spend.value if c.spend is not None else None
+        return (-(c.revenue.value or 0.0), -(spend or 0.0), c.channel)
+
+    return tuple(sorted(stats, key=order))
+
+
+def _spend_totals(x: _ChannelInputs) -> tuple[Measure | None, Measure | None]:
+    """All channels' spend, and the revenue of channels with spend / that spend, per window."""
+    if x.spent is None or "spend" not in x.spent.present:
+        return None, None
+    spend: dict[str, float] = {}
+    roas: dict[str, float | None] = {}
+    for w in x.keys:
+        by_key = {k: x.spent.sums.get(k, w, "spend") or 0.0 for k in x.spent.sums.values}
+        spend[w] = round(sum(by_key.values()), 2)
+        if x.sales is None:
+            roas[w] = None
+            continue
+        sales = x.sales
+        revenue = sum(sales.get(k, w, "revenue") or 0.0 for k, s in by_key.items() if s > 0)
+        roas[w] = _round(ratio(revenue, spend[w]), 6)
+    return (
+        Measure.of(spend["cur"], spend.get("prev")),
+        Measure.of(roas["cur"], roas.get("prev")),
+    )
+
+
+# --- campaigns ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Campaign:
+    name: str
+    channel: str | None
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class _CampaignSpend:
+    """A campaign's rows in the spend table: its dates, spend and the channel spent most on."""
+
+    name: str
+    start: date
+    end: date
+    spend: float | None
+    channel: str | None
+
+
+def _spend_by_campaign(spend: ir.Table) -> dict[str, _CampaignSpend]:
+    """Per campaign key of the spend table's ``campaign`` column (one query)."""
+    s = spend.filter(spend.campaign.notnull())
+    grouped = s.group_by(key=_key(s.campaign), channel=s.channel.strip()).aggregate(
+        name=s.campaign.strip().min(),
+        start=s.date.min(),
+        end=s.date.max(),
+        spend=s.spend.sum(),
+    )
+    per_key: dict[str, list[dict[str, Any]]] = {}
+    for r in grouped.to_pyarrow().to_pylist():
+        per_key.setdefault(str(r["key"]), []).append(r)
+    out: dict[str, _CampaignSpend] = {}
+    for key, rows in per_key.items():
+        spends = [float(r["spend"]) for r in rows if r["spend"] is not None]
+        # the channel spent most on; ties (and no spend figures) go to the smallest name
+        named = [r for r in rows if r["channel"] is not None]
+        top = min(named, key=lambda r: (-float(r["spend"] or 0.0), str(r["channel"])), default=None)
+        out[key] = _CampaignSpend(
+            name=min(str(r["name"]) for r in rows),
+            start=min(r["start"] for r in rows),
+            end=max(r["end"] for r in rows),
+            spend=round(sum(spends), 2) if spends else None,
+            channel=None if top is None else str(top["channel"]),
+        )
+    return out
+
+
+def _campaign_list(
+    campaigns: ir.Table | None, spent: dict[str, _CampaignSpend]
+) -> tuple[_Campaign, ...]:
+    """Campaign windows from the campaigns table, else from the spend table's campaigns.
+
+    A campaign without a channel in the campaigns table takes the channel it was spent on.
+    """
+    if campaigns is None:
+        return tuple(_Campaign(c.name, c.channel, c.start, c.end) for c in spent.values())
+    c = campaigns
+    rows = (
+        c.select(name=c.campaign.strip(), channel=c.channel.strip(), start=c.start, end=c.end)
+        .distinct()
+        .to_pyarrow()
+        .to_pylist()
+    )
+    out = []
+    for r in rows:
+        name = str(r["name"])
+        channel = r["channel"]
+        if channel is None and channel_key(name) in spent:
+            channel = spent[channel_key(name)].channel
+        out.append(_Campaign(name, None if channel is None else str(channel), r["start"], r["end"]))
+    return tuple(sorted(out, key=lambda x: (x.start, x.end, x.name)))
+
+
+@dataclass(frozen=True)
+class _Daily:
+    """Daily revenue, every calendar day from ``start`` (zeros filled): all sales, and per
+    campaign channel key; ``sold`` holds the keys with any sales line."""
+
+    start: date
+    total: FloatArray
+    by_channel: dict[str, FloatArray]
+    sold: frozenset[str]
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=len(self.total) - 1)
+
+
+def _daily(lines: Lines, first: date, last: date, channel_keys: set[str]) -> _Daily:
+    """One query: revenue per day, in total and for each campaign channel."""
+    t = lines.table
+    t = t.filter(t.order_date.between(first, last))
+    ordered = sorted(channel_keys)
+    aggs: dict[str, ir.Scalar] = {"total": t.revenue.sum()}
+    if ordered:
+        key = _key(t.channel)
+        for i, k in enumerate(ordered):
+            aggs[f"c{i}"] = t.revenue.sum(where=key == k)
+    rows = t.group_by("order_date").aggregate(**aggs).to_pyarrow().to_pylist()
+    n = (last - first).days + 1
+    total = np.zeros(n)
+    by_channel = {k: np.zeros(n) for k in ordered}
+    sold: set[str] = set()
+    for r in rows:
+        i = (r["order_date"] - first).days
+        total[i] = float(r["total"] or 0.0)
+        for j, k in enumerate(ordered):
+            value = r[f"c{j}"]
+            if value is not None:
+                by_channel[k][i] = float(value)
+                sold.add(k)
+    return _Daily(first, total, by_channel, frozenset(sold))
+
+
+def _campaigns(
+    lines: Lines,
+    windows: Windows,
+    spend: ir.Table | None,
+    campaigns: ir.Table | None,
+) -> tuple[tuple[CampaignResult, ...], list[str]]:
+    """Campaigns ending within a year before the period end, each against its baseline.
+
+    A campaign needs ``MIN_HISTORY_DAYS`` of data before its start (a baseline needs
+    history); one that runs past the last day of data is measured up to that day.
+    """
+    spent = _spend_by_campaign(spend) if spend is not None else {}
+    found = _campaign_list(campaigns, spent)
+    cur = windows.by_key["cur"]
+    chosen = [
+        c
+        for c in found
+        if cur.end - timedelta(days=LOOKBACK_DAYS) <= c.end <= cur.end
+        and c.start >= lines.data_start + timedelta(days=MIN_HISTORY_DAYS)
+        and c.start <= lines.data_end
+    ]
+    if not chosen:
+        return (), []
+    first = max(min(c.start for c in chosen) - timedelta(TRAIN_BEFORE_DAYS), lines.data_start)
+    last = min(max(c.end for c in chosen) + timedelta(TRAIN_AFTER_DAYS), lines.data_end)
+    channel_keys = (
+        {channel_key(c.channel) for c in chosen if c.channel} if lines.has("channel") else set()
+    )
+    daily = _daily(lines, first, last, channel_keys)
+    results: list[CampaignResult] = []
+    notes: list[str] = []
+    for c in chosen:
+        found_spend = spent.get(channel_key(c.name))
+        result = _evaluate(c, found, daily, cur.start, cur.end)
+        if result is None:
+            notes.append(f"campaign {c.name}: too few days around it to fit a baseline")
+            continue
+        amount = None if found_spend is None else found_spend.spend
+        roas = _round(ratio(result.incremental_revenue, amount), 4) if amount else None
+        results.append(replace(result, spend=amount, incremental_roas=roas))
+    results.sort(key=lambda r: (r.end, r.start, r.name), reverse=True)
+    return tuple(results), notes
+
+
+@dataclass(frozen=True)
+class _Series:
+    """The days around one campaign: measured revenue, control (or None), and day flags."""
+
+    days: list[date]
+    y: FloatArray
+    control: FloatArray | None
+    inside: npt.NDArray[np.bool_]
+    train: npt.NDArray[np.bool_]
+    measured_on: str
+    left_out: bool  # days of other campaigns were left out of the fit
+
+
+def _series(c: _Campaign, found: tuple[_Campaign, ...], daily: _Daily) -> _Series:
+    """The measured series (the campaign's channel, else all revenue) and its training days.
+
+    Days of other campaigns that touch the measured series are left out of the training
+    days: those of the same channel and those without a channel (or every campaign, when
+    the measured series is all revenue).
+    """
+    first = max(c.start - timedelta(TRAIN_BEFORE_DAYS), daily.start)
+    last = min(c.end + timedelta(TRAIN_AFTER_DAYS), daily.end)
+    lo, hi = (first - daily.start).days, (last - daily.start).days + 1
+    days = [first + timedelta(i) for i in range(hi - lo)]
+    total = daily.total[lo:hi]
+    key = channel_key(c.channel) if c.channel else None
+    if key is not None and key in daily.sold:
+        y = daily.by_channel[key][lo:hi]
+        control: FloatArray | None = total - y
+        measured_on = f"{c.channel} channel revenue"
+    else:
+        y, control, measured_on = total, None, "all revenue"
+    stamp = np.array([d.toordinal() for d in days])
+    inside = (stamp >= c.start.toordinal()) & (stamp <= c.end.toordinal())
+    touching = [
+        o
+        for o in found
+        if o != c and (control is None or o.channel is None or channel_key(o.channel) == key)
+    ]
+    other = np.zeros(len(days), dtype=np.bool_)
+    for o in touching:
+        other |= (stamp >= o.start.toordinal()) & (stamp <= o.end.toordinal())
+    other &= ~inside
+    return _Series(days, y, control, inside, ~inside & ~other, measured_on, bool(other.any()))
+
+
+def _design(s: _Series, use_control: bool) -> FloatArray:
+    """Regressors: control and sum-to-zero weekday effects, or intercept, trend and weekdays.
+
+    With the control there is no intercept column: the weekday effects are coded against
+    Monday (+1 on the day, -1 on Mondays), so over a whole week they add nothing and the
+    level comes from the control alone.
+    """
+    weekday = np.array([d.weekday() for d in s.days])
+    if use_control and s.control is not None:
+        effects = [(weekday == k).astype(float) - (weekday == 0) for k in range(1, 7)]
+        return np.column_stack([s.control, *effects])
+    trend = np.arange(len(s.days), dtype=np.float64)
+    dummies = [(weekday == k).astype(float) for k in range(1, 7)]
+    return np.column_stack([np.ones(len(s.days)), trend, *dummies])
+
+
+def _lag1_autocorrelation(residuals: FloatArray, days: list[date]) -> float:
+    """Lag-1 autocorrelation of the training residuals over pairs of consecutive days."""
+    stamp = np.array([d.toordinal() for d in days])
+    pairs = np.diff(stamp) == 1
+    denominator = float(np.sum(residuals**2))
+    if denominator <= 0 or not pairs.any():
+        return 0.0
+    numerator = float(np.sum(residuals[:-1][pairs] * residuals[1:][pairs]))
+    return numerator / denominator
+
+
+def _evaluate(
+    c: _Campaign, found: tuple[_Campaign, ...], daily: _Daily, period_start: date, period_end: date
+) -> CampaignResult | None:
+    """Incremental revenue over the campaign days with its interval; None without enough
+    training days."""
+    s = _series(c, found, daily)
+    n_inside, n_train = int(s.inside.sum()), int(s.train.sum())
+    if n_inside == 0 or n_train < MIN_TRAIN_DAYS:
+        return None
+    use_control = s.control is not None and float(s.control[s.train].sum()) > 0
+    x = _design(s, use_control)
+    fit = sm.OLS(s.y[s.train], x[s.train]).fit()
+    df = float(fit.df_resid)
+    if df < 1:
+        return None
+    params = np.asarray(fit.params, dtype=np.float64)
+    predicted = x[s.inside] @ params
+    actual = float(s.y[s.inside].sum())
+    baseline = float(predicted.sum())
+    incremental = actual - baseline
+    train_days = [d for d, keep in zip(s.days, s.train, strict=True) if keep]
+    rho = min(_lag1_autocorrelation(np.asarray(fit.resid, dtype=np.float64), train_days), MAX_RHO)
+    inflation = (1 + rho) / (1 - rho) if rho > 0 else 1.0
+    ones = x[s.inside].sum(axis=0)
+    cov = np.asarray(fit.cov_params(), dtype=np.float64)
+    variance = float(ones @ cov @ ones) + n_inside * float(fit.scale) * inflation
+    half = float(stats.t.ppf(0.5 + LEVEL / 2, df)) * math.sqrt(max(variance, 0.0))
+    low, high = incremental - half, incremental + half
+    evaluated_end = max(d for d, inside in zip(s.days, s.inside, strict=True) if inside)
+    return CampaignResult(
+        name=c.name,
+        channel=c.channel,
+        start=c.start,
+        end=c.end,
+        in_period=c.start <= period_end and c.end >= period_start,
+        days=n_inside,
+        measured_on=s.measured_on,
+        revenue=round(actual, 2),
+        baseline=round(baseline, 2),
+        incremental_revenue=round(incremental, 2),
+        uplift_pct=_round(100.0 * incremental / baseline, 4) if baseline > 0 else None,
+        interval=(round(low, 2), round(high, 2)),
+        level=LEVEL,
+        significant=bool(low > 0 or high < 0),
+        method=_method(
+            s, c.start, use_control, n_train, int(df), rho, inflation, evaluated_end < c.end
+        ),
+    )
+
+
+def _method(
+    s: _Series,
+    start: date,
+    use_control: bool,
+    n_train: int,
+    df: int,
+    rho: float,
+    inflation: float,
+    cut: bool,
+) -> str:
+    """The model in words, for the report's method notes."""
+    before = sum(1 for d, keep in zip(s.days, s.train, strict=True) if keep and d < start)
+    if use_control:
+        model = (
+            f"OLS of daily {s.measured_on} on the same day's revenue of all other channels "
+            "and weekday effects (no free intercept)"
+        )
+    else:
+        model = f"OLS of daily {s.measured_on} on a linear trend and weekday effects"
+    parts = [
+        f"{model}, fitted on {n_train} days around the campaign ({before} before, "
+        f"{n_train - before} after)",
+    ]
+    if s.left_out:
+        parts.append("days of other campaigns on the same series left out")
+    parts.append(f"{round(LEVEL * 100)}% interval from a Student t with {df} degrees of freedom")
+    if inflation > 1:
+        parts.append(
+            f"day-to-day noise inflated {inflation:.2f}x for autocorrelation (lag-1 {rho:.2f})"
+        )
+    if cut:
+        parts.append("measured up to the last day of data")
+    return "; ".join(parts)
