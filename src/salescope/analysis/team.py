@@ -131,6 +131,10 @@ def compute_team(
     lines' regions. ``quota_by`` is "sales_rep" when the quota table names reps, else
     "region": then ``teams`` are the regions (region revenue against region quota) and
     reps are compared by revenue only.
+
+    >>> side = load_side_tables(engine, ["quotas.csv"])  # doctest: +SKIP
+    >>> compute_team(lines, windows, side.quotas, "quotas.csv").reps[0].attainment  # doctest: +SKIP
+    1.494954
     """
     has_reps = lines.has("sales_rep")
     by = _quota_kind(lines, quotas)
@@ -180,8 +184,8 @@ def _quota_kind(lines: Lines, quotas: ir.Table | None) -> str | None:
         .to_pyarrow()
         .to_pylist()[0]
     )
-    if (row["reps"] or 0) > 0:
-        return "sales_rep" if lines.has("sales_rep") else None
+    if (row["reps"] or 0) > 0 and lines.has("sales_rep"):
+        return "sales_rep"
     if (row["regions"] or 0) > 0 and lines.has("region"):
         return "region"
     return None
@@ -241,6 +245,17 @@ def _rep_stats(
     keys = {k for k, v in per_rep.items() if v["lines_cur"]}
     if rep_quotas is not None:
         keys |= set(rep_quotas.rows)
+    if rep_quotas is not None:
+        idle = [
+            rep_quotas.names[k] for k in rep_quotas.rows if not per_rep.get(k, {}).get("lines_cur")
+        ]
+        if idle:
+            notes.append(
+                _named("rep(s) with a quota have no sales in the period (zero revenue)", idle)
+            )
+        unquoted = [str(per_rep[k]["name"]) for k in keys if k not in rep_quotas.rows]
+        if unquoted:
+            notes.append(_named("rep(s) with sales have no quota rows for the period", unquoted))
     gone = sum(1 for k, v in per_rep.items() if k not in keys and v.get("lines_prev"))
     if gone:
         notes.append(
@@ -383,11 +398,8 @@ def _main_region(lines: Lines, cur: Window) -> dict[str, str]:
     t = lines.table
     t = t.filter(t.order_date.between(cur.start, cur.end) & t.region.notnull())
     t = t.mutate(rep_key=name_key(t.sales_rep), region_key=name_key(t.region))
-    counts = (
-        t.filter(t.rep_key.notnull() & t.region_key.notnull())
-        .group_by(["rep_key", "region_key"])
-        .aggregate(n=t.count(), name=t.region.strip().min())
-    )
+    t = t.filter(t.rep_key.notnull() & t.region_key.notnull())
+    counts = t.group_by(["rep_key", "region_key"]).aggregate(n=t.count(), name=t.region.min())
     best: dict[str, tuple[int, str, str]] = {}
     for r in counts.to_pyarrow().to_pylist():
         rank = (-int(r["n"]), r["region_key"], r["name"])
