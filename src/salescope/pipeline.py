@@ -15,6 +15,7 @@ from salescope.analysis.anomalies import find_anomalies
 from salescope.analysis.breakdowns import compute_breakdowns
 from salescope.analysis.customers import compute_customers
 from salescope.analysis.drivers import compute_drivers
+from salescope.analysis.marketing import compute_marketing
 from salescope.analysis.periods import resolve_periods
 from salescope.analysis.series import (
     compute_forecast,
@@ -23,6 +24,7 @@ from salescope.analysis.series import (
     compute_trend,
     daily_weekly,
 )
+from salescope.analysis.team import compute_team
 from salescope.analysis.timeseries import monthly_series
 from salescope.config import Config
 from salescope.engine import Engine, connect
@@ -195,6 +197,11 @@ def run(
     progress("looking for unusual days")
     anomalies = find_anomalies(lines, daily, periods.current.start, periods.current.end)
     stage("anomalies")
+    progress("analysing marketing and the sales team")
+    marketing = compute_marketing(lines, windows, side.marketing, side.campaigns)
+    stage("marketing")
+    team = compute_team(lines, windows, side.quotas, side.label("quotas"))
+    stage("team")
 
     q = validation.quality
     assumptions = list(q.assumptions) + notes
@@ -235,6 +242,8 @@ def run(
         anomalies=anomalies,
         forecast=forecast,
         pace=pace,
+        marketing=marketing,
+        team=team,
     )
     config_sha = config.sha256()
     info = RunInfo(
@@ -265,4 +274,6 @@ def run(
         anomalies=anomalies,
         forecast=forecast,
         pace=pace,
+        marketing=marketing,
+        team=team,
     )

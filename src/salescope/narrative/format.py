@@ -3,6 +3,7 @@
 - money: whole units with thousands separators from 1,000 up, else 2 decimals
 - change_pct: signed, one decimal, ``+12.3%``
 - fractions (rates and shares): percent with one decimal, ``34.1%``
+- a change between two fractions: signed percentage points, one decimal, ``-1.2 points``
 - counts: whole numbers with separators; other numbers: 2 decimals
 """
 
@@ -40,6 +41,17 @@ def fraction(value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{100 * value:.1f}%"
+
+
+def points(value: float | None) -> str:
+    """A change between two fractions in percentage points.
+
+    >>> points(-0.0123)
+    '-1.2 points'
+    """
+    if value is None:
+        return "n/a"
+    return f"{100 * value:+.1f} points"
 
 
 def count(value: float | None) -> str:

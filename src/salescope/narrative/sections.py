@@ -437,10 +437,12 @@ def outlook_section(report: Report) -> Section | None:
     return Section("outlook", "Outlook", tuple(lines), tuple(tables), ("forecast",))
 
 
-def analysis_sections(report: Report) -> tuple[Section, ...]:
-    """The sections in reading order, leaving out those the data cannot fill."""
+def analysis_sections(report: Report, side: tuple[Section, ...] = ()) -> tuple[Section, ...]:
+    """The sections in reading order (``side``: marketing, sales team and operations,
+    after customers), leaving out those the data cannot fill."""
     built = (
         customers_section(report),
+        *side,
         trend_section(report),
         anomalies_section(report),
         outlook_section(report),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from salescope.model import Kpi, Report
 from salescope.narrative import format as fmt
 from salescope.narrative.sections import Section, analysis_sections
+from salescope.narrative.sections_ops import side_sections
 from salescope.narrative.table import Table
 
 __all__ = ["KpiRow", "Section", "Table", "View", "build_view"]
@@ -395,7 +396,7 @@ def build_view(report: Report) -> View:
     return View(
         drivers=tuple(driver_lines),
         contributors=contributors,
-        sections=analysis_sections(report),
+        sections=analysis_sections(report, side_sections(report)),
         title="Sales report "
         + (f"{p.start:%d %b %Y} to {p.end:%d %b %Y}" if p.grain == "all" else p.label),
         period_label=p.label,

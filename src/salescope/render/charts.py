@@ -197,6 +197,153 @@ def rfm_spec(report: Report) -> dict[str, Any] | None:
     return _theme(chart)  # type: ignore[no-any-return]
 
 
+def channel_roas_spec(report: Report) -> dict[str, Any] | None:
+    """Return on ad spend by channel (channels with spend only)."""
+    m = report.marketing
+    if m is None:
+        return None
+    data = [
+        {
+            "channel": c.channel,
+            "roas": c.roas.value,
+            "spend": c.spend.value if c.spend else None,
+            "revenue": c.revenue.value,
+        }
+        for c in m.channels
+        if c.roas is not None and c.roas.value is not None
+    ]
+    if not data:
+        return None
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            y=alt.Y("channel:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
+            x=alt.X("roas:Q", title="Revenue per unit of spend (ROAS)"),
+            tooltip=[
+                alt.Tooltip("channel:N"),
+                alt.Tooltip("roas:Q", format=".2f", title="ROAS"),
+                alt.Tooltip("spend:Q", format=",.0f"),
+                alt.Tooltip("revenue:Q", format=",.0f"),
+            ],
+        )
+        .properties(width=480, height=max(80, 26 * len(data)), title="Return on ad spend")
+    )
+    return _theme(chart)  # type: ignore[no-any-return]
+
+
+def campaign_uplift_spec(report: Report) -> dict[str, Any] | None:
+    """Each campaign's incremental revenue with its interval; zero marked."""
+    m = report.marketing
+    if m is None or not m.campaigns:
+        return None
+    data = [
+        {
+            "campaign": k.name,
+            "incremental": k.incremental_revenue,
+            "low": k.interval[0],
+            "high": k.interval[1],
+            "measurable": "measurable uplift" if k.significant else "interval includes zero",
+        }
+        for k in m.campaigns
+    ]
+    y = alt.Y("campaign:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
+    base = alt.Chart(alt.Data(values=data)).encode(y=y)
+    bars = base.mark_rule(strokeWidth=3, color="#9ca3af").encode(
+        x=alt.X("low:Q", title="Incremental revenue", axis=alt.Axis(format="~s")), x2="high:Q"
+    )
+    points = base.mark_point(filled=True, size=90).encode(
+        x="incremental:Q",
+        color=alt.Color(
+            "measurable:N",
+            title=None,
+            scale=alt.Scale(
+                domain=["measurable uplift", "interval includes zero"],
+                range=[PALETTE[2], "#6b7280"],
+            ),
+        ),
+        tooltip=[
+            alt.Tooltip("campaign:N"),
+            alt.Tooltip("incremental:Q", format=",.0f"),
+            alt.Tooltip("low:Q", format=",.0f"),
+            alt.Tooltip("high:Q", format=",.0f"),
+        ],
+    )
+    zero = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color="#111827").encode(x="x:Q")
+    chart = (bars + points + zero).properties(
+        width=480, height=max(80, 34 * len(data)), title="Campaign incremental revenue"
+    )
+    return _theme(chart)  # type: ignore[no-any-return]
+
+
+def quota_attainment_spec(report: Report) -> dict[str, Any] | None:
+    """Reps' quota attainment, the 100% line drawn."""
+    t = report.team
+    if t is None:
+        return None
+    data = [
+        {
+            "rep": r.rep,
+            "attainment": r.attainment,
+            "status": "at or above quota" if r.attainment >= 1 else "below quota",
+        }
+        for r in t.reps
+        if r.attainment is not None
+    ]
+    if not data:
+        return None
+    bars = (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar()
+        .encode(
+            y=alt.Y("rep:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
+            x=alt.X("attainment:Q", title="Quota attainment", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "status:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["at or above quota", "below quota"], range=[PALETTE[2], PALETTE[1]]
+                ),
+            ),
+            tooltip=[alt.Tooltip("rep:N"), alt.Tooltip("attainment:Q", format=".1%")],
+        )
+    )
+    target = alt.Chart(alt.Data(values=[{"x": 1.0}])).mark_rule(color="#111827").encode(x="x:Q")
+    chart = (bars + target).properties(
+        width=480, height=max(80, 24 * len(data)), title="Quota attainment"
+    )
+    return _theme(chart)  # type: ignore[no-any-return]
+
+
+def margin_discount_spec(report: Report) -> dict[str, Any] | None:
+    """Monthly gross margin and discount depth."""
+    ops = report.operations
+    if ops is None or ops.margin is None or not ops.margin.monthly:
+        return None
+    data = [
+        {"month": p.month.isoformat(), "measure": name, "value": value}
+        for p in ops.margin.monthly
+        for name, value in (("gross margin", p.gross_margin), ("discount", p.discount_rate))
+        if value is not None
+    ]
+    chart = (
+        alt.Chart(alt.Data(values=data))
+        .mark_line(point=True, strokeWidth=2.5)
+        .encode(
+            x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("value:Q", title=None, axis=alt.Axis(format="%")),
+            color=alt.Color("measure:N", title=None),
+            tooltip=[
+                alt.Tooltip("month:T", format="%B %Y"),
+                alt.Tooltip("measure:N"),
+                alt.Tooltip("value:Q", format=".1%"),
+            ],
+        )
+        .properties(width=640, height=220, title="Gross margin and discount depth by month")
+    )
+    return _theme(chart)  # type: ignore[no-any-return]
+
+
 def chart_specs(report: Report) -> dict[str, dict[str, Any]]:
     """name -> Vega-Lite spec, for every chart the data supports."""
     specs: dict[str, dict[str, Any]] = {"monthly_revenue": monthly_revenue_spec(report)}
@@ -205,6 +352,10 @@ def chart_specs(report: Report) -> dict[str, dict[str, Any]]:
         ("weekday_pattern", weekday_spec),
         ("daily_revenue", daily_spec),
         ("forecast", outlook_spec),
+        ("channel_roas", channel_roas_spec),
+        ("campaign_uplift", campaign_uplift_spec),
+        ("quota_attainment", quota_attainment_spec),
+        ("margin_discount", margin_discount_spec),
     ):
         spec = build(report)
         if spec is not None:

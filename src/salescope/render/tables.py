@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import fields, is_dataclass
+from datetime import date
 from pathlib import Path
 
-from salescope.model import Report
+from salescope.model import Measure, Report
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[-+]?[0-9][0-9.,eE+-]*$")
@@ -29,6 +31,50 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
         writer.writerow(header)
         writer.writerows([[neutralise(v) for v in row] for row in rows])
     return path
+
+
+def _flat(row: object) -> dict[str, object]:
+    """A dataclass row as columns: a measure ``x`` gives ``x``, ``x_previous``,
+    ``x_change_pct``; dates are ISO strings; pairs become ``x_low`` and ``x_high``."""
+    out: dict[str, object] = {}
+    for f in fields(row):  # type: ignore[arg-type]
+        value = getattr(row, f.name)
+        if isinstance(value, Measure) or (value is None and "Measure" in str(f.type)):
+            m = value or Measure(None)
+            out.update(
+                {f.name: m.value, f"{f.name}_previous": m.previous,
+                 f"{f.name}_change_pct": m.change_pct}
+            )  # fmt: skip
+        elif isinstance(value, tuple) and len(value) == 2 and f.name == "interval":
+            out[f"{f.name}_low"], out[f"{f.name}_high"] = value
+        elif isinstance(value, date):
+            out[f.name] = value.isoformat()
+        elif not is_dataclass(value) and not isinstance(value, tuple | dict):
+            out[f.name] = value
+    return out
+
+
+def _write_rows(path: Path, rows: list[object]) -> Path:
+    flat = [_flat(r) for r in rows]
+    header = list(flat[0])
+    return _write(path, header, [[r[h] for h in header] for r in flat])
+
+
+def _side_tables(report: Report, folder: Path) -> list[Path]:
+    """Marketing, sales team and operations tables, where the data allowed them."""
+    tables: list[tuple[str, list[object]]] = []
+    if report.marketing is not None:
+        tables += [("channels", list(report.marketing.channels))]
+        tables += [("campaigns", list(report.marketing.campaigns))]
+    if report.team is not None:
+        tables += [("reps", list(report.team.reps)), ("teams", list(report.team.teams))]
+    if report.inventory is not None:
+        tables += [("stockouts", list(report.inventory.stockouts))]
+    if report.operations is not None:
+        tables += [("returns", list(report.operations.returns))]
+        if report.operations.margin is not None:
+            tables += [("margin_monthly", list(report.operations.margin.monthly))]
+    return [_write_rows(folder / f"{name}.csv", rows) for name, rows in tables if rows]
 
 
 def write_tables(report: Report, folder: Path) -> list[Path]:
@@ -150,4 +196,5 @@ def _analysis_tables(report: Report, folder: Path) -> list[Path]:
                 [[p.date.isoformat(), p.value, p.lower, p.upper] for p in report.forecast.points],
             )
         )
+    written += _side_tables(report, folder)
     return written
