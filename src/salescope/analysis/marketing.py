@@ -68,7 +68,6 @@ MAX_RHO: Final = 0.9  # caps the autocorrelation inflation at (1 + 0.9) / (1 - 0
 SALES_ONLY_NOTE: Final = (
     "channel efficiency (ROAS, CPA) needs a marketing spend table; channels show sales only"
 )
-WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -318,8 +317,8 @@ def _channel(key: str, x: _ChannelInputs) -> ChannelStats:
         ctr=spend_side("ctr"),
         conversion_rate=spend_side("conversion_rate"),
         cpa=spend_side("cpa"),
-        cost_per_new_customer=spend_side("cost_per_new_customer"),
-        roas=spend_side("roas"),
+        cost_per_new_customer=spend_side("cost_per_new_customer") if x.new else None,
+        roas=spend_side("roas") if x.sales is not None else None,
     )
 
 
@@ -346,16 +345,11 @@ def _spend_totals(x: _ChannelInputs) -> tuple[Measure | None, Measure | None]:
     for w in x.keys:
         by_key = {k: x.spent.sums.get(k, w, "spend") or 0.0 for k in x.spent.sums.values}
         spend[w] = round(sum(by_key.values()), 2)
-        if x.sales is None:
-            roas[w] = None
-            continue
-        sales = x.sales
-        revenue = sum(sales.get(k, w, "revenue") or 0.0 for k, s in by_key.items() if s > 0)
-        roas[w] = _round(ratio(revenue, spend[w]), 6)
-    return (
-        Measure.of(spend["cur"], spend.get("prev")),
-        Measure.of(roas["cur"], roas.get("prev")),
-    )
+        if x.sales is not None:
+            revenue = sum(x.sales.get(k, w, "revenue") or 0.0 for k, s in by_key.items() if s > 0)
+            roas[w] = _round(ratio(revenue, spend[w]), 6)
+    total = Measure.of(spend["cur"], spend.get("prev"))
+    return total, Measure.of(roas["cur"], roas.get("prev")) if roas else None
 
 
 # --- campaigns ------------------------------------------------------------------------------
