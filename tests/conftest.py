@@ -32,7 +32,7 @@ def demo_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_report(demo_files: DemoFiles) -> salescope.Report:
-    return salescope.run([demo_files.sales], clock=fixed_clock)
+    return salescope.run(demo_files.inputs, clock=fixed_clock)
 
 
 @pytest.fixture()

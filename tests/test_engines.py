@@ -14,7 +14,7 @@ pytestmark = pytest.mark.spark
 def test_pyspark_kpis_and_breakdowns_equal_duckdb(
     demo_files: DemoFiles, demo_report: salescope.Report
 ) -> None:
-    spark = salescope.run([demo_files.sales], engine="pyspark", clock=fixed_clock)
+    spark = salescope.run(demo_files.inputs, engine="pyspark", clock=fixed_clock)
     assert spark.run.engine == "pyspark"
     assert spark.period == demo_report.period
     assert [k.name for k in spark.kpis] == [k.name for k in demo_report.kpis]
@@ -33,6 +33,13 @@ def test_pyspark_kpis_and_breakdowns_equal_duckdb(
     assert spark.forecast == demo_report.forecast
     assert spark.pace == demo_report.pace
     assert spark.anomalies == demo_report.anomalies
+    # marketing, the sales team and operations, from the same side tables
+    assert demo_report.marketing is not None and demo_report.team is not None
+    assert spark.marketing == demo_report.marketing
+    assert spark.team == demo_report.team
+    assert spark.inventory == demo_report.inventory
+    assert spark.operations == demo_report.operations
+    assert spark.quality.side_tables == demo_report.quality.side_tables
     q1, q2 = spark.quality, demo_report.quality
     assert (q1.rows_read, q1.rows_accepted, q1.rows_quarantined) == (
         q2.rows_read,
