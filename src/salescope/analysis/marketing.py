@@ -524,6 +524,7 @@ class _Series:
     train: npt.NDArray[np.bool_]
     measured_on: str
     left_out: bool  # days of other campaigns were left out of the fit
+    unmatched: bool = False  # the campaign's channel has no sales line: all revenue measured
 
 
 def _series(c: _Campaign, found: tuple[_Campaign, ...], daily: _Daily) -> _Series:
@@ -556,7 +557,9 @@ def _series(c: _Campaign, found: tuple[_Campaign, ...], daily: _Daily) -> _Serie
     for o in touching:
         other |= (stamp >= o.start.toordinal()) & (stamp <= o.end.toordinal())
     other &= ~inside
-    return _Series(days, y, control, inside, ~inside & ~other, measured_on, bool(other.any()))
+    unmatched = key is not None and key in daily.by_channel and key not in daily.sold
+    train = ~inside & ~other
+    return _Series(days, y, control, inside, train, measured_on, bool(other.any()), unmatched)
 
 
 def _design(s: _Series, use_control: bool) -> FloatArray:
@@ -654,11 +657,14 @@ def _method(
             "and weekday effects (no free intercept)"
         )
     else:
-        model = f"OLS of daily {s.measured_on} on a linear trend and weekday effects"
+        series = "total revenue" if s.control is None else s.measured_on
+        model = f"OLS of daily {series} on a linear trend and weekday effects"
     parts = [
         f"{model}, fitted on {n_train} days around the campaign ({before} before, "
         f"{n_train - before} after)",
     ]
+    if s.unmatched:
+        parts.append("the campaign's channel has no sales lines, so all revenue is measured")
     if s.left_out:
         parts.append("days of other campaigns on the same series left out")
     parts.append(f"{round(LEVEL * 100)}% interval from a Student t with {df} degrees of freedom")
