@@ -1,0 +1,536 @@
+"""Operations: stockouts and the revenue they cost, returns by category, discount and margin.
+
+Stockouts (:func:`compute_inventory`) are listed over the 365 days up to the period end.
+
+* With an inventory table, a stretch is a run of consecutive snapshots of one product (and
+  region, when the table has one) flagged out of stock. Daily snapshots are counted as they
+  are. Sparse snapshots (weekly counts, say) only bracket the stretch, so it is refined
+  with the product's own sales: it starts the day after the last sale before the first
+  out-of-stock snapshot, but not before the day after the previous in-stock snapshot (with
+  no earlier snapshot, at the first out-of-stock snapshot: nothing is known before it); it
+  ends the day before the first sale after the last out-of-stock snapshot, but not later
+  than the day before the next in-stock snapshot. A stretch with no later snapshot and no
+  later sale is ``ongoing`` and runs to the end of the data.
+* Without one, possible stockouts are read from the sales: a product that sold on at
+  least 30% of the 56 days before a run of ``G >= 7`` days without a sale, where ``G``
+  days without a sale at that selling rate ``p`` would have probability
+  ``(1 - p) ** G < 0.001``. The gaps are found in the engine with window functions over
+  the product-day table (the next sale day per product, and a 56-day range window for the
+  selling rate); only the flagged gaps leave it. A gap running to the end of the data is
+  ``ongoing``: the product may as well have been discontinued.
+
+A stretch's normal daily revenue is the product's sales revenue (return lines left out)
+over the 56 days before the stretch, divided by the days it was in stock then (days before
+the data and days of earlier stretches of the same product excluded). Lost revenue is that
+daily revenue times the stretch's days inside the reported period. It assumes demand would
+have continued at its recent level and was not made up later or by another product.
+
+Returns (:func:`compute_operations`): per category and for all lines, the revenue of
+return lines as a positive amount over the gross sales (revenue of the other lines).
+
+Margin: gross margin ``m = (revenue - cost) / revenue``, the discount rate (discount /
+list amount of sales lines, as the headline KPI), and the cost ratio ``c = cost / list
+amount``, over the lines that carry a cost (and a list amount, when the data has one). As
+``revenue = list x (1 - d)``, ``m = 1 - c / (1 - d)``; the change in ``m`` between the
+previous period and this one is split between ``d`` and ``c`` with the two-factor Shapley
+split (each factor's effect averaged over both orders of change), which adds up to the
+change exactly. ``d`` there is the price realised below list, ``1 - revenue / list``: it is
+the discount rate when revenue is list minus discount, and it takes in any other gap
+between the revenue column and list price (rounding, returns' share) so the split stays
+exact.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Final
+
+import ibis
+import ibis.expr.types as ir
+
+from salescope.analysis.breakdowns import MISSING_KEY
+from salescope.analysis.periods import Window
+from salescope.metrics.definitions import ratio
+from salescope.metrics.kpis import Windows
+from salescope.model import (
+    Inventory,
+    Margin,
+    MarginPoint,
+    Measure,
+    Operations,
+    ReturnsRow,
+    Stockout,
+)
+from salescope.quality.validate import Lines
+
+__all__ = ["compute_inventory", "compute_operations", "margin_split"]
+
+LOOKBACK_DAYS: Final = 365  # stockouts listed: their stretch touches these days to the period end
+NORMAL_DAYS: Final = 56  # the days before a stretch that set its normal daily revenue
+GAP_MIN_RATE: Final = 0.3  # a product must have sold on this share of those days
+GAP_MAX_PROBABILITY: Final = 0.001  # (1 - rate) ** gap below this: not chance
+GAP_MIN_DAYS: Final = 7
+MONTHS_SHOWN: Final = 12
+ALL_KEY: Final = "All"
+SOURCE_TABLE: Final = "inventory table"
+SOURCE_GAPS: Final = "sales gaps"
+
+
+# --- stockouts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """An out-of-stock stretch once its dates are settled."""
+
+    product: str
+    region: str | None
+    start: date
+    end: date
+    ongoing: bool
+    daily_revenue: float
+
+
+def compute_inventory(
+    lines: Lines, windows: Windows, inventory: ir.Table | None
+) -> Inventory | None:
+    """Stockouts over the 365 days to the period end, largest lost revenue first.
+
+    ``inventory`` is the normalised inventory side table (``date``, ``product``,
+    ``region``, ``on_hand``, ``stockout``) or None; without it, possible stockouts are
+    inferred from gaps in the sales. None when the lines have no product column.
+
+    >>> found = compute_inventory(lines, windows, side.inventory)  # doctest: +SKIP
+    >>> found.stockouts[0].lost_revenue  # doctest: +SKIP
+    4210.5
+    """
+    if not lines.has("product"):
+        return None
+    cur = windows.by_key["cur"]
+    horizon = Window("stockouts", cur.end - timedelta(days=LOOKBACK_DAYS - 1), cur.end, "days")
+    if inventory is not None:
+        stretches = _table_stretches(lines, inventory, horizon)
+        source, confirmed = SOURCE_TABLE, True
+    else:
+        stretches = _gap_stretches(lines, horizon)
+        source, confirmed = SOURCE_GAPS, False
+    names = _product_names(lines, {s.product for s in stretches})
+    stockouts = [_stockout(s, cur, names.get(s.product), confirmed) for s in stretches]
+    stockouts.sort(key=lambda s: (-s.lost_revenue, s.start, s.product, s.region or ""))
+    in_period = [s for s in stockouts if s.in_period]
+    return Inventory(
+        source=source,
+        stockouts=tuple(stockouts),
+        lost_revenue=round(sum(s.lost_revenue for s in in_period), 2),
+        products_out=len({s.product for s in in_period}),
+    )
+
+
+def _stockout(s: _Stretch, cur: Window, name: str | None, confirmed: bool) -> Stockout:
+    days_in = _overlap(s.start, s.end, cur.start, cur.end)
+    return Stockout(
+        product=s.product,
+        product_name=name,
+        region=s.region,
+        start=s.start,
+        end=s.end,
+        days=(s.end - s.start).days + 1,
+        days_in_period=days_in,
+        in_period=days_in > 0,
+        ongoing=s.ongoing,
+        daily_revenue=round(s.daily_revenue, 2),
+        lost_revenue=round(s.daily_revenue * days_in, 2),
+        confirmed=confirmed,
+    )
+
+
+def _overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> int:
+    """Days two closed date ranges share."""
+    return max(0, (min(a_end, b_end) - max(a_start, b_start)).days + 1)
+
+
+def _sales(lines: Lines) -> ir.Table:
+    """Sales lines (returns left out) with a product."""
+    t = lines.table
+    return t.filter(~t.is_return & t["product"].notnull())
+
+
+def _product_names(lines: Lines, products: set[str]) -> dict[str, str]:
+    if not products or not lines.has("product_name"):
+        return {}
+    t = lines.table
+    t = t.filter(t["product"].isin(sorted(products)) & t.product_name.notnull())
+    rows = t.group_by("product").aggregate(name=t.product_name.max()).to_pyarrow().to_pylist()
+    return {str(r["product"]): str(r["name"]) for r in rows}
+
+
+def _day_number(day: ir.DateValue, origin: date) -> ir.IntegerValue:
+    return day.delta(ibis.literal(origin, type="date"), unit="day")  # type: ignore[no-any-return]
+
+
+# With an inventory table ------------------------------------------------------------------
+
+
+def _snapshot_runs(inventory: ir.Table) -> ir.Table:
+    """One row per run of consecutive out-of-stock snapshots of a product (and region).
+
+    ``first``/``last``: the run's first and last out-of-stock snapshot; ``prev_in``/
+    ``next_in``: the in-stock snapshots around it (null when there is none).
+    """
+    inv = inventory.filter(inventory["product"].notnull() & inventory.date.notnull())
+    snaps = inv.group_by(["product", "region", "date"]).aggregate(
+        out=inv.stockout.fill_null(False).cast("int64").max() == 1
+    )
+    w = ibis.window(group_by=["product", "region"], order_by="date")
+    snaps = snaps.mutate(
+        prev_out=snaps.out.lag().over(w),
+        next_out=snaps.out.lead().over(w),
+        prev_date=snaps.date.lag().over(w),
+        next_date=snaps.date.lead().over(w),
+    )
+    begins = snaps.out & ~snaps.prev_out.fill_null(False)
+    ends = snaps.out & ~snaps.next_out.fill_null(False)
+    snaps = snaps.mutate(begins=begins, ends=ends)
+    run_w = ibis.window(group_by=["product", "region"], order_by="date", rows=(None, 0))
+    snaps = snaps.mutate(run=snaps.begins.cast("int64").sum().over(run_w))
+    out = snaps.filter(snaps.out)
+    return out.group_by(["product", "region", "run"]).aggregate(
+        first=out.date.min(),
+        last=out.date.max(),
+        prev_in=out.prev_date.max(where=out.begins),
+        next_in=out.next_date.max(where=out.ends),
+    )
+
+
+def _table_stretches(lines: Lines, inventory: ir.Table, horizon: Window) -> list[_Stretch]:
+    """Stretches from the inventory table, dated with the sales, with their daily revenue.
+
+    Two queries: the runs that can touch the horizon or the 56 days before it, and the
+    product's daily sales revenue around each run (from 56 days before its earliest possible
+    start to its latest possible end; the run's own snapshot days left out).
+    """
+    runs = _snapshot_runs(inventory)
+    far_end = max(lines.data_end, horizon.end) + timedelta(days=1)
+    earliest = runs.prev_in.fill_null(runs.first - ibis.interval(days=1)) + ibis.interval(days=1)
+    latest = runs.next_in.fill_null(far_end) - ibis.interval(days=1)
+    runs = runs.mutate(earliest=earliest, latest=ibis.greatest(latest, runs.last))
+    lookback_from = horizon.start - timedelta(days=NORMAL_DAYS)
+    runs = runs.filter((runs.latest >= lookback_from) & (runs.earliest <= horizon.end))
+    found = runs.to_pyarrow().to_pylist()
+    if not found:
+        return []
+    around = _sales_around(lines, runs).to_pyarrow().to_pylist()
+    sold: dict[tuple[Any, ...], dict[date, float]] = defaultdict(dict)
+    for r in around:
+        sold[(r["product"], r["region"], r["run"])][r["day"]] = float(r["revenue"] or 0.0)
+    dated = [_dated_run(r, sold[(r["product"], r["region"], r["run"])], lines) for r in found]
+    by_key: dict[tuple[str, str | None], list[tuple[date, date]]] = defaultdict(list)
+    for r, (start, end, _ongoing) in dated:
+        by_key[(str(r["product"]), r["region"])].append((start, end))
+    stretches = []
+    for r, (start, end, ongoing) in dated:
+        key = (str(r["product"]), r["region"])
+        earlier = [(s, e) for s, e in by_key[key] if e < start]
+        daily = _normal_daily(sold[(r["product"], r["region"], r["run"])], start, earlier, lines)
+        stretch = _Stretch(key[0], key[1], start, end, ongoing, daily)
+        if _overlap(start, end, horizon.start, horizon.end):
+            stretches.append(stretch)
+    return stretches
+
+
+def _sales_around(lines: Lines, runs: ir.Table) -> ir.Table:
+    """Daily sales revenue of each run's product (in its region, when the run has one and the
+    lines carry regions; else in all regions) from 56 days before the run's earliest start to
+    its latest end."""
+    s = _sales(lines)
+    region = _region_key(s.region) if lines.has("region") else ibis.null("string")
+    daily = s.group_by(product=s["product"], sale_region=region, day=s.order_date).aggregate(
+        revenue=s.revenue.sum()
+    )
+    window_start = runs.earliest - ibis.interval(days=NORMAL_DAYS)
+    on = [
+        runs["product"] == daily["product"],
+        daily.day.between(window_start, runs.latest),
+        (daily.day < runs.first) | (daily.day > runs.last),
+    ]
+    if lines.has("region"):
+        on.append(runs.region.isnull() | (_region_key(runs.region) == daily.sale_region))
+    joined = runs.join(daily, on)
+    return joined.group_by(
+        product=runs["product"], region=runs.region, run=runs.run, day=daily.day
+    ).aggregate(revenue=daily.revenue.sum())
+
+
+def _region_key(region: ir.StringValue) -> ir.StringValue:
+    """Regions match between the inventory and the sales ignoring case and outer spaces."""
+    return region.strip().lower()
+
+
+def _dated_run(
+    run: dict[str, Any], sold: dict[date, float], lines: Lines
+) -> tuple[dict[str, Any], tuple[date, date, bool]]:
+    """The run's start and end, bracketed by its snapshots and set by its sales."""
+    first, last = run["first"], run["last"]
+    prev_in, next_in = run["prev_in"], run["next_in"]
+    lower = prev_in + timedelta(days=1) if prev_in is not None else first
+    before = [d for d in sold if lower <= d < first]
+    start = max(before) + timedelta(days=1) if before else lower
+    upper = next_in - timedelta(days=1) if next_in is not None else None
+    after = [d for d in sold if d > last and (upper is None or d <= upper)]
+    if after:
+        return run, (start, min(after) - timedelta(days=1), False)
+    if upper is not None:
+        return run, (start, upper, False)
+    return run, (start, max(last, lines.data_end), True)
+
+
+def _normal_daily(
+    sold: dict[date, float], start: date, earlier: list[tuple[date, date]], lines: Lines
+) -> float:
+    """Revenue over the in-stock days among the 56 before ``start``, per such day."""
+    days = [start - timedelta(days=k) for k in range(1, NORMAL_DAYS + 1)]
+    in_stock = [
+        d for d in days if d >= lines.data_start and not any(s <= d <= e for s, e in earlier)
+    ]
+    if not in_stock:
+        return 0.0
+    return sum(sold.get(d, 0.0) for d in in_stock) / len(in_stock)
+
+
+# From gaps in the sales -------------------------------------------------------------------
+
+
+def _gap_stretches(lines: Lines, horizon: Window) -> list[_Stretch]:
+    """Possible stockouts: improbable runs of days without a sale, found in the engine."""
+    origin = lines.data_start
+    s = _sales(lines)
+    daily = s.group_by(product=s["product"], day=s.order_date).aggregate(revenue=s.revenue.sum())
+    daily = daily.mutate(n=_day_number(daily.day, origin))
+    recent = ibis.window(group_by="product", order_by="n", range=(-(NORMAL_DAYS - 1), 0))
+    ordered = ibis.window(group_by="product", order_by="n")
+    d = daily.mutate(
+        sold_days=daily.n.count().over(recent),
+        recent_revenue=daily.revenue.sum().over(recent),
+        next_n=daily.n.lead().over(ordered),
+    )
+    end_n = (lines.data_end - origin).days
+    gap = (d.next_n - d.n - 1).fill_null(end_n - d.n)
+    rate = d.sold_days.cast("float64") / NORMAL_DAYS
+    flagged = d.filter(
+        (d.n >= NORMAL_DAYS - 1)  # a full 56 days of data before the gap
+        & (gap >= GAP_MIN_DAYS)
+        & (rate >= GAP_MIN_RATE)
+        & ((1.0 - rate) ** gap < GAP_MAX_PROBABILITY)
+        & (d.n + gap >= (horizon.start - origin).days)  # the gap reaches the horizon
+        & (d.n + 1 <= (horizon.end - origin).days)  # and starts by its end
+    )
+    rows = (
+        flagged.select(
+            product=flagged["product"],
+            last_sale=flagged.day,
+            gap=gap,
+            ongoing=flagged.next_n.isnull(),
+            recent_revenue=flagged.recent_revenue,
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return [
+        _Stretch(
+            product=str(r["product"]),
+            region=None,
+            start=r["last_sale"] + timedelta(days=1),
+            end=r["last_sale"] + timedelta(days=int(r["gap"])),
+            ongoing=bool(r["ongoing"]),
+            daily_revenue=float(r["recent_revenue"] or 0.0) / NORMAL_DAYS,
+        )
+        for r in rows
+    ]
+
+
+# --- returns and margin -----------------------------------------------------------------
+
+
+def compute_operations(lines: Lines, windows: Windows) -> Operations | None:
+    """Returns by category (and "All"), and discount depth and margin when there is a cost.
+
+    None when the period and the previous one hold no return line and the data has no cost.
+    """
+    returns = _returns(lines, windows)
+    margin = _margin(lines, windows) if lines.has("cost_amount") else None
+    everything = returns[0]
+    if margin is None and not everything.returns and not everything.previous_rate:
+        return None
+    return Operations(returns=returns, margin=margin)
+
+
+def _returns(lines: Lines, windows: Windows) -> tuple[ReturnsRow, ...]:
+    """Returns / gross sales per category for the period and the previous one (one query)."""
+    t = lines.table
+    keys = tuple(k for k in ("cur", "prev") if k in windows)
+    t = t.filter(windows.any_flag(t, keys))
+    category = t.category.fill_null(MISSING_KEY) if lines.has("category") else ibis.literal(ALL_KEY)
+    aggs: dict[str, ir.Scalar] = {}
+    for k in keys:
+        f = windows.flag(t, k)
+        aggs[f"{k}_returns"] = (-t.revenue).sum(where=f & t.is_return)
+        aggs[f"{k}_gross"] = t.revenue.sum(where=f & ~t.is_return)
+    rows = t.group_by(key=category).aggregate(**aggs).to_pyarrow().to_pylist()
+    sums: dict[str, dict[str, float]] = {}
+    for r in rows:
+        sums[str(r["key"])] = {n: float(v or 0.0) for n, v in r.items() if n != "key"}
+    total = {n: sum(s[n] for s in sums.values()) for n in aggs}
+
+    def row(key: str, s: dict[str, float]) -> ReturnsRow:
+        previous = ratio(s.get("prev_returns"), s.get("prev_gross")) if "prev" in keys else None
+        return ReturnsRow(
+            key=key,
+            returns=round(s["cur_returns"], 2),
+            gross=round(s["cur_gross"], 2),
+            rate=_round(ratio(s["cur_returns"], s["cur_gross"])),
+            previous_rate=_round(previous),
+        )
+
+    members = [row(k, s) for k, s in sums.items()] if lines.has("category") else []
+    members = [m for m in members if m.gross or m.returns]
+    members.sort(key=lambda m: (m.rate is None, -(m.rate or 0.0), m.key))
+    return (row(ALL_KEY, total), *members)
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _margin_sums(lines: Lines, windows: Windows) -> dict[str, dict[str, float | None]]:
+    """Revenue, cost, list and discount sums of the lines with a cost, per window."""
+    t = _with_cost(lines)
+    keys = tuple(k for k in ("cur", "prev") if k in windows)
+    t = t.filter(windows.any_flag(t, keys))
+    aggs: dict[str, ir.Scalar] = {}
+    for k in keys:
+        aggs.update(_margin_aggs(t, lines, windows.flag(t, k), f"{k}__"))
+    row = t.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    out: dict[str, dict[str, float | None]] = {k: {} for k in keys}
+    for name, value in row.items():
+        key, metric = name.split("__", 1)
+        out[key][metric] = None if value is None else float(value)
+    return out
+
+
+def _with_cost(lines: Lines) -> ir.Table:
+    t = lines.table
+    keep = t.cost_amount.notnull()
+    if lines.has("list_amount"):
+        keep &= t.list_amount.notnull()
+    return t.filter(keep)
+
+
+def _margin_aggs(
+    t: ir.Table, lines: Lines, where: ir.BooleanValue, prefix: str = ""
+) -> dict[str, ir.Scalar]:
+    sale = where & ~t.is_return
+    aggs: dict[str, ir.Scalar] = {
+        f"{prefix}revenue": t.revenue.sum(where=where),
+        f"{prefix}cost": t.cost_amount.sum(where=where),
+    }
+    if lines.has("list_amount"):
+        aggs[f"{prefix}list"] = t.list_amount.sum(where=where)
+    if lines.has("discount_amount"):
+        aggs[f"{prefix}sale_list"] = t.list_amount.sum(where=sale)
+        aggs[f"{prefix}sale_discount"] = t.discount_amount.sum(where=sale)
+    return aggs
+
+
+@dataclass(frozen=True)
+class _MarginFigures:
+    gross_margin: float | None
+    discount_rate: float | None
+    cost_ratio: float | None
+    price_ratio: float | None  # revenue / list: 1 - the discount in m = 1 - c / (1 - d)
+
+
+def _figures(s: dict[str, float | None]) -> _MarginFigures:
+    revenue, cost, list_amount = s.get("revenue"), s.get("cost"), s.get("list")
+    return _MarginFigures(
+        gross_margin=ratio(None if revenue is None or cost is None else revenue - cost, revenue),
+        discount_rate=ratio(s.get("sale_discount"), s.get("sale_list")),
+        cost_ratio=ratio(cost, list_amount),
+        price_ratio=ratio(revenue, list_amount),
+    )
+
+
+def margin_split(
+    cost_before: float, discount_before: float, cost_now: float, discount_now: float
+) -> tuple[float, float]:
+    """The change in ``m = 1 - c / (1 - d)`` split into (from discount, from cost).
+
+    Two-factor Shapley: each factor's effect is averaged over changing it first and
+    changing it second, so the two parts add up to the change exactly.
+
+    >>> margin_split(0.5, 0.0, 0.5, 0.2)
+    (-0.125, 0.0)
+    """
+
+    def m(c: float, d: float) -> float:
+        return 1.0 - c / (1.0 - d)
+
+    c0, d0, c1, d1 = cost_before, discount_before, cost_now, discount_now
+    from_discount = 0.5 * ((m(c0, d1) - m(c0, d0)) + (m(c1, d1) - m(c1, d0)))
+    from_cost = 0.5 * ((m(c1, d0) - m(c0, d0)) + (m(c1, d1) - m(c0, d1)))
+    return from_discount, from_cost
+
+
+def _margin(lines: Lines, windows: Windows) -> Margin | None:
+    sums = _margin_sums(lines, windows)
+    cur = _figures(sums["cur"])
+    prev = _figures(sums["prev"]) if "prev" in sums else None
+    if cur.gross_margin is None and (prev is None or prev.gross_margin is None):
+        return None
+    from_discount = from_cost = None
+    if (
+        prev is not None
+        and lines.has("discount_amount")
+        and None not in (cur.cost_ratio, cur.price_ratio, prev.cost_ratio, prev.price_ratio)
+    ):
+        assert cur.cost_ratio is not None and cur.price_ratio is not None
+        assert prev.cost_ratio is not None and prev.price_ratio is not None
+        split = margin_split(
+            prev.cost_ratio, 1.0 - prev.price_ratio, cur.cost_ratio, 1.0 - cur.price_ratio
+        )
+        from_discount, from_cost = (round(x, 6) for x in split)
+
+    def measure(name: str) -> Measure:
+        value = _round(getattr(cur, name))
+        return Measure.of(value, None if prev is None else _round(getattr(prev, name)))
+
+    return Margin(
+        gross_margin=measure("gross_margin"),
+        discount_rate=measure("discount_rate"),
+        cost_ratio=measure("cost_ratio"),
+        from_discount=from_discount,
+        from_cost=from_cost,
+        monthly=_monthly(lines, windows.by_key["cur"].end),
+    )
+
+
+def _monthly(lines: Lines, end: date) -> tuple[MarginPoint, ...]:
+    """Gross margin and discount rate for each of the last 12 months to ``end`` (the last
+    one possibly partial), one grouped query."""
+    first = _months_before(end.replace(day=1), MONTHS_SHOWN - 1)
+    t = _with_cost(lines)
+    t = t.filter(t.order_date.between(first, end))
+    t = t.mutate(month=t.order_date.truncate("M"))
+    aggs = _margin_aggs(t, lines, ibis.literal(True))
+    rows = t.group_by("month").aggregate(**aggs).order_by("month").to_pyarrow().to_pylist()
+    points = []
+    for r in rows:
+        f = _figures({k: None if v is None else float(v) for k, v in r.items() if k != "month"})
+        points.append(MarginPoint(r["month"], _round(f.discount_rate), _round(f.gross_margin)))
+    return tuple(points)
+
+
+def _months_before(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
