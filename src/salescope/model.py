@@ -422,6 +422,14 @@ class CampaignResult:
     spend: float | None = None
     incremental_roas: float | None = None  # incremental revenue / spend
     method: str = ""
+    # the same estimate on order counts: less noisy than revenue (no basket-size noise), so
+    # a campaign can lift orders measurably while its revenue effect stays within noise
+    orders: float | None = None
+    baseline_orders: float | None = None
+    incremental_orders: float | None = None
+    orders_uplift_pct: float | None = None
+    orders_interval: tuple[float, float] | None = None
+    orders_significant: bool | None = None
 
 
 @dataclass(frozen=True)
