@@ -134,7 +134,14 @@ def _campaign_sentence(k: CampaignResult, currency: str) -> str:
         f"{fmt.fraction(k.level)} interval {fmt.money(low, currency)} to "
         f"{fmt.money(high, currency)}"
     )
+    orders = _orders_clause(k)
     if not k.significant:
+        if orders:
+            return (
+                f"{head}: {orders}; its revenue effect, "
+                f"{fmt.money(k.incremental_revenue, currency)}, is within day-to-day noise "
+                f"(the {band} includes zero)."
+            )
         return f"{head}: no measurable uplift on {k.measured_on}; the {band} includes zero."
     text = (
         f"{head}: {fmt.money(k.incremental_revenue, currency)} of incremental revenue on "
@@ -151,7 +158,25 @@ def _campaign_sentence(k: CampaignResult, currency: str) -> str:
             f"; {fmt.money(k.spend, currency)} of spend, "
             f"{fmt.number(k.incremental_roas)} of incremental revenue per unit spent"
         )
+    if orders:
+        text += f"; {orders}"
     return text + "."
+
+
+def _orders_clause(k: CampaignResult) -> str:
+    """``orders rose by 120 (+38.5% ...)`` when the orders estimate is measurable, else ''."""
+    if not k.orders_significant or k.incremental_orders is None or k.orders_interval is None:
+        return ""
+    verb = "rose" if k.incremental_orders > 0 else "fell"
+    text = f"orders {verb} by {fmt.count(abs(k.incremental_orders))}"
+    if k.orders_uplift_pct is not None and k.baseline_orders is not None:
+        text += (
+            f" ({fmt.pct_change(k.orders_uplift_pct)} over the {fmt.count(k.baseline_orders)} "
+            "expected"
+        )
+        low, high = k.orders_interval
+        text += f"; {fmt.fraction(k.level)} interval {fmt.count(low)} to {fmt.count(high)})"
+    return text
 
 
 def _channel_table(report: Report, m: Marketing) -> Table:
@@ -201,6 +226,7 @@ def _campaign_table(report: Report, campaigns: tuple[CampaignResult, ...]) -> Ta
             fmt.pct_change(k.uplift_pct),
             f"{fmt.money(k.interval[0], cur)} to {fmt.money(k.interval[1], cur)}",
             "yes" if k.significant else "no",
+            fmt.pct_change(k.orders_uplift_pct) + (" *" if k.orders_significant else ""),
             "yes" if k.in_period else "no",
         )
         for k in campaigns
@@ -209,11 +235,11 @@ def _campaign_table(report: Report, campaigns: tuple[CampaignResult, ...]) -> Ta
         "campaigns",
         "Campaigns: incremental revenue against a baseline without them",
         ("Campaign", "Channel", "Dates", "Incremental", "Uplift", "Interval", "Measurable",
-         "In period"),
+         "Order uplift", "In period"),
         rows,
         note="the interval is for the incremental revenue; an uplift is claimed only when it "
-        "excludes zero",
-        numeric=(False, False, False, True, True, False, False, False),
+        "excludes zero; * marks an order uplift whose interval excludes zero",
+        numeric=(False, False, False, True, True, False, False, True, False),
     )  # fmt: skip
 
 
