@@ -485,6 +485,13 @@ def _inventory_facts(facts: dict[str, Fact], inv: Inventory) -> None:
         _add(facts, f"{base}.days_in_period", s.days_in_period, "count", f"{label}: days in period")
         _add(facts, f"{base}.daily_revenue", s.daily_revenue, "currency", f"{label}: daily revenue")
         _add(facts, f"{base}.lost_revenue", s.lost_revenue, "currency", f"{label}: lost revenue")
+        _add(
+            facts,
+            f"{base}.stretch_lost_revenue",
+            s.stretch_lost_revenue,
+            "currency",
+            f"{label}: lost revenue over the stretch",
+        )
 
 
 def _operations_facts(facts: dict[str, Fact], ops: Operations) -> None:

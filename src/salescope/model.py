@@ -512,6 +512,11 @@ class Stockout:
     lost_revenue: float
     confirmed: bool
 
+    @property
+    def stretch_lost_revenue(self) -> float:
+        """Revenue lost over the whole stretch, inside the period or not."""
+        return round(self.days * self.daily_revenue, 2)
+
 
 @dataclass(frozen=True)
 class Inventory:

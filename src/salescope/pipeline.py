@@ -16,6 +16,7 @@ from salescope.analysis.breakdowns import compute_breakdowns
 from salescope.analysis.customers import compute_customers
 from salescope.analysis.drivers import compute_drivers
 from salescope.analysis.marketing import compute_marketing
+from salescope.analysis.operations import compute_inventory, compute_operations
 from salescope.analysis.periods import resolve_periods
 from salescope.analysis.series import (
     compute_forecast,
@@ -202,6 +203,11 @@ def run(
     stage("marketing")
     team = compute_team(lines, windows, side.quotas, side.label("quotas"))
     stage("team")
+    progress("looking for stockouts, returns and margin")
+    inventory = compute_inventory(lines, windows, side.inventory)
+    stage("inventory")
+    operations = compute_operations(lines, windows)
+    stage("operations")
 
     q = validation.quality
     assumptions = list(q.assumptions) + notes
@@ -244,6 +250,8 @@ def run(
         pace=pace,
         marketing=marketing,
         team=team,
+        inventory=inventory,
+        operations=operations,
     )
     config_sha = config.sha256()
     info = RunInfo(
@@ -276,4 +284,6 @@ def run(
         pace=pace,
         marketing=marketing,
         team=team,
+        inventory=inventory,
+        operations=operations,
     )

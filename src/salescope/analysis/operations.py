@@ -14,7 +14,7 @@ Stockouts (:func:`compute_inventory`) are listed over the 365 days up to the per
 * Without one, possible stockouts are read from the sales: a product that sold on at
   least 30% of the 56 days before a run of ``G >= 7`` days without a sale, where ``G``
   days without a sale at that selling rate ``p`` would have probability
-  ``(1 - p) ** G < 0.001``. The gaps are found in the engine with window functions over
+  ``(1 - p) ** G < 0.0001``. The gaps are found in the engine with window functions over
   the product-day table (the next sale day per product, and a 56-day range window for the
   selling rate); only the flagged gaps leave it. A gap running to the end of the data is
   ``ongoing``: the product may as well have been discontinued.
@@ -70,7 +70,7 @@ __all__ = ["compute_inventory", "compute_operations", "margin_split"]
 LOOKBACK_DAYS: Final = 365  # stockouts listed: their stretch touches these days to the period end
 NORMAL_DAYS: Final = 56  # the days before a stretch that set its normal daily revenue
 GAP_MIN_RATE: Final = 0.3  # a product must have sold on this share of those days
-GAP_MAX_PROBABILITY: Final = 0.001  # (1 - rate) ** gap below this: not chance
+GAP_MAX_PROBABILITY: Final = 0.0001  # (1 - rate) ** gap below this: not chance
 GAP_MIN_DAYS: Final = 7
 MONTHS_SHOWN: Final = 12
 ALL_KEY: Final = "All"

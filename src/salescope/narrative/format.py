@@ -51,7 +51,8 @@ def points(value: float | None) -> str:
     """
     if value is None:
         return "n/a"
-    return f"{100 * value:+.1f} points"
+    shown = round(100 * value, 1)
+    return "0.0 points" if shown == 0 else f"{shown:+.1f} points"
 
 
 def count(value: float | None) -> str:

@@ -391,7 +391,16 @@ def _stockout_lines(report: Report, inv: Inventory) -> list[str]:
     if not inside:
         what = "No product ran out of stock" if confirmed else "No product's sales stopped"
         suffix = "" if confirmed else " abruptly (no inventory table: possible stockouts only)"
-        return [f"{what} in {label}{suffix}."]
+        lines = [f"{what} in {label}{suffix}."]
+        if inv.stockouts:
+            last = max(inv.stockouts, key=lambda s: s.end)
+            lines.append(
+                f"In the 12 months before, {fmt.count(len(inv.stockouts))} stockout(s) are "
+                f"listed below; the latest, {last.product_name or last.product}, was out "
+                f"{fmt.count(last.days)} days from {last.start} (about "
+                f"{fmt.money(last.stretch_lost_revenue, cur)} of revenue lost)."
+            )
+        return lines
     days = sum(s.days_in_period for s in inside)
     if confirmed:
         text = (
@@ -431,6 +440,7 @@ def _stockout_table(report: Report, inv: Inventory) -> Table:
             fmt.count(s.days_in_period),
             fmt.money(s.daily_revenue, cur),
             fmt.money(s.lost_revenue, cur),
+            fmt.money(s.stretch_lost_revenue, cur),
             "yes" if s.confirmed else "possible",
         )
         for s in inv.stockouts[:STOCKOUTS_LISTED]
@@ -439,10 +449,10 @@ def _stockout_table(report: Report, inv: Inventory) -> Table:
         "stockouts",
         "Stockouts over the 12 months to the period end",
         ("Product", "Id", "Region", "Dates", "Days", "In period", "Normal daily revenue",
-         "Lost revenue", "Confirmed"),
+         "Lost in period", "Lost over the stretch", "Confirmed"),
         rows,
-        note="lost revenue counts the days inside the period only",
-        numeric=(False, False, False, False, True, True, True, True, False),
+        note="lost revenue = days out of stock x the product's normal daily revenue",
+        numeric=(False, False, False, False, True, True, True, True, True, False),
     )  # fmt: skip
 
 
