@@ -26,12 +26,19 @@ The interval for the summed incremental revenue at level 0.95 uses the variance
 days' own noise), the second part inflated by ``(1 + rho) / (1 - rho)`` when the training
 residuals have positive lag-1 autocorrelation ``rho``, and a Student t with the fit's
 residual degrees of freedom. A campaign is significant when the interval excludes zero.
+
+The same estimator runs on daily order counts (distinct order ids with a sale line, or
+sale lines without an order id; the control is the other channels' orders): a campaign's
+extra orders are free of the basket-size noise that widens the revenue interval, so an
+orders effect can be measurable where the revenue effect is not.
+
 Limits: the model assumes the campaign does not move the other channels (a spillover
-into the control would lower the estimate) and that the channel's share of revenue is
+into the control would lower the estimate) and that the channel's share of sales is
 steady over the three months around the campaign.
 
 Only aggregates leave the engine: per-channel sums, per-customer first channels counted per
-channel, and daily revenue per campaign channel over the campaigns' training windows.
+channel, and daily revenue and orders per campaign channel over the campaigns' training
+windows.
 """
 
 from __future__ import annotations
@@ -429,44 +436,75 @@ def _campaign_list(
 
 
 @dataclass(frozen=True)
+class _Metric:
+    """One daily measure, every calendar day (zeros filled): all sales, and per campaign
+    channel key the channel's own (``channel``) and all other channels' (``others``)."""
+
+    total: FloatArray
+    channel: dict[str, FloatArray]
+    others: dict[str, FloatArray]
+
+
+@dataclass(frozen=True)
 class _Daily:
-    """Daily revenue, every calendar day from ``start`` (zeros filled): all sales, and per
-    campaign channel key; ``sold`` holds the keys with any sales line."""
+    """Daily revenue and orders from ``start``; ``sold`` holds the channel keys with any
+    sales line."""
 
     start: date
-    total: FloatArray
-    by_channel: dict[str, FloatArray]
+    revenue: _Metric
+    orders: _Metric
     sold: frozenset[str]
 
     @property
     def end(self) -> date:
-        return self.start + timedelta(days=len(self.total) - 1)
+        return self.start + timedelta(days=len(self.revenue.total) - 1)
 
 
 def _daily(lines: Lines, first: date, last: date, channel_keys: set[str]) -> _Daily:
-    """One query: revenue per day, in total and for each campaign channel."""
+    """One query: revenue and orders per day, in total and in and outside each campaign
+    channel.
+
+    Orders are distinct order ids with a sale line (no order id: sale lines). Return lines
+    are left out of the counts: a return is its own order, dated up to weeks after the
+    purchase, and is no purchase a campaign could have brought.
+    """
     t = lines.table
     t = t.filter(t.order_date.between(first, last))
+    sale = ~t.is_return
+
+    def orders(where: ir.BooleanValue) -> ir.IntegerScalar:
+        if lines.has("order_id"):
+            return t.order_id.nunique(where=where)
+        return t.count(where=where)
+
     ordered = sorted(channel_keys)
-    aggs: dict[str, ir.Scalar] = {"total": t.revenue.sum()}
+    aggs: dict[str, ir.Scalar] = {"revenue": t.revenue.sum(), "orders": orders(sale)}
     if ordered:
         key = _key(t.channel)
         for i, k in enumerate(ordered):
-            aggs[f"c{i}"] = t.revenue.sum(where=key == k)
+            mine = (key == k).fill_null(False)
+            aggs[f"revenue_in{i}"] = t.revenue.sum(where=mine)
+            aggs[f"revenue_out{i}"] = t.revenue.sum(where=~mine)
+            aggs[f"orders_in{i}"] = orders(sale & mine)
+            aggs[f"orders_out{i}"] = orders(sale & ~mine)
     rows = t.group_by("order_date").aggregate(**aggs).to_pyarrow().to_pylist()
     n = (last - first).days + 1
-    total = np.zeros(n)
-    by_channel = {k: np.zeros(n) for k in ordered}
+    metrics = {
+        m: _Metric(
+            np.zeros(n), {k: np.zeros(n) for k in ordered}, {k: np.zeros(n) for k in ordered}
+        )
+        for m in ("revenue", "orders")
+    }
     sold: set[str] = set()
     for r in rows:
         i = (r["order_date"] - first).days
-        total[i] = float(r["total"] or 0.0)
-        for j, k in enumerate(ordered):
-            value = r[f"c{j}"]
-            if value is not None:
-                by_channel[k][i] = float(value)
-                sold.add(k)
-    return _Daily(first, total, by_channel, frozenset(sold))
+        for m, metric in metrics.items():
+            metric.total[i] = float(r[m] or 0.0)
+            for j, k in enumerate(ordered):
+                metric.channel[k][i] = float(r[f"{m}_in{j}"] or 0.0)
+                metric.others[k][i] = float(r[f"{m}_out{j}"] or 0.0)
+        sold.update(k for j, k in enumerate(ordered) if r[f"revenue_in{j}"] is not None)
+    return _Daily(first, metrics["revenue"], metrics["orders"], frozenset(sold))
 
 
 def _campaigns(
@@ -514,12 +552,21 @@ def _campaigns(
 
 
 @dataclass(frozen=True)
-class _Series:
-    """The days around one campaign: measured revenue, control (or None), and day flags."""
+class _Pair:
+    """A measured daily series and its control (None: no control, the trend model)."""
 
-    days: list[date]
     y: FloatArray
     control: FloatArray | None
+
+
+@dataclass(frozen=True)
+class _Series:
+    """The days around one campaign: measured revenue and orders with their controls, and
+    day flags."""
+
+    days: list[date]
+    revenue: _Pair
+    orders: _Pair
     inside: npt.NDArray[np.bool_]
     train: npt.NDArray[np.bool_]
     measured_on: str
@@ -528,54 +575,64 @@ class _Series:
 
 
 def _series(c: _Campaign, found: tuple[_Campaign, ...], daily: _Daily) -> _Series:
-    """The measured series (the campaign's channel, else all revenue) and its training days.
+    """The measured series (the campaign's channel, else all sales) and its training days.
 
     Days of other campaigns that touch the measured series are left out of the training
     days: those of the same channel and those without a channel (or every campaign, when
-    the measured series is all revenue).
+    the measured series is all sales).
     """
     first = max(c.start - timedelta(TRAIN_BEFORE_DAYS), daily.start)
     last = min(c.end + timedelta(TRAIN_AFTER_DAYS), daily.end)
     lo, hi = (first - daily.start).days, (last - daily.start).days + 1
     days = [first + timedelta(i) for i in range(hi - lo)]
-    total = daily.total[lo:hi]
     key = channel_key(c.channel) if c.channel else None
-    if key is not None and key in daily.sold:
-        y = daily.by_channel[key][lo:hi]
-        control: FloatArray | None = total - y
-        measured_on = f"{c.channel} channel revenue"
-    else:
-        y, control, measured_on = total, None, "all revenue"
+    with_control = key is not None and key in daily.sold
+
+    def pair(m: _Metric) -> _Pair:
+        if key is not None and with_control:
+            return _Pair(m.channel[key][lo:hi], m.others[key][lo:hi])
+        return _Pair(m.total[lo:hi], None)
+
+    measured_on = f"{c.channel} channel revenue" if with_control else "all revenue"
     stamp = np.array([d.toordinal() for d in days])
     inside = (stamp >= c.start.toordinal()) & (stamp <= c.end.toordinal())
     touching = [
         o
         for o in found
-        if o != c and (control is None or o.channel is None or channel_key(o.channel) == key)
+        if o != c and (not with_control or o.channel is None or channel_key(o.channel) == key)
     ]
     other = np.zeros(len(days), dtype=np.bool_)
     for o in touching:
         other |= (stamp >= o.start.toordinal()) & (stamp <= o.end.toordinal())
     other &= ~inside
-    unmatched = key is not None and key in daily.by_channel and key not in daily.sold
+    unmatched = key is not None and key in daily.revenue.channel and key not in daily.sold
     train = ~inside & ~other
-    return _Series(days, y, control, inside, train, measured_on, bool(other.any()), unmatched)
+    return _Series(
+        days,
+        pair(daily.revenue),
+        pair(daily.orders),
+        inside,
+        train,
+        measured_on,
+        bool(other.any()),
+        unmatched,
+    )
 
 
-def _design(s: _Series, use_control: bool) -> FloatArray:
+def _design(days: list[date], control: FloatArray | None) -> FloatArray:
     """Regressors: control and sum-to-zero weekday effects, or intercept, trend and weekdays.
 
-    With the control there is no intercept column: the weekday effects are coded against
+    With a control there is no intercept column: the weekday effects are coded against
     Monday (+1 on the day, -1 on Mondays), so over a whole week they add nothing and the
     level comes from the control alone.
     """
-    weekday = np.array([d.weekday() for d in s.days])
-    if use_control and s.control is not None:
+    weekday = np.array([d.weekday() for d in days])
+    if control is not None:
         effects = [(weekday == k).astype(float) - (weekday == 0) for k in range(1, 7)]
-        return np.column_stack([s.control, *effects])
-    trend = np.arange(len(s.days), dtype=np.float64)
+        return np.column_stack([control, *effects])
+    trend = np.arange(len(days), dtype=np.float64)
     dummies = [(weekday == k).astype(float) for k in range(1, 7)]
-    return np.column_stack([np.ones(len(s.days)), trend, *dummies])
+    return np.column_stack([np.ones(len(days)), trend, *dummies])
 
 
 def _lag1_autocorrelation(residuals: FloatArray, days: list[date]) -> float:
@@ -589,26 +646,57 @@ def _lag1_autocorrelation(residuals: FloatArray, days: list[date]) -> float:
     return numerator / denominator
 
 
-def _evaluate(
-    c: _Campaign, found: tuple[_Campaign, ...], daily: _Daily, period_start: date, period_end: date
-) -> CampaignResult | None:
-    """Incremental revenue over the campaign days with its interval; None without enough
-    training days."""
-    s = _series(c, found, daily)
+@dataclass(frozen=True)
+class _Estimate:
+    """The summed measured series over the campaign days, its baseline and interval."""
+
+    actual: float
+    baseline: float
+    low: float
+    high: float
+    use_control: bool
+    df: int
+    rho: float
+    inflation: float
+
+    @property
+    def incremental(self) -> float:
+        return self.actual - self.baseline
+
+    @property
+    def uplift_pct(self) -> float | None:
+        return _round(100.0 * self.incremental / self.baseline, 4) if self.baseline > 0 else None
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return (round(self.low, 2), round(self.high, 2))
+
+    @property
+    def significant(self) -> bool:
+        return bool(self.low > 0 or self.high < 0)
+
+
+def _estimate(s: _Series, series: _Pair) -> _Estimate | None:
+    """Incremental sum of ``series.y`` over the campaign days against an OLS baseline.
+
+    The control is used when it has any value on the training days, else the trend model.
+    The variance of the summed difference is ``1'X Cov(b) X'1 + n x s^2``, the second part
+    inflated for positive lag-1 autocorrelation of the training residuals; the interval is a
+    Student t at ``LEVEL``. None without enough training days or degrees of freedom.
+    """
     n_inside, n_train = int(s.inside.sum()), int(s.train.sum())
     if n_inside == 0 or n_train < MIN_TRAIN_DAYS:
         return None
-    use_control = s.control is not None and float(s.control[s.train].sum()) > 0
-    x = _design(s, use_control)
-    fit = sm.OLS(s.y[s.train], x[s.train]).fit()
+    control = series.control
+    use_control = control is not None and float(control[s.train].sum()) > 0
+    x = _design(s.days, control if use_control else None)
+    fit = sm.OLS(series.y[s.train], x[s.train]).fit()
     df = float(fit.df_resid)
     if df < 1:
         return None
     params = np.asarray(fit.params, dtype=np.float64)
-    predicted = x[s.inside] @ params
-    actual = float(s.y[s.inside].sum())
-    baseline = float(predicted.sum())
-    incremental = actual - baseline
+    actual = float(series.y[s.inside].sum())
+    baseline = float((x[s.inside] @ params).sum())
     train_days = [d for d, keep in zip(s.days, s.train, strict=True) if keep]
     rho = min(_lag1_autocorrelation(np.asarray(fit.resid, dtype=np.float64), train_days), MAX_RHO)
     inflation = (1 + rho) / (1 - rho) if rho > 0 else 1.0
@@ -616,7 +704,29 @@ def _evaluate(
     cov = np.asarray(fit.cov_params(), dtype=np.float64)
     variance = float(ones @ cov @ ones) + n_inside * float(fit.scale) * inflation
     half = float(stats.t.ppf(0.5 + LEVEL / 2, df)) * math.sqrt(max(variance, 0.0))
-    low, high = incremental - half, incremental + half
+    incremental = actual - baseline
+    return _Estimate(
+        actual,
+        baseline,
+        incremental - half,
+        incremental + half,
+        use_control,
+        int(df),
+        rho,
+        inflation,
+    )
+
+
+def _evaluate(
+    c: _Campaign, found: tuple[_Campaign, ...], daily: _Daily, period_start: date, period_end: date
+) -> CampaignResult | None:
+    """Incremental revenue and orders over the campaign days with their intervals; None
+    without enough training days for revenue (orders are None alone when their fit fails)."""
+    s = _series(c, found, daily)
+    revenue = _estimate(s, s.revenue)
+    if revenue is None:
+        return None
+    orders = _estimate(s, s.orders)
     evaluated_end = max(d for d, inside in zip(s.days, s.inside, strict=True) if inside)
     return CampaignResult(
         name=c.name,
@@ -624,40 +734,38 @@ def _evaluate(
         start=c.start,
         end=c.end,
         in_period=c.start <= period_end and c.end >= period_start,
-        days=n_inside,
+        days=int(s.inside.sum()),
         measured_on=s.measured_on,
-        revenue=round(actual, 2),
-        baseline=round(baseline, 2),
-        incremental_revenue=round(incremental, 2),
-        uplift_pct=_round(100.0 * incremental / baseline, 4) if baseline > 0 else None,
-        interval=(round(low, 2), round(high, 2)),
+        revenue=round(revenue.actual, 2),
+        baseline=round(revenue.baseline, 2),
+        incremental_revenue=round(revenue.incremental, 2),
+        uplift_pct=revenue.uplift_pct,
+        interval=revenue.interval,
         level=LEVEL,
-        significant=bool(low > 0 or high < 0),
-        method=_method(
-            s, c.start, use_control, n_train, int(df), rho, inflation, evaluated_end < c.end
-        ),
+        significant=revenue.significant,
+        method=_method(s, c.start, revenue, orders, evaluated_end < c.end),
+        orders=None if orders is None else round(orders.actual, 2),
+        baseline_orders=None if orders is None else round(orders.baseline, 2),
+        incremental_orders=None if orders is None else round(orders.incremental, 2),
+        orders_uplift_pct=None if orders is None else orders.uplift_pct,
+        orders_interval=None if orders is None else orders.interval,
+        orders_significant=None if orders is None else orders.significant,
     )
 
 
 def _method(
-    s: _Series,
-    start: date,
-    use_control: bool,
-    n_train: int,
-    df: int,
-    rho: float,
-    inflation: float,
-    cut: bool,
+    s: _Series, start: date, revenue: _Estimate, orders: _Estimate | None, cut: bool
 ) -> str:
     """The model in words, for the report's method notes."""
+    n_train = int(s.train.sum())
     before = sum(1 for d, keep in zip(s.days, s.train, strict=True) if keep and d < start)
-    if use_control:
+    if revenue.use_control:
         model = (
             f"OLS of daily {s.measured_on} on the same day's revenue of all other channels "
             "and weekday effects (no free intercept)"
         )
     else:
-        series = "total revenue" if s.control is None else s.measured_on
+        series = "total revenue" if s.revenue.control is None else s.measured_on
         model = f"OLS of daily {series} on a linear trend and weekday effects"
     parts = [
         f"{model}, fitted on {n_train} days around the campaign ({before} before, "
@@ -667,11 +775,28 @@ def _method(
         parts.append("the campaign's channel has no sales lines, so all revenue is measured")
     if s.left_out:
         parts.append("days of other campaigns on the same series left out")
-    parts.append(f"{round(LEVEL * 100)}% interval from a Student t with {df} degrees of freedom")
-    if inflation > 1:
+    parts.append(
+        f"{round(LEVEL * 100)}% interval from a Student t with {revenue.df} degrees of freedom"
+    )
+    if round(revenue.inflation, 2) > 1:
         parts.append(
-            f"day-to-day noise inflated {inflation:.2f}x for autocorrelation (lag-1 {rho:.2f})"
+            f"day-to-day noise inflated {revenue.inflation:.2f}x for autocorrelation "
+            f"(lag-1 {revenue.rho:.2f})"
         )
     if cut:
         parts.append("measured up to the last day of data")
+    parts.append(_orders_method(orders))
     return "; ".join(parts)
+
+
+def _orders_method(orders: _Estimate | None) -> str:
+    """The orders estimate in words."""
+    if orders is None:
+        return "orders: too few usable days for a baseline"
+    control = (
+        "the same day's orders of all other channels" if orders.use_control else "a linear trend"
+    )
+    text = f"orders: the same model on daily orders (returns left out) against {control}"
+    if round(orders.inflation, 2) > 1:
+        text += f", noise inflated {orders.inflation:.2f}x (lag-1 {orders.rho:.2f})"
+    return text
