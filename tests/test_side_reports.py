@@ -69,7 +69,9 @@ def test_names_from_side_tables_are_neutralised_in_csv_and_escaped_in_html(
         w = csv.writer(handle)
         w.writerow(["order_id", "order_date", "customer_id", "channel", "sales_rep", "revenue"])
         for i in range(60):
-            w.writerow([f"O{i}", f"2026-0{7 + i % 3}-{1 + i % 28:02d}", f"C{i % 9}", script, rep, 10])
+            w.writerow(
+                [f"O{i}", f"2026-0{7 + i % 3}-{1 + i % 28:02d}", f"C{i % 9}", script, rep, 10]
+            )
     quotas = tmp_path / "quotas.csv"
     quotas.write_text(f'sales_rep,period,quota\n"{rep}",2026-Q3,500\n', encoding="utf-8")
     report = salescope.run([sales, quotas], period="2026-Q3", clock=fixed_clock)
