@@ -1,5 +1,6 @@
 """Marketing: channel figures against SQL on the demo CSVs, campaign uplift against the effect
-planted by the demo generator, and exact incremental revenue on hand-made fixtures."""
+planted by the demo generator, and exact incremental revenue and orders on hand-made
+fixtures."""
 
 from __future__ import annotations
 
@@ -247,6 +248,27 @@ def test_campaigns_come_from_the_spend_table_without_a_campaign_table(
     assert with_table is not None and with_table.campaigns == m.campaigns
 
 
+def test_campaign_orders_match_sql(demo: Setup, sql: duckdb.DuckDBPyConnection) -> None:
+    """Actual orders in a campaign window: distinct order ids of the channel with a sale line
+    (return lines have a negative quantity and are their own orders)."""
+    m = compute_marketing(demo.lines, demo.windows, demo.side.marketing, demo.side.campaigns)
+    assert m is not None and len(m.campaigns) == len(demo_data.CAMPAIGNS)
+    for c in m.campaigns:
+        row = sql.execute(
+            "SELECT count(DISTINCT order_id) FROM t "
+            "WHERE channel = ? AND order_date BETWEEN ? AND ? AND quantity > 0",
+            [c.channel, c.start, c.end],
+        ).fetchone()
+        assert row is not None and row[0] > 0
+        assert c.orders == row[0]
+        assert c.baseline_orders is not None and c.incremental_orders is not None
+        assert c.incremental_orders == pytest.approx(c.orders - c.baseline_orders, abs=0.02)
+        assert c.orders_interval is not None
+        low, high = c.orders_interval
+        assert low <= c.incremental_orders <= high
+        assert c.orders_significant == (low > 0 or high < 0)
+
+
 # --- (b) the planted Spring Sale -----------------------------------------------------------
 
 
@@ -328,6 +350,21 @@ def test_planted_uplift_is_significant_over_both_seeds(planted: dict[int, Market
 
 
 @pytest.mark.parametrize("seed", PLANTED_SEEDS)
+def test_planted_order_uplift_is_significant_and_inside_the_orders_interval(
+    planted: dict[int, Marketing], seed: int
+) -> None:
+    """Orders carry no basket-size noise: the planted +40% Email orders is significant on one
+    seed alone, and the interval, as percent of the baseline orders, holds it."""
+    spring = campaign(planted[seed], demo_data.PLANTED_CAMPAIGN.name)
+    planted_pct = 100 * demo_data.PLANTED_CAMPAIGN.order_uplift
+    assert spring.orders is not None and spring.baseline_orders is not None
+    assert spring.orders_interval is not None and spring.baseline_orders > 0
+    assert spring.orders_significant
+    low, high = (100 * x / spring.baseline_orders for x in spring.orders_interval)
+    assert low <= planted_pct <= high, (spring.orders_uplift_pct, low, high)
+
+
+@pytest.mark.parametrize("seed", PLANTED_SEEDS)
 def test_campaigns_without_planted_uplift_are_not_significant(
     planted: dict[int, Marketing], seed: int
 ) -> None:
@@ -337,6 +374,7 @@ def test_campaigns_without_planted_uplift_are_not_significant(
         c = campaign(planted[seed], planted_campaign.name)
         assert c.measured_on == f"{planted_campaign.channel} channel revenue"
         assert not c.significant, (c.name, c.uplift_pct, c.interval)
+        assert c.orders_significant is False, (c.name, c.orders_uplift_pct, c.orders_interval)
 
 
 # --- (c) hand-made fixtures with exactly known incremental revenue --------------------------
@@ -351,28 +389,64 @@ def fixture_days() -> list[date]:
     return [FIX_START + timedelta(i) for i in range((FIX_END - FIX_START).days + 1)]
 
 
+ORDER_STEPS = {CAMPAIGN_A[0]: 3, CAMPAIGN_B[0]: 1}  # extra orders a day on a campaign's days
+DAILY_ORDERS = {"Email": 2, "Direct": 8, "": 10}  # orders a day without a campaign
+LINES_PER_ORDER = 2
+RETURN_AMOUNT = 5.0
+
+
+def split_cents(total: float, parts: int) -> list[int]:
+    """``total`` in cents over ``parts`` lines weighted 1..parts: all different, summing
+    exactly to the total."""
+    cents = round(total * 100)
+    weights = parts * (parts + 1) // 2
+    out = [cents * j // weights for j in range(1, parts)]
+    return [*out, cents - sum(out)]
+
+
 def write_sales(
-    path: Path, with_channel: bool, steps: tuple[tuple[str, str, date, date, float], ...]
+    path: Path,
+    with_channel: bool,
+    steps: tuple[tuple[str, str, date, date, float], ...],
+    with_order_id: bool = True,
+    return_days: tuple[date, ...] = (),
 ) -> Path:
-    """One line a day per channel in proportion to a weekday pattern (Email 100 x w, Direct
-    400 x w), Email raised by each campaign's daily step on its days. Without channels:
-    one line a day of 1000 + 2 x day number + 100 x w, raised by the steps."""
-    header = ["order_id", "order_date", "customer_id", "revenue"]
+    """Each day's revenue per channel in proportion to a weekday pattern (Email 100 x w,
+    Direct 400 x w), Email raised by each campaign's daily step on its days; without
+    channels, 1000 + 2 x day number + 100 x w, raised by the steps. The day's revenue is
+    spread over orders of two lines each: Email 2 orders a day, Direct 8, all sales without
+    channels 10, plus ``ORDER_STEPS`` orders on a campaign's days. On ``return_days`` Email
+    also has a return line of -5.00 (its own order)."""
+    header = ["order_date", "customer_id", "revenue", *(["channel"] if with_channel else [])]
+    if with_order_id:
+        header = ["order_id", *header]
+    n = 0
+
+    def row(day: date, cents: int, channel: str) -> list[str]:
+        line = [day.isoformat(), f"C{n % 7}", f"{cents / 100:.2f}"]
+        line = [*line, channel] if with_channel else line
+        return [f"O{n}", *line] if with_order_id else line
+
     with path.open("w", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow([*header, "channel"] if with_channel else header)
-        n = 0
+        out.writerow(header)
         for i, day in enumerate(fixture_days()):
             w = WEEKDAY[day.weekday()]
-            step = sum(c[4] for c in steps if c[2] <= day <= c[3])
+            on = [c for c in steps if c[2] <= day <= c[3]]
+            step = sum(c[4] for c in on)
+            more = sum(ORDER_STEPS[c[0]] for c in on)
             if with_channel:
-                parts = [("Email", 100 * w + step), ("Direct", 400 * w)]
+                parts = [("Email", 100 * w + step, 2 + more), ("Direct", 400 * w, 8)]
             else:
-                parts = [("", 1000 + 2 * i + 100 * w + step)]
-            for channel, revenue in parts:
+                parts = [("", 1000 + 2 * i + 100 * w + step, 10 + more)]
+            for channel, revenue, orders in parts:
+                amounts = split_cents(revenue, orders * LINES_PER_ORDER)
+                for k, cents in enumerate(amounts):
+                    n += k % LINES_PER_ORDER == 0  # a new order every LINES_PER_ORDER lines
+                    out.writerow(row(day, cents, channel))
+            if day in return_days:
                 n += 1
-                row = [f"O{n}", day.isoformat(), f"C{n % 7}", f"{revenue:.2f}"]
-                out.writerow([*row, channel] if with_channel else row)
+                out.writerow(row(day, round(-100 * RETURN_AMOUNT), "Email"))
     return path
 
 
@@ -438,6 +512,36 @@ def test_a_known_step_is_measured_exactly(tmp_path: Path, with_channel: bool) ->
             assert "other channels" in c.method
         else:
             assert c.measured_on == "all revenue" and "linear trend" in c.method
+        base_orders = 7 * DAILY_ORDERS["Email" if with_channel else ""]
+        extra = 7 * ORDER_STEPS[name]
+        assert c.orders == base_orders + extra
+        assert c.baseline_orders == pytest.approx(base_orders, abs=0.01)
+        assert c.incremental_orders == pytest.approx(extra, abs=0.01)
+        assert c.orders_uplift_pct == pytest.approx(100 * extra / base_orders, abs=1e-3)
+        assert c.orders_interval is not None
+        assert c.orders_interval[0] == pytest.approx(extra, abs=0.02)
+        assert c.orders_interval[1] == pytest.approx(extra, abs=0.02)
+        assert c.orders_significant
+
+
+def test_without_order_ids_sale_lines_are_counted_and_returns_left_out(tmp_path: Path) -> None:
+    """Without an order id each sale line counts as an order; a return line on every day of
+    the campaign lowers its revenue but not its orders."""
+    days = tuple(d for d in fixture_days() if CAMPAIGN_A[2] <= d <= CAMPAIGN_A[3])
+    sales = write_sales(
+        tmp_path / "sales.csv", True, (CAMPAIGN_A, CAMPAIGN_B), False, return_days=days
+    )
+    s = setup(sales, [write_campaigns(tmp_path / "campaigns.csv")], period="2025-Q2")
+    m = compute_marketing(s.lines, s.windows, None, s.side.campaigns)
+    assert m is not None
+    c = campaign(m, CAMPAIGN_A[0])
+    base = 7 * DAILY_ORDERS["Email"] * LINES_PER_ORDER
+    extra = 7 * ORDER_STEPS[CAMPAIGN_A[0]] * LINES_PER_ORDER
+    assert c.orders == base + extra
+    assert c.baseline_orders == pytest.approx(base, abs=0.01)
+    assert c.incremental_orders == pytest.approx(extra, abs=0.01)
+    assert c.orders_significant
+    assert c.incremental_revenue == pytest.approx(7 * (CAMPAIGN_A[4] - RETURN_AMOUNT), abs=0.02)
 
 
 def test_without_channel_or_spend_there_is_no_marketing_section(tmp_path: Path) -> None:
