@@ -410,6 +410,7 @@ def write_sales(
     steps: tuple[tuple[str, str, date, date, float], ...],
     with_order_id: bool = True,
     return_days: tuple[date, ...] = (),
+    order_steps: dict[str, int] | None = None,
 ) -> Path:
     """Each day's revenue per channel in proportion to a weekday pattern (Email 100 x w,
     Direct 400 x w), Email raised by each campaign's daily step on its days; without
@@ -434,7 +435,7 @@ def write_sales(
             w = WEEKDAY[day.weekday()]
             on = [c for c in steps if c[2] <= day <= c[3]]
             step = sum(c[4] for c in on)
-            more = sum(ORDER_STEPS[c[0]] for c in on)
+            more = sum((ORDER_STEPS if order_steps is None else order_steps)[c[0]] for c in on)
             if with_channel:
                 parts = [("Email", 100 * w + step, 2 + more), ("Direct", 400 * w, 8)]
             else:
@@ -522,6 +523,22 @@ def test_a_known_step_is_measured_exactly(tmp_path: Path, with_channel: bool) ->
         assert c.orders_interval[0] == pytest.approx(extra, abs=0.02)
         assert c.orders_interval[1] == pytest.approx(extra, abs=0.02)
         assert c.orders_significant
+
+
+def test_bigger_baskets_without_more_orders_are_not_claimed(tmp_path: Path) -> None:
+    """The campaign days carry exactly 7 x 50 more revenue on the same number of orders: the
+    revenue interval excludes zero, the orders interval is exactly [0, 0], and no uplift is
+    claimed (a revenue effect the orders do not share is read as large baskets)."""
+    steps = {CAMPAIGN_A[0]: 0, CAMPAIGN_B[0]: 0}
+    sales = write_sales(tmp_path / "sales.csv", True, (CAMPAIGN_A,), order_steps=steps)
+    s = setup(sales, [write_campaigns(tmp_path / "campaigns.csv")], period="2025-Q2")
+    m = compute_marketing(s.lines, s.windows, s.side.marketing, s.side.campaigns)
+    assert m is not None
+    c = campaign(m, CAMPAIGN_A[0])
+    assert c.interval[0] == pytest.approx(7 * CAMPAIGN_A[4], abs=0.05)
+    assert c.incremental_orders == pytest.approx(0.0, abs=0.01)
+    assert c.orders_significant is False
+    assert c.significant is False
 
 
 def test_without_order_ids_sale_lines_are_counted_and_returns_left_out(tmp_path: Path) -> None:

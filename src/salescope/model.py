@@ -401,8 +401,9 @@ class CampaignResult:
     """A campaign's incremental revenue against a counterfactual baseline.
 
     ``measured_on`` names the series compared (the campaign's channel when the sales carry
-    one, else all revenue); ``interval`` bounds ``incremental_revenue`` at ``level``;
-    ``significant`` is False when the interval includes zero, and no uplift is claimed.
+    one, else all revenue); ``interval`` bounds ``incremental_revenue`` at ``level``.
+    ``significant`` (an uplift is claimed) needs the interval to exclude zero and the orders
+    estimate, when there is one, to be measurable in the same direction.
     """
 
     name: str

@@ -25,7 +25,10 @@ The interval for the summed incremental revenue at level 0.95 uses the variance
 ``1'X Cov(b) X'1 + n x s^2`` (parameter uncertainty of the prediction plus the campaign
 days' own noise), the second part inflated by ``(1 + rho) / (1 - rho)`` when the training
 residuals have positive lag-1 autocorrelation ``rho``, and a Student t with the fit's
-residual degrees of freedom. A campaign is significant when the interval excludes zero.
+residual degrees of freedom. A campaign's revenue uplift is claimed (``significant``) when
+the interval excludes zero and the orders estimate below moves the same way: daily revenue
+is heavy-tailed, and a revenue effect without more (or fewer) orders is more likely a few
+large baskets than the campaign.
 
 The same estimator runs on daily order counts (distinct order ids with a sale line, or
 sale lines without an order id; the control is the other channels' orders): a campaign's
@@ -742,7 +745,7 @@ def _evaluate(
         uplift_pct=revenue.uplift_pct,
         interval=revenue.interval,
         level=LEVEL,
-        significant=revenue.significant,
+        significant=_claimed(revenue, orders),
         method=_method(s, c.start, revenue, orders, evaluated_end < c.end),
         orders=None if orders is None else round(orders.actual, 2),
         baseline_orders=None if orders is None else round(orders.baseline, 2),
@@ -751,6 +754,20 @@ def _evaluate(
         orders_interval=None if orders is None else orders.interval,
         orders_significant=None if orders is None else orders.significant,
     )
+
+
+def _claimed(revenue: _Estimate, orders: _Estimate | None) -> bool:
+    """A revenue uplift is claimed when its interval excludes zero and the orders agree.
+
+    Daily revenue is heavy-tailed (a few large baskets), so its interval is too narrow now
+    and then; a revenue effect with no orders effect in the same direction is more likely
+    such baskets than the campaign. Without an orders estimate the revenue interval decides.
+    """
+    if not revenue.significant:
+        return False
+    if orders is None:
+        return True
+    return orders.significant and (orders.incremental > 0) == (revenue.incremental > 0)
 
 
 def _method(

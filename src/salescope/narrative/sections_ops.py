@@ -135,6 +135,13 @@ def _campaign_sentence(k: CampaignResult, currency: str) -> str:
         f"{fmt.money(high, currency)}"
     )
     orders = _orders_clause(k)
+    if not k.significant and (low > 0 or high < 0):
+        return (
+            f"{head}: revenue on {k.measured_on} was "
+            f"{fmt.money(k.incremental_revenue, currency)} off the baseline ({band}) but the "
+            "number of orders did not move measurably: more likely a few large orders than "
+            "the campaign, so no uplift is claimed."
+        )
     if not k.significant:
         if orders:
             return (
