@@ -585,6 +585,26 @@ class Check:
 
 
 @dataclass(frozen=True)
+class LlmRejection:
+    """A text block whose language-model rewrite was not used, and why."""
+
+    section: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LlmOutcome:
+    """What the optional language model did: the blocks whose rewrite passed every check
+    (``accepted``) and those kept as the template wrote them (``rejected``)."""
+
+    used: bool
+    url: str
+    model: str
+    accepted: tuple[str, ...] = ()
+    rejected: tuple[LlmRejection, ...] = ()
+
+
+@dataclass(frozen=True)
 class SideTable:
     """A side table read next to the sales lines (marketing spend, quotas ...).
 
