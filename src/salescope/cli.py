@@ -116,19 +116,41 @@ def report(
         int | None,
         typer.Option("--fiscal-year-start", min=1, max=12, help="First month of the fiscal year."),
     ] = None,
+    department: Annotated[
+        str | None,
+        typer.Option(
+            "--department",
+            "-d",
+            help="Write only this department's report into OUT/departments: executive, "
+            "sales, marketing, finance, operations, customer_success (default: all six).",
+        ),
+    ] = None,
 ) -> None:
     """Compute the full report for INPUT files and write it to --out.
 
-    Example: `salescope report sales.csv --period 2024-Q3 --out q3/`
+    Side tables (marketing spend, campaigns, quotas, inventory) given alongside the sales
+    are recognised by their columns. Besides report.*, OUT/departments holds one report
+    per department with its insights, actions by horizon and success metrics.
+
+    Example: `salescope report sales.csv spend.csv --period 2024-Q3 --out q3/`
     """
+    from salescope.model import DEPARTMENTS
     from salescope.pipeline import run
 
     formats = _formats(fmt)
+    departments = None
+    if department is not None:
+        name = department.strip().lower().replace("-", "_").replace(" ", "_")
+        if name not in DEPARTMENTS:
+            raise ConfigError(
+                f"unknown department {department!r}", hint="valid: " + ", ".join(DEPARTMENTS)
+            )
+        departments = (name,)
     cfg = load_config(config, period=period, fiscal_year_start=fiscal_year_start)
     with _progress("reading inputs...") as progress:
         result = run(inputs, cfg, engine=engine, progress=progress)
         progress("writing outputs")
-        written = result.write(out_dir, formats)
+        written = result.write(out_dir, formats, departments)
     q = result.quality
     revenue = result.kpi("revenue")
     from salescope.narrative.format import money

@@ -80,7 +80,7 @@ def collect_facts(
         _add(facts, "drivers.threshold", d.threshold, "fraction", "contributor threshold")
         for i, member in enumerate(d.contributors, start=1):
             base = f"drivers.contributor.{i}"
-            label = f"{member.dimension} {member.key}"
+            label = f"{member.key} ({member.dimension.replace('_', ' ')})"
             _add(facts, f"{base}.change", member.change, "currency", f"{label}: change")
             _add(
                 facts,
@@ -290,7 +290,7 @@ def _trend_facts(facts: dict[str, Fact], t: Trend) -> None:
 def _season_facts(facts: dict[str, Fact], s: Seasonality) -> None:
     for part, indices in (("weekly", s.weekly), ("yearly", s.yearly)):
         for key, value in (indices or {}).items():
-            _add(facts, f"seasonality.{part}.{key}", value, "index", f"{key} index (1 = average)")
+            _add(facts, f"seasonality.{part}.{key}", value, "index", f"{key} against an average")
     _add(
         facts,
         "seasonality.weekly_strength",
@@ -442,6 +442,40 @@ def _marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
         _add(facts, f"{base}.interval_high", k.interval[1], "currency", f"{label}: interval high")
         _add(facts, f"{base}.level", k.level, "fraction", f"{label}: interval level")
         _add(facts, f"{base}.spend", k.spend, "currency", f"{label}: spend")
+        _add(facts, f"{base}.orders", k.orders, "count", f"{label}: orders")
+        _add(
+            facts,
+            f"{base}.baseline_orders",
+            k.baseline_orders,
+            "count",
+            f"{label}: orders expected",
+        )
+        _add(
+            facts,
+            f"{base}.incremental_orders",
+            k.incremental_orders,
+            "count",
+            f"{label}: incremental orders",
+        )
+        _add(
+            facts,
+            f"{base}.orders_uplift_pct",
+            k.orders_uplift_pct,
+            "percent",
+            f"{label}: order uplift",
+        )
+        if k.orders_interval is not None:
+            low, high = k.orders_interval
+            _add(
+                facts, f"{base}.orders_interval_low", low, "count", f"{label}: orders interval low"
+            )
+            _add(
+                facts,
+                f"{base}.orders_interval_high",
+                high,
+                "count",
+                f"{label}: orders interval high",
+            )
         _add(
             facts,
             f"{base}.incremental_roas",

@@ -584,6 +584,54 @@ class Check:
     revenue_share: float | None = None  # share of all revenue read that these rows carry
 
 
+DEPARTMENTS: tuple[str, ...] = (
+    "executive",
+    "sales",
+    "marketing",
+    "finance",
+    "operations",
+    "customer_success",
+)
+
+
+@dataclass(frozen=True)
+class Insight:
+    """One finding worth a reader's attention, built from facts.
+
+    ``score`` = size of the effect (0..1) x confidence (0..1); ``facts`` are the ids of
+    every number ``text`` prints; ``polarity`` is "positive", "negative" or "neutral".
+    """
+
+    id: str
+    type: str
+    title: str
+    text: str
+    facts: tuple[str, ...]
+    score: float
+    polarity: str
+    departments: tuple[str, ...]
+    subject: str | None = None  # the member, campaign or product it is about, if one
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """An action for one department, tied to the insight behind it and the metric it should
+    move: ``metric`` is a fact id, ``baseline`` its value today and ``target`` the value to
+    reach (both facts too, ``recommendation.<id>.baseline`` / ``.target``)."""
+
+    id: str
+    department: str
+    horizon: str  # "immediate" (weeks 1-2), "short" (weeks 3-4) or "medium" (month 2+)
+    text: str
+    based_on: str  # insight id
+    metric: str
+    metric_label: str
+    unit: str
+    baseline: float | None
+    target: float | None
+    target_rule: str  # how the target was set, in words
+
+
 @dataclass(frozen=True)
 class LlmRejection:
     """A text block whose language-model rewrite was not used, and why."""
@@ -688,6 +736,9 @@ class Report:
     team: Team | None = None
     inventory: Inventory | None = None
     operations: Operations | None = None
+    insights: tuple[Insight, ...] = ()
+    recommendations: tuple[Recommendation, ...] = ()
+    llm: LlmOutcome | None = None
     write_quarantine: Callable[[Path], int] | None = field(default=None, repr=False, compare=False)
 
     def kpi(self, name: str) -> Kpi | None:
@@ -701,8 +752,14 @@ class Report:
 
         return report_to_dict(self)
 
-    def write(self, out: Path | str, formats: tuple[str, ...] | None = None) -> list[Path]:
-        """Write the chosen formats (default: all) into ``out``; returns the files written."""
+    def write(
+        self,
+        out: Path | str,
+        formats: tuple[str, ...] | None = None,
+        departments: tuple[str, ...] | None = None,
+    ) -> list[Path]:
+        """Write the chosen formats (default: all) into ``out``, with the department reports
+        (default: all six); returns the files written."""
         from salescope.render import write_outputs
 
-        return write_outputs(self, Path(out), formats)
+        return write_outputs(self, Path(out), formats, departments)

@@ -31,6 +31,8 @@ from salescope.config import Config
 from salescope.engine import Engine, connect
 from salescope.errors import EmptyDataError
 from salescope.facts import collect_facts
+from salescope.insights.actions import build_recommendations
+from salescope.insights.rules import Thresholds, build_insights
 from salescope.metrics.kpis import Windows, compute_kpis
 from salescope.model import InputInfo, PeriodInfo, Quality, Report, RunInfo, SideTable
 from salescope.quality.validate import Validation, validate
@@ -265,7 +267,7 @@ def run(
         stages=stages,
     )
     log.info("report %s computed in %.2fs", info.id, info.duration_s)
-    return Report(
+    report = Report(
         run=info,
         period=period_info,
         quality=quality,
@@ -286,4 +288,13 @@ def run(
         team=team,
         inventory=inventory,
         operations=operations,
+    )
+    thresholds = Thresholds(min_contribution=config.min_contribution)
+    insights = build_insights(report, thresholds)
+    recommendations, target_facts = build_recommendations(report, insights, thresholds)
+    return replace(
+        report,
+        insights=insights,
+        recommendations=recommendations,
+        facts={**report.facts, **target_facts},
     )

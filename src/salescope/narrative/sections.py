@@ -437,10 +437,55 @@ def outlook_section(report: Report) -> Section | None:
     return Section("outlook", "Outlook", tuple(lines), tuple(tables), ("forecast",))
 
 
+def annual_section(report: Report) -> Section | None:
+    """For a year: its months, the best and the worst, and the growth on the year before."""
+    p = report.period
+    if p.grain != "year":
+        return None
+    months = [m for m in report.timeseries.points if p.start <= m.date <= p.end]
+    if not months:
+        return None
+    cur = report.currency
+    best = max(months, key=lambda m: m.revenue)
+    worst = min(months, key=lambda m: m.revenue)
+    lines = [
+        f"{p.label} had {fmt.count(len(months))} months of data; the best was "
+        f"{best.date:%B %Y} with {fmt.money(best.revenue, cur)}, the weakest "
+        f"{worst.date:%B %Y} with {fmt.money(worst.revenue, cur)}."
+    ]
+    revenue = report.kpi("revenue")
+    prev = _previous_label(report)
+    if revenue is not None and revenue.change_pct is not None and prev:
+        lines.append(
+            f"Revenue for the year: {fmt.money(revenue.value, cur)}, "
+            f"{fmt.pct_change(revenue.change_pct)} on {prev} ({fmt.money(revenue.previous, cur)})."
+        )
+    inside = [a for a in report.anomalies if a.in_period]
+    if inside:
+        lines.append(f"{fmt.count(len(inside))} unusual day(s) in the year: see Unusual days.")
+    table = Table(
+        "year_months",
+        "Month by month",
+        ("Month", "Revenue", "Orders", "Customers"),
+        tuple(
+            (
+                f"{m.date:%B %Y}" + (" (partial)" if m.partial else ""),
+                fmt.money(m.revenue, cur),
+                fmt.count(m.orders),
+                fmt.count(m.customers) if m.customers is not None else "n/a",
+            )
+            for m in months
+        ),
+        numeric=(False, True, True, True),
+    )
+    return Section("year", "The year in review", tuple(lines), (table,), ("monthly_revenue",))
+
+
 def analysis_sections(report: Report, side: tuple[Section, ...] = ()) -> tuple[Section, ...]:
     """The sections in reading order (``side``: marketing, sales team and operations,
     after customers), leaving out those the data cannot fill."""
     built = (
+        annual_section(report),
         customers_section(report),
         *side,
         trend_section(report),

@@ -9,6 +9,12 @@ from dataclasses import dataclass
 
 from salescope.model import Kpi, Report
 from salescope.narrative import format as fmt
+from salescope.narrative.findings import (
+    conclusion_lines,
+    finding_lines,
+    insight_lines,
+    recommendations_table,
+)
 from salescope.narrative.sections import Section, analysis_sections
 from salescope.narrative.sections_ops import side_sections
 from salescope.narrative.table import Table
@@ -47,6 +53,10 @@ class View:
     drivers: tuple[str, ...] = ()
     contributors: Table | None = None
     sections: tuple[Section, ...] = ()
+    findings: tuple[str, ...] = ()
+    insights: tuple[str, ...] = ()
+    recommendations: Table | None = None
+    conclusion: tuple[str, ...] = ()
 
 
 def _compare(change: float | None, against: str) -> str:
@@ -326,6 +336,15 @@ def _series_table(report: Report) -> Table:
     )
 
 
+def _title(report: Report) -> str:
+    p = report.period
+    if p.grain == "all":
+        return f"Sales report {p.start:%d %b %Y} to {p.end:%d %b %Y}"
+    if p.grain == "year":
+        return f"Annual sales report {p.label}"
+    return f"Sales report {p.label}"
+
+
 def build_view(report: Report) -> View:
     """Everything the period report prints, as strings."""
     cur = report.currency
@@ -393,12 +412,16 @@ def build_view(report: Report) -> View:
         "covers it, the same period a year earlier.",
     )
     driver_lines, contributors = _drivers(report)
+    recs = recommendations_table(report, report.recommendations)
     return View(
+        findings=tuple(finding_lines(report)),
+        insights=tuple(insight_lines(report)),
+        recommendations=recs if recs.rows else None,
+        conclusion=tuple(conclusion_lines(report)),
         drivers=tuple(driver_lines),
         contributors=contributors,
         sections=analysis_sections(report, side_sections(report)),
-        title="Sales report "
-        + (f"{p.start:%d %b %Y} to {p.end:%d %b %Y}" if p.grain == "all" else p.label),
+        title=_title(report),
         period_label=p.label,
         period_line=period_line,
         summary=tuple(_summary(report)),

@@ -7,15 +7,27 @@ from pathlib import Path
 
 from salescope.config import ALL_FORMATS
 from salescope.errors import ConfigError
-from salescope.model import Report
+from salescope.model import DEPARTMENTS, Report
 
 log = logging.getLogger("salescope")
 
 
-def write_outputs(report: Report, out: Path, formats: tuple[str, ...] | None = None) -> list[Path]:
-    """Write ``formats`` (default all) plus quarantine.csv into ``out``."""
+def write_outputs(
+    report: Report,
+    out: Path,
+    formats: tuple[str, ...] | None = None,
+    departments: tuple[str, ...] | None = None,
+) -> list[Path]:
+    """Write ``formats`` (default all) plus quarantine.csv into ``out``; the department
+    reports (``departments``, default all) go to ``out/departments`` as Markdown and HTML
+    when those formats are chosen."""
     from salescope.narrative.view import build_view
     from salescope.render.charts import write_pngs
+    from salescope.render.departments import (
+        department_views,
+        render_department_html,
+        render_department_md,
+    )
     from salescope.render.html import render_html
     from salescope.render.json import render_json
     from salescope.render.md import render_markdown
@@ -50,6 +62,21 @@ def write_outputs(report: Report, out: Path, formats: tuple[str, ...] | None = N
         written += write_pngs(report, out / "charts")
     if "csv" in chosen:
         written += write_tables(report, out / "tables")
+    names = DEPARTMENTS if departments is None else departments
+    unknown_departments = sorted(set(names) - set(DEPARTMENTS))
+    if unknown_departments:
+        raise ConfigError(
+            f"unknown department {unknown_departments[0]!r}",
+            hint="valid: " + ", ".join(DEPARTMENTS),
+        )
+    if {"md", "html"} & set(chosen) and names:
+        folder = out / "departments"
+        folder.mkdir(exist_ok=True)
+        for name, d in department_views(report, view, tuple(names)).items():
+            if "md" in chosen:
+                save(f"departments/{name}.md", render_department_md(d))
+            if "html" in chosen:
+                save(f"departments/{name}.html", render_department_html(d))
     if report.write_quarantine is not None:
         n = report.write_quarantine(out / "quarantine.csv")
         written.append(out / "quarantine.csv")

@@ -91,9 +91,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "team": _section(report.team),
         "inventory": _section(report.inventory),
         "operations": _section(report.operations),
-        "narrative": None,
-        "insights": [],
-        "recommendations": [],
+        "narrative": {"llm": _section(report.llm)},
+        "insights": [asdict(i) for i in report.insights],
+        "recommendations": [asdict(r) for r in report.recommendations],
         "facts": {
             fid: {"value": f.value, "unit": f.unit, "label": f.label}
             for fid, f in sorted(report.facts.items())

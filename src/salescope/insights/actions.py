@@ -1,0 +1,370 @@
+"""Recommendations: documented rules from insights to department actions.
+
+Each rule turns one insight into an action for one department, with the horizon it
+belongs to and the metric it should move: a fact id, today's value (``baseline``) and a
+``target`` set by one of these rules (docs/insights.md):
+
+- ``recover``: back to the previous period's value;
+- ``hold``: keep today's value;
+- ``halve``: halve today's value (a count of problems);
+- ``zero``: bring it to zero (lost revenue, quarantined rows);
+- ``threshold``: down to the configured threshold (concentration);
+- ``improve`` / ``reduce``: ``IMPROVE`` higher (efficiency ratios) or lower (a returns
+  rate) than today;
+- ``forecast``: the forecast itself, as the plan to beat.
+
+Actions are written without numbers of their own; the numbers a department report prints
+next to them (baseline, target) are facts under ``recommendation.<id>.*``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from salescope.facts import slug
+from salescope.insights.rules import Thresholds
+from salescope.model import Fact, Insight, Recommendation, Report
+
+IMPROVE = 0.1  # the "improve" target: 10% better than today
+
+
+@dataclass(frozen=True)
+class Action:
+    department: str
+    horizon: str
+    text: str
+    metric: str  # fact id
+    rule: str  # recover | hold | halve | zero | threshold | improve | reduce | forecast
+
+
+Rule = Callable[[Insight, Report], list[Action]]
+
+
+def _name(insight: Insight) -> str:
+    """The member or campaign an insight is about."""
+    return insight.subject or "it"
+
+
+def _kpi(insight: Insight, report: Report) -> list[Action]:
+    name = insight.id.split(".", 1)[1]
+    fid = f"kpi.{name}"
+    up = insight.polarity == "positive"
+    if name == "revenue":
+        change = report.facts[f"{fid}.change_pct"].value
+        if up and isinstance(change, int | float) and change < Thresholds().kpi_change_pct:
+            return []  # a small gain calls for no action of its own
+        if up:
+            return [
+                Action("sales", "short", "Protect the gain: keep the products and accounts "
+                       "that drove it supplied, staffed and followed up.", fid, "hold"),
+            ]  # fmt: skip
+        return [
+            Action("sales", "immediate", "Go through the largest detractors with their owners "
+                   "and agree a recovery plan for each.", fid, "recover"),
+            Action("executive", "short", "Review the plan against the lower run rate and "
+                   "decide which gaps to close first.", fid, "recover"),
+        ]  # fmt: skip
+    if up or name == "gross_margin":
+        return []
+    texts = {
+        "aov": ("marketing", "short", "Test bundles and a free-delivery threshold just above "
+                "today's average order value."),
+        "customers": ("marketing", "immediate", "Bring lapsed buyers back with a reactivation "
+                      "campaign to last period's customers who have not ordered since."),
+        "new_customers": ("marketing", "short", "Put acquisition budget behind the channel "
+                          "that brings the most first orders."),
+        "orders": ("sales", "immediate", "Check order intake by channel and region to find "
+                   "where the drop started."),
+    }  # fmt: skip
+    if name not in texts:
+        return []
+    dept, horizon, text = texts[name]
+    return [Action(dept, horizon, text, fid, "recover")]
+
+
+def _contributor(insight: Insight, report: Report) -> list[Action]:
+    fid = insight.facts[0]  # drivers.contributor.<i>.change
+    if insight.type == "bottom_contributor":
+        return [
+            Action(insight.departments[0], "immediate", f"Find out why {_name(insight)} fell "
+                   "(price, stock, competition or a lost account) and decide whether to "
+                   "defend it or move the effort elsewhere.", fid, "zero"),
+        ]  # fmt: skip
+    share = insight.facts[1]
+    dimension = insight.id.split(".")[1]
+    how = (
+        "keep it in stock, visible and promoted, and look for the next one like it"
+        if dimension in ("product", "category")
+        else "find out what worked there and carry it to the others"
+    )
+    return [Action(insight.departments[0], "short", f"Build on {_name(insight)}: {how}.", share,
+                   "hold")]  # fmt: skip
+
+
+def _concentration(insight: Insight, report: Report) -> list[Action]:
+    return [
+        Action("executive", "medium", "Lower the dependence on the largest member: grow the "
+               "next ones so that no single member carries the business.", insight.facts[0],
+               "threshold"),
+    ]  # fmt: skip
+
+
+def _new_vs_returning(insight: Insight, report: Report) -> list[Action]:
+    if "More revenue" in insight.title:
+        return [
+            Action("customer_success", "short", "Turn this period's first-time buyers into "
+                   "second-time buyers: a welcome sequence and a first-repeat offer.",
+                   "kpi.retention_rate", "hold"),
+        ]  # fmt: skip
+    return [
+        Action("marketing", "short", "Rebuild acquisition: fewer first-time buyers are "
+               "carrying revenue than before.", insight.facts[0], "recover"),
+    ]  # fmt: skip
+
+
+def _retention(insight: Insight, report: Report) -> list[Action]:
+    if insight.polarity == "positive":
+        return [
+            Action("customer_success", "medium", "Keep what brought customers back: write "
+                   "down the programmes and offers of the period and repeat them.",
+                   "kpi.retention_rate", "hold"),
+        ]  # fmt: skip
+    return [
+        Action("customer_success", "immediate", "Contact the customers who did not come back, "
+               "highest spenders first, and ask why.", "kpi.retention_rate", "recover"),
+    ]  # fmt: skip
+
+
+def _rfm(insight: Insight, report: Report) -> list[Action]:
+    return [
+        Action("customer_success", "immediate", "Win back the customers who slipped out of the "
+               "valuable segments: personal outreach for the top spenders, an offer for the "
+               "rest.", insight.facts[0], "halve"),
+        Action("marketing", "short", "Build a win-back audience from the at-risk RFM segments "
+               "and keep it out of acquisition spend.", insight.facts[0], "halve"),
+    ]  # fmt: skip
+
+
+def _trend(insight: Insight, report: Report) -> list[Action]:
+    if insight.polarity == "positive":
+        return [
+            Action("finance", "medium", "Plan cash, stock and hiring for growth at the "
+                   "measured trend, and revisit it each month.", "trend.slope_per_month",
+                   "hold"),
+        ]  # fmt: skip
+    return [
+        Action("executive", "medium", "Revisit the annual plan: revenue is falling net of the "
+               "season, so the gap will not close by itself.", "trend.slope_per_month",
+               "zero"),
+    ]  # fmt: skip
+
+
+def _forecast(insight: Insight, report: Report) -> list[Action]:
+    return [
+        Action("finance", "short", "Set the budget for the coming months on the forecast, "
+               "with its interval as the range to plan cash against.", "forecast.total",
+               "forecast"),
+    ]  # fmt: skip
+
+
+def _seasonality(insight: Insight, report: Report) -> list[Action]:
+    peak = insight.facts[0]
+    return [
+        Action("operations", "medium", f"Build stock and staff ahead of {_month(peak)}, the "
+               "peak month, and plan promotions around the quiet months.", peak, "hold"),
+    ]  # fmt: skip
+
+
+def _month(fid: str) -> str:
+    """``seasonality.yearly.Dec`` -> ``December``."""
+    short = fid.rsplit(".", 1)[-1]
+    names = [calendar.month_name[i] for i in range(1, 13)]
+    return next((n for n in names if n.startswith(short)), short)
+
+
+def _unusual(insight: Insight, report: Report) -> list[Action]:
+    return [
+        Action("operations", "short", "Find and record the cause of each unusual day "
+               "(promotion, outage, stock or a data error) so the next one is planned or "
+               "prevented.", "anomalies.in_period", "zero"),
+    ]  # fmt: skip
+
+
+def _campaign(insight: Insight, report: Report) -> list[Action]:
+    name = _name(insight)
+    if insight.polarity == "positive":
+        return [
+            Action("marketing", "short", f"Repeat {name} and keep a holdout group so its "
+                   "effect can be measured again.", insight.facts[0], "hold"),
+        ]  # fmt: skip
+    return [
+        Action("marketing", "immediate", f"Pause spend like {name}'s until a test with a "
+               "holdout shows an effect.", insight.facts[0], "zero"),
+    ]  # fmt: skip
+
+
+def _channels(insight: Insight, report: Report) -> list[Action]:
+    return [
+        Action("marketing", "short", "Move budget from the weakest channel to the strongest "
+               "in small steps, checking the return after each step.", "marketing.roas",
+               "improve"),
+    ]  # fmt: skip
+
+
+def _reps(insight: Insight, report: Report) -> list[Action]:
+    if "team.below_target" in insight.facts:
+        return [
+            Action("sales", "immediate", "Pair the reps below target with the top performer "
+                   "and review their pipelines every week.", "team.below_target", "halve"),
+        ]  # fmt: skip
+    return [
+        Action("sales", "short", "Set quotas: without them attainment cannot be tracked. "
+               "Start from the median rep's revenue.", "team.median_revenue", "hold"),
+    ]  # fmt: skip
+
+
+def _stockouts(insight: Insight, report: Report) -> list[Action]:
+    if "inventory.lost_revenue" in insight.facts:
+        return [
+            Action("operations", "immediate", "Set reorder points for the products that ran "
+                   "out, from their normal daily sales and supplier lead times.",
+                   "inventory.lost_revenue", "zero"),
+            Action("sales", "immediate", "Tell customers when the products that ran out are "
+                   "back, and offer an alternative meanwhile.", "inventory.lost_revenue",
+                   "zero"),
+        ]  # fmt: skip
+    return [
+        Action("operations", "short", "Review stock cover for the products that ran out "
+               "earlier in the year before their next peak.", "inventory.stockouts", "zero"),
+    ]  # fmt: skip
+
+
+def _margin(insight: Insight, report: Report) -> list[Action]:
+    fid = "operations.margin.gross_margin"
+    if insight.polarity == "positive":
+        return [
+            Action("finance", "medium", "Keep the pricing and discount discipline that widened "
+                   "the margin.", fid, "hold"),
+        ]  # fmt: skip
+    discounts = "deeper discounts" in insight.text
+    text = (
+        "Cap discount depth and require approval above the usual level."
+        if discounts
+        else "Renegotiate supplier costs, starting with the categories whose cost rose most."
+    )
+    return [Action("finance", "immediate", text, fid, "recover")]
+
+
+def _returns(insight: Insight, report: Report) -> list[Action]:
+    return [
+        Action("operations", "short", "Go through return reasons in the categories with the "
+               "highest rate: sizing, damage in transit, product descriptions.",
+               insight.facts[-1], "reduce"),
+        Action("customer_success", "short", "Follow up customers who returned items, to keep "
+               "them buying.", insight.facts[0], "hold"),
+    ]  # fmt: skip
+
+
+def _quality(insight: Insight, report: Report) -> list[Action]:
+    return [
+        Action("executive", "immediate", "Have the export fixed at the source so no rows need "
+               "setting aside.", "quality.rows_quarantined", "zero"),
+    ]  # fmt: skip
+
+
+RULES: dict[str, Rule] = {
+    "kpi_change": _kpi,
+    "top_contributor": _contributor,
+    "bottom_contributor": _contributor,
+    "concentration": _concentration,
+    "new_vs_returning": _new_vs_returning,
+    "retention_change": _retention,
+    "rfm_movement": _rfm,
+    "trend": _trend,
+    "forecast": _forecast,
+    "seasonality": _seasonality,
+    "unusual_days": _unusual,
+    "campaign_uplift": _campaign,
+    "channel_efficiency": _channels,
+    "rep_performance": _reps,
+    "stockout_risk": _stockouts,
+    "margin_pressure": _margin,
+    "returns": _returns,
+    "data_quality": _quality,
+}
+RULE_WORDS = {
+    "recover": "back to the previous period's level",
+    "hold": "hold today's level",
+    "halve": "halve it",
+    "zero": "bring it to zero",
+    "threshold": "down to the concentration threshold",
+    "improve": "improve by a tenth",
+    "reduce": "cut by a tenth",
+    "forecast": "the forecast",
+}
+
+
+def _target(rule: str, fid: str, report: Report, t: Thresholds) -> float | None:
+    value = report.facts[fid].value
+    if not isinstance(value, int | float):
+        return None
+    if rule == "recover":
+        prev = report.facts.get(f"{fid}.previous")
+        return float(prev.value) if prev and isinstance(prev.value, int | float) else None
+    if rule == "halve":
+        return float(math.floor(value / 2))
+    if rule == "zero":
+        return 0.0
+    if rule == "threshold":
+        return t.concentration_share
+    if rule == "improve":
+        return round(value * (1 + IMPROVE), 4)
+    if rule == "reduce":
+        return round(value * (1 - IMPROVE), 4)
+    return float(value)  # hold, forecast
+
+
+def build_recommendations(
+    report: Report, insights: tuple[Insight, ...], thresholds: Thresholds | None = None
+) -> tuple[tuple[Recommendation, ...], dict[str, Fact]]:
+    """Actions for the insights, by department and horizon, and the facts of their targets."""
+    t = thresholds or Thresholds()
+    recs: list[Recommendation] = []
+    facts: dict[str, Fact] = {}
+    seen: set[tuple[str, str]] = set()
+    for insight in insights:
+        rule = RULES.get(insight.type)
+        if rule is None:
+            continue
+        for a in rule(insight, report):
+            fact = report.facts.get(a.metric)
+            if fact is None or (a.department, a.text) in seen:
+                continue
+            seen.add((a.department, a.text))
+            rid = f"{a.department}.{slug(insight.id)}"
+            target = _target(a.rule, a.metric, report, t)
+            baseline = float(fact.value) if isinstance(fact.value, int | float) else None
+            if target is None or baseline is None:
+                continue
+            for part, value in (("baseline", baseline), ("target", target)):
+                fid = f"recommendation.{rid}.{part}"
+                facts[fid] = Fact(fid, value, fact.unit, f"{fact.label}: {part}")
+            recs.append(
+                Recommendation(
+                    id=rid,
+                    department=a.department,
+                    horizon=a.horizon,
+                    text=a.text,
+                    based_on=insight.id,
+                    metric=a.metric,
+                    metric_label=fact.label,
+                    unit=fact.unit,
+                    baseline=baseline,
+                    target=target,
+                    target_rule=RULE_WORDS[a.rule],
+                )
+            )
+    return tuple(recs), facts

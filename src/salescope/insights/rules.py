@@ -1,0 +1,699 @@
+"""Typed insights from a computed report: what matters, to whom, and how much.
+
+Each builder looks at one part of the report and returns insights only when the data
+supports them (a comparison needs a covered previous period, a trend needs significance,
+an uplift an interval off zero ...). Every number an insight prints is a fact, and its
+``facts`` list names them.
+
+Score = effect x confidence, both 0..1:
+
+- effect: how large the finding is against the business, mostly a share of the period's
+  revenue (a change of ``FULL_EFFECT_PCT`` percent or more counts as 1);
+- confidence: 1 for measured figures; lower for estimates (a forecast, possible stockouts)
+  and for figures built on few data.
+
+Thresholds (``Thresholds``, set in salescope.yml under ``insights``) are documented in
+docs/insights.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from salescope.facts import slug
+from salescope.model import Insight, Report
+from salescope.narrative import format as fmt
+
+FULL_EFFECT_PCT = 20.0  # a change of this many percent is a full-size effect
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When an insight is worth stating (docs/insights.md)."""
+
+    kpi_change_pct: float = 2.0  # KPI moves smaller than this (percent) are not findings
+    concentration_share: float = 0.5  # one member holding this share of revenue is a risk
+    min_contribution: float = 0.03  # contributors below this share of the change: ignored
+    new_share_points: float = 0.05  # new customers' revenue share moving this much
+    retention_points: float = 0.02  # retention moving this much (fraction points)
+    rfm_share: float = 0.05  # customers sliding into at-risk segments: this share of all
+    roas_ratio: float = 2.0  # best channel's ROAS at least this multiple of the worst's
+    margin_points: float = 0.005  # gross margin moving this much (fraction points)
+    returns_points: float = 0.005  # returns rate moving this much, or a category at 1.5x
+    quarantine_share: float = 0.01  # rows quarantined above this share: a caveat
+    quality_score: float = 90.0  # or a quality score below this
+
+
+Builder = Callable[[Report, Thresholds], Iterable[Insight]]
+
+KPI_INSIGHTS = {  # kpi -> departments it concerns
+    "revenue": ("executive", "sales", "finance"),
+    "orders": ("sales", "operations"),
+    "aov": ("sales", "marketing"),
+    "customers": ("sales", "marketing", "customer_success"),
+    "new_customers": ("marketing",),
+}
+AT_RISK = ("At Risk", "Can't Lose Them", "Hibernating", "Lost", "About to Sleep")
+VALUABLE = ("Champions", "Loyal Customers", "Potential Loyalists")
+
+
+def _clip(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def _have(report: Report, *ids: str) -> bool:
+    return all(i in report.facts for i in ids)
+
+
+def _prev_label(report: Report) -> str | None:
+    p = report.period.previous
+    return p[0] if p and p[3] else None
+
+
+def _polarity(change: float, good: str = "up") -> str:
+    if change == 0 or good == "none":
+        return "neutral"
+    return "positive" if (change > 0) == (good == "up") else "negative"
+
+
+def kpi_changes(report: Report, t: Thresholds) -> Iterable[Insight]:
+    prev = _prev_label(report)
+    if prev is None:
+        return
+    cur = report.currency
+    for k in report.kpis:
+        if k.name not in KPI_INSIGHTS or k.change_pct is None or k.value is None:
+            continue
+        if abs(k.change_pct) < t.kpi_change_pct and k.name != "revenue":
+            continue
+        ids = (k.fact, f"{k.fact}.previous", f"{k.fact}.change_pct")
+        if not _have(report, *ids):
+            continue
+        d = fmt.direction(k.change_pct)
+        verb = {"up": "rose", "down": "fell", "flat": "held"}.get(d, "moved")
+        text = (
+            f"{k.label} {verb} to {fmt.by_unit(k.value, k.unit, cur)} in {report.period.label} "
+            f"({fmt.pct_change(k.change_pct)} on {prev}, "
+            f"{fmt.by_unit(k.previous, k.unit, cur)})."
+        )
+        weight = 1.0 if k.name == "revenue" else 0.7
+        yield Insight(
+            id=f"kpi_change.{k.name}",
+            type="kpi_change",
+            title=f"{k.label} {d if d != 'flat' else 'flat'}",
+            text=text,
+            facts=ids,
+            score=round(_clip(abs(k.change_pct) / FULL_EFFECT_PCT) * weight, 4),
+            polarity=_polarity(k.change_pct, k.good_direction) if d != "flat" else "neutral",
+            departments=KPI_INSIGHTS[k.name],
+        )
+
+
+def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
+    d = report.drivers
+    prev = _prev_label(report)
+    revenue = report.kpi("revenue")
+    if d is None or prev is None or revenue is None or not revenue.previous:
+        return
+    cur = report.currency
+    ranked = [
+        (i, c)
+        for i, c in enumerate(d.contributors, start=1)
+        if c.share_of_change is not None and abs(c.share_of_change) >= t.min_contribution
+    ]
+    ups = [(i, c) for i, c in ranked if c.change > 0]
+    downs = [(i, c) for i, c in ranked if c.change < 0]
+    for kind, pick, polarity in (
+        ("top_contributor", max(ups, key=lambda x: x[1].change, default=None), "positive"),
+        ("bottom_contributor", min(downs, key=lambda x: x[1].change, default=None), "negative"),
+    ):
+        if pick is None:
+            continue
+        i, c = pick
+        base = f"drivers.contributor.{i}"
+        ids = (f"{base}.change", f"{base}.share", f"{base}.previous_share")
+        if not _have(report, *ids):
+            continue
+        dim = c.dimension.replace("_", " ")
+        verb = "added" if c.change > 0 else "lost"
+        text = (
+            f"{c.key} ({dim}) {verb} {fmt.money(abs(c.change), cur)} against {prev}; its share "
+            f"of revenue went from {fmt.fraction(c.previous_share)} to {fmt.fraction(c.share)}."
+        )
+        yield Insight(
+            id=f"{kind}.{c.dimension}.{slug(c.key)}",
+            type=kind,
+            title=f"{c.key} {'drove growth' if c.change > 0 else 'held revenue back'}",
+            text=text,
+            facts=ids,
+            score=round(_clip(abs(c.change) / revenue.previous * 100 / FULL_EFFECT_PCT), 4),
+            polarity=polarity,
+            departments=_dimension_departments(c.dimension),
+            subject=c.key,
+        )
+
+
+def _dimension_departments(dimension: str) -> tuple[str, ...]:
+    return {
+        "category": ("sales", "marketing", "operations"),
+        "product": ("sales", "operations"),
+        "region": ("sales",),
+        "channel": ("marketing",),
+        "sales_rep": ("sales",),
+        "segment": ("sales", "customer_success"),
+    }.get(dimension, ("sales",))
+
+
+def concentration(report: Report, t: Thresholds) -> Iterable[Insight]:
+    d = report.drivers
+    if d is None:
+        return
+    for c in d.concentration:
+        if c.members < 2 or c.top1_share < t.concentration_share:
+            continue
+        fid = f"drivers.concentration.{c.dimension}.top1_share"
+        b = report.breakdown(c.dimension)
+        if not _have(report, fid) or b is None or not b.rows:
+            continue
+        top = b.rows[0].key
+        dim = c.dimension.replace("_", " ")
+        yield Insight(
+            id=f"concentration.{c.dimension}",
+            type="concentration",
+            title=f"Revenue depends on one {dim}",
+            text=(
+                f"{top} holds {fmt.fraction(c.top1_share)} of revenue among "
+                f"{fmt.count(c.members)} {dim} members: a setback there moves the whole "
+                "business."
+            ),
+            facts=(fid, f"breakdown.{c.dimension}.members"),
+            score=round(_clip(c.top1_share) * 0.8, 4),
+            polarity="negative",
+            departments=("executive", *_dimension_departments(c.dimension)),
+        )
+
+
+def new_vs_returning(report: Report, t: Thresholds) -> Iterable[Insight]:
+    c = report.customers
+    prev = _prev_label(report)
+    if c is None or prev is None:
+        return
+    now, before = c.new_revenue_share, c.previous_new_revenue_share
+    ids = ("customers.new_revenue_share", "customers.new_revenue_share.previous")
+    if now is None or before is None or not _have(report, *ids):
+        return
+    shift = now - before
+    if abs(shift) < t.new_share_points:
+        return
+    more = shift > 0
+    yield Insight(
+        id="new_vs_returning",
+        type="new_vs_returning",
+        title="More revenue from new customers" if more else "Less revenue from new customers",
+        text=(
+            f"New customers brought {fmt.fraction(now)} of revenue in {report.period.label}, "
+            f"against {fmt.fraction(before)} in {prev}: the business leans "
+            f"{'more on winning' if more else 'more on keeping'} customers."
+        ),
+        facts=ids,
+        score=round(_clip(abs(shift) / 0.2), 4),
+        polarity="neutral",
+        departments=("marketing", "customer_success"),
+    )
+
+
+def retention(report: Report, t: Thresholds) -> Iterable[Insight]:
+    k = report.kpi("retention_rate")
+    prev = _prev_label(report)
+    if k is None or k.value is None or k.previous is None or prev is None:
+        return
+    ids = ("kpi.retention_rate", "kpi.retention_rate.previous")
+    if not _have(report, *ids):
+        return
+    shift = k.value - k.previous
+    if abs(shift) < t.retention_points:
+        return
+    yield Insight(
+        id="retention_change",
+        type="retention_change",
+        title="Retention improved" if shift > 0 else "Retention slipped",
+        text=(
+            f"{fmt.fraction(k.value)} of the previous period's customers bought again, against "
+            f"{fmt.fraction(k.previous)} a period earlier."
+        ),
+        facts=ids,
+        score=round(_clip(abs(shift) / 0.1), 4),
+        polarity="positive" if shift > 0 else "negative",
+        departments=("customer_success", "executive"),
+    )
+
+
+def rfm_movement(report: Report, t: Thresholds) -> Iterable[Insight]:
+    c = report.customers
+    if c is None or not c.moves:
+        return
+    scored = sum(s.customers for s in c.rfm)
+    slid = [
+        (i, m)
+        for i, m in enumerate(c.moves, start=1)
+        if m.source in VALUABLE and m.target in AT_RISK
+    ]
+    total = sum(m.customers for _, m in slid)
+    if not scored or not slid or total / scored < t.rfm_share:
+        return
+    i, largest = max(slid, key=lambda x: x[1].customers)
+    ids = (f"customers.move.{i}.customers",)
+    if not _have(report, *ids):
+        return
+    yield Insight(
+        id="rfm_movement",
+        type="rfm_movement",
+        title="Valuable customers are slipping",
+        text=(
+            f"{fmt.count(largest.customers)} customers moved from {largest.source} to "
+            f"{largest.target} since the previous period's end, the largest of the moves out "
+            "of the valuable segments."
+        ),
+        facts=ids,
+        score=round(_clip(total / scored / 0.2), 4),
+        polarity="negative",
+        departments=("customer_success", "marketing"),
+    )
+
+
+def trend(report: Report, t: Thresholds) -> Iterable[Insight]:
+    tr = report.trend
+    if tr is None or tr.direction == "flat" or tr.slope_pct is None:
+        return
+    ids = ("trend.slope_per_month", "trend.months")
+    if not _have(report, *ids):
+        return
+    up = tr.direction == "up"
+    yield Insight(
+        id="trend",
+        type="trend",
+        title="Revenue is trending up" if up else "Revenue is trending down",
+        text=(
+            f"Over {fmt.count(tr.months)} full months revenue {'grew' if up else 'shrank'} by "
+            f"about {fmt.money(abs(tr.slope_per_month), report.currency)} a month, net of the "
+            "season, a significant trend."
+        ),
+        facts=ids,
+        score=round(_clip(abs(tr.slope_pct) * 12 * 100 / FULL_EFFECT_PCT) * 0.9, 4),
+        polarity="positive" if up else "negative",
+        departments=("executive", "finance"),
+    )
+
+
+def seasonality(report: Report, t: Thresholds) -> Iterable[Insight]:
+    s = report.seasonality
+    if s is None or not s.yearly:
+        return
+    peak = max(s.yearly, key=lambda m: s.yearly[m])  # type: ignore[index]
+    low = min(s.yearly, key=lambda m: s.yearly[m])  # type: ignore[index]
+    ids = (f"seasonality.yearly.{peak}", f"seasonality.yearly.{low}")
+    if not _have(report, *ids):
+        return
+    yield Insight(
+        id="seasonality",
+        type="seasonality",
+        title=f"{peak} is the peak month",
+        text=(
+            f"Revenue runs at {fmt.number(s.yearly[peak])}x an average month in {peak} and "
+            f"{fmt.number(s.yearly[low])}x in {low}: stock, staffing and campaigns should "
+            "follow that calendar."
+        ),
+        facts=ids,
+        score=round(_clip((s.yearly[peak] - s.yearly[low]) / 2) * 0.6, 4),
+        polarity="neutral",
+        departments=("operations", "marketing", "finance"),
+    )
+
+
+def unusual_days(report: Report, t: Thresholds) -> Iterable[Insight]:
+    inside = [a for a in report.anomalies if a.in_period]
+    revenue = report.kpi("revenue")
+    if not inside or revenue is None or not revenue.value:
+        return
+    top = max(inside, key=lambda a: abs(a.revenue - a.expected))
+    base = f"anomaly.{top.date.isoformat()}"
+    ids = ("anomalies.in_period", f"{base}.revenue", f"{base}.expected")
+    if not _have(report, *ids):
+        return
+    yield Insight(
+        id="unusual_days",
+        type="unusual_days",
+        title="Unusual days in the period",
+        text=(
+            f"{fmt.count(len(inside))} day(s) in {report.period.label} were far off their "
+            f"usual level; the largest, {top.date}, brought "
+            f"{fmt.money(top.revenue, report.currency)} against "
+            f"{fmt.money(top.expected, report.currency)} expected."
+        ),
+        facts=ids,
+        score=round(_clip(abs(top.revenue - top.expected) / revenue.value * 10), 4),
+        polarity="positive" if top.direction == "spike" else "negative",
+        departments=("operations", "sales"),
+    )
+
+
+def forecast(report: Report, t: Thresholds) -> Iterable[Insight]:
+    f = report.forecast
+    if f is None or not f.points or not _have(report, "forecast.total"):
+        return
+    first, last = f.points[0], f.points[-1]
+    ids = (
+        "forecast.total",
+        f"forecast.{first.date:%Y-%m}.value",
+        "forecast.horizon",
+        "forecast.level",
+    )
+    if not _have(report, *ids):
+        return
+    total = sum(p.value for p in f.points)
+    yield Insight(
+        id="forecast",
+        type="forecast",
+        title="What the next months look like",
+        text=(
+            f"The model expects {fmt.money(total, report.currency)} over the next "
+            f"{fmt.count(f.horizon)} months, starting with "
+            f"{fmt.money(first.value, report.currency)} in {first.date:%B %Y} "
+            f"({fmt.fraction(f.level)} intervals in the Outlook)."
+        ),
+        facts=ids,
+        score=0.3 if last.upper - last.lower < last.value else 0.15,
+        polarity="neutral",
+        departments=("finance", "operations", "executive"),
+    )
+
+
+def campaigns(report: Report, t: Thresholds) -> Iterable[Insight]:
+    m = report.marketing
+    if m is None:
+        return
+    cur = report.currency
+    revenue = report.kpi("revenue")
+    scale = revenue.value if revenue and revenue.value else None
+    for k in m.campaigns:
+        base = f"marketing.campaign.{slug(k.name)}"
+        ids: tuple[str, ...]
+        if k.significant:
+            ids = (f"{base}.incremental_revenue", f"{base}.uplift_pct", f"{base}.level")
+            text = (
+                f"{k.name} added {fmt.money(k.incremental_revenue, cur)} of revenue on "
+                f"{k.measured_on} ({fmt.pct_change(k.uplift_pct)} over the baseline, "
+                f"{fmt.fraction(k.level)} interval off zero)."
+            )
+            polarity = "positive" if k.incremental_revenue > 0 else "negative"
+            effect = abs(k.incremental_revenue) / scale * 10 if scale else 0.5
+        elif k.orders_significant and k.incremental_orders is not None:
+            ids = (f"{base}.incremental_orders", f"{base}.orders_uplift_pct")
+            through = f"through {k.channel}" if k.channel else "in all sales"
+            text = (
+                f"{k.name} brought {fmt.count(abs(k.incremental_orders))} "
+                f"{'more' if k.incremental_orders > 0 else 'fewer'} orders {through} "
+                f"({fmt.pct_change(k.orders_uplift_pct)}); its revenue effect stayed within "
+                "day-to-day noise."
+            )
+            polarity = "positive" if k.incremental_orders > 0 else "negative"
+            effect = 0.3
+        elif k.in_period and k.spend:
+            ids = (f"{base}.spend",)
+            text = (
+                f"{k.name} cost {fmt.money(k.spend, cur)} and moved neither revenue nor orders "
+                "measurably."
+            )
+            polarity, effect = "negative", 0.3
+        else:
+            continue
+        if not _have(report, *ids):
+            continue
+        yield Insight(
+            id=f"campaign_uplift.{slug(k.name)}",
+            type="campaign_uplift",
+            title=_campaign_title(k.name, k.significant, polarity),
+            text=text,
+            facts=ids,
+            score=round(_clip(effect) * (1.0 if k.in_period else 0.5), 4),
+            polarity=polarity,
+            departments=("marketing", "finance") if k.spend else ("marketing",),
+            subject=k.name,
+        )
+
+
+def _campaign_title(name: str, revenue: bool, polarity: str) -> str:
+    if polarity != "positive":
+        return f"{name} showed no payoff"
+    return f"{name} paid off" if revenue else f"{name} lifted orders"
+
+
+def channel_efficiency(report: Report, t: Thresholds) -> Iterable[Insight]:
+    m = report.marketing
+    if m is None or m.source != "spend table":
+        return
+    paid = [c for c in m.channels if c.roas is not None and c.roas.value and c.spend]
+    if len(paid) < 2:
+        return
+    best = max(paid, key=lambda c: c.roas.value or 0.0)  # type: ignore[union-attr]
+    worst = min(paid, key=lambda c: c.roas.value or 0.0)  # type: ignore[union-attr]
+    b, w = best.roas.value or 0.0, worst.roas.value or 0.0  # type: ignore[union-attr]
+    if w <= 0 or b / w < t.roas_ratio:
+        return
+    ids = (
+        f"marketing.channel.{slug(best.channel)}.roas",
+        f"marketing.channel.{slug(worst.channel)}.roas",
+        f"marketing.channel.{slug(worst.channel)}.spend",
+    )
+    if not _have(report, *ids):
+        return
+    yield Insight(
+        id="channel_efficiency",
+        type="channel_efficiency",
+        title=f"{best.channel} returns far more per unit of spend than {worst.channel}",
+        text=(
+            f"{best.channel} returned a ROAS of {fmt.number(b)} against {fmt.number(w)} for "
+            f"{worst.channel}, which took {fmt.money(worst.spend.value, report.currency)} of "  # type: ignore[union-attr]
+            "spend."
+        ),
+        facts=ids,
+        score=round(_clip((b / w) / 10) * 0.8, 4),
+        polarity="neutral",
+        departments=("marketing", "finance"),
+    )
+
+
+def reps(report: Report, t: Thresholds) -> Iterable[Insight]:
+    team = report.team
+    if team is None or not team.reps:
+        return
+    cur = report.currency
+    if team.quota_source and team.above_target is not None and team.below_target is not None:
+        rated = [r for r in team.reps if r.attainment is not None]
+        if not rated:
+            return
+        best = rated[0]
+        base = f"team.rep.{slug(best.rep)}"
+        ids: tuple[str, ...] = ("team.above_target", "team.below_target", f"{base}.attainment")
+        if not _have(report, *ids):
+            return
+        below = team.below_target
+        yield Insight(
+            id="rep_performance",
+            type="rep_performance",
+            title=f"{fmt.count(team.above_target)} of {fmt.count(len(rated))} reps hit quota",
+            text=(
+                f"{best.rep} reached {fmt.fraction(best.attainment)} of quota; "
+                f"{fmt.count(below)} rep(s) finished below target."
+            ),
+            facts=ids,
+            score=round(_clip(below / len(rated) + max(0.0, (best.attainment or 0) - 1)), 4),
+            polarity="negative" if below > len(rated) / 2 else "positive",
+            departments=("sales", "executive"),
+        )
+        return
+    ranked = [r for r in team.reps if r.vs_median is not None]
+    if len(ranked) < 3:
+        return
+    top, low = ranked[0], ranked[-1]
+    ids = (f"team.rep.{slug(top.rep)}.vs_median", f"team.rep.{slug(low.rep)}.vs_median")
+    if not _have(report, *ids):
+        return
+    yield Insight(
+        id="rep_performance",
+        type="rep_performance",
+        title="Wide spread between reps",
+        text=(
+            f"{top.rep} sold {fmt.number(top.vs_median)} times the median rep's revenue, "
+            f"{low.rep} {fmt.number(low.vs_median)} times (no quota table, so peers are the "
+            f"yardstick; median {fmt.money(team.median_revenue, cur)})."
+        ),
+        facts=(*ids, "team.median_revenue"),
+        score=round(_clip(((top.vs_median or 1) - (low.vs_median or 1)) / 3), 4),
+        polarity="neutral",
+        departments=("sales",),
+    )
+
+
+def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
+    inv = report.inventory
+    revenue = report.kpi("revenue")
+    if inv is None or not inv.stockouts:
+        return
+    inside = [s for s in inv.stockouts if s.in_period]
+    confirmed = inv.source == "inventory table"
+    if inside and _have(report, "inventory.lost_revenue", "inventory.products_out"):
+        share = inv.lost_revenue / revenue.value if revenue and revenue.value else 0.0
+        yield Insight(
+            id="stockout_risk",
+            type="stockout_risk",
+            title="Stockouts cost sales" if confirmed else "Possible stockouts",
+            text=(
+                f"{fmt.count(inv.products_out)} product(s) were "
+                f"{'out of stock' if confirmed else 'possibly out of stock'} in "
+                f"{report.period.label}, an estimated "
+                f"{fmt.money(inv.lost_revenue, report.currency)} of lost revenue."
+            ),
+            facts=("inventory.products_out", "inventory.lost_revenue"),
+            score=round(_clip(share * 20) * (1.0 if confirmed else 0.5), 4),
+            polarity="negative",
+            departments=("operations", "sales"),
+        )
+    elif confirmed and _have(report, "inventory.stockouts"):
+        yield Insight(
+            id="stockout_risk",
+            type="stockout_risk",
+            title="Stockouts earlier in the year",
+            text=(
+                f"No stockout in {report.period.label}, but {fmt.count(len(inv.stockouts))} in the "
+                "months before (see Operations): the same products can run out again."
+            ),
+            facts=("inventory.stockouts",),
+            score=0.1,
+            polarity="neutral",
+            departments=("operations",),
+        )
+
+
+def margin(report: Report, t: Thresholds) -> Iterable[Insight]:
+    ops = report.operations
+    prev = _prev_label(report)
+    if ops is None or ops.margin is None or prev is None:
+        return
+    gm = ops.margin.gross_margin
+    if gm.value is None or gm.previous is None:
+        return
+    change = gm.value - gm.previous
+    ids = ["operations.margin.gross_margin", "operations.margin.change"]
+    if abs(change) < t.margin_points or not _have(report, *ids):
+        return
+    m = ops.margin
+    why = ""
+    if m.from_discount is not None and m.from_cost is not None:
+        ids += ["operations.margin.from_discount", "operations.margin.from_cost"]
+        driver = "deeper discounts" if abs(m.from_discount) >= abs(m.from_cost) else "costs"
+        if change > 0:
+            driver = "shallower discounts" if driver == "deeper discounts" else "lower costs"
+        why = (
+            f"; discounts account for {fmt.points(m.from_discount)} and cost for "
+            f"{fmt.points(m.from_cost)}, so {driver} did most of it"
+        )
+    yield Insight(
+        id="margin_pressure" if change < 0 else "margin_gain",
+        type="margin_pressure",
+        title="Gross margin under pressure" if change < 0 else "Gross margin widened",
+        text=(
+            f"Gross margin moved {fmt.points(change)} to {fmt.fraction(gm.value)} against "
+            f"{prev}{why}."
+        ),
+        facts=tuple(ids),
+        score=round(_clip(abs(change) / 0.05), 4),
+        polarity="negative" if change < 0 else "positive",
+        departments=("finance", "operations"),
+    )
+
+
+def returns(report: Report, t: Thresholds) -> Iterable[Insight]:
+    ops = report.operations
+    if ops is None or not ops.returns or ops.returns[0].rate is None:
+        return
+    total = ops.returns[0]
+    rate = total.rate or 0.0
+    worst = next((r for r in ops.returns[1:] if r.rate is not None), None)
+    rising = total.previous_rate is not None and rate - total.previous_rate >= t.returns_points
+    hot = worst is not None and rate > 0 and (worst.rate or 0.0) >= 1.5 * rate
+    if not (rising or hot):
+        return
+    ids = [f"operations.returns.{slug(total.key)}.rate"]
+    text = f"Returns took {fmt.fraction(rate)} of gross sales"
+    if rising:
+        ids.append(f"operations.returns.{slug(total.key)}.previous_rate")
+        text += f", up from {fmt.fraction(total.previous_rate)}"
+    if hot and worst is not None:
+        ids.append(f"operations.returns.{slug(worst.key)}.rate")
+        text += f"; {worst.key} ran at {fmt.fraction(worst.rate)}"
+    if not _have(report, *ids):
+        return
+    yield Insight(
+        id="returns",
+        type="returns",
+        title="Returns need a look",
+        text=text + ".",
+        facts=tuple(ids),
+        score=round(_clip(rate * 10), 4),
+        polarity="negative",
+        departments=("operations", "customer_success"),
+    )
+
+
+def data_quality(report: Report, t: Thresholds) -> Iterable[Insight]:
+    q = report.quality
+    share = q.rows_quarantined / q.rows_read if q.rows_read else 0.0
+    if share <= t.quarantine_share and q.score >= t.quality_score:
+        return
+    yield Insight(
+        id="data_quality",
+        type="data_quality",
+        title="Read the figures with the data caveat",
+        text=(
+            f"{fmt.count(q.rows_quarantined)} of {fmt.count(q.rows_read)} rows were "
+            f"quarantined and the data-quality score is {fmt.number(q.score)}: see Data quality "
+            "before acting on small differences."
+        ),
+        facts=("quality.rows_quarantined", "quality.rows_read", "quality.score"),
+        score=round(_clip(share * 10 + (100 - q.score) / 100), 4),
+        polarity="negative",
+        departments=("executive", "finance"),
+    )
+
+
+BUILDERS: tuple[Builder, ...] = (
+    kpi_changes,
+    contributors,
+    concentration,
+    new_vs_returning,
+    retention,
+    rfm_movement,
+    trend,
+    seasonality,
+    unusual_days,
+    forecast,
+    campaigns,
+    channel_efficiency,
+    reps,
+    stockouts,
+    margin,
+    returns,
+    data_quality,
+)
+
+
+def build_insights(report: Report, thresholds: Thresholds | None = None) -> tuple[Insight, ...]:
+    """Every insight the report supports, highest score first."""
+    t = thresholds or Thresholds()
+    found = [i for build in BUILDERS for i in build(report, t)]
+    missing = [(i.id, f) for i in found for f in i.facts if f not in report.facts]
+    if missing:  # a builder cited a number the facts do not hold: a bug, not a user error
+        raise AssertionError(f"insight facts missing: {missing[:5]}")
+    return tuple(sorted(found, key=lambda i: (-i.score, i.id)))

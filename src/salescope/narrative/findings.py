@@ -1,0 +1,287 @@
+"""Key findings, insights, recommendations and the conclusion of the period report, and
+the department reports: all from ``report.insights`` and ``report.recommendations``.
+
+Numbers printed here are the insights' own text (facts) and the recommendations'
+baselines and targets (facts ``recommendation.<id>.*``); the rest is fixed wording chosen
+by the data: whether revenue rose or fell, which department an action belongs to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from salescope.model import DEPARTMENTS, Insight, Recommendation, Report
+from salescope.narrative import format as fmt
+from salescope.narrative.table import Table
+
+FINDINGS_SHOWN = 5
+DEPARTMENT_INSIGHTS = 6
+HORIZONS: tuple[tuple[str, str], ...] = (
+    ("immediate", "Immediate (weeks 1-2)"),
+    ("short", "Short term (weeks 3-4)"),
+    ("medium", "Medium term (month 2 onwards)"),
+)
+HORIZON_LABELS = dict(HORIZONS)
+DEPARTMENT_TITLES = {
+    "executive": "Executive",
+    "sales": "Sales",
+    "marketing": "Marketing",
+    "finance": "Finance",
+    "operations": "Operations",
+    "customer_success": "Customer success",
+}
+SCOPE = {
+    "executive": "The whole business: revenue and growth, the largest risks and opportunities, "
+    "and the one action per department that matters most.",
+    "sales": "Revenue by region, product, channel and rep; quota attainment; the members that "
+    "moved revenue.",
+    "marketing": "Channels and their efficiency, campaigns and their measured effect, "
+    "acquisition of new customers and win-back audiences.",
+    "finance": "Revenue, gross margin and discounts, returns, the trend and the forecast for "
+    "planning.",
+    "operations": "Stock and stockouts, returns by category, unusual days and the seasonal "
+    "calendar.",
+    "customer_success": "Retention and churn, customer segments (RFM) and their moves, "
+    "cohorts and lifetime value.",
+}
+FALLBACK_METRICS = {  # a department without actions still tracks these (target: hold)
+    "executive": ("kpi.revenue", "kpi.customers"),
+    "sales": ("kpi.revenue", "kpi.orders", "kpi.aov"),
+    "marketing": ("kpi.new_customers", "marketing.spend", "marketing.roas"),
+    "finance": ("kpi.revenue", "kpi.gross_margin", "kpi.discount_rate"),
+    "operations": ("kpi.units", "kpi.returns", "inventory.lost_revenue"),
+    "customer_success": ("kpi.retention_rate", "kpi.returning_customers"),
+}
+
+
+def _value(report: Report, fid: str, unit: str) -> str:
+    fact = report.facts.get(fid)
+    if fact is None or not isinstance(fact.value, int | float):
+        return "n/a"
+    return fmt.by_unit(fact.value, unit, report.currency)
+
+
+def finding_lines(report: Report) -> list[str]:
+    """The strongest insights, one line each: title, then what the data says."""
+    return [f"{i.title}: {i.text}" for i in report.insights[:FINDINGS_SHOWN]]
+
+
+def insight_lines(report: Report) -> list[str]:
+    """Every insight, grouped as the reader acts on them: problems first."""
+    order = {"negative": 0, "positive": 1, "neutral": 2}
+    ranked = sorted(report.insights, key=lambda i: (order.get(i.polarity, 3), -i.score))
+    return [f"{i.title}: {i.text}" for i in ranked]
+
+
+def _metric_cells(report: Report, r: Recommendation) -> tuple[str, str]:
+    base = f"recommendation.{r.id}"
+    return _value(report, f"{base}.baseline", r.unit), _value(report, f"{base}.target", r.unit)
+
+
+def recommendations_table(report: Report, recs: tuple[Recommendation, ...]) -> Table:
+    rows = []
+    for r in sorted(
+        recs, key=lambda r: (_horizon_rank(r.horizon), DEPARTMENTS.index(r.department))
+    ):
+        today, target = _metric_cells(report, r)
+        rows.append(
+            (
+                DEPARTMENT_TITLES[r.department],
+                HORIZON_LABELS[r.horizon],
+                r.text,
+                _cap(r.metric_label),
+                today,
+                target,
+            )
+        )
+    return Table(
+        "recommendations",
+        "Recommendations",
+        ("Department", "When", "Action", "Success metric", "Today", "Target"),
+        tuple(rows),
+        note="Targets follow documented rules (docs/insights.md): back to the previous "
+        "period, hold, halve, zero, or the forecast.",
+        numeric=(False, False, False, False, True, True),
+    )
+
+
+def _cap(label: str) -> str:
+    return label[:1].upper() + label[1:]
+
+
+def _horizon_rank(h: str) -> int:
+    return [k for k, _ in HORIZONS].index(h)
+
+
+def conclusion_lines(report: Report) -> list[str]:
+    revenue = report.kpi("revenue")
+    lines = []
+    worst = next((i for i in report.insights if i.polarity == "negative"), None)
+    best = next((i for i in report.insights if i.polarity == "positive"), None)
+    if revenue is not None and revenue.change_pct is not None:
+        d = fmt.direction(revenue.change_pct)
+        mood = {"up": "grew", "down": "shrank", "flat": "held level"}.get(d, "moved")
+        text = f"The business {mood} in {report.period.label}"
+        if best is not None and worst is not None:
+            text += (
+                f": the strongest point was {_lower(best.title)}, the main concern "
+                f"{_lower(worst.title)}"
+            )
+        lines.append(text + ".")
+    elif best is not None or worst is not None:
+        pick = worst or best
+        assert pick is not None
+        lines.append(f"The finding to act on first: {_lower(pick.title)}.")
+    first = next(iter(sorted(report.recommendations, key=lambda r: _horizon_rank(r.horizon))), None)
+    if first is not None:
+        who = DEPARTMENT_TITLES[first.department].lower()
+        when = HORIZON_LABELS[first.horizon].lower()
+        lines.append(f"First step ({who}, {when}): {first.text[:1].lower()}{first.text[1:]}")
+    if not lines:
+        lines.append("The data supports no finding strong enough to act on this period.")
+    return lines
+
+
+def _lower(title: str) -> str:
+    """Lower-case a title's first word unless it is a name (two capitals in a row, digits)."""
+    first = title.split(" ", 1)[0]
+    if first[:1].isupper() and first[1:].islower() and first.isalpha():
+        return title[:1].lower() + title[1:]
+    return title
+
+
+# --- department reports ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartmentView:
+    name: str
+    title: str
+    period_label: str
+    period_line: str
+    scope: str
+    objectives: tuple[str, ...]
+    insights: tuple[str, ...]
+    actions: tuple[tuple[str, tuple[str, ...]], ...]  # (horizon label, actions)
+    metrics: Table
+    risks: tuple[str, ...]
+    run_line: str
+
+
+def _department_recs(report: Report, name: str) -> tuple[Recommendation, ...]:
+    if name != "executive":
+        return tuple(r for r in report.recommendations if r.department == name)
+    own = [r for r in report.recommendations if r.department == name]
+    insight_rank = {i.id: n for n, i in enumerate(report.insights)}
+    for dept in DEPARTMENTS[1:]:  # the top action of every other department
+        theirs = [r for r in report.recommendations if r.department == dept]
+        if theirs:
+            own.append(min(theirs, key=lambda r: insight_rank.get(r.based_on, 999)))
+    return tuple(own)
+
+
+def _department_insights(report: Report, name: str) -> list[Insight]:
+    if name == "executive":
+        return list(report.insights[:DEPARTMENT_INSIGHTS])
+    return [i for i in report.insights if name in i.departments][:DEPARTMENT_INSIGHTS]
+
+
+def _metrics_table(report: Report, name: str, recs: tuple[Recommendation, ...]) -> Table:
+    rows = []
+    seen = set()
+    for r in recs:
+        if r.metric in seen:
+            continue
+        seen.add(r.metric)
+        today, target = _metric_cells(report, r)
+        rows.append((_cap(r.metric_label), today, target, r.target_rule, HORIZON_LABELS[r.horizon]))
+    if not rows:
+        for fid in FALLBACK_METRICS[name]:
+            fact = report.facts.get(fid)
+            if fact is None:
+                continue
+            shown = _value(report, fid, fact.unit)
+            rows.append((_cap(fact.label), shown, shown, "hold today's level", "ongoing"))
+    return Table(
+        "metrics",
+        "Success metrics",
+        ("Metric", "Today", "Target", "How the target is set", "By"),
+        tuple(rows),
+        numeric=(False, True, True, False, False),
+    )
+
+
+def _risks(report: Report, name: str) -> list[str]:
+    out = []
+    kinds = {i.type for i in report.insights}
+    if "data_quality" in kinds:
+        out.append(
+            "Data quality: part of the input was quarantined; small differences may be noise."
+        )
+    m, team, inv, ops = report.marketing, report.team, report.inventory, report.operations
+    if name in ("marketing", "executive") and m is not None and m.source != "spend table":
+        out.append("Channel efficiency is not measured: no marketing spend table was given.")
+    if name == "marketing":
+        if m is not None and m.campaigns:
+            out.append(
+                "Campaign effects are measured against the other channels; a campaign that "
+                "also lifts them is understated."
+            )
+        if inv is not None and inv.stockouts:
+            out.append(
+                "Promotions depend on stock: products ran out in the past year (operations)."
+            )
+    if name in ("sales", "executive") and team is not None and team.quota_source is None:
+        out.append("No quota table: attainment cannot be tracked, only comparisons between reps.")
+    if name == "sales":
+        out.append("New customers depend on marketing's acquisition channels.")
+    if name == "operations":
+        if inv is not None and inv.source != "inventory table":
+            out.append("Stockouts are inferred from sales gaps, not confirmed by inventory data.")
+        if inv is None:
+            out.append("No product column: stock and stockouts cannot be tracked.")
+        out.append("Reorder points depend on supplier lead times, which the data does not hold.")
+    if name == "finance":
+        if report.forecast is not None:
+            out.append(
+                "The forecast assumes the pattern of the past months holds; plan on its "
+                "interval, not the point."
+            )
+        if ops is None or ops.margin is None:
+            out.append("No cost column: gross margin is not measured.")
+    if name == "customer_success":
+        out.append("RFM segments look back a year: customers who buy once a year can look at risk.")
+        out.append("Win-back offers depend on marketing for the audience and the message.")
+    if name == "executive" and "concentration" in kinds:
+        out.append("Concentration: one member carries half the revenue or more of its dimension.")
+    if not out:
+        out.append("No specific risk stands out in the data for this department.")
+    return out
+
+
+def department_view(report: Report, name: str, period_line: str, run_line: str) -> DepartmentView:
+    recs = _department_recs(report, name)
+    insights = _department_insights(report, name)
+    objectives = []
+    for r in recs[:3]:
+        today, target = _metric_cells(report, r)
+        objectives.append(f"{_cap(r.metric_label)}: from {today} to {target} ({r.target_rule}).")
+    if not objectives:
+        objectives.append("Hold today's levels; no finding calls for a change of course.")
+    actions = tuple(
+        (label, tuple(r.text for r in recs if r.horizon == key)) for key, label in HORIZONS
+    )
+    return DepartmentView(
+        name=name,
+        title=f"{DEPARTMENT_TITLES[name]} report {report.period.label}",
+        period_label=report.period.label,
+        period_line=period_line,
+        scope=SCOPE[name],
+        objectives=tuple(objectives),
+        insights=tuple(f"{i.title}: {i.text}" for i in insights)
+        or ("No finding concerns this department this period.",),
+        actions=actions,
+        metrics=_metrics_table(report, name, recs),
+        risks=tuple(_risks(report, name)),
+        run_line=run_line,
+    )
