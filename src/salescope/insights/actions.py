@@ -321,9 +321,9 @@ def _target(rule: str, fid: str, report: Report, t: Thresholds) -> float | None:
     if rule == "threshold":
         return t.concentration_share
     if rule == "improve":
-        return round(value * (1 + IMPROVE), 4)
+        return round(value * (1 + IMPROVE), 6)
     if rule == "reduce":
-        return round(value * (1 - IMPROVE), 4)
+        return round(value * (1 - IMPROVE), 6)
     return float(value)  # hold, forecast
 
 

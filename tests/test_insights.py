@@ -1,0 +1,234 @@
+"""Insights, recommendations and department reports.
+
+Planted effects on data no other test uses (seed 77) must reach the right department
+report; targets are recomputed here from their documented rules; thresholds are checked on
+hand-made data on both sides of the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import salescope
+from salescope.demo_data import _CHANNEL_ECONOMICS, PLANTED_CAMPAIGN, DemoFiles, write_demo_data
+from salescope.facts import slug
+from salescope.insights.actions import IMPROVE
+from salescope.insights.rules import Thresholds
+from salescope.model import DEPARTMENTS
+from salescope.narrative import format as fmt
+from tests.conftest import fixed_clock
+from tests.test_cli import salescope as salescope_cli
+
+ROWS, SEED = 120_000, 77
+
+
+@pytest.fixture(scope="module")
+def unseen(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
+    return write_demo_data(tmp_path_factory.mktemp("unseen") / "data", rows=ROWS, seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def q2(
+    unseen: DemoFiles, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[salescope.Report, Path]:
+    report = salescope.run(unseen.inputs, period="2026-Q2", clock=fixed_clock)
+    out = tmp_path_factory.mktemp("q2")
+    report.write(out, ("json", "md"))
+    return report, out
+
+
+@pytest.fixture(scope="module")
+def q3(
+    unseen: DemoFiles, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[salescope.Report, Path]:
+    report = salescope.run(unseen.inputs, period="2026-Q3", clock=fixed_clock)
+    out = tmp_path_factory.mktemp("q3")
+    report.write(out, ("json", "md"))
+    return report, out
+
+
+def _dept(out: Path, name: str) -> str:
+    return (out / "departments" / f"{name}.md").read_text()
+
+
+def test_planted_campaign_is_in_the_marketing_report(q2: tuple[salescope.Report, Path]) -> None:
+    report, out = q2
+    insight = next(i for i in report.insights if i.type == "campaign_uplift")
+    assert insight.subject == PLANTED_CAMPAIGN.name and insight.polarity == "positive"
+    assert "marketing" in insight.departments
+    k = next(c for c in report.marketing.campaigns if c.name == PLANTED_CAMPAIGN.name)  # type: ignore[union-attr]
+    assert k.orders_interval is not None and k.baseline_orders
+    low, high = (100 * x / k.baseline_orders for x in k.orders_interval)
+    assert low <= 100 * PLANTED_CAMPAIGN.order_uplift <= high  # the right size
+    text = _dept(out, "marketing")
+    assert f"{PLANTED_CAMPAIGN.name} " in text
+    assert f"Repeat {PLANTED_CAMPAIGN.name}" in text  # an action marketing can own
+
+
+def test_better_converting_channel_is_named_in_the_marketing_report(
+    q3: tuple[salescope.Report, Path],
+) -> None:
+    report, out = q3
+    # Email converts clicks to orders best and is paid per thousand sends: the generator's
+    # economics make it the most efficient channel
+    best = max(_CHANNEL_ECONOMICS, key=lambda c: _CHANNEL_ECONOMICS[c][1])
+    m = report.marketing
+    assert m is not None
+    rates = {c.channel: c.conversion_rate.value for c in m.channels if c.conversion_rate}
+    assert max(rates, key=lambda c: rates[c] or 0.0) == best
+    insight = next(i for i in report.insights if i.type == "channel_efficiency")
+    assert insight.title.startswith(f"{best} returns far more")
+    assert insight.text in _dept(out, "marketing")
+
+
+def test_planted_rep_is_in_the_sales_report(
+    unseen: DemoFiles, q3: tuple[salescope.Report, Path]
+) -> None:
+    report, out = q3
+    planted = json.loads(unseen.planted.read_text())["quota_overachiever"]
+    attainment = fmt.fraction(planted["actual_revenue"] / planted["quota"])
+    insight = next(i for i in report.insights if i.type == "rep_performance")
+    assert f"{planted['sales_rep']} reached {attainment} of quota" in insight.text
+    assert insight.text in _dept(out, "sales")
+    assert "Pair the reps below target with the top performer" in _dept(out, "sales")
+
+
+def test_planted_stockouts_are_in_the_operations_report(
+    unseen: DemoFiles, q2: tuple[salescope.Report, Path]
+) -> None:
+    report, out = q2
+    planted = json.loads(unseen.planted.read_text())["stockouts"]
+    inv = report.inventory
+    assert inv is not None
+    in_q2 = [
+        p for p in planted if p["start_date"] <= "2026-06-30" and p["end_date"] >= "2026-04-01"
+    ]
+    insight = next(i for i in report.insights if i.type == "stockout_risk")
+    assert "operations" in insight.departments
+    assert insight.text in _dept(out, "operations")
+    if in_q2:
+        assert inv.products_out == len(in_q2)
+        assert "Set reorder points" in _dept(out, "operations")
+
+
+def test_every_department_report_has_its_sections(q3: tuple[salescope.Report, Path]) -> None:
+    _, out = q3
+    for name in DEPARTMENTS:
+        text = _dept(out, name)
+        for heading in (
+            "## Scope and objectives",
+            "## Key insights",
+            "## Implementation actions",
+            "### Immediate (weeks 1-2)",
+            "### Short term (weeks 3-4)",
+            "### Medium term (month 2 onwards)",
+            "## Success metrics",
+            "## Risks and dependencies",
+        ):
+            assert heading in text, (name, heading)
+
+
+def _by_rule(rule: str, value: float, previous: object) -> object:
+    """docs/insights.md's target rules, written again."""
+    if rule == "back to the previous period's level":
+        return previous
+    if rule == "halve it":
+        return math.floor(value / 2)
+    if rule == "bring it to zero":
+        return 0.0
+    if rule == "down to the concentration threshold":
+        return Thresholds().concentration_share
+    if rule == "improve by a tenth":
+        return value * (1 + IMPROVE)
+    if rule == "cut by a tenth":
+        return value * (1 - IMPROVE)
+    assert rule in ("hold today's level", "the forecast"), rule
+    return value
+
+
+def test_targets_follow_their_rules(q3: tuple[salescope.Report, Path]) -> None:
+    report, _ = q3
+    facts = report.facts
+    assert report.recommendations
+    for r in report.recommendations:
+        value = facts[r.metric].value
+        assert isinstance(value, int | float)
+        assert r.baseline == pytest.approx(value)
+        previous = facts.get(f"{r.metric}.previous")
+        expected = _by_rule(r.target_rule, float(value), previous and previous.value)
+        assert r.target == pytest.approx(expected, rel=1e-4), r.id
+        assert facts[f"recommendation.{r.id}.target"].value == r.target
+        assert r.based_on in {i.id for i in report.insights}
+        assert r.department in DEPARTMENTS
+
+
+def test_insights_cite_only_facts_and_are_ranked(q3: tuple[salescope.Report, Path]) -> None:
+    report, out = q3
+    scores = [i.score for i in report.insights]
+    assert scores == sorted(scores, reverse=True)
+    data = json.loads((out / "report.json").read_text())
+    assert [i["id"] for i in data["insights"]] == [i.id for i in report.insights]
+    for i in report.insights:
+        assert 0 <= i.score <= 1 and set(i.departments) <= set(DEPARTMENTS)
+        for fid in i.facts:
+            assert fid in data["facts"], (i.id, fid)
+
+
+def _write(path: Path, shares: dict[str, float], months: int = 6) -> Path:
+    """Sales of categories in fixed revenue shares, the same every month."""
+    with path.open("w", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["order_id", "order_date", "customer_id", "category", "revenue"])
+        n = 0
+        for month in range(1, months + 1):
+            for day in (3, 10, 17, 24):
+                for cat, share in shares.items():
+                    n += 1
+                    w.writerow(
+                        [f"O{n}", f"2025-{month:02d}-{day:02d}", f"C{n % 40}", cat, 1000 * share]
+                    )
+    return path
+
+
+@pytest.mark.parametrize(("top", "expected"), [(0.6, True), (0.4, False)])
+def test_concentration_insight_at_the_threshold(tmp_path: Path, top: float, expected: bool) -> None:
+    rest = (1 - top) / 3
+    sales = _write(tmp_path / "sales.csv", {"A": top, "B": rest, "C": rest, "D": rest})
+    report = salescope.run([sales], period="2025-Q2", clock=fixed_clock)
+    found = [i for i in report.insights if i.type == "concentration"]
+    assert bool(found) == expected
+    if found:
+        assert found[0].text.startswith(f"A holds {fmt.fraction(top)} of revenue")
+        rec = next(r for r in report.recommendations if r.based_on == found[0].id)
+        assert rec.department == "executive" and rec.target == Thresholds().concentration_share
+
+
+def test_no_previous_period_means_no_change_insights(tmp_path: Path) -> None:
+    sales = _write(tmp_path / "sales.csv", {"A": 0.5, "B": 0.5}, months=3)
+    report = salescope.run([sales], period="2025-Q1", clock=fixed_clock)
+    assert not [i for i in report.insights if i.type in ("kpi_change", "top_contributor")]
+    written = report.write(tmp_path / "out", ("md",))
+    finance = next(p for p in written if p.name == "finance.md").read_text()
+    assert "Hold today's levels" in finance  # no finding calls for a change
+
+
+def test_department_option_writes_one_report(demo_files: DemoFiles, tmp_path: Path) -> None:
+    done = salescope_cli(
+        "report", demo_files.sales, "--format", "md", "--department", "Customer Success",
+        "--out", tmp_path / "out", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.code == 0, done.stderr
+    assert [p.name for p in (tmp_path / "out" / "departments").iterdir()] == ["customer_success.md"]
+    bad = salescope_cli("report", demo_files.sales, "--department", "legal", cwd=tmp_path)
+    assert bad.code == 2 and bad.stderr.startswith("error: unknown department 'legal'")
+
+
+def test_slugs_of_planted_names_are_fact_ids(q2: tuple[salescope.Report, Path]) -> None:
+    report, _ = q2
+    base = f"marketing.campaign.{slug(PLANTED_CAMPAIGN.name)}"
+    assert report.facts[f"{base}.incremental_orders"].unit == "count"
