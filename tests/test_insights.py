@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 import salescope
+from salescope.config import Config, load_config
 from salescope.demo_data import _CHANNEL_ECONOMICS, PLANTED_CAMPAIGN, DemoFiles, write_demo_data
+from salescope.errors import ConfigError
 from salescope.facts import slug
 from salescope.insights.actions import IMPROVE
 from salescope.insights.rules import Thresholds
@@ -232,3 +234,12 @@ def test_slugs_of_planted_names_are_fact_ids(q2: tuple[salescope.Report, Path]) 
     report, _ = q2
     base = f"marketing.campaign.{slug(PLANTED_CAMPAIGN.name)}"
     assert report.facts[f"{base}.incremental_orders"].unit == "count"
+
+
+def test_thresholds_come_from_the_config(tmp_path: Path) -> None:
+    sales = _write(tmp_path / "sales.csv", {"A": 0.6, "B": 0.2, "C": 0.2})
+    config = Config(period="2025-Q2", insights={"concentration_share": 0.7})
+    report = salescope.run([sales], config, clock=fixed_clock)
+    assert not [i for i in report.insights if i.type == "concentration"]
+    with pytest.raises(ConfigError, match="unknown insight threshold"):
+        load_config(None, insights={"concentration": 0.7})

@@ -49,11 +49,31 @@ class Config(BaseModel):
         None, description="decimal mark of amounts written as text (default: decided per column)"
     )
     formats: tuple[Format, ...] = Field(ALL_FORMATS, description="outputs to write")
+    insights: dict[str, float] = Field(
+        default_factory=dict,
+        description="insight thresholds, e.g. {concentration_share: 0.6}; names and defaults "
+        "in docs/insights.md",
+    )
     side_tables: dict[SideKind, list[str]] = Field(
         default_factory=dict,
         description="side tables by kind, e.g. {marketing: [spend.csv]}; without this they "
         "are recognised among the inputs by their columns",
     )
+
+    @field_validator("insights")
+    @classmethod
+    def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        from dataclasses import fields
+
+        from salescope.insights.rules import Thresholds
+
+        names = [f.name for f in fields(Thresholds) if f.name != "min_contribution"]
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(
+                f"unknown insight threshold(s) {', '.join(unknown)}; valid: {', '.join(names)}"
+            )
+        return value
 
     @field_validator("side_tables", mode="before")
     @classmethod

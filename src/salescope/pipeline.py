@@ -289,7 +289,7 @@ def run(
         inventory=inventory,
         operations=operations,
     )
-    thresholds = Thresholds(min_contribution=config.min_contribution)
+    thresholds = Thresholds(min_contribution=config.min_contribution, **config.insights)
     insights = build_insights(report, thresholds)
     recommendations, target_facts = build_recommendations(report, insights, thresholds)
     return replace(
