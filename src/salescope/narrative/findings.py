@@ -252,8 +252,11 @@ def _risks(report: Report, name: str) -> list[str]:
     if name == "customer_success":
         out.append("RFM segments look back a year: customers who buy once a year can look at risk.")
         out.append("Win-back offers depend on marketing for the audience and the message.")
-    if name == "executive" and "concentration" in kinds:
-        out.append("Concentration: one member carries half the revenue or more of its dimension.")
+    if name == "executive":
+        if "concentration" in kinds:
+            out.append("Concentration: one member carries a large share of its dimension.")
+        for i in [i for i in report.insights if i.polarity == "negative"][:2]:
+            out.append(f"{i.title}: {i.text}")
     if not out:
         out.append("No specific risk stands out in the data for this department.")
     return out
@@ -263,7 +266,8 @@ def department_view(report: Report, name: str, period_line: str, run_line: str) 
     recs = _department_recs(report, name)
     insights = _department_insights(report, name)
     objectives = []
-    for r in recs[:3]:
+    moving = sorted(recs, key=lambda r: r.target == r.baseline)  # changes before holds
+    for r in moving[:3]:
         today, target = _metric_cells(report, r)
         objectives.append(f"{_cap(r.metric_label)}: from {today} to {target} ({r.target_rule}).")
     if not objectives:
