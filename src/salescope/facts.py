@@ -82,6 +82,14 @@ def collect_facts(
             base = f"drivers.contributor.{i}"
             label = f"{member.key} ({member.dimension.replace('_', ' ')})"
             _add(facts, f"{base}.change", member.change, "currency", f"{label}: change")
+            _add(facts, f"{base}.revenue", member.revenue, "currency", f"{label}: revenue")
+            _add(
+                facts,
+                f"{base}.revenue.previous",
+                member.previous,
+                "currency",
+                f"{label}: revenue, previous period",
+            )
             _add(
                 facts,
                 f"{base}.share_of_change",

@@ -86,12 +86,12 @@ def _kpi(insight: Insight, report: Report) -> list[Action]:
 
 
 def _contributor(insight: Insight, report: Report) -> list[Action]:
-    fid = insight.facts[0]  # drivers.contributor.<i>.change
     if insight.type == "bottom_contributor":
+        revenue = insight.facts[3]  # drivers.contributor.<i>.revenue
         return [
             Action(insight.departments[0], "immediate", f"Find out why {_name(insight)} fell "
                    "(price, stock, competition or a lost account) and decide whether to "
-                   "defend it or move the effort elsewhere.", fid, "zero"),
+                   "defend it or move the effort elsewhere.", revenue, "recover"),
         ]  # fmt: skip
     share = insight.facts[1]
     dimension = insight.id.split(".")[1]
@@ -172,10 +172,13 @@ def _forecast(insight: Insight, report: Report) -> list[Action]:
 
 def _seasonality(insight: Insight, report: Report) -> list[Action]:
     peak = insight.facts[0]
-    return [
-        Action("operations", "medium", f"Build stock and staff ahead of {_month(peak)}, the "
-               "peak month, and plan promotions around the quiet months.", peak, "hold"),
-    ]  # fmt: skip
+    text = (
+        f"Build stock and staff ahead of {_month(peak)}, the peak month, and plan promotions "
+        "around the quiet months."
+    )
+    if "inventory.lost_revenue" in report.facts:  # success: no sale lost to an empty shelf
+        return [Action("operations", "medium", text, "inventory.lost_revenue", "zero")]
+    return [Action("operations", "medium", text, peak, "hold")]
 
 
 def _month(fid: str) -> str:
@@ -186,10 +189,16 @@ def _month(fid: str) -> str:
 
 
 def _unusual(insight: Insight, report: Report) -> list[Action]:
+    if insight.polarity == "negative":  # the largest was a drop: prevent the next one
+        return [
+            Action("operations", "short", "Find and record the cause of each drop (outage, "
+                   "stock, a data error) so the next one is prevented.",
+                   "anomalies.in_period", "zero"),
+        ]  # fmt: skip
+    day = insight.facts[1]  # anomaly.<date>.revenue
     return [
-        Action("operations", "short", "Find and record the cause of each unusual day "
-               "(promotion, outage, stock or a data error) so the next one is planned or "
-               "prevented.", "anomalies.in_period", "zero"),
+        Action("sales", "short", "Find what drove the spike (a promotion, a large account, an "
+               "event) and plan to repeat it.", day, "hold"),
     ]  # fmt: skip
 
 

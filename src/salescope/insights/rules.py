@@ -132,7 +132,13 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
             continue
         i, c = pick
         base = f"drivers.contributor.{i}"
-        ids = (f"{base}.change", f"{base}.share", f"{base}.previous_share")
+        ids = (
+            f"{base}.change",
+            f"{base}.share",
+            f"{base}.previous_share",
+            f"{base}.revenue",
+            f"{base}.revenue.previous",
+        )
         if not _have(report, *ids):
             continue
         dim = c.dimension.replace("_", " ")
