@@ -243,3 +243,42 @@ def test_thresholds_come_from_the_config(tmp_path: Path) -> None:
     assert not [i for i in report.insights if i.type == "concentration"]
     with pytest.raises(ConfigError, match="unknown insight threshold"):
         load_config(None, insights={"concentration": 0.7})
+
+
+def _trend_sales(path: Path, q2_factor: float) -> Path:
+    """Two quarters of the same customers and categories; Q2 revenue is Q1's x factor."""
+    with path.open("w", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["order_id", "order_date", "customer_id", "category", "revenue"])
+        n = 0
+        for month in range(1, 7):
+            factor = q2_factor if month > 3 else 1.0
+            for day in range(1, 29, 3):
+                for cat in ("A", "B", "C"):
+                    n += 1
+                    w.writerow(
+                        [f"O{n}", f"2025-{month:02d}-{day:02d}", f"C{n % 30}", cat, 100 * factor]
+                    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("factor", "verb", "mood"),
+    [(1.25, "rose", "grew"), (0.8, "fell", "shrank"), (1.002, "held", "held level")],
+)
+def test_wording_follows_the_data(tmp_path: Path, factor: float, verb: str, mood: str) -> None:
+    sales = _trend_sales(tmp_path / "sales.csv", factor)
+    report = salescope.run([sales], period="2025-Q2", clock=fixed_clock)
+    revenue = report.kpi("revenue")
+    assert revenue is not None and revenue.change_pct == pytest.approx(100 * (factor - 1), abs=0.01)
+    insight = next(i for i in report.insights if i.id == "kpi_change.revenue")
+    assert insight.text.startswith(f"Revenue {verb} to")
+    md = next(p for p in report.write(tmp_path / "out", ("md",)) if p.name == "report.md")
+    text = md.read_text()
+    assert f"The business {mood} in 2025-Q2" in text
+    recs = [r for r in report.recommendations if r.based_on == "kpi_change.revenue"]
+    if factor < 1:  # a fall gets a recovery plan back to last period's revenue
+        assert {r.department for r in recs} == {"sales", "executive"}
+        assert all(r.target == pytest.approx(revenue.previous) for r in recs)
+    elif factor < 1.02:  # a flat quarter calls for no revenue action
+        assert recs == []

@@ -51,6 +51,8 @@ def _name(insight: Insight) -> str:
 def _kpi(insight: Insight, report: Report) -> list[Action]:
     name = insight.id.split(".", 1)[1]
     fid = f"kpi.{name}"
+    if insight.polarity == "neutral":  # flat: nothing to recover or protect
+        return []
     up = insight.polarity == "positive"
     if name == "revenue":
         change = report.facts[f"{fid}.change_pct"].value
