@@ -584,6 +584,27 @@ class Check:
     revenue_share: float | None = None  # share of all revenue read that these rows carry
 
 
+@dataclass(frozen=True)
+class ValueBin:
+    """Orders of the period whose value falls in ``[low, high)``."""
+
+    low: float
+    high: float
+    orders: int
+    revenue: float
+
+
+@dataclass(frozen=True)
+class MemberPoint:
+    """One member of a dimension (a segment, a region) in one month."""
+
+    dimension: str
+    key: str
+    month: date
+    revenue: float
+    customers: int | None
+
+
 DEPARTMENTS: tuple[str, ...] = (
     "executive",
     "sales",
@@ -736,6 +757,8 @@ class Report:
     team: Team | None = None
     inventory: Inventory | None = None
     operations: Operations | None = None
+    order_values: tuple[ValueBin, ...] = ()  # order-value distribution of the period
+    member_series: tuple[MemberPoint, ...] = ()  # monthly revenue by segment or region
     insights: tuple[Insight, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     llm: LlmOutcome | None = None
