@@ -744,7 +744,7 @@ def daily_spec(report: Report) -> dict[str, Any] | None:
                 ),
                 shape=alt.Shape(
                     "kind:N",
-                    legend=None,
+                    title="unusual day",
                     scale=alt.Scale(
                         domain=["spike", "drop"], range=["triangle-up", "triangle-down"]
                     ),
