@@ -39,6 +39,10 @@ def test_pyspark_kpis_and_breakdowns_equal_duckdb(
     assert spark.team == demo_report.team
     assert spark.inventory == demo_report.inventory
     assert spark.operations == demo_report.operations
+    assert spark.order_values == demo_report.order_values
+    assert spark.member_series == demo_report.member_series
+    assert spark.insights == demo_report.insights
+    assert spark.recommendations == demo_report.recommendations
     assert spark.quality.side_tables == demo_report.quality.side_tables
     q1, q2 = spark.quality, demo_report.quality
     assert (q1.rows_read, q1.rows_accepted, q1.rows_quarantined) == (

@@ -14,6 +14,7 @@ from salescope import __version__
 from salescope.analysis.anomalies import find_anomalies
 from salescope.analysis.breakdowns import compute_breakdowns
 from salescope.analysis.customers import compute_customers
+from salescope.analysis.distribution import member_series, order_values
 from salescope.analysis.drivers import compute_drivers
 from salescope.analysis.marketing import compute_marketing
 from salescope.analysis.operations import compute_inventory, compute_operations
@@ -210,6 +211,9 @@ def run(
     stage("inventory")
     operations = compute_operations(lines, windows)
     stage("operations")
+    order_bins = order_values(lines, windows)
+    members = member_series(lines)
+    stage("distribution")
 
     q = validation.quality
     assumptions = list(q.assumptions) + notes
@@ -288,6 +292,8 @@ def run(
         team=team,
         inventory=inventory,
         operations=operations,
+        order_values=order_bins,
+        member_series=members,
     )
     thresholds = Thresholds(min_contribution=config.min_contribution, **config.insights)
     insights = build_insights(report, thresholds)

@@ -91,6 +91,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "team": _section(report.team),
         "inventory": _section(report.inventory),
         "operations": _section(report.operations),
+        "order_values": [asdict(b) for b in report.order_values],
+        "member_series": [asdict(m) for m in report.member_series],
         "narrative": {"llm": _section(report.llm)},
         "insights": [asdict(i) for i in report.insights],
         "recommendations": [asdict(r) for r in report.recommendations],
