@@ -1,12 +1,38 @@
-"""report.html: one self-contained page (styles, charts and script inline, no network)."""
+"""report.html: one self-contained page (styles, charts and script inline, no network).
+
+Charts are drawn twice: as interactive Vega views (the Vega, Vega-Lite and vega-embed
+JavaScript is inlined, so the page works offline under a ``default-src 'none'``
+Content-Security-Policy) and as static SVG from vl-convert, which shows until the script
+has drawn the chart, when scripts are off, and in print and the PDF.
+"""
 
 from __future__ import annotations
+
+import functools
+import json
+from datetime import datetime
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
-from salescope.model import Report
+from salescope.model import DEPARTMENTS, Report
 from salescope.narrative.view import Table, View, build_view
+
+# Where the charts go: the sections name theirs (``Section.charts``); these are placed by
+# the page itself. Any chart left over is shown at the end of the trend section.
+OVERVIEW_CHARTS = ("business_performance_dashboard", "executive_kpis_trend")
+DRIVER_CHARTS = ("contributors_waterfall",)
+TREND_CHARTS = ("revenue_trend", "monthly_revenue")
+SECTION_EXTRA_CHARTS = {"customers": ("cohort_heatmap",)}
+
+DEPARTMENT_LABELS = {"customer_success": "Customer success"}
+
+ARROWS = {"up": "▲", "down": "▼", "flat": "▶"}
+
+
+def department_label(name: str) -> str:
+    return DEPARTMENT_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def html_table(table: Table) -> Markup:
@@ -17,7 +43,10 @@ def html_table(table: Table) -> Markup:
     def cls(i: int) -> str:
         return ' class="num"' if numeric[i] else ""
 
-    head = "".join(f"<th{cls(i)}>{escape(c)}</th>" for i, c in enumerate(table.columns))
+    head = "".join(
+        f'<th{cls(i)} scope="col" aria-sort="none">{escape(c)}</th>'
+        for i, c in enumerate(table.columns)
+    )
     body = "".join(
         "<tr>" + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>"
         for row in table.rows
@@ -28,6 +57,32 @@ def html_table(table: Table) -> Markup:
     )
 
 
+def script_json(value: Any) -> Markup:
+    """``value`` as JSON that is safe inside a ``<script type="application/json">`` block.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c`` etc., so no string in the data (a product
+    named ``</script><script>alert(1)</script>``) can end the block; JSON.parse reads the
+    escapes back as the original characters.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(char, code)
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+@functools.lru_cache(maxsize=1)
+def vega_javascript() -> Markup:
+    """The Vega, Vega-Lite and vega-embed bundle vl-convert ships, wrapped in a function
+    so its top-level names stay private; it sets ``window.vegaEmbed``."""
+    import vl_convert as vlc
+
+    bundle: str = vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;")
+    # an HTML parser ends a script at "</script" and changes state at "<!--"
+    bundle = bundle.replace("</script", "<\\/script").replace("<!--", "<\\!--")
+    return Markup("(function () {\n" + bundle + "\n})();")
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("salescope", "narrative/templates"),
@@ -35,13 +90,60 @@ def _env() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["table"] = html_table
+    env.globals["department_label"] = department_label
+    env.globals["arrows"] = ARROWS
+    env.globals["all_departments"] = DEPARTMENTS
     return env
 
 
-def render_html(report: Report, view: View | None = None, charts: bool = True) -> str:
-    """The page; every string from the data is escaped by Jinja2's autoescape."""
+def _placement(view: View, names: list[str]) -> dict[str, tuple[str, ...]]:
+    """slot -> chart names shown there, each chart once, in a fixed order."""
+    available = set(names)
+    slots: dict[str, tuple[str, ...]] = {
+        "overview": OVERVIEW_CHARTS,
+        "drivers": DRIVER_CHARTS if view.drivers else (),
+        "trend": TREND_CHARTS,
+    }
+    for t in view.breakdowns:
+        slots["breakdown:" + t.id] = ("revenue_by_" + t.id,)
+    for sec in view.sections:
+        slots["section:" + sec.id] = sec.charts + SECTION_EXTRA_CHARTS.get(sec.id, ())
+    placed: set[str] = set()
+    out: dict[str, tuple[str, ...]] = {}
+    for slot, wanted in slots.items():
+        chosen = tuple(n for n in wanted if n in available and n not in placed)
+        placed.update(chosen)
+        out[slot] = chosen
+    out["trend"] += tuple(n for n in names if n not in placed)  # nothing is dropped
+    return out
+
+
+def render_html(
+    report: Report,
+    view: View | None = None,
+    charts: bool = True,
+    departments: tuple[str, ...] = DEPARTMENTS,
+) -> str:
+    """The page; every string from the data is escaped by Jinja2's autoescape, and the
+    chart specs by :func:`script_json`. ``departments`` are linked from the header (their
+    pages are ``departments/<name>.html`` next to the report)."""
     from salescope.render.charts import chart_specs, to_svg
 
     view = view or build_view(report)
-    svgs = {name: to_svg(spec) for name, spec in chart_specs(report).items()} if charts else {}
-    return _env().get_template("report.html.j2").render(v=view, charts=svgs)
+    specs = chart_specs(report) if charts else {}
+    svgs = {name: Markup(to_svg(spec)) for name, spec in specs.items()}
+    created = datetime.fromisoformat(report.run.created_at)
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            v=view,
+            charts=svgs,
+            slots=_placement(view, list(specs)),
+            specs=script_json(specs),
+            vega_js=vega_javascript() if specs else Markup(""),
+            run_id=report.run.id,
+            created=f"{created:%d %b %Y %H:%M} {created:%Z}".strip(),
+            departments=departments,
+        )
+    )
