@@ -60,6 +60,21 @@ class Config(BaseModel):
         "are recognised among the inputs by their columns",
     )
 
+    llm: str | None = Field(
+        None,
+        description="URL of an OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) "
+        "that may reword the report's text; every number it writes is checked against the "
+        "facts, see docs/llm.md (default: no language model)",
+    )
+    llm_model: str = Field("default", description="model name sent to the llm endpoint")
+    llm_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="seconds to wait for the llm endpoint; without an answer by then the "
+        "template text is kept",
+    )
+
     @field_validator("insights")
     @classmethod
     def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
