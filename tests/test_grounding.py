@@ -391,9 +391,9 @@ def messy_file(path: Path, seed: int = 5) -> Path:
 
 CASES = ("demo_with_side_tables", "demo_sales_only", "annual", "all", "three_months", "messy")
 TODAY = (
-    "today's templates write numbers that are no fact (constants, month labels, run ids, "
-    "quality scores ...): the list is in the helper's report to the lead; remove this mark "
-    "when they are facts"
+    "today's templates print numbers no fact holds (month labels, orders and units columns, "
+    "constants such as p < 0.01 or 1.20, run ids, quality scores, rows used ...); remove "
+    "this mark once every printed number is a fact or a period label"
 )
 
 
