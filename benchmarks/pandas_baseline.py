@@ -5,24 +5,51 @@ Usage: python benchmarks/pandas_baseline.py FILE.parquet CUR_START CUR_END PREV_
 
 Computes the KPIs of the three windows, retention, the breakdowns and the monthly series;
 the customer figures (new vs returning revenue, the top customers' share, RFM segments at
-both period ends, monthly cohorts); the daily revenue series; and, for a comparable amount
-of post-processing, an STL on daily revenue and an ETS forecast of monthly revenue.
+both period ends, monthly cohorts); per channel and per sales rep in the period, revenue,
+orders, customers and new customers by the channel or rep of their first order; returns
+by category; gross margin, discount rate and cost ratio in the period and the previous one;
+possible stockouts from gaps in the sales; the daily revenue series; and, for a comparable
+amount of post-processing, an STL on daily revenue and an ETS forecast of monthly revenue.
 Seconds per step go to OUT.json under "steps".
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import math
+import re
 import sys
 import time
 import warnings
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 LOOKBACK_DAYS = 365
 COHORTS_SHOWN = 12
+MISSING_KEY = "(missing)"
+# possible stockouts from sales gaps (salescope.analysis.operations)
+NORMAL_DAYS = 56
+GAP_MIN_RATE = 0.3
+GAP_MIN_DAYS = 7
+OPERATIONS = Path(__file__).resolve().parents[1] / "src/salescope/analysis/operations.py"
+
+
+def module_constant(path: Path, name: str) -> float:
+    """A literal module constant, read from the source: importing salescope would add its
+    start-up time and memory to the baseline's."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return float(ast.literal_eval(node.value))
+    raise SystemExit(f"{name} not found in {path}")
+
+
+GAP_MAX_PROBABILITY = module_constant(OPERATIONS, "GAP_MAX_PROBABILITY")
 TOP_SHARES = {"top_1pct": 0.01, "top_10pct": 0.1, "top_20pct": 0.2}
 # RFM segment by R score (rows 5..1) and FM score (columns 1..5), as in docs/metrics.md.
 SEGMENT_GRID = np.array(
@@ -129,6 +156,192 @@ def cohorts(df: pd.DataFrame, end: pd.Timestamp) -> dict[str, list[int]]:
     }
 
 
+def key_column(values: pd.Series, key: Callable[[str], str | None]) -> pd.Series:
+    """``values`` mapped through ``key`` (computed once per distinct value); null stays null."""
+    distinct = values.dropna().unique()
+    return values.map(dict(zip(distinct, map(key, distinct), strict=True)))
+
+
+def channel_key(name: str) -> str:
+    """Channels match ignoring case and whitespace."""
+    return re.sub(r"\s+", "", name).lower()
+
+
+def rep_key(name: str) -> str | None:
+    """Reps match ignoring case and runs of whitespace; a blank name is no rep."""
+    return " ".join(name.split()).lower() or None
+
+
+def first_day_lines(df: pd.DataFrame, first_purchase: pd.Series) -> pd.DataFrame:
+    """Every line of a customer on the day of their first purchase."""
+    on_first_day = df.order_date == df.customer_id.map(first_purchase)
+    return df.loc[on_first_day, ["customer_id", "order_date", "order_id", "channel", "sales_rep"]]
+
+
+def channels(
+    cur: pd.DataFrame,
+    first_day: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> dict[str, dict[str, float]]:
+    """Per channel key: revenue, orders, customers, AOV, and new customers by the channel of
+    their first order (the smallest key among their first day's lines) and their share."""
+    key = key_column(cur.channel, channel_key).fillna(MISSING_KEY)
+    per = cur.groupby(key).agg(
+        revenue=("revenue", "sum"),
+        orders=("order_id", "nunique"),
+        customers=("customer_id", "nunique"),
+    )
+    firsts = first_day.assign(key=key_column(first_day.channel, channel_key))
+    # the smallest channel key of the day (null only when every line lacks a channel)
+    first = firsts.sort_values(["customer_id", "key"]).drop_duplicates("customer_id")
+    new = first[first.order_date.between(start, end)].key.fillna(MISSING_KEY).value_counts()
+    per["new_customers"] = new.reindex(per.index, fill_value=0)
+    per["new_customer_share"] = per.new_customers / new.sum()
+    per["aov"] = per.revenue / per.orders
+    return {str(k): {str(n): float(v) for n, v in row.items()} for k, row in per.iterrows()}
+
+
+def reps(
+    cur: pd.DataFrame,
+    first_day: pd.DataFrame,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> dict[str, object]:
+    """Per rep key: revenue, orders, customers, AOV, and new customers whose first line
+    (by date, order id, then rep) was with the rep; the median rep revenue."""
+    key = key_column(cur.sales_rep, rep_key)
+    per = (
+        cur[key.notna()]
+        .groupby(key[key.notna()])
+        .agg(
+            revenue=("revenue", "sum"),
+            orders=("order_id", "nunique"),
+            customers=("customer_id", "nunique"),
+        )
+    )
+    firsts = first_day.assign(
+        rep=key_column(first_day.sales_rep, rep_key),
+    )
+    firsts["no_rep"] = firsts.rep.isna()
+    first = firsts.sort_values(["customer_id", "order_date", "order_id", "no_rep", "rep"])
+    first = first.drop_duplicates("customer_id")
+    first = first[first.rep.notna() & first.order_date.between(start, end)]
+    per["new_customers"] = first.rep.value_counts().reindex(per.index, fill_value=0)
+    per["aov"] = per.revenue / per.orders
+    return {
+        "reps": {str(k): {str(n): float(v) for n, v in row.items()} for k, row in per.iterrows()},
+        "median_revenue": float(per.revenue.median()),
+    }
+
+
+def returns_by_category(cur: pd.DataFrame, is_return: pd.Series) -> dict[str, dict[str, float]]:
+    """Per category and for all lines: returns (positive), gross sales and returns / gross."""
+    returned = is_return.loc[cur.index]
+    parts = pd.DataFrame(
+        {
+            "category": cur.category.fillna(MISSING_KEY),
+            "returns": -cur.revenue.where(returned, 0.0),
+            "gross": cur.revenue.where(~returned, 0.0),
+        }
+    )
+    per = parts.groupby("category")[["returns", "gross"]].sum()
+    per.loc["All"] = per.sum()
+    per["rate"] = per.returns / per.gross
+    return {str(k): {str(n): float(v) for n, v in row.items()} for k, row in per.iterrows()}
+
+
+def margin_figures(window: pd.DataFrame, is_return: pd.Series) -> dict[str, float]:
+    """Gross margin, discount rate (of sale lines) and cost ratio, and revenue / list."""
+    sale = ~is_return.loc[window.index]
+    revenue, cost, list_amount = window.revenue.sum(), window.cost.sum(), window.list.sum()
+    return {
+        "gross_margin": float((revenue - cost) / revenue),
+        "discount_rate": float(window.discount_amount[sale].sum() / window.list[sale].sum()),
+        "cost_ratio": float(cost / list_amount),
+        "price_ratio": float(revenue / list_amount),
+    }
+
+
+def margin(
+    df: pd.DataFrame, is_return: pd.Series, windows: dict[str, tuple[pd.Timestamp, pd.Timestamp]]
+) -> dict[str, object]:
+    """Margin figures per window over the lines with a cost, and the change in
+    ``m = 1 - c / (1 - d)`` split between discount and cost (two-factor Shapley)."""
+    lines = df[["order_date", "revenue"]].copy()
+    lines["list"] = df.quantity * df.unit_price
+    amounts = df.discount.max() > 1  # a discount column of amounts, else of rates
+    lines["discount_amount"] = df.discount.fillna(0.0) * (1.0 if amounts else lines["list"])
+    lines["cost"] = df.unit_cost * df.quantity.abs()
+    lines = lines[lines.cost.notna() & lines["list"].notna()]
+    figures = {
+        name: margin_figures(lines[lines.order_date.between(start, end)], is_return)
+        for name, (start, end) in windows.items()
+    }
+
+    def m(c: float, d: float) -> float:
+        return 1.0 - c / (1.0 - d)
+
+    c0, c1 = figures["prev"]["cost_ratio"], figures["cur"]["cost_ratio"]
+    d0, d1 = 1 - figures["prev"]["price_ratio"], 1 - figures["cur"]["price_ratio"]
+    return {
+        **figures,
+        "from_discount": 0.5 * ((m(c0, d1) - m(c0, d0)) + (m(c1, d1) - m(c1, d0))),
+        "from_cost": 0.5 * ((m(c1, d0) - m(c0, d0)) + (m(c1, d1) - m(c0, d1))),
+    }
+
+
+def sales_gaps(
+    df: pd.DataFrame, is_return: pd.Series, cur_s: pd.Timestamp, cur_e: pd.Timestamp
+) -> list[dict[str, object]]:
+    """Possible stockouts: a product that sold on >= 30% of the 56 days up to a sale day and
+    then sold nothing for ``G >= 7`` days, with ``(1 - p) ** G`` below the threshold, 56 days
+    of data before; gaps touching the 365 days to the period end."""
+    sales = df.loc[~is_return & df.product_id.notna(), ["product_id", "order_date", "revenue"]]
+    daily = sales.groupby(["product_id", "order_date"], as_index=False).revenue.sum()
+    origin, last = df.order_date.min(), df.order_date.max()
+    recent = (
+        daily.set_index("order_date")
+        .groupby("product_id")
+        .revenue.rolling(f"{NORMAL_DAYS}D")
+        .agg(["count", "sum"])
+    )
+    daily["sold_days"] = recent["count"].to_numpy()
+    daily["recent_revenue"] = recent["sum"].to_numpy()
+    daily["next_day"] = daily.groupby("product_id").order_date.shift(-1)
+    daily["ongoing"] = daily.next_day.isna()
+    after_last = last + pd.Timedelta(days=1)  # a gap to the end of the data is ongoing
+    daily["gap"] = (daily.next_day.fillna(after_last) - daily.order_date).dt.days - 1
+    rate = daily.sold_days / NORMAL_DAYS
+    horizon_start = cur_e - pd.Timedelta(days=LOOKBACK_DAYS - 1)
+    flagged = daily[
+        (daily.order_date >= origin + pd.Timedelta(days=NORMAL_DAYS - 1))
+        & (daily.gap >= GAP_MIN_DAYS)
+        & (rate >= GAP_MIN_RATE)
+        & ((1.0 - rate) ** daily.gap < GAP_MAX_PROBABILITY)
+        & (daily.order_date + pd.to_timedelta(daily.gap, unit="D") >= horizon_start)
+        & (daily.order_date < cur_e)
+    ]
+    gaps = []
+    for r in flagged.itertuples():
+        start = r.order_date + pd.Timedelta(days=1)
+        end = r.order_date + pd.Timedelta(days=int(r.gap))
+        days_in = max(0, (min(end, cur_e) - max(start, cur_s)).days + 1)
+        per_day = r.recent_revenue / NORMAL_DAYS
+        gaps.append(
+            {
+                "product": r.product_id,
+                "start": str(start.date()),
+                "end": str(end.date()),
+                "ongoing": bool(r.ongoing),
+                "in_period": days_in > 0,
+                "daily_revenue": per_day,
+                "lost_revenue": per_day * days_in,
+            }
+        )
+    return gaps
+
+
 def seasonality_and_forecast(daily: pd.Series) -> dict[str, object]:
     """STL (weekly, robust) on daily revenue and a damped additive ETS on full months."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -208,6 +421,18 @@ def main(argv: list[str]) -> None:
         "cohorts": cohorts(df, cur_e),
     }
     step("customers")
+
+    first_day = first_day_lines(df, first_purchase)
+    result["channels"] = channels(cur, first_day, cur_s, cur_e)
+    step("marketing")
+    result["team"] = reps(cur, first_day, cur_s, cur_e)
+    step("team")
+    is_return = ((df.revenue < 0) | (df.quantity < 0)).fillna(False)
+    result["returns"] = returns_by_category(cur, is_return)
+    result["margin"] = margin(df, is_return, {"cur": (cur_s, cur_e), "prev": (prev_s, prev_e)})
+    step("operations")
+    result["stockouts"] = sales_gaps(df, is_return, cur_s, cur_e)
+    step("inventory")
 
     month = df.order_date.dt.to_period("M")
     monthly = df.groupby(month).agg(revenue=("revenue", "sum"), orders=("order_id", "nunique"))

@@ -8,8 +8,11 @@ Markdown) and `pandas_baseline.py` for the same period figures, and prints
 wall time and peak memory (max RSS of the process) of both, measured in the
 same run. The figures of both are compared so the race is fair: the KPIs, new vs
 returning revenue, the top customers' shares, RFM segment counts at both period
-ends, the cohorts' active customers and the daily revenue series. Seconds per
-stage (salescope) and per step (pandas) are printed too.
+ends, the cohorts' active customers, the channels and reps of the period (with new
+customers by their first order's channel and rep), returns by category, margin,
+discount rate and cost ratio with their split, the possible stockouts from sales
+gaps and the daily revenue series. Seconds per stage (salescope) and per step
+(pandas) are printed too.
 """
 
 from __future__ import annotations
@@ -18,15 +21,20 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
+MONEY = 0.02  # amounts: both sides round to cents
+RATE = 1e-6  # salescope rounds rates to six decimals
 
 
 def make_data(rows: int, seed: int) -> tuple[Path, float]:
@@ -56,7 +64,7 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
-def compare(report: dict, baseline: dict) -> list[str]:
+def compare(report: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
     """The figure groups both agree on; aborts listing every figure that differs."""
     differ: list[str] = []
 
@@ -89,6 +97,12 @@ def compare(report: dict, baseline: dict) -> list[str]:
                     f"customers.cohorts[{month}].active: salescope {cohorts.get(month)}, "
                     f"pandas {base['cohorts'].get(month)}"
                 )
+    checked = [
+        *compare_channels(report["marketing"], baseline["channels"], close, differ),
+        *compare_team(report["team"], baseline["team"], close, differ),
+        *compare_operations(report["operations"], baseline, close, differ),
+        compare_stockouts(report["inventory"], baseline["stockouts"], close, differ),
+    ]
     daily = report["timeseries"].get("daily") or []
     want_daily = baseline["daily"]["revenue"]
     if not daily:
@@ -110,8 +124,128 @@ def compare(report: dict, baseline: dict) -> list[str]:
         "customers: new and returning revenue, top 1/10/20% shares",
         f"RFM segment counts at both period ends: {len(rfm)} segments",
         f"cohorts: active customers per month after the first, {len(cohorts)} cohorts",
+        *checked,
         f"daily revenue: {len(daily)} days from {daily[0]['date']}",
     ]
+
+
+Close = Callable[[str, float | None, float, float], None]
+
+
+def same_members(what: str, got: set[str], want: set[str], differ: list[str]) -> set[str]:
+    """The members both sides list; a member only one side lists is a difference."""
+    for name in sorted(got ^ want):
+        side = "salescope" if name in got else "pandas"
+        differ.append(f"{what}[{name}]: listed by {side} only")
+    return got & want
+
+
+def compare_counts(
+    name: str, got: dict[str, Any], want: dict[str, float], fields: tuple[str, ...]
+) -> list[str]:
+    return [
+        f"{name}.{f}: salescope {got[f]['value']}, pandas {want[f]}"
+        for f in fields
+        if got[f]["value"] != want[f]
+    ]
+
+
+def compare_channels(
+    marketing: dict[str, Any] | None,
+    want: dict[str, dict[str, float]],
+    close: Close,
+    differ: list[str],
+) -> list[str]:
+    """Revenue, orders, customers, AOV and new customers (by first channel) of each channel."""
+    if marketing is None or marketing["source"] != "sales only":
+        differ.append(f"marketing: expected channels from the sales only, got {marketing}")
+        return []
+    got = {re.sub(r"\s+", "", c["channel"]).lower(): c for c in marketing["channels"]}
+    for key in sorted(same_members("marketing.channels", set(got), set(want), differ)):
+        c, w, name = got[key], want[key], f"marketing.channels[{key}]"
+        close(f"{name}.revenue", c["revenue"]["value"], w["revenue"], MONEY)
+        close(f"{name}.aov", c["aov"]["value"], w["aov"], MONEY)
+        close(
+            f"{name}.new_customer_share",
+            c["new_customer_share"]["value"],
+            w["new_customer_share"],
+            RATE,
+        )
+        differ += compare_counts(name, c, w, ("orders", "customers", "new_customers"))
+    return [
+        f"channels: revenue, orders, customers, AOV, new customers and share, {len(got)} channels"
+    ]
+
+
+def compare_team(
+    team: dict[str, Any] | None, want: dict[str, Any], close: Close, differ: list[str]
+) -> list[str]:
+    """Revenue, orders, customers, AOV and new customers (by first rep) of each rep."""
+    if team is None:
+        differ.append("team: missing from report.json")
+        return []
+    got = {" ".join(r["rep"].split()).lower(): r for r in team["reps"]}
+    for key in sorted(same_members("team.reps", set(got), set(want["reps"]), differ)):
+        r, w, name = got[key], want["reps"][key], f"team.reps[{key}]"
+        close(f"{name}.revenue", r["revenue"]["value"], w["revenue"], MONEY)
+        close(f"{name}.aov", r["aov"]["value"], w["aov"], MONEY)
+        differ += compare_counts(name, r, w, ("orders", "customers", "new_customers"))
+    close("team.median_revenue", team["median_revenue"], want["median_revenue"], MONEY)
+    return [f"reps: revenue, orders, customers, AOV, new customers, median, {len(got)} reps"]
+
+
+def compare_operations(
+    operations: dict[str, Any] | None, baseline: dict[str, Any], close: Close, differ: list[str]
+) -> list[str]:
+    """Returns / gross per category and overall; margin figures of both periods and the split."""
+    if operations is None or operations["margin"] is None:
+        differ.append(f"operations: expected returns and margin, got {operations}")
+        return []
+    got = {r["key"]: r for r in operations["returns"]}
+    want = baseline["returns"]
+    for key in sorted(same_members("operations.returns", set(got), set(want), differ)):
+        for field in ("returns", "gross"):
+            close(f"operations.returns[{key}].{field}", got[key][field], want[key][field], MONEY)
+        close(f"operations.returns[{key}].rate", got[key]["rate"], want[key]["rate"], RATE)
+    margin, base = operations["margin"], baseline["margin"]
+    for name in ("gross_margin", "discount_rate", "cost_ratio"):
+        close(f"operations.margin.{name}", margin[name]["value"], base["cur"][name], RATE)
+        close(
+            f"operations.margin.{name}.previous", margin[name]["previous"], base["prev"][name], RATE
+        )
+    for name in ("from_discount", "from_cost"):
+        close(f"operations.margin.{name}", margin[name], base[name], RATE)
+    return [
+        f"returns: amount, gross and rate, {len(got) - 1} categories and all",
+        "margin: gross margin, discount rate, cost ratio (both periods), split of the change",
+    ]
+
+
+def compare_stockouts(
+    inventory: dict[str, Any] | None, want: list[dict[str, Any]], close: Close, differ: list[str]
+) -> str:
+    """The same flagged gaps (product, first and last day, ongoing), with the same revenue."""
+    if inventory is None or inventory["source"] != "sales gaps":
+        differ.append(f"inventory: expected stockouts from sales gaps, got {inventory}")
+        return ""
+
+    def gap(s: dict[str, Any]) -> str:
+        return f"{s['product']} {s['start']}..{s['end']}{' ongoing' if s['ongoing'] else ''}"
+
+    got = {gap(s): s for s in inventory["stockouts"]}
+    wanted = {gap(s): s for s in want}
+    for key in sorted(same_members("inventory.stockouts", set(got), set(wanted), differ)):
+        for field in ("daily_revenue", "lost_revenue"):
+            close(f"inventory.stockouts[{key}].{field}", got[key][field], wanted[key][field], MONEY)
+    in_period = [s for s in want if s["in_period"]]
+    lost = sum(s["lost_revenue"] for s in in_period)
+    close("inventory.lost_revenue", inventory["lost_revenue"], lost, MONEY)
+    products = len({s["product"] for s in in_period})
+    if inventory["products_out"] != products:
+        differ.append(
+            f"inventory.products_out: salescope {inventory['products_out']}, pandas {products}"
+        )
+    return f"possible stockouts from sales gaps: {len(got)} gaps, lost revenue {lost:,.2f}"
 
 
 def main() -> None:
