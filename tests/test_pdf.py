@@ -1,0 +1,77 @@
+"""report.pdf read back with poppler: title page, headline figures, vector charts, pages."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import salescope
+from salescope.narrative import format as fmt
+
+
+def poppler(*args: str) -> str:
+    return subprocess.run(list(args), capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def pdf_out(demo_report: salescope.Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pdf") / "report"
+    demo_report.write(out, formats=("json", "md", "pdf"), departments=())
+    return out
+
+
+def test_title_page_names_the_report_period_and_run(pdf_out: Path) -> None:
+    data = json.loads((pdf_out / "report.json").read_text())
+    first = poppler("pdftotext", "-f", "1", "-l", "1", str(pdf_out / "report.pdf"), "-")
+    assert data["run"]["id"] in first
+    assert data["period"]["label"] in first
+    created = data["run"]["created_at"]  # 2026-11-01T12:00:00+00:00 with the fixed clock
+    assert f"{created[8:10]} Nov {created[:4]} {created[11:16]}" in first
+    assert "page 1 of" not in first  # no page number on the title page
+
+
+def test_headline_figures_read_as_in_report_md(pdf_out: Path) -> None:
+    data = json.loads((pdf_out / "report.json").read_text())
+    revenue = fmt.money(data["kpis"]["revenue"]["value"])
+    orders = fmt.count(data["kpis"]["orders"]["value"])
+    md = (pdf_out / "report.md").read_text()
+    assert f"Revenue was {revenue}" in md and f"{orders} orders" in md
+    text = poppler("pdftotext", str(pdf_out / "report.pdf"), "-")
+    assert f"Revenue was {revenue}" in text
+    assert f"{orders} orders" in text
+    # the KPI tiles and the key figures table both print the figures
+    assert text.count(revenue) >= 3
+
+
+def test_only_printable_parts_are_printed(pdf_out: Path) -> None:
+    text = poppler("pdftotext", str(pdf_out / "report.pdf"), "-")
+    for screen_only in ("Department reports", "Contents", "Skip to the report", "↕"):
+        assert screen_only not in text
+    # charts are vector: their titles and axis labels are text, and no raster image is embedded
+    assert "What moved revenue" in text
+    images = poppler("pdfimages", "-list", str(pdf_out / "report.pdf")).splitlines()
+    assert len(images) == 2  # the header lines of an empty list
+
+
+def test_pages_render_and_are_numbered(pdf_out: Path, tmp_path: Path) -> None:
+    info = poppler("pdfinfo", str(pdf_out / "report.pdf"))
+    match = re.search(r"^Pages:\s+(\d+)", info, re.M)
+    assert match is not None
+    pages = int(match.group(1))
+    assert 5 <= pages <= 60
+    text = poppler("pdftotext", "-f", "2", "-l", "2", str(pdf_out / "report.pdf"), "-")
+    assert f"page 2 of {pages}" in text
+    pdf, prefix = str(pdf_out / "report.pdf"), str(tmp_path / "page")
+    poppler("pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "3", pdf, prefix)
+    rendered = sorted(tmp_path.glob("page-*.png"))
+    assert len(rendered) == 3
+    for path in rendered:
+        with Image.open(path) as im:
+            assert abs(im.size[0] - 413) <= 1 and abs(im.size[1] - 585) <= 1  # A4 at 50 dpi
+            dark = sum(im.convert("L").histogram()[:128])
+            assert dark > 200, path.name  # the page has something on it
