@@ -266,7 +266,7 @@ def test_ten_weeks_claim_weekly_but_not_yearly_seasonality(tmp_path: Path) -> No
     assert (season.weeks, season.months) == (10, 1)  # only February is a full month
     assert season.weekly is not None and season.yearly is None
     assert season.yearly_strength is None
-    assert season.note == "yearly seasonality needs 24 full months; the data has 1"
+    assert season.note == "yearly seasonality needs two full years; the data has 1 full month(s)"
 
 
 def test_five_weeks_claim_no_seasonality(tmp_path: Path) -> None:
@@ -276,7 +276,7 @@ def test_five_weeks_claim_no_seasonality(tmp_path: Path) -> None:
     assert season.weeks == 5
     assert season.weekly is None and season.weekly_strength is None and season.yearly is None
     assert season.note is not None
-    assert "weekly seasonality needs 8 full weeks; the data has 5" in season.note
+    assert "weekly seasonality needs eight full weeks; the data has 5" in season.note
 
 
 # --- forecast ---------------------------------------------------------------------------------

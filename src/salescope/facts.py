@@ -7,6 +7,7 @@ back to ``report.json``'s ``facts`` block.
 from __future__ import annotations
 
 from salescope.model import (
+    QUALITY_SCALE,
     Anomaly,
     Breakdown,
     Customers,
@@ -147,17 +148,32 @@ def collect_facts(
             )
             _add(facts, f"{base}.change", m.change, "currency", f"{b.label} {m.key}: change")
             _add(facts, f"{base}.change_pct", m.change_pct, "percent", f"{b.label} {m.key}: change")
+            _add(facts, f"{base}.orders", m.orders, "count", f"{b.label} {m.key}: orders")
         _add(facts, f"breakdown.{b.role}.members", b.members, "count", f"{b.label}: members")
+        _add(facts, f"breakdown.{b.role}.listed", len(b.rows), "count", f"{b.label}: listed")
     for p in timeseries.points:
         base = f"timeseries.{timeseries.grain}.{p.date.isoformat()[:7]}"
         _add(facts, f"{base}.revenue", p.revenue, "currency", f"revenue in {p.date:%B %Y}")
         _add(facts, f"{base}.orders", p.orders, "count", f"orders in {p.date:%B %Y}")
+        _add(facts, f"{base}.units", p.units, "number", f"units in {p.date:%B %Y}")
+        _add(facts, f"{base}.customers", p.customers, "count", f"customers in {p.date:%B %Y}")
+        _add(facts, f"{base}.month", f"{p.date:%Y-%m}", "month", f"{p.date:%B %Y}")
     _add(facts, "quality.rows_read", quality.rows_read, "count", "rows read")
     _add(facts, "quality.rows_accepted", quality.rows_accepted, "count", "rows accepted")
     _add(facts, "quality.rows_quarantined", quality.rows_quarantined, "count", "rows quarantined")
     _add(facts, "quality.score", quality.score, "score", "data quality score")
-    for c in quality.checks:
+    _add(facts, "quality.score_scale", QUALITY_SCALE, "count", "the best possible quality score")
+    for part, value in quality.score_parts.items():
+        _add(facts, f"quality.score_part.{slug(part)}", value, "fraction", f"quality: {part}")
+    for i, c in enumerate(quality.checks, start=1):
         _add(facts, f"quality.check.{c.code}.rows", c.rows, "count", c.message)
+        _add(facts, f"quality.check.{i}.rows", c.rows, "count", c.message)
+        share = c.rows / quality.rows_accepted if quality.rows_accepted else None
+        _add(facts, f"quality.check.{i}.row_share", share, "fraction", f"{c.message}: share")
+        _add(facts, f"quality.check.{i}.revenue_share", c.revenue_share, "fraction", c.message)
+    for t in quality.side_tables:
+        _add(facts, f"quality.side.{t.kind}.rows", t.rows, "count", f"{t.path}: rows")
+        _add(facts, f"quality.side.{t.kind}.rows_used", t.rows_used, "count", f"{t.path}: used")
     return facts
 
 
@@ -264,6 +280,7 @@ def _customer_facts(facts: dict[str, Fact], c: Customers) -> None:
     for h in c.cohorts:
         hb = f"{base}.cohort.{h.month:%Y-%m}"
         _add(facts, f"{hb}.customers", h.customers, "count", f"new customers in {h.month:%B %Y}")
+        _add(facts, f"{hb}.month", f"{h.month:%Y-%m}", "month", f"cohort of {h.month:%B %Y}")
         for k, rate in enumerate(h.retention):
             if k:
                 _add(
@@ -280,6 +297,10 @@ def _trend_facts(facts: dict[str, Fact], t: Trend) -> None:
     _add(facts, "trend.slope_pct", t.slope_pct, "fraction", "trend per month, share of a month")
     _add(facts, "trend.p_value", t.p_value, "number", "p-value of the trend")
     _add(facts, "trend.months", t.months, "count", "full months in the trend fit")
+    _add(facts, "trend.start", f"{t.start:%Y-%m}", "month", "first month of the trend fit")
+    _add(facts, "trend.end", f"{t.end:%Y-%m}", "month", "last month of the trend fit")
+    if t.cmgr_start is not None:
+        _add(facts, "trend.cmgr_start", f"{t.cmgr_start:%Y-%m}", "month", "growth measured since")
     _add(facts, "trend.cmgr", t.cmgr, "fraction", "compound monthly growth rate")
     _add(facts, "trend.yoy_growth", t.yoy_growth, "fraction", "last 12 months vs the 12 before")
     for key, pair in (("best_month", t.best_month), ("worst_month", t.worst_month)):
@@ -296,6 +317,8 @@ def _trend_facts(facts: dict[str, Fact], t: Trend) -> None:
 
 
 def _season_facts(facts: dict[str, Fact], s: Seasonality) -> None:
+    _add(facts, "seasonality.weeks", s.weeks, "count", "full weeks of data")
+    _add(facts, "seasonality.months", s.months, "count", "full months of data")
     for part, indices in (("weekly", s.weekly), ("yearly", s.yearly)):
         for key, value in (indices or {}).items():
             _add(facts, f"seasonality.{part}.{key}", value, "index", f"{key} against an average")
@@ -324,8 +347,16 @@ def _anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> No
         "count",
         "unusual days in the period",
     )
+    _add(
+        facts,
+        "anomalies.outside_period",
+        sum(not a.in_period for a in anomalies),
+        "count",
+        "unusual days outside the period",
+    )
     for a in anomalies:
         base = f"anomaly.{a.date.isoformat()}"
+        _add(facts, f"{base}.date", a.date.isoformat(), "date", "an unusual day")
         _add(facts, f"{base}.revenue", a.revenue, "currency", f"revenue on {a.date}")
         _add(facts, f"{base}.expected", a.expected, "currency", f"expected revenue on {a.date}")
         _add(
@@ -349,6 +380,13 @@ def _anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> No
                 "fraction",
                 f"{label}: share of the deviation",
             )
+            _add(
+                facts,
+                f"{base}.explained.{i}.usual_share",
+                e.usual_share,
+                "fraction",
+                f"{label}: usual share",
+            )
 
 
 def _forecast_facts(facts: dict[str, Fact], f: Forecast) -> None:
@@ -357,6 +395,7 @@ def _forecast_facts(facts: dict[str, Fact], f: Forecast) -> None:
     _add(facts, "forecast.horizon", f.horizon, "count", "months forecast")
     for p in f.points:
         base = f"forecast.{p.date:%Y-%m}"
+        _add(facts, f"{base}.month", f"{p.date:%Y-%m}", "month", f"forecast month {p.date:%B %Y}")
         _add(facts, f"{base}.value", p.value, "currency", f"forecast for {p.date:%B %Y}")
         _add(facts, f"{base}.lower", p.lower, "currency", f"forecast low for {p.date:%B %Y}")
         _add(facts, f"{base}.upper", p.upper, "currency", f"forecast high for {p.date:%B %Y}")
@@ -518,6 +557,8 @@ def _inventory_facts(facts: dict[str, Fact], inv: Inventory) -> None:
     _add(facts, "inventory.lost_revenue", inv.lost_revenue, "currency", "revenue lost to stockouts")
     _add(facts, "inventory.products_out", inv.products_out, "count", "products out of stock")
     _add(facts, "inventory.stockouts", len(inv.stockouts), "count", "stockouts")
+    days = sum(s.days_in_period for s in inv.stockouts if s.in_period)
+    _add(facts, "inventory.days_out", days, "count", "product-days out of stock in the period")
     for i, s in enumerate(inv.stockouts, start=1):
         base = f"inventory.stockout.{i}"
         label = f"{s.product_name or s.product} out of stock from {s.start}"

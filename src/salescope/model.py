@@ -689,6 +689,9 @@ class SideTable:
     notes: tuple[str, ...] = ()
 
 
+QUALITY_SCALE = 100  # the quality score runs from 0 to this
+
+
 @dataclass(frozen=True)
 class Quality:
     rows_read: int

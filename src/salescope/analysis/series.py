@@ -283,13 +283,13 @@ def compute_seasonality(daily: tuple[TimePoint, ...], monthly: TimeSeries) -> Se
     notes = []
     weekly = _weekly(days) if weeks >= MIN_WEEKS else None
     if weeks < MIN_WEEKS:
-        notes.append(f"weekly seasonality needs {MIN_WEEKS} full weeks; the data has {weeks}")
+        notes.append(f"weekly seasonality needs eight full weeks; the data has {weeks}")
     elif weekly is None:
         notes.append("weekly seasonality needs positive daily revenue")
     yearly = _yearly(months) if len(months) >= MIN_YEARLY_MONTHS else None
     if len(months) < MIN_YEARLY_MONTHS:
         notes.append(
-            f"yearly seasonality needs {MIN_YEARLY_MONTHS} full months; the data has {len(months)}"
+            f"yearly seasonality needs two full years; the data has {len(months)} full month(s)"
         )
     elif yearly is None:
         notes.append("yearly seasonality needs a positive revenue trend level")

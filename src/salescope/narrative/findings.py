@@ -123,15 +123,12 @@ def conclusion_lines(report: Report) -> list[str]:
         mood = {"up": "grew", "down": "shrank", "flat": "held level"}.get(d, "moved")
         text = f"The business {mood} in {report.period.label}"
         if best is not None and worst is not None:
-            text += (
-                f": the strongest point was {_lower(best.title)}, the main concern "
-                f"{_lower(worst.title)}"
-            )
+            text += f": the strongest point was {_lower(best)}, the main concern {_lower(worst)}"
         lines.append(text + ".")
     elif best is not None or worst is not None:
         pick = worst or best
         assert pick is not None
-        lines.append(f"The finding to act on first: {_lower(pick.title)}.")
+        lines.append(f"The finding to act on first: {_lower(pick)}.")
     first = next(iter(sorted(report.recommendations, key=lambda r: _horizon_rank(r.horizon))), None)
     if first is not None:
         who = DEPARTMENT_TITLES[first.department].lower()
@@ -142,8 +139,11 @@ def conclusion_lines(report: Report) -> list[str]:
     return lines
 
 
-def _lower(title: str) -> str:
-    """Lower-case a title's first word unless it is a name (two capitals in a row, digits)."""
+def _lower(insight: Insight) -> str:
+    """An insight's title inside a sentence: lower-cased unless it opens with a name."""
+    title = insight.title
+    if insight.subject and title.startswith(insight.subject):
+        return title
     first = title.split(" ", 1)[0]
     if first[:1].isupper() and first[1:].islower() and first.isalpha():
         return title[:1].lower() + title[1:]

@@ -74,7 +74,8 @@ _SHORT_MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
 _MONTH = rf"(?:{_LONG_MONTHS}|{_SHORT_MONTHS})"
 # a token starts where no letter or digit touches it on the left (digits after a letter are
 # part of a name: P0034, Q3, W37, v0.1.0) and ends where no digit or decimal part goes on
-_START = r"(?<![^\W_])(?<![0-9][.,])"
+# not inside a word, a decimal, or an identifier joined by a hyphen ("UTF-8", "ISO-8859-1")
+_START = r"(?<![^\W_])(?<![0-9][.,])(?<![A-Za-z]-)"
 _END_DIGITS = r"(?![0-9]|[.,][0-9])"
 _SIGN = r"[-+]"
 # thousands groups first; then any digits with points or commas ("9,90" stays one token)

@@ -64,13 +64,13 @@ def customers_section(report: Report) -> Section | None:
         )
     if c.top_shares:
         lines.append(
-            f"The top 10% of customers brought {fmt.fraction(c.top_shares['top_10pct'])} of "
-            f"revenue and the top 1% {fmt.fraction(c.top_shares['top_1pct'])}."
+            f"The top tenth of customers brought {fmt.fraction(c.top_shares['top_10pct'])} of "
+            f"revenue and the top hundredth {fmt.fraction(c.top_shares['top_1pct'])}."
         )
     if c.value is not None and c.value.value is not None:
         v = c.value
         lines.append(
-            f"Over the 12 months to {report.period.end:%d %b %Y} a customer spent "
+            f"Over the year to {report.period.end:%d %b %Y} a customer spent "
             f"{fmt.money(v.revenue_per_customer, cur)} on {fmt.number(v.orders_per_customer)} "
             f"orders; {fmt.fraction(v.yearly_retention)} of the year before's customers came "
             f"back: an expected lifetime of {fmt.number(v.lifetime_years)} years"
@@ -201,8 +201,10 @@ def _cohort_table(c: Customers) -> Table:
 
 
 def _p(p_value: float) -> str:
-    """How sure: the p-value of the slope, ``p < 0.01`` when tiny."""
-    return "p < 0.01" if p_value < 0.01 else f"p = {p_value:.2f}"
+    """How sure: the p-value of the slope (a fact), or "highly significant" when it rounds to
+    zero."""
+    shown = fmt.number(p_value)
+    return "highly significant" if shown in ("0.00", "0") else f"p = {shown}"
 
 
 def trend_section(report: Report) -> Section | None:
@@ -276,7 +278,7 @@ def _season_table(s: Seasonality) -> Table:
         "Seasonal indices",
         ("Pattern", "When", "Index"),
         tuple(rows),
-        note="1.00 is an average day or month; 1.20 is 20% above it.",
+        note="An index above one means above an average day or month, below one under it.",
         numeric=(False, False, True),
     )
 

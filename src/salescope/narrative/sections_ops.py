@@ -120,8 +120,8 @@ def _campaign_lines(report: Report, m: Marketing) -> list[str]:
     earlier = len(m.campaigns) - len(inside)
     if earlier:
         lines.append(
-            f"{fmt.count(earlier)} earlier campaign(s) of the 12 months before are in the "
-            "campaign table below."
+            f"{fmt.count(earlier)} earlier campaign(s) of the year before are in the campaign "
+            "table below."
         )
     return lines
 
@@ -402,7 +402,7 @@ def _stockout_lines(report: Report, inv: Inventory) -> list[str]:
         if inv.stockouts:
             last = max(inv.stockouts, key=lambda s: s.end)
             lines.append(
-                f"In the 12 months before, {fmt.count(len(inv.stockouts))} stockout(s) are "
+                f"In the year before, {fmt.count(len(inv.stockouts))} stockout(s) are "
                 f"listed below; the latest, {last.product_name or last.product}, was out "
                 f"{fmt.count(last.days)} days from {last.start} (about "
                 f"{fmt.money(last.stretch_lost_revenue, cur)} of revenue lost)."
@@ -454,7 +454,7 @@ def _stockout_table(report: Report, inv: Inventory) -> Table:
     )
     return Table(
         "stockouts",
-        "Stockouts over the 12 months to the period end",
+        "Stockouts in the year to the period end",
         ("Product", "Id", "Region", "Dates", "Days", "In period", "Normal daily revenue",
          "Lost in period", "Lost over the stretch", "Confirmed"),
         rows,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from salescope.model import Kpi, Report
+from salescope.model import QUALITY_SCALE, Kpi, Report
 from salescope.narrative import format as fmt
 from salescope.narrative.findings import (
     conclusion_lines,
@@ -373,7 +373,7 @@ def build_view(report: Report) -> View:
     quality_lines = (
         f"Rows read: {fmt.count(q.rows_read)}; accepted: {fmt.count(q.rows_accepted)}; "
         f"quarantined: {fmt.count(q.rows_quarantined)}.",
-        f"Quality score: {q.score:.1f} / 100 ({parts}).",
+        f"Quality score: {fmt.number(q.score)} out of {fmt.count(QUALITY_SCALE)} ({parts}).",
         *_top_issues(report),
     )
     checks = Table(
