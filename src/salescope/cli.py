@@ -116,6 +116,15 @@ def report(
         int | None,
         typer.Option("--fiscal-year-start", min=1, max=12, help="First month of the fiscal year."),
     ] = None,
+    llm: Annotated[
+        str | None,
+        typer.Option(
+            "--llm",
+            help="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) that may reword "
+            "the prose; a rewrite is used only when every number in it is a fact "
+            "(docs/llm.md).",
+        ),
+    ] = None,
     department: Annotated[
         str | None,
         typer.Option(
@@ -135,6 +144,7 @@ def report(
     Example: `salescope report sales.csv spend.csv --period 2024-Q3 --out q3/`
     """
     from salescope.model import DEPARTMENTS
+    from salescope.narrative.polish import LlmSettings
     from salescope.pipeline import run
 
     formats = _formats(fmt)
@@ -146,11 +156,14 @@ def report(
                 f"unknown department {department!r}", hint="valid: " + ", ".join(DEPARTMENTS)
             )
         departments = (name,)
-    cfg = load_config(config, period=period, fiscal_year_start=fiscal_year_start)
+    cfg = load_config(config, period=period, fiscal_year_start=fiscal_year_start, llm=llm)
+    settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
     with _progress("reading inputs...") as progress:
         result = run(inputs, cfg, engine=engine, progress=progress)
         progress("writing outputs")
-        written = result.write(out_dir, formats, departments)
+        if settings is not None:
+            progress("asking the language model")
+        written = result.write(out_dir, formats, departments, settings)
     q = result.quality
     revenue = result.kpi("revenue")
     from salescope.narrative.format import money

@@ -9,6 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from salescope.narrative.polish import LlmSettings
 
 
 @dataclass(frozen=True)
@@ -783,9 +787,11 @@ class Report:
         out: Path | str,
         formats: tuple[str, ...] | None = None,
         departments: tuple[str, ...] | None = None,
+        llm: LlmSettings | None = None,
     ) -> list[Path]:
         """Write the chosen formats (default: all) into ``out``, with the department reports
-        (default: all six); returns the files written."""
+        (default: all six); ``llm`` rewords the prose through a language model first.
+        Returns the files written."""
         from salescope.render import write_outputs
 
-        return write_outputs(self, Path(out), formats, departments)
+        return write_outputs(self, Path(out), formats, departments, llm)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from salescope.config import ALL_FORMATS
 from salescope.errors import ConfigError
 from salescope.model import DEPARTMENTS, Report
+from salescope.narrative.polish import LlmSettings, polish_view
 
 log = logging.getLogger("salescope")
 
@@ -17,10 +19,12 @@ def write_outputs(
     out: Path,
     formats: tuple[str, ...] | None = None,
     departments: tuple[str, ...] | None = None,
+    llm: LlmSettings | None = None,
 ) -> list[Path]:
     """Write ``formats`` (default all) plus quarantine.csv into ``out``; the department
     reports (``departments``, default all) go to ``out/departments`` as Markdown and HTML
-    when those formats are chosen."""
+    when those formats are chosen. With ``llm``, the prose goes through the language model
+    first (docs/llm.md) and report.json records what it did."""
     from salescope.narrative.view import build_view
     from salescope.render.charts import write_pngs
     from salescope.render.departments import (
@@ -40,8 +44,18 @@ def write_outputs(
         raise ConfigError(
             f"unknown format(s) {', '.join(unknown)}", hint="valid: " + ",".join(ALL_FORMATS)
         )
+    names = DEPARTMENTS if departments is None else departments
+    unknown_departments = sorted(set(names) - set(DEPARTMENTS))
+    if unknown_departments:
+        raise ConfigError(
+            f"unknown department {unknown_departments[0]!r}",
+            hint="valid: " + ", ".join(DEPARTMENTS),
+        )
     out.mkdir(parents=True, exist_ok=True)
     view = build_view(report)
+    if llm is not None:
+        view, outcome = polish_view(view, report, llm)
+        report = replace(report, llm=outcome)
     written: list[Path] = []
 
     def save(name: str, text: str) -> None:
@@ -53,7 +67,8 @@ def write_outputs(
         save("report.json", render_json(report))
     if "md" in chosen:
         save("report.md", render_markdown(report, view))
-    html = render_html(report, view) if {"html", "pdf"} & set(chosen) else ""
+    linked = tuple(names) if "html" in chosen else ()  # department pages the report links
+    html = render_html(report, view, departments=linked) if {"html", "pdf"} & set(chosen) else ""
     if "html" in chosen:
         save("report.html", html)
     if "pdf" in chosen:
@@ -62,13 +77,6 @@ def write_outputs(
         written += write_pngs(report, out / "charts")
     if "csv" in chosen:
         written += write_tables(report, out / "tables")
-    names = DEPARTMENTS if departments is None else departments
-    unknown_departments = sorted(set(names) - set(DEPARTMENTS))
-    if unknown_departments:
-        raise ConfigError(
-            f"unknown department {unknown_departments[0]!r}",
-            hint="valid: " + ", ".join(DEPARTMENTS),
-        )
     if {"md", "html"} & set(chosen) and names:
         folder = out / "departments"
         folder.mkdir(exist_ok=True)
