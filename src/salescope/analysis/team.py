@@ -376,9 +376,13 @@ def _new_customers(lines: Lines, windows: Windows) -> dict[str, dict[str, int]]:
     The first order is the earliest line by date, then order id, then rep name, so a
     customer whose first day has several orders or reps is credited once.
     """
-    t = lines.table
-    last = max(windows.by_key[k].end for k in WINDOW_KEYS if k in windows)
-    t = t.filter(t.customer_id.notnull() & (t.order_date <= last))
+    t = lines.table.filter(lines.table.customer_id.notnull())
+    keys = tuple(k for k in WINDOW_KEYS if k in windows)
+    # each customer's first day, then only that day's lines: ranking every line of the
+    # data by text keys would sort it all
+    day = t.group_by("customer_id").aggregate(order_date=t.order_date.min())
+    day = day.filter(windows.any_flag(day, keys))
+    t = t.join(day, ["customer_id", "order_date"])
     t = t.mutate(rep_key=name_key(t.sales_rep))
     order = [t.order_date]
     if lines.has("order_id"):
