@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 import salescope
+from salescope.analysis.periods import resolve_periods
+from salescope.config import Config
 from salescope.demo_data import DemoFiles, write_demo_data
+from salescope.engine import Engine
+from salescope.metrics.kpis import Windows
+from salescope.pipeline import validate_inputs
+from salescope.quality.validate import Lines
 
 DEMO_ROWS = 30_000
 FIXED_CLOCK = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
@@ -17,6 +23,15 @@ FIXED_CLOCK = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
 
 def fixed_clock() -> datetime:
     return FIXED_CLOCK
+
+
+def lines_and_windows(engine: Engine, path: Path, period: str) -> tuple[Lines, Windows]:
+    """Validated lines of ``path`` and the report windows of ``period``, for calling one
+    analysis directly."""
+    validation, _ = validate_inputs([path], Config(), engine, FIXED_CLOCK.date())
+    lines = validation.lines
+    periods = resolve_periods(period, lines.data_start, lines.data_end, 1)
+    return lines, Windows.of(periods, lines.data_start, 1)
 
 
 @pytest.fixture(scope="session")

@@ -17,17 +17,14 @@ import pytest
 
 from salescope import demo_data
 from salescope.analysis.marketing import SALES_ONLY_NOTE, compute_marketing
-from salescope.analysis.periods import resolve_periods
-from salescope.config import Config
 from salescope.demo_data import DemoFiles, write_demo_data
 from salescope.engine import connect
 from salescope.metrics.kpis import Windows
 from salescope.model import CampaignResult, ChannelStats, Marketing
-from salescope.pipeline import validate_inputs
 from salescope.quality.validate import Lines
 from salescope.sources.side import SideTables, load_side_tables
+from tests.conftest import lines_and_windows
 
-TODAY = date(2026, 11, 1)
 PERIOD = "2026-Q2"
 CUR = (date(2026, 4, 1), date(2026, 6, 30))
 PREV = (date(2026, 1, 1), date(2026, 3, 31))
@@ -48,10 +45,7 @@ class Setup:
 
 def setup(sales: Path, side_files: list[Path], period: str = PERIOD) -> Setup:
     engine = connect("duckdb")
-    validation, _ = validate_inputs([sales], Config(), engine, TODAY)
-    lines = validation.lines
-    periods = resolve_periods(period, lines.data_start, lines.data_end, 1)
-    windows = Windows.of(periods, lines.data_start, 1)
+    lines, windows = lines_and_windows(engine, sales, period)
     side = load_side_tables(engine, side_files) if side_files else SideTables()
     return Setup(lines, windows, side)
 

@@ -18,18 +18,15 @@ from salescope.analysis.operations import (
     compute_inventory,
     compute_operations,
 )
-from salescope.analysis.periods import resolve_periods
-from salescope.config import Config
 from salescope.demo_data import DemoFiles, write_demo_data
 from salescope.engine import Engine, connect
 from salescope.metrics.kpis import Windows
 from salescope.model import Inventory, Operations
-from salescope.pipeline import validate_inputs
 from salescope.quality.validate import Lines
 from salescope.sources.side import load_side_tables
+from tests.conftest import lines_and_windows
 from tests.sqlref import SqlRef
 
-TODAY = date(2026, 11, 1)
 # The planted stockouts fall in 2026-01-12..2026-09-10: this period holds them all, and the
 # 365 days to its end reach back to 2025-10-01.
 PERIOD = "2026-01-01..2026-09-30"
@@ -40,13 +37,6 @@ HORIZON = (date(2025, 10, 1), date(2026, 9, 30))
 # after the last sale before it (the day before the first sale after it), which is the true
 # edge unless the popular product happened to sell nothing on the day next to it.
 EDGE_TOLERANCE_DAYS = 1
-
-
-def lines_and_windows(engine: Engine, path: Path, period: str) -> tuple[Lines, Windows]:
-    validation, _ = validate_inputs([path], Config(), engine, TODAY)
-    lines = validation.lines
-    periods = resolve_periods(period, lines.data_start, lines.data_end, 1)
-    return lines, Windows.of(periods, lines.data_start, 1)
 
 
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> Path:

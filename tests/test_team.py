@@ -6,38 +6,27 @@ import csv
 import json
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import ibis
 import pyarrow as pa
 import pytest
 
-from salescope.analysis.periods import resolve_periods
 from salescope.analysis.team import compute_team
-from salescope.config import Config
 from salescope.demo_data import DemoFiles, write_demo_data
 from salescope.engine import Engine, connect
 from salescope.metrics.kpis import Windows
 from salescope.model import RepStats, Team
-from salescope.pipeline import validate_inputs
 from salescope.quality.validate import Lines
 from salescope.sources.side import load_side_tables
+from tests.conftest import lines_and_windows
 from tests.sqlref import SqlRef
 
-TODAY = date(2026, 11, 1)
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
 Q2 = (date(2026, 4, 1), date(2026, 6, 30))
 # Quotas are the planted attainment's quota rounded to 3 significant digits, so an
 # attainment drawn in [0.82, 1.18] can land up to 0.5% outside it.
 ROUNDING = 0.005
-
-
-def lines_and_windows(engine: Engine, path: Path, period: str) -> tuple[Lines, Windows]:
-    validation, _ = validate_inputs([path], Config(), engine, TODAY)
-    lines = validation.lines
-    periods = resolve_periods(period, lines.data_start, lines.data_end, 1)
-    return lines, Windows.of(periods, lines.data_start, 1)
 
 
 def by_rep(team: Team) -> dict[str, RepStats]:
