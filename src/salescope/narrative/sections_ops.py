@@ -502,7 +502,9 @@ def _margin_lines(report: Report, ops: Operations) -> list[str]:
     prev = _previous_label(report)
     gm, value = m.gross_margin, m.gross_margin.value
     text = f"Gross margin was {fmt.fraction(value)}"
-    if gm.previous is not None and prev:
+    if gm.previous is not None and prev and fmt.points(value - gm.previous) == "0.0 points":
+        text = f"Gross margin held at {fmt.fraction(value)}, as in {prev}"
+    elif gm.previous is not None and prev:
         text += f", {fmt.points(value - gm.previous)} on {prev} ({fmt.fraction(gm.previous)})"
         if m.from_discount is not None and m.from_cost is not None:
             text += (
