@@ -99,3 +99,26 @@ def test_planted_stockouts_are_in_the_operations_section(
     inv = demo_report.inventory
     assert inv is not None and inv.source == "inventory table"
     assert len(inv.stockouts) == len(planted)
+
+
+def test_department_reports_show_their_charts(
+    demo_report: salescope.Report, tmp_path: Path
+) -> None:
+    from salescope.narrative.findings import DEPARTMENT_CHARTS
+    from salescope.render.charts import chart_specs
+
+    drawn = set(chart_specs(demo_report))
+    out = tmp_path / "out"
+    demo_report.write(out, ("md", "html", "png"), ("marketing", "sales"))
+    for name in ("marketing", "sales"):
+        expected = [c for c in DEPARTMENT_CHARTS[name] if c in drawn]
+        assert expected, name  # the demo data has what these charts need
+        html = (out / "departments" / f"{name}.html").read_text()
+        assert [c for c in expected if f'data-chart="{c}"' in html] == expected
+        md = (out / "departments" / f"{name}.md").read_text()
+        for chart in expected:  # every linked picture was written
+            assert f"](../charts/{chart}.png)" in md
+            assert (out / "charts" / f"{chart}.png").stat().st_size > 0
+    md_only = tmp_path / "md_only"
+    demo_report.write(md_only, ("md",), ("marketing",))
+    assert "../charts/" not in (md_only / "departments" / "marketing.md").read_text()

@@ -44,6 +44,14 @@ SCOPE = {
     "customer_success": "Retention and churn, customer segments (RFM) and their moves, "
     "cohorts and lifetime value.",
 }
+DEPARTMENT_CHARTS = {  # the charts that say it faster, per department, when the data has them
+    "executive": ("business_performance_dashboard", "executive_kpis_trend"),
+    "sales": ("contributors_waterfall", "quota_attainment", "revenue_by_region"),
+    "marketing": ("channel_roas", "campaign_uplift", "revenue_by_channel"),
+    "finance": ("revenue_trend", "margin_discount", "forecast"),
+    "operations": ("daily_revenue", "margin_discount", "weekday_pattern"),
+    "customer_success": ("cohort_heatmap", "rfm_segments"),
+}
 FALLBACK_METRICS = {  # a department without actions still tracks these (target: hold)
     "executive": ("kpi.revenue", "kpi.customers"),
     "sales": ("kpi.revenue", "kpi.orders", "kpi.aov"),
@@ -166,6 +174,7 @@ class DepartmentView:
     metrics: Table
     risks: tuple[str, ...]
     run_line: str
+    charts: tuple[str, ...] = ()  # chart names (render/charts.py), shown when drawn
 
 
 def _department_recs(report: Report, name: str) -> tuple[Recommendation, ...]:
@@ -288,4 +297,5 @@ def department_view(report: Report, name: str, period_line: str, run_line: str) 
         metrics=_metrics_table(report, name, recs),
         risks=tuple(_risks(report, name)),
         run_line=run_line,
+        charts=DEPARTMENT_CHARTS[name],
     )

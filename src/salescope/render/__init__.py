@@ -26,13 +26,13 @@ def write_outputs(
     when those formats are chosen. With ``llm``, the prose goes through the language model
     first (docs/llm.md) and report.json records what it did."""
     from salescope.narrative.view import build_view
-    from salescope.render.charts import write_pngs
+    from salescope.render.charts import chart_specs, write_pngs
     from salescope.render.departments import (
         department_views,
         render_department_html,
         render_department_md,
     )
-    from salescope.render.html import render_html
+    from salescope.render.html import chart_svgs, render_html
     from salescope.render.json import render_json
     from salescope.render.md import render_markdown
     from salescope.render.pdf import write_pdf
@@ -68,13 +68,20 @@ def write_outputs(
     if "md" in chosen:
         save("report.md", render_markdown(report, view))
     linked = tuple(names) if "html" in chosen else ()  # department pages the report links
-    html = render_html(report, view, departments=linked) if {"html", "pdf"} & set(chosen) else ""
+    svgs = chart_svgs(chart_specs(report)) if {"html", "pdf"} & set(chosen) else {}
+    html = (
+        render_html(report, view, departments=linked, svgs=svgs)
+        if {"html", "pdf"} & set(chosen)
+        else ""
+    )
     if "html" in chosen:
         save("report.html", html)
     if "pdf" in chosen:
         written.append(write_pdf(html, out / "report.pdf"))
+    pngs: tuple[str, ...] = ()
     if "png" in chosen:
         written += write_pngs(report, out / "charts")
+        pngs = tuple(p.stem for p in written if p.parent.name == "charts")
     if "csv" in chosen:
         written += write_tables(report, out / "tables")
     if {"md", "html"} & set(chosen) and names:
@@ -82,9 +89,9 @@ def write_outputs(
         folder.mkdir(exist_ok=True)
         for name, d in department_views(report, view, tuple(names)).items():
             if "md" in chosen:
-                save(f"departments/{name}.md", render_department_md(d))
+                save(f"departments/{name}.md", render_department_md(d, pngs))
             if "html" in chosen:
-                save(f"departments/{name}.html", render_department_html(d))
+                save(f"departments/{name}.html", render_department_html(d, svgs))
     if report.write_quarantine is not None:
         n = report.write_quarantine(out / "quarantine.csv")
         written.append(out / "quarantine.csv")

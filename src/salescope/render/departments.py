@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+
+from markupsafe import Markup
 
 from salescope.model import Report
 from salescope.narrative.findings import DepartmentView, department_view
@@ -15,14 +18,18 @@ def department_views(
     return {name: department_view(report, name, view.period_line, view.run_line) for name in names}
 
 
-def render_department_md(d: DepartmentView) -> str:
+def render_department_md(d: DepartmentView, pngs: tuple[str, ...] = ()) -> str:
+    """Markdown; ``pngs`` are the charts written to ``charts/``, linked from the page."""
     from salescope.render.md import _env
 
-    text = _env().get_template("department.md.j2").render(d=d)
+    charts = [name for name in d.charts if name in pngs]
+    text = _env().get_template("department.md.j2").render(d=d, charts=charts)
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def render_department_html(d: DepartmentView) -> str:
+def render_department_html(d: DepartmentView, svgs: Mapping[str, Markup] | None = None) -> str:
+    """HTML; the department's charts as static SVG (``svgs`` by chart name)."""
     from salescope.render.html import _env
 
-    return _env().get_template("department.html.j2").render(d=d)
+    charts = [(name, svgs[name]) for name in d.charts if svgs and name in svgs]
+    return _env().get_template("department.html.j2").render(d=d, charts=charts)

@@ -118,20 +118,29 @@ def _placement(view: View, names: list[str]) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def chart_svgs(specs: dict[str, dict[str, Any]]) -> dict[str, Markup]:
+    """The static SVG of every chart (the fallback under the live chart, and the PDF's)."""
+    from salescope.render.charts import to_svg
+
+    return {name: Markup(to_svg(spec)) for name, spec in specs.items()}
+
+
 def render_html(
     report: Report,
     view: View | None = None,
     charts: bool = True,
     departments: tuple[str, ...] = DEPARTMENTS,
+    svgs: dict[str, Markup] | None = None,
 ) -> str:
     """The page; every string from the data is escaped by Jinja2's autoescape, and the
     chart specs by :func:`script_json`. ``departments`` are linked from the header (their
     pages are ``departments/<name>.html`` next to the report)."""
-    from salescope.render.charts import chart_specs, to_svg
+    from salescope.render.charts import chart_specs
 
     view = view or build_view(report)
     specs = chart_specs(report) if charts else {}
-    svgs = {name: Markup(to_svg(spec)) for name, spec in specs.items()}
+    if svgs is None:
+        svgs = chart_svgs(specs)
     created = datetime.fromisoformat(report.run.created_at)
     return (
         _env()
