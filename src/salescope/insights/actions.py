@@ -55,9 +55,6 @@ def _kpi(insight: Insight, report: Report) -> list[Action]:
         return []
     up = insight.polarity == "positive"
     if name == "revenue":
-        change = report.facts[f"{fid}.change_pct"].value
-        if up and isinstance(change, int | float) and change < Thresholds().kpi_change_pct:
-            return []  # a small gain calls for no action of its own
         if up:
             return [
                 Action("sales", "short", "Protect the gain: keep the products and accounts "

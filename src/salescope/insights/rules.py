@@ -105,7 +105,12 @@ def kpi_changes(report: Report, t: Thresholds) -> Iterable[Insight]:
             text=text,
             facts=ids,
             score=round(_clip(abs(k.change_pct) / FULL_EFFECT_PCT) * weight, 4),
-            polarity=_polarity(k.change_pct, k.good_direction) if d != "flat" else "neutral",
+            # revenue is always stated; a move below the threshold is no finding to act on
+            polarity=(
+                _polarity(k.change_pct, k.good_direction)
+                if d != "flat" and abs(k.change_pct) >= t.kpi_change_pct
+                else "neutral"
+            ),
             departments=KPI_INSIGHTS[k.name],
         )
 
