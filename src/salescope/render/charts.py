@@ -484,7 +484,7 @@ def _markets_panel(report: Report, money: _Money) -> Chart | None:
         return None
     data = [{"key": m.key, "revenue": m.revenue, "share": m.share} for m in b.rows[:8]]
     # members come largest first; an explicit order keeps the two layers' sorts the same
-    order = [row["key"] for row in data]
+    order = [m.key for m in b.rows[:8]]
     base = alt.Chart(alt.Data(values=data)).encode(
         y=alt.Y("key:N", sort=order, title=None, axis=alt.Axis(labelLimit=120)),
         x=alt.X(
@@ -514,7 +514,7 @@ def _mix_panel(report: Report) -> Chart | None:
     if b is None or not b.rows:
         return None
     data = [{"key": m.key, "share": m.share, "revenue": m.revenue} for m in b.rows[:8]]
-    order = [row["key"] for row in data]  # largest first, the same order in both layers
+    order = [m.key for m in b.rows[:8]]  # largest first, the same order in both layers
     base = alt.Chart(alt.Data(values=data)).encode(
         y=alt.Y("key:N", sort=order, title=None, axis=alt.Axis(labelLimit=120)),
         x=alt.X("share:Q", title="Share of revenue", axis=alt.Axis(format=".0%", tickCount=4)),
