@@ -329,7 +329,7 @@ def seasonality(report: Report, t: Thresholds) -> Iterable[Insight]:
     yield Insight(
         id="seasonality",
         type="seasonality",
-        title=f"{peak} is the peak month",
+        title=f"Peak month: {peak}",
         text=(
             f"Revenue runs at {fmt.number(s.yearly[peak])}x an average month in {peak} and "
             f"{fmt.number(s.yearly[low])}x in {low}: stock, staffing and campaigns should "
@@ -492,6 +492,7 @@ def channel_efficiency(report: Report, t: Thresholds) -> Iterable[Insight]:
         score=round(_clip((b / w) / 10) * 0.8, 4),
         polarity="neutral",
         departments=("marketing", "finance"),
+        subject=best.channel,
     )
 
 
