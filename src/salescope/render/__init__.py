@@ -68,9 +68,10 @@ def write_outputs(
     if "md" in chosen:
         save("report.md", render_markdown(report, view))
     linked = tuple(names) if "html" in chosen else ()  # department pages the report links
-    svgs = chart_svgs(chart_specs(report)) if {"html", "pdf"} & set(chosen) else {}
+    specs = chart_specs(report) if {"html", "pdf", "png"} & set(chosen) else {}
+    svgs = chart_svgs(specs) if {"html", "pdf"} & set(chosen) else {}
     html = (
-        render_html(report, view, departments=linked, svgs=svgs)
+        render_html(report, view, departments=linked, svgs=svgs, specs=specs)
         if {"html", "pdf"} & set(chosen)
         else ""
     )
@@ -80,7 +81,7 @@ def write_outputs(
         written.append(write_pdf(html, out / "report.pdf"))
     pngs: tuple[str, ...] = ()
     if "png" in chosen:
-        written += write_pngs(report, out / "charts")
+        written += write_pngs(report, out / "charts", specs)
         pngs = tuple(p.stem for p in written if p.parent.name == "charts")
     if "csv" in chosen:
         written += write_tables(report, out / "tables")

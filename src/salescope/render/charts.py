@@ -990,12 +990,15 @@ def to_svg(spec: dict[str, Any]) -> str:
     return vlc.vegalite_to_svg(spec)  # type: ignore[no-any-return]
 
 
-def write_pngs(report: Report, folder: Path) -> list[Path]:
+def write_pngs(
+    report: Report, folder: Path, specs: dict[str, dict[str, Any]] | None = None
+) -> list[Path]:
+    """Every chart as ``<name>.png``; ``specs`` when the caller has built them already."""
     import vl_convert as vlc
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, spec in chart_specs(report).items():
+    for name, spec in (chart_specs(report) if specs is None else specs).items():
         path = folder / f"{name}.png"
         path.write_bytes(vlc.vegalite_to_png(spec, scale=2))
         written.append(path)

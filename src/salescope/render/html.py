@@ -131,6 +131,7 @@ def render_html(
     charts: bool = True,
     departments: tuple[str, ...] = DEPARTMENTS,
     svgs: dict[str, Markup] | None = None,
+    specs: dict[str, dict[str, Any]] | None = None,
 ) -> str:
     """The page; every string from the data is escaped by Jinja2's autoescape, and the
     chart specs by :func:`script_json`. ``departments`` are linked from the header (their
@@ -138,7 +139,10 @@ def render_html(
     from salescope.render.charts import chart_specs
 
     view = view or build_view(report)
-    specs = chart_specs(report) if charts else {}
+    if not charts:
+        specs = {}
+    elif specs is None:
+        specs = chart_specs(report)
     if svgs is None:
         svgs = chart_svgs(specs)
     created = datetime.fromisoformat(report.run.created_at)
