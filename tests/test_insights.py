@@ -34,24 +34,27 @@ def unseen(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
     return write_demo_data(tmp_path_factory.mktemp("unseen") / "data", rows=ROWS, seed=SEED)
 
 
+def _quarter(
+    unseen: DemoFiles, period: str, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[salescope.Report, Path]:
+    report = salescope.run(unseen.inputs, period=period, clock=fixed_clock)
+    out = tmp_path_factory.mktemp(period)
+    report.write(out, ("json", "md"))
+    return report, out
+
+
 @pytest.fixture(scope="module")
 def q2(
     unseen: DemoFiles, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[salescope.Report, Path]:
-    report = salescope.run(unseen.inputs, period="2026-Q2", clock=fixed_clock)
-    out = tmp_path_factory.mktemp("q2")
-    report.write(out, ("json", "md"))
-    return report, out
+    return _quarter(unseen, "2026-Q2", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def q3(
     unseen: DemoFiles, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[salescope.Report, Path]:
-    report = salescope.run(unseen.inputs, period="2026-Q3", clock=fixed_clock)
-    out = tmp_path_factory.mktemp("q3")
-    report.write(out, ("json", "md"))
-    return report, out
+    return _quarter(unseen, "2026-Q3", tmp_path_factory)
 
 
 def _dept(out: Path, name: str) -> str:
