@@ -309,10 +309,12 @@ def test_star_schema_joins_dimensions_onto_the_sales_lines(engine: Engine, tmp_p
         assert (row["product_name"], row["category"]) == (product_name, category)
         assert row["unit cost"] == pytest.approx(float(cost))
     matched = sum(c in CUSTOMERS for _, _, c, *_ in SALES) / len(SALES)
-    assert f"joined customers.csv on 'CustomerID' (= 'Customer ID'): {matched:.1%}" in " | ".join(
-        source.notes
-    )
-    assert any(n.startswith("joined products.csv on 'product_id': 100.0%") for n in source.notes)
+    notes = " | ".join(source.notes)
+    assert f"joined sales.csv.CustomerID -> customers.csv.Customer ID ({matched:.1%} matched)" in notes
+    assert "joined sales.csv.product_id -> products.csv.product_id (100.0% matched)" in notes
+    assert source.dataset is not None
+    rates = {(j.left_column, j.right): j.match_rate for j in source.dataset.model.joins}
+    assert rates == {("CustomerID", "customers.csv"): matched, ("product_id", "products.csv"): 1.0}
 
 
 def test_star_dimension_with_repeated_keys_is_an_input_error(

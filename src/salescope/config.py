@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from salescope.errors import ConfigError
 
+if TYPE_CHECKING:
+    from salescope.schema.dataset import DeclaredJoin
+
 Format = Literal["json", "md", "html", "pdf", "png", "csv"]
 ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv")
 SideKind = Literal["marketing", "campaigns", "quotas", "inventory"]
+
+
+class JoinSetting(BaseModel):
+    """One join under ``joins:``: ``table.column`` holds values of ``to.to_column``, a key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    table: str = Field(description="the table that points (file name, or db#table)")
+    column: str
+    to: str = Field(description="the table pointed at, whose to_column is unique")
+    to_column: str
 
 
 class Config(BaseModel):
@@ -24,9 +38,18 @@ class Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    mapping: dict[str, str] = Field(
+    mapping: dict[str, str | None] = Field(
         default_factory=dict,
-        description="role -> column name; overrides automatic detection",
+        description="role -> column name; overrides automatic detection (null: the role "
+        "gets no column)",
+    )
+    joins: list[JoinSetting] = Field(
+        default_factory=list,
+        description="joins the detection missed, e.g. [{table: sales.csv, column: cust, "
+        "to: customers.csv, to_column: id}]",
+    )
+    ignore: list[str] = Field(
+        default_factory=list, description="columns to leave out before anything is detected"
     )
     period: str = Field("latest-quarter", description="period to report on")
     fiscal_year_start: int = Field(1, ge=1, le=12, description="first month of the fiscal year")
@@ -99,7 +122,7 @@ class Config(BaseModel):
 
     @field_validator("mapping")
     @classmethod
-    def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
+    def _known_roles(cls, value: dict[str, str | None]) -> dict[str, str | None]:
         from salescope.schema.roles import ROLES
 
         unknown = sorted(set(value) - set(ROLES))
@@ -108,6 +131,11 @@ class Config(BaseModel):
                 f"unknown role(s) {', '.join(unknown)}; valid roles: {', '.join(ROLES)}"
             )
         return value
+
+    def declared_joins(self) -> list[DeclaredJoin]:
+        from salescope.schema.dataset import DeclaredJoin
+
+        return [DeclaredJoin(j.table, j.column, j.to, j.to_column) for j in self.joins]
 
     def sha256(self) -> str:
         """A stable hash of the settings, part of the run id."""

@@ -77,8 +77,11 @@ def load(
     assumptions.
     """
     named = [(spec, kind) for kind, specs in config.side_tables.items() for spec in specs]
-    source = read_inputs(engine, [str(p) for p in inputs], named)
+    source = read_inputs(
+        engine, [str(p) for p in inputs], named, config.declared_joins(), config.ignore
+    )
     stage("read")
+    dataset = source.dataset
     validation = validate(
         source.table,
         engine,
@@ -87,6 +90,8 @@ def load(
         rejects=source.rejects,
         date_format=config.date_format,
         decimal=config.decimal,
+        columns=dataset.columns if dataset else None,
+        person=dataset.person if dataset else None,
     )
     side = side_tables(engine, source.side, config.fiscal_year_start)
     infos = tuple(InputInfo(i.path, i.sha256, i.rows) for i in source.inputs)

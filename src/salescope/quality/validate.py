@@ -11,7 +11,7 @@ lines are found.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -42,7 +42,9 @@ from salescope.quality.parse import (
     to_text,
 )
 from salescope.quality.score import quality_score
-from salescope.schema.roles import ColumnInfo, Kind, Mapping, detect_roles, kind_of, normalise
+from salescope.schema.decide import decide_roles
+from salescope.schema.profile import column_infos, profile_table
+from salescope.schema.roles import ColumnInfo, Kind, Mapping, normalise
 
 log = logging.getLogger("salescope")
 
@@ -60,7 +62,7 @@ TEXT_ROLES = (
     "sales_rep",
     "status",
 )
-NUMBER_ROLES = ("revenue", "quantity", "unit_price", "discount", "cost")
+NUMBER_ROLES = ("revenue", "quantity", "unit_price", "discount", "cost", "profit")
 EARLIEST_DATE = date(1990, 1, 1)
 CSV_FORMULA_START = r"^[=+\-@\t\r]"
 PLAIN_NUMBER = r"^[-+]?[0-9][0-9.,]*$"
@@ -106,37 +108,11 @@ class Rule:
     severity: str = "error"
 
 
-LOOKS_DATE = (
-    r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{8}"
-    r"|\d{1,2}[ -][A-Za-z]{3,9}[ -,]+\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4})([T ].*)?$"
-)
-LOOKS_NUMBER = (
-    r"^\s*[(+-]?\s*([$€£¥₹]|[A-Z]{3}\s)?\s*[(-]?\d[\d.,\s']*\s*([$€£¥₹%]|\s?[A-Z]{3})?"
-    r"\s*[)-]?\s*$"
-)
-PROFILE_ROWS = 1000
-
-
 def columns_of(table: ir.Table) -> list[ColumnInfo]:
-    """The columns with their kinds; text columns also with what their values look like
-    (from the first rows), so role detection can tell a date column from an id."""
-    kinds = {name: kind_of(dtype) for name, dtype in table.schema().items()}
-    texts = [name for name, kind in kinds.items() if kind == "string"]
-    shares: dict[str, tuple[float, float]] = {}
-    if texts:
-        sample = table.limit(PROFILE_ROWS)
-        aggs: dict[str, ir.Scalar] = {}
-        for i, name in enumerate(texts):
-            v = sample[name].strip().nullif("")
-            aggs[f"n{i}"] = v.count()
-            aggs[f"d{i}"] = v.re_search(LOOKS_DATE).cast("int64").sum()
-            aggs[f"x{i}"] = v.re_search(LOOKS_NUMBER).cast("int64").sum()
-        row = sample.aggregate(**aggs).to_pyarrow().to_pylist()[0]
-        for i, name in enumerate(texts):
-            n = int(row[f"n{i}"] or 0)
-            if n:
-                shares[name] = (int(row[f"d{i}"] or 0) / n, int(row[f"x{i}"] or 0) / n)
-    return [ColumnInfo(name, kind, *shares.get(name, (None, None))) for name, kind in kinds.items()]
+    """The columns with their kinds and what their values look like (from the first
+    rows), so role detection can tell a date column from an id. A single table; the
+    dataset model gives the columns of joined tables with their origin."""
+    return column_infos(profile_table(table))
 
 
 def _require(mapping: Mapping, columns: list[ColumnInfo]) -> None:
@@ -155,7 +131,7 @@ def _require(mapping: Mapping, columns: list[ColumnInfo]) -> None:
             ),
             hint="map it in salescope.yml, e.g. `mapping: {order_date: <column>}`",
         )
-    if not (mapping.has("revenue") or (mapping.has("quantity") and mapping.has("unit_price"))):
+    if not (mapping.has("revenue") or mapping.has("unit_price")):
         raise MappingError(
             "no amount column found (need revenue, or quantity and unit price); columns "
             "holding numbers: "
@@ -175,9 +151,18 @@ class _Columns:
     """Typed access to the mapped columns of the raw table, with their parse decisions."""
 
     def __init__(
-        self, raw: ir.Table, mapping: Mapping, kinds: dict[str, Kind], decimals: dict[str, str]
+        self,
+        raw: ir.Table,
+        mapping: Mapping,
+        kinds: dict[str, Kind],
+        decimals: dict[str, str],
+        origins: dict[str, str] | None = None,
     ) -> None:
         self.raw, self.mapping, self.kinds, self.decimals = raw, mapping, kinds, decimals
+        self.origins = origins or {}
+
+    def origin(self, role: str) -> str:
+        return self.origins.get(self.name(role), "fact")
 
     def name(self, role: str) -> str:
         column = self.mapping.column(role)
@@ -197,25 +182,33 @@ class _Columns:
 def validate(
     raw: ir.Table,
     engine: Engine,
-    overrides: dict[str, str] | None = None,
+    overrides: dict[str, str | None] | None = None,
     today: date | None = None,
     *,
     rejects: ir.Table | None = None,
     date_format: str | None = None,
     decimal: str | None = None,
+    columns: Sequence[ColumnInfo] | None = None,
+    person: dict[str, str] | None = None,
 ) -> Validation:
-    """Map roles, parse values, and split rows into accepted lines and quarantine."""
-    columns = columns_of(raw)
-    missing = sorted(set((overrides or {}).values()) - {c.name for c in columns})
+    """Map roles, parse values, and split rows into accepted lines and quarantine.
+
+    ``columns`` (with their origin in the dataset model) and ``person`` come from the
+    sources stage; without them the table is profiled as a single table.
+    """
+    columns = list(columns) if columns is not None else columns_of(raw)
+    wanted = {v for v in (overrides or {}).values() if v is not None}
+    missing = sorted(wanted - {c.name for c in columns})
     if missing:
         raise MappingError(
             f"salescope.yml maps column(s) {', '.join(map(repr, missing))} that the input lacks",
             hint="columns found: " + ", ".join(repr(c.name) for c in columns[:12]),
         )
-    mapping = detect_roles(columns, overrides)
+    mapping = decide_roles(raw, columns, overrides, person)
     _require(mapping, columns)
     kinds: dict[str, Kind] = {c.name: c.kind for c in columns}
-    assumptions: list[str] = _close_calls(mapping)
+    origins: dict[str, str] = {c.name: c.origin for c in columns}
+    assumptions: list[str] = [*mapping.notes, *_close_calls(mapping)]
 
     # Per-column decisions: how dates and amounts written as text are read.
     date_decision = decide_date(
@@ -241,9 +234,13 @@ def validate(
                 assumptions.append(decision.note)
     if date_decision.note:
         assumptions.append(date_decision.note)
-    c = _Columns(raw, mapping, kinds, decimals)
+    c = _Columns(raw, mapping, kinds, decimals, origins)
     order_date = parse_dates(c.col("order_date"), date_decision, engine)
-    amount_roles = ["revenue"] if mapping.has("revenue") else ["quantity", "unit_price"]
+    amount_roles = (
+        ["revenue"]
+        if mapping.has("revenue")
+        else [r for r in ("quantity", "unit_price") if mapping.has(r)]
+    )
     rules = _rules(c, order_date, date_decision, engine, amount_roles, today or date.today())
     reason = ibis.cases(*((r.condition, r.code) for r in rules), else_=ibis.null("string"))
     marked = raw.mutate(_reason=reason)
@@ -281,7 +278,7 @@ def validate(
         # the window runs once: later scans read the stored result
         marked = engine.materialize(raw.mutate(_reason=reason))
         raw = marked  # later expressions read the stored table (its _reason is ignored)
-        c = _Columns(raw, mapping, kinds, decimals)
+        c = _Columns(raw, mapping, kinds, decimals, origins)
         order_date = parse_dates(c.col("order_date"), date_decision, engine)
         parsed = _parsed(c, order_date, optional, untrimmed)
         canonical, _ = _canonical(c, parsed, stats)
@@ -385,7 +382,7 @@ def _present(c: _Columns, canonical_name: str) -> bool:
         "quantity": m.has("quantity"),
         "list_amount": m.has("quantity") and m.has("unit_price"),
         "discount_amount": m.has("quantity") and m.has("unit_price") and m.has("discount"),
-        "cost_amount": m.has("cost"),
+        "cost_amount": m.has("cost") or (m.has("profit") and not m.has("cost")),
     }[canonical_name]
 
 
@@ -433,6 +430,8 @@ def _raw_revenue(c: _Columns) -> ir.FloatingValue:
     """Line revenue before any decision that needs the profile (for the cost of quarantine)."""
     if c.mapping.has("revenue"):
         return c.num("revenue")
+    if not c.mapping.has("quantity"):
+        return c.num("unit_price")
     return c.num("quantity") * c.num("unit_price")
 
 
@@ -458,19 +457,21 @@ def _canonical(
     list_amount = qty * price if qty is not None and price is not None else None
     discount_amount: ir.FloatingValue | None = None
     if m.has("discount") and list_amount is not None:
-        disc = c.num("discount").fill_null(0.0)
-        highs = [float(s["max_discount"]) for s in stats if s.get("max_discount") is not None]  # type: ignore[arg-type]
-        if highs and max(highs) > 1:
-            discount_amount = disc
-            notes.append(f"discount column {c.name('discount')!r} holds amounts (values above 1)")
-        else:
-            discount_amount = list_amount * disc
+        discount_amount = _discount(c, list_amount, stats, notes)
+    if qty is None and price is not None and not m.has("revenue"):
+        list_amount = price
+        notes.append(
+            f"no quantity column: each line is one unit at its price ({c.name('unit_price')!r})"
+        )
+        if m.has("discount"):
+            discount_amount = _discount(c, price, stats, notes)
     if m.has("revenue"):
         revenue = c.num("revenue")
     else:
         assert list_amount is not None
         revenue = list_amount - discount_amount if discount_amount is not None else list_amount
-        notes.append("no revenue column: line revenue = quantity x unit price - discount")
+        if qty is not None:
+            notes.append("no revenue column: line revenue = quantity x unit price - discount")
 
     is_return = revenue < 0
     if qty is not None:
@@ -489,7 +490,13 @@ def _canonical(
     canonical["discount_amount"] = (
         discount_amount if discount_amount is not None else ibis.null("float64")
     )
-    canonical["cost_amount"] = _cost(c, qty) if m.has("cost") else ibis.null("float64")
+    if m.has("cost"):
+        canonical["cost_amount"] = _cost(c, qty)
+    elif m.has("profit"):
+        canonical["cost_amount"] = revenue - c.num("profit")
+        notes.append(f"no cost column: cost = revenue - profit ({c.name('profit')!r})")
+    else:
+        canonical["cost_amount"] = ibis.null("float64")
     canonical["is_return"] = is_return.fill_null(False)
     if "product_id" in parsed or "product_name" in parsed:
         canonical["product"] = parsed.get("product_id", parsed.get("product_name"))
@@ -634,10 +641,24 @@ def _any(conditions: list[ir.BooleanValue]) -> ir.BooleanValue:
     return out.fill_null(False)  # type: ignore[no-any-return]
 
 
+def _discount(
+    c: _Columns, list_amount: ir.FloatingValue, stats: list[dict[str, Any]], notes: list[str]
+) -> ir.FloatingValue:
+    """The discount of a line in money: a column with values above 1 holds amounts."""
+    disc = c.num("discount").fill_null(0.0)
+    highs = [float(s["max_discount"]) for s in stats if s.get("max_discount") is not None]
+    if highs and max(highs) > 1:
+        notes.append(f"discount column {c.name('discount')!r} holds amounts (values above 1)")
+        return disc
+    return list_amount * disc
+
+
 def _cost(c: _Columns, qty: ir.FloatingValue | None) -> ir.FloatingValue:
-    """Cost per line: a column named like ``unit cost`` is per unit, else a line total."""
+    """Cost per line: a column named like ``unit cost``, or one from the product table, is
+    per unit; else a line total."""
     cost = c.num("cost")
-    if "unit" in normalise(c.name("cost")) and qty is not None:
+    per_unit = "unit" in normalise(c.name("cost")) or c.origin("cost") == "lookup"
+    if per_unit and qty is not None:
         return cost * qty.abs()
     return cost
 

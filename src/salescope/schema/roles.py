@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as MappingT
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -52,6 +53,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "ordine",
         "bestelnummer",
         "factuurnummer",
+        "bestell_nr",
+        "auftrags_nr",
+        "rechnungs_nr",
+        "beleg_nr",
+        "receipt_number",
+        "opportunity_id",
+        "charge_id",
+        "payment_id",
     ),
     "order_date": (
         "order_date",
@@ -60,6 +69,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "sale_date",
         "sales_date",
         "purchase_date",
+        "order_purchase_timestamp",
+        "purchase_timestamp",
+        "order_timestamp",
+        "close_date",
+        "paid_at",
+        "created_date",
         "date",
         "orderdate",
         "invoicedate",
@@ -110,12 +125,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "cliente_id",
         "codigo_cliente",
         "code_client",
+        "customer_unique_id",
+        "customer_key",
+        "customer_email",
+        "email",
+        "billing_email",
     ),
     "customer_name": (
         "customer_name",
         "client_name",
         "account_name",
         "company_name",
+        "billing_name",
         "company",
         "nombre_cliente",
         "kundenname",
@@ -128,6 +149,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "stockcode",
         "stock_code",
         "product_code",
+        "product_key",
+        "lineitem_sku",
         "item_code",
         "item_no",
         "article_no",
@@ -144,6 +167,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "item",
         "description",
         "product_description",
+        "lineitem_name",
+        "product_nm",
         "article",
         "artikel",
         "produkt",
@@ -161,6 +186,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "category",
         "product_category",
         "category_name",
+        "product_category_name_english",
+        "product_category_name",
+        "sub_category",
         "product_line",
         "productline",
         "product_group",
@@ -183,6 +211,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "units_sold",
         "quantityordered",
         "qty_sold",
+        "lineitem_quantity",
         "pieces",
         "menge",
         "anzahl",
@@ -205,6 +234,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "price_each",
         "priceeach",
         "price_per_unit",
+        "lineitem_price",
         "selling_price",
         "sale_price",
         "list_price",
@@ -277,6 +307,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "unit_cost",
         "cogs",
         "cost_of_goods",
+        "cost_of_goods_sold",
+        "product_cost",
         "total_cost",
         "line_cost",
         "kosten",
@@ -286,6 +318,22 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "wareneinsatz",
         "coste_unitario",
         "cout",
+    ),
+    "profit": (
+        "profit",
+        "gross_profit",
+        "profit_amount",
+        "margin_amount",
+        "gross_margin_amount",
+        "gewinn",
+        "rohertrag",
+        "deckungsbeitrag",
+        "beneficio",
+        "ganancia",
+        "benefice",
+        "marge_brute",
+        "utile",
+        "lucro",
     ),
     "region": (
         "region",
@@ -325,8 +373,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "owner",
         "vendedor",
         "verkaeufer",
+        "opportunity_owner",
+        "employee",
+        "employee_id",
+        "sales_rep_id",
+        "salesperson_id",
+        "verkaufer",
+        "berater",
     ),
-    "status": ("status", "order_status", "line_status", "transaction_type"),
+    "status": (
+        "status",
+        "order_status",
+        "line_status",
+        "transaction_type",
+        "financial_status",
+        "stage",
+        "type",
+        "payment_status",
+    ),
 }
 ROLES: tuple[str, ...] = tuple(SYNONYMS)
 
@@ -349,6 +413,7 @@ KIND_FIT: dict[str, dict[str, float]] = {
     "discount": _NUMERIC,
     "revenue": _NUMERIC,
     "cost": _NUMERIC,
+    "profit": _NUMERIC,
     "region": _TEXT,
     "country": _TEXT,
     "city": _TEXT,
@@ -380,15 +445,30 @@ def kind_of(dtype: object) -> Kind:
     return "other"
 
 
+Origin = Literal["fact", "header", "lookup"]
+
+
 @dataclass(frozen=True)
 class ColumnInfo:
-    """A column as the detector sees it: its header, the kind of its type and, for text
-    columns, the share of sampled values that look like dates and like numbers."""
+    """A column as the detector sees it: its header, the kind of its type and what its
+    values look like (from a sample): for text columns the share that look like dates
+    and like numbers; for numbers whether every value is whole and whether they read as
+    integer dates (``yyyymmdd``, ``epoch_s``, ``epoch_ms``); the share of distinct values
+    among the non-empty ones. ``origin`` says which table of the dataset model it comes
+    from: the fact table (sales lines), an order header joined onto them, or a lookup
+    (customers, products ...). ``prefix`` is its table's shared column prefix (``sls_``)."""
 
     name: str
     kind: Kind
     date_share: float | None = None
     number_share: float | None = None
+    integral: bool | None = None
+    int_date: str | None = None
+    distinct_share: float | None = None
+    origin: Origin = "fact"
+    table: str | None = None
+    prefix: str | None = None
+    source: str | None = None  # the column's name in its own table, when it was renamed
 
 
 @dataclass(frozen=True)
@@ -408,6 +488,15 @@ class Mapping:
     matches: tuple[RoleMatch, ...]
     unmapped: tuple[str, ...] = ()
     candidates: dict[str, tuple[RoleMatch, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what relationships in the values changed
+
+    def match(self, role: str) -> RoleMatch | None:
+        return next((m for m in self.matches if m.role == role), None)
+
+    def runner_up(self, role: str) -> RoleMatch | None:
+        """The best other column that also looked like ``role``."""
+        chosen = self.column(role)
+        return next((m for m in self.candidates.get(role, ()) if m.column != chosen), None)
 
     def column(self, role: str) -> str | None:
         for match in self.matches:
@@ -441,9 +530,55 @@ def _camel_split(header: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", header)
 
 
-def _name_score(header: str, synonyms: Sequence[str]) -> tuple[float, str]:
-    """How well a header names a role: 1.0 exact synonym, lower for partial matches."""
+# Abbreviations in exported headers, expanded before names are compared.
+ABBREVIATIONS = {
+    "ord": "order",
+    "num": "number",
+    "nbr": "number",
+    "nr": "number",
+    "prd": "product",
+    "prod": "product",
+    "cust": "customer",
+    "cst": "customer",
+    "qty": "quantity",
+    "qnt": "quantity",
+    "amt": "amount",
+    "dt": "date",
+    "cat": "category",
+    "desc": "description",
+    "emp": "employee",
+    "inv": "invoice",
+    "txn": "transaction",
+    "trx": "transaction",
+    "ts": "timestamp",
+    "cant": "cantidad",
+    "sls": "sales",
+    "nm": "name",
+    "px": "price",
+    "pr": "price",
+}
+
+
+def header_forms(header: str, prefix: str | None = None) -> set[str]:
+    """The normalised spellings a header is compared in: as written, camel case split,
+    without its table's shared prefix (``sls_``), and with abbreviations expanded.
+
+    >>> sorted(header_forms("sls_ord_num", "sls"))
+    ['order_number', 'ord_num', 'sales_order_number', 'sls_ord_num']
+    """
     forms = {normalise(header), normalise(_camel_split(header))}
+    forms = {f for f in forms if f}
+    if prefix:
+        forms |= {f[len(prefix) + 1 :] for f in forms if f.startswith(prefix + "_")} - {""}
+    forms |= {"_".join(ABBREVIATIONS.get(w, w) for w in f.split("_")) for f in list(forms)}
+    return forms
+
+
+def _name_score(
+    header: str, synonyms: Sequence[str], prefix: str | None = None
+) -> tuple[float, str]:
+    """How well a header names a role: 1.0 exact synonym, lower for partial matches."""
+    forms = header_forms(header, prefix)
     best = (0.0, "")
     for rank, syn in enumerate(synonyms):
         # earlier synonyms are stronger: a small tie-breaker, never enough to flip a tier
@@ -464,24 +599,109 @@ def _name_score(header: str, synonyms: Sequence[str]) -> tuple[float, str]:
     return best
 
 
+# Dates that follow the sale: a column named so loses to the order, purchase or invoice date.
+LATER_DATE_WORDS = frozenset(
+    {
+        "ship",
+        "shipped",
+        "shipping",
+        "delivery",
+        "delivered",
+        "due",
+        "limit",
+        "approved",
+        "estimated",
+        "required",
+        "create",
+        "created",
+        "start",
+        "end",
+        "birth",
+        "modified",
+        "updated",
+        "expiry",
+        "carrier",
+        "paid",
+        "fulfilled",
+        "closed",
+        "cancelled",
+        "refunded",
+    }
+)
+# Roles a joined table may lend its lines: amounts come from the fact table only.
+FROM_HEADER = frozenset(
+    {
+        "order_date",
+        "customer_id",
+        "customer_name",
+        "status",
+        "sales_rep",
+        "channel",
+        "region",
+        "country",
+        "city",
+        "segment",
+    }
+)
+FROM_LOOKUP = frozenset(
+    {
+        "customer_id",
+        "customer_name",
+        "segment",
+        "product_name",
+        "category",
+        "region",
+        "country",
+        "city",
+        "channel",
+        "sales_rep",
+        "cost",
+    }
+)
+ID_ROLES = frozenset({"order_id", "customer_id", "product_id"})
+DATE_ROLES = {"order_date"}
+NUMBER_ROLES = {"quantity", "unit_price", "discount", "revenue", "cost", "profit"}
+
+
 def score_column(role: str, column: ColumnInfo) -> RoleMatch | None:
     """The match of one column for one role, or None if it does not fit at all."""
-    name_score, why = _name_score(column.name, SYNONYMS[role])
+    if column.origin == "header" and role not in FROM_HEADER:
+        return None
+    if column.origin == "lookup" and role not in FROM_LOOKUP:
+        return None
+    name_score, why = _name_score(column.name, SYNONYMS[role], column.prefix)
+    if column.source and column.source != column.name:
+        alt, alt_why = _name_score(column.source, SYNONYMS[role], column.prefix)
+        if alt > name_score:
+            name_score, why = alt, alt_why
     if name_score == 0.0:
         return None
     fit = KIND_FIT[role].get(column.kind, 0.0)
+    evidence = why
+    if column.kind == "float" and column.integral and role in ID_ROLES:
+        fit, evidence = 1.0, f"{why}; numbers without a fraction, read as ids"
+    if column.int_date is not None:
+        if role in DATE_ROLES:
+            fit, evidence = 1.0, f"{why}; its integers read as dates ({column.int_date})"
+        elif role in ID_ROLES:
+            return None  # a date is never an id
     if fit == 0.0:
         return None
-    evidence = why if fit == 1.0 else f"{why}; type {column.kind} needs parsing"
+    if fit < 1.0 and evidence == why:
+        evidence = f"{why}; type {column.kind} needs parsing"
     if column.kind == "string":
         fit, evidence = _value_fit(role, column, fit, why)
         if fit <= 0.0:
             return None
+    if role in DATE_ROLES:
+        words = {w for f in header_forms(column.name, column.prefix) for w in f.split("_")}
+        later = sorted(words & LATER_DATE_WORDS)
+        if later:
+            fit *= 0.6
+            evidence += f"; {later[0]!r} names a date after the sale"
+    if role in ID_ROLES and column.kind in ("date", "timestamp"):
+        return None
     return RoleMatch(role, column.name, round(name_score * fit, 3), evidence)
-
-
-DATE_ROLES = {"order_date"}
-NUMBER_ROLES = {"quantity", "unit_price", "discount", "revenue", "cost"}
 
 
 def _value_fit(role: str, column: ColumnInfo, fit: float, why: str) -> tuple[float, str]:
@@ -496,11 +716,14 @@ def _value_fit(role: str, column: ColumnInfo, fit: float, why: str) -> tuple[flo
     return fit, why if fit == 1.0 else f"{why}; type string needs parsing"
 
 
-def detect_roles(columns: Iterable[ColumnInfo], overrides: dict[str, str] | None = None) -> Mapping:
+def detect_roles(
+    columns: Iterable[ColumnInfo], overrides: MappingT[str, str | None] | None = None
+) -> Mapping:
     """Give each role at most one column and each column at most one role.
 
-    Overrides (from salescope.yml) are taken as they are, with confidence 1.
-    The rest is assigned greedily, strongest match first.
+    Overrides (from salescope.yml) are taken as they are, with confidence 1; a role
+    mapped to None is left without a column. The rest is assigned greedily, strongest
+    match first.
 
     >>> m = detect_roles([ColumnInfo("Invoice Date", "date"), ColumnInfo("Qty", "integer")])
     >>> m.as_dict()
@@ -511,6 +734,8 @@ def detect_roles(columns: Iterable[ColumnInfo], overrides: dict[str, str] | None
     matches: list[RoleMatch] = []
     used_cols: set[str] = set()
     for role, col in overrides.items():
+        if col is None:
+            continue
         matches.append(RoleMatch(role, col, 1.0, "set in salescope.yml"))
         used_cols.add(col)
 

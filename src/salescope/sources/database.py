@@ -66,8 +66,9 @@ def parse_url(spec: str) -> DatabaseSpec:
     return DatabaseSpec(scheme, url, table, file, label)
 
 
-def read_database(engine: Engine, spec: str) -> Read:
-    """The table a URL names, in the engine; rows counted there."""
+def read_database(engine: Engine, spec: str) -> list[Read]:
+    """The table a URL names, in the engine, rows counted there; without a table name,
+    every table of the database (the dataset model then finds how they join)."""
     db = parse_url(spec)
     if db.file is not None and not db.file.is_file():
         raise InputError(
@@ -75,33 +76,39 @@ def read_database(engine: Engine, spec: str) -> Read:
             hint=f"check the path: {db.scheme}://relative/file or {db.scheme}:///absolute/file",
         )
     notes: list[str] = []
-    if engine.is_duckdb and (
+    attach = engine.is_duckdb and (
         db.scheme == "duckdb" or (db.scheme == "sqlite" and _has_sqlite_extension(engine))
-    ):
-        table = _attach(engine, db, notes)
-    else:
-        table = _stream(engine, db, notes)
-    rows = count(table)
+    )
+    names = _attach_tables(engine, db) if attach else _list_tables(db)
+    picked = _pick(db, names, notes)
     digest = sha256_of(db.file) if db.file else hashlib.sha256(db.label.encode()).hexdigest()
-    return Read(db.label, digest, table, rows, None, tuple(notes))
+    reads = []
+    for name in picked:
+        table = _attach(engine, db, name, notes) if attach else _stream(engine, db, name, notes)
+        label = db.label if len(picked) == 1 else f"{db.label}#{name}"
+        reads.append(Read(label, digest, table, count(table), None, tuple(notes)))
+        notes = []
+    return reads
 
 
-def _pick(db: DatabaseSpec, tables: list[str], notes: list[str]) -> str:
+def _pick(db: DatabaseSpec, tables: list[str], notes: list[str]) -> list[str]:
     shown = ", ".join(map(repr, tables[:20])) or "none"
     if db.table is None:
+        if not tables:
+            raise InputError(f"{db.label!r} holds no tables", hint="check the database")
         if len(tables) == 1:
             notes.append(f"{db.label}: the only table, {tables[0]!r}, is read")
-            return tables[0]
-        raise InputError(
-            f"{db.label!r} names no table; tables: {shown}",
-            hint=f"add the table to the URL, e.g. {db.label}?table={(tables or ['NAME'])[0]}",
-        )
+        else:
+            notes.append(
+                f"{db.label}: every table is read ({len(tables)}: {shown}); ?table=NAME reads one"
+            )
+        return tables
     if db.table not in tables:
         raise InputError(
             f"no table {db.table!r} in {db.label!r}; tables: {shown}",
             hint="name one of them with ?table=NAME",
         )
-    return db.table
+    return [db.table]
 
 
 def _has_sqlite_extension(engine: Engine) -> bool:
@@ -129,8 +136,8 @@ def _duckdb_tables(con: Any, catalog: str | None = None) -> list[str]:
     return sorted(str(r[0]) for r in rows.fetchall())
 
 
-def _attach(engine: Engine, db: DatabaseSpec, notes: list[str]) -> ir.Table:
-    """Attach the file read-only to the engine's DuckDB (once per file) and name the table."""
+def _alias(engine: Engine, db: DatabaseSpec) -> str:
+    """Attach the file read-only to the engine's DuckDB (once per file); its alias."""
     assert db.file is not None
     con: Any = engine.con
     path = str(db.file.resolve())
@@ -143,15 +150,30 @@ def _attach(engine: Engine, db: DatabaseSpec, notes: list[str]) -> ir.Table:
             kind = ", TYPE sqlite" if db.scheme == "sqlite" else ""
             literal = "'" + path.replace("'", "''") + "'"
             con.raw_sql(f"ATTACH {literal} AS {alias} (READ_ONLY{kind})")
-        tables = _duckdb_tables(con, alias)
     except Exception as exc:
         raise InputError(
             f"cannot open {db.label!r}: {first_line(exc)}",
             hint=f"check that it is a {db.scheme} database file",
         ) from exc
-    name = _pick(db, tables, notes)
+    return str(alias)
+
+
+def _attach_tables(engine: Engine, db: DatabaseSpec) -> list[str]:
+    try:
+        return _duckdb_tables(engine.con, _alias(engine, db))
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(
+            f"cannot open {db.label!r}: {first_line(exc)}",
+            hint=f"check that it is a {db.scheme} database file",
+        ) from exc
+
+
+def _attach(engine: Engine, db: DatabaseSpec, name: str, notes: list[str]) -> ir.Table:
+    con: Any = engine.con
     notes.append(f"{db.label}: table {name!r} read in place (attached read-only)")
-    return con.table(name, database=(alias, "main"))  # type: ignore[no-any-return]
+    return con.table(name, database=(_alias(engine, db), "main"))  # type: ignore[no-any-return]
 
 
 def _connect(db: DatabaseSpec) -> Any:
@@ -169,17 +191,24 @@ def _connect(db: DatabaseSpec) -> Any:
         ) from exc
 
 
-def _stream(engine: Engine, db: DatabaseSpec, notes: list[str]) -> ir.Table:
-    """Copy the table into the engine batch by batch (another backend, or no extension)."""
+def _list_tables(db: DatabaseSpec) -> list[str]:
     source = _connect(db)
     try:
-        tables = _duckdb_tables(source) if db.scheme == "duckdb" else sorted(source.list_tables())
+        return _duckdb_tables(source) if db.scheme == "duckdb" else sorted(source.list_tables())
     except Exception as exc:
         raise InputError(
             f"cannot list the tables of {db.label!r}: {first_line(exc)}",
             hint=f"check that it is a {db.scheme} database",
         ) from exc
-    name = _pick(db, tables, notes)
+    finally:
+        disconnect = getattr(source, "disconnect", None)
+        if disconnect is not None:
+            disconnect()
+
+
+def _stream(engine: Engine, db: DatabaseSpec, name: str, notes: list[str]) -> ir.Table:
+    """Copy the table into the engine batch by batch (another backend, or no extension)."""
+    source = _connect(db)
     try:
         batches = source.table(name).to_pyarrow_batches(chunk_size=100_000)
         if engine.is_duckdb:

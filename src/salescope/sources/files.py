@@ -21,6 +21,7 @@ import ibis.expr.types as ir
 
 from salescope.engine import Engine
 from salescope.errors import InputError
+from salescope.schema.dataset import Assembled, DeclaredJoin, build_dataset, looks_like_facts
 from salescope.sources.combine import Group, group_reads, stack
 from salescope.sources.common import Read, clean_names, count, sha256_of, unreadable
 from salescope.sources.database import is_url, read_database
@@ -28,7 +29,6 @@ from salescope.sources.delimited import read_delimited
 from salescope.sources.excel import read_excel
 from salescope.sources.jsonl import read_json
 from salescope.sources.side import KIND_LABELS, detect_kind
-from salescope.sources.star import join_star, looks_like_facts
 
 log = logging.getLogger("salescope")
 
@@ -84,6 +84,7 @@ class Source:
     rejects: ir.Table | None = None
     notes: tuple[str, ...] = ()
     side: tuple[tuple[Group, str], ...] = ()  # side tables and their kind (see sources.side)
+    dataset: Assembled | None = None  # tables, joins and each column's origin
 
 
 def kind_of_path(path: Path) -> str:
@@ -196,13 +197,17 @@ def tidy_names(read: Read) -> Read:
 
 def read_spec(engine: Engine, spec: str) -> list[Read]:
     if is_url(spec):
-        return [read_database(engine, spec)]
+        return read_database(engine, spec)
     path, sheet = split_sheet(spec)
     return [read_file(engine, p, sheet) for p in expand(path)]
 
 
 def read_inputs(
-    engine: Engine, specs: list[str], side_specs: Sequence[tuple[str, str]] = ()
+    engine: Engine,
+    specs: list[str],
+    side_specs: Sequence[tuple[str, str]] = (),
+    joins: Sequence[DeclaredJoin] = (),
+    ignore: Sequence[str] = (),
 ) -> Source:
     """Read every input; stack inputs with the same columns, join a star schema otherwise.
 
@@ -241,19 +246,16 @@ def read_inputs(
             "price column); only side tables were given: " + ", ".join(g.label for g, _ in side),
             hint="pass the sales export too: salescope report sales.csv marketing_spend.csv",
         )
-    fact: Group
-    if len(groups) == 1:
-        fact = groups[0]
-        table = fact.table
-    else:
-        fact, table, joined = join_star(groups)
-        notes += joined
-        for group in groups:
-            if group is not fact and group.rejects:
-                notes.append(
-                    f"{group.label}: its rejected lines are left out (a lookup table's lines "
-                    "are not sales lines)"
-                )
+    optional = frozenset(r.label for r in reads if is_url(r.label) and "#" in r.label)
+    assembled = build_dataset(groups, joins, ignore, optional)
+    fact, table = assembled.fact, assembled.table
+    notes += assembled.notes
+    for group in groups:
+        if group is not fact and group.rejects:
+            notes.append(
+                f"{group.label}: its rejected lines are left out (a lookup table's lines "
+                "are not sales lines)"
+            )
     rejects = fact.rejects
     reject_table = ibis.union(*rejects, distinct=False) if len(rejects) > 1 else None
     if len(rejects) == 1:
@@ -262,4 +264,4 @@ def read_inputs(
     log.info("read %d input(s), %d rows", len(reads), fact.rows)
     for note in notes:
         log.info("%s", note)
-    return Source(table, inputs, reject_table, tuple(notes), tuple(side))
+    return Source(table, inputs, reject_table, tuple(notes), tuple(side), assembled)
