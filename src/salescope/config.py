@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from salescope.errors import ConfigError
 
 if TYPE_CHECKING:
-    from salescope.schema.dataset import DeclaredJoin
+    from salescope.sources.dataset import DeclaredJoin
 
 Format = Literal["json", "md", "html", "pdf", "png", "csv"]
 ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv")
@@ -27,6 +27,19 @@ class JoinSetting(BaseModel):
     column: str
     to: str = Field(description="the table pointed at, whose to_column is unique")
     to_column: str
+
+
+class QualitySetting(BaseModel):
+    """``quality:``: how validation treats what it finds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    duplicates: Literal["keep", "drop"] = Field(
+        "keep",
+        description="exact copies of a line inside one input: keep them as real lines "
+        "(flagged, with the revenue at stake) or drop all but one; copies across stacked "
+        "inputs are always counted once",
+    )
 
 
 class Config(BaseModel):
@@ -48,6 +61,12 @@ class Config(BaseModel):
         description="joins the detection missed, e.g. [{table: sales.csv, column: cust, "
         "to: customers.csv, to_column: id}]",
     )
+    line_types: dict[str, Literal["sale", "non_merchandise"]] = Field(
+        default_factory=dict,
+        description="product code or name -> line type, to correct the detection, e.g. "
+        "{POST: sale, 'Gift wrap': non_merchandise}",
+    )
+    quality: QualitySetting = Field(default_factory=QualitySetting)  # type: ignore[arg-type]
     ignore: list[str] = Field(
         default_factory=list, description="columns to leave out before anything is detected"
     )
@@ -55,8 +74,9 @@ class Config(BaseModel):
     fiscal_year_start: int = Field(1, ge=1, le=12, description="first month of the fiscal year")
     currency: str | None = Field(
         None,
-        description="ISO currency code used to format money (default: the one the amount "
-        "columns name, e.g. 'Price (EUR)' or '€ 9,90', else USD)",
+        description="three-letter ISO 4217 code of the amounts, e.g. GBP (any case); default: "
+        "the one the amount columns name, e.g. 'Price (EUR)' or '€ 9,90', else unknown: "
+        "amounts are shown without a symbol and the report says so",
     )
     top_n: int = Field(10, ge=1, le=1000, description="members listed in product breakdowns")
     min_contribution: float = Field(
@@ -113,6 +133,26 @@ class Config(BaseModel):
             )
         return value
 
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _iso_currency(cls, value: object) -> object:
+        """A three-letter code, upper-cased; anything else is a ConfigError (raised as is,
+        so ``Config(currency=...)`` and salescope.yml give the same message and hint)."""
+        if value is None:
+            return None
+        code = value.strip().upper() if isinstance(value, str) else ""
+        if len(code) == 3 and code.isascii() and code.isalpha():
+            return code
+        from salescope.narrative.format import SYMBOLS
+
+        named = {sign: iso for iso, sign in SYMBOLS.items()}.get(str(value).strip())
+        example = f"`currency: {named}` for {value}" if named else "`currency: GBP`"
+        raise ConfigError(
+            f"invalid setting currency: {value!r} is not a three-letter ISO 4217 code",
+            hint=f"write the code, e.g. {example} (EUR, USD, CHF ...), or leave currency out "
+            "to take it from the data; see docs/config.md",
+        )
+
     @field_validator("side_tables", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
@@ -133,7 +173,7 @@ class Config(BaseModel):
         return value
 
     def declared_joins(self) -> list[DeclaredJoin]:
-        from salescope.schema.dataset import DeclaredJoin
+        from salescope.sources.dataset import DeclaredJoin
 
         return [DeclaredJoin(j.table, j.column, j.to, j.to_column) for j in self.joins]
 

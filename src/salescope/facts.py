@@ -171,6 +171,12 @@ def collect_facts(
         share = c.rows / quality.rows_accepted if quality.rows_accepted else None
         _add(facts, f"quality.check.{i}.row_share", share, "fraction", f"{c.message}: share")
         _add(facts, f"quality.check.{i}.revenue_share", c.revenue_share, "fraction", c.message)
+    for lt in quality.line_types:
+        what = lt.type.replace("_", " ")
+        _add(facts, f"quality.line_type.{lt.type}.lines", lt.lines, "count", f"{what} lines")
+        _add(
+            facts, f"quality.line_type.{lt.type}.revenue", lt.revenue, "currency", f"{what} revenue"
+        )
     for t in quality.side_tables:
         _add(facts, f"quality.side.{t.kind}.rows", t.rows, "count", f"{t.path}: rows")
         _add(facts, f"quality.side.{t.kind}.rows_used", t.rows_used, "count", f"{t.path}: used")

@@ -589,6 +589,16 @@ class Check:
 
 
 @dataclass(frozen=True)
+class LineTypeCount:
+    """Accepted lines of one line type (sale, return, credit_note, non_merchandise) or the
+    cancelled lines set aside, over all the data, with their revenue."""
+
+    type: str
+    lines: int
+    revenue: float
+
+
+@dataclass(frozen=True)
 class ValueBin:
     """Orders of the period whose value falls in ``[low, high)``."""
 
@@ -707,6 +717,8 @@ class Quality:
     assumptions: tuple[str, ...]
     checks: tuple[Check, ...]
     side_tables: tuple[SideTable, ...] = ()
+    line_types: tuple[LineTypeCount, ...] = ()
+    dataset: dict[str, object] | None = None  # the dataset model, as report.json shows it
 
 
 @dataclass(frozen=True)
@@ -752,7 +764,7 @@ class Report:
     breakdowns: tuple[Breakdown, ...]
     timeseries: TimeSeries
     facts: dict[str, Fact]
-    currency: str = "USD"
+    currency: str | None = None  # ISO code from the config or the data; None: unknown
     drivers: Drivers | None = None
     customers: Customers | None = None
     trend: Trend | None = None

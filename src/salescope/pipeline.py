@@ -35,12 +35,18 @@ from salescope.facts import collect_facts
 from salescope.insights.actions import build_recommendations
 from salescope.insights.rules import Thresholds, build_insights
 from salescope.metrics.kpis import Windows, compute_kpis
-from salescope.model import InputInfo, PeriodInfo, Quality, Report, RunInfo, SideTable
+from salescope.model import InputInfo, PeriodInfo, Report, RunInfo, SideTable
 from salescope.quality.validate import Validation, validate
+from salescope.sources.dataset import dataset_json
 from salescope.sources.files import read_inputs
 from salescope.sources.side import SideTables, side_tables
 
 log = logging.getLogger("salescope")
+
+# stated in quality.assumptions when neither the config nor the data names the currency
+NO_CURRENCY = (
+    "currency not given: amounts are shown without a symbol (set `currency: GBP` in salescope.yml)"
+)
 
 Progress = Callable[[str], None]
 
@@ -92,7 +98,17 @@ def load(
         decimal=config.decimal,
         columns=dataset.columns if dataset else None,
         person=dataset.person if dataset else None,
+        line_types=dict(config.line_types),
+        duplicates=config.quality.duplicates,
     )
+    if dataset is not None:
+        validation = replace(
+            validation,
+            quality=replace(
+                validation.quality,
+                dataset=dataset_json(dataset, validation.mapping, validation.quality.line_types),
+            ),
+        )
     side = side_tables(engine, source.side, config.fiscal_year_start)
     infos = tuple(InputInfo(i.path, i.sha256, i.rows) for i in source.inputs)
     q = validation.quality
@@ -222,22 +238,15 @@ def run(
 
     q = validation.quality
     assumptions = list(q.assumptions) + notes
+    currency = config.currency or validation.currency  # None: neither says, no symbol shown
+    if currency is None:
+        assumptions.append(NO_CURRENCY)
     if periods.previous is not None and not periods.previous.covered:
         assumptions.append(
             f"the data starts {lines.data_start}, after the previous period "
             f"{periods.previous.label} begins: no comparison with it"
         )
-    quality = Quality(
-        q.rows_read,
-        q.rows_accepted,
-        q.rows_quarantined,
-        q.score,
-        q.score_parts,
-        q.mapping,
-        tuple(assumptions),
-        q.checks,
-        q.side_tables,
-    )
+    quality = replace(q, assumptions=tuple(assumptions))
     prev, yoy = periods.previous, periods.yoy
     period_info = PeriodInfo(
         label=periods.current.label,
@@ -284,7 +293,7 @@ def run(
         breakdowns=breakdowns,
         timeseries=series,
         facts=facts,
-        currency=config.currency or validation.currency or "USD",
+        currency=currency,
         write_quarantine=validation.write_quarantine,
         drivers=drivers,
         customers=customers,

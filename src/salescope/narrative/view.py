@@ -59,6 +59,29 @@ class View:
     conclusion: tuple[str, ...] = ()
 
 
+LINE_TYPE_WORDS = {
+    "sale": "sales lines",
+    "return": "return lines",
+    "credit_note": "credit-note lines (returns, never orders)",
+    "non_merchandise": "non-merchandise lines (postage, fees, adjustments ...: in revenue, "
+    "never ranked as products)",
+    "cancelled": "cancelled lines (set aside, not sales)",
+}
+
+
+def _line_types(report: Report) -> list[str]:
+    """One sentence on the kinds of lines, when there is more than plain sales."""
+    types = report.quality.line_types
+    if not types or all(t.type == "sale" for t in types):
+        return []
+    cur = report.currency
+    parts = [
+        f"{fmt.count(t.lines)} {LINE_TYPE_WORDS[t.type]} worth {fmt.money(t.revenue, cur)}"
+        for t in types
+    ]
+    return ["Line types over all the data: " + "; ".join(parts) + "."]
+
+
 def _compare(change: float | None, against: str) -> str:
     d = fmt.direction(change)
     if d == "unknown":
@@ -374,6 +397,7 @@ def build_view(report: Report) -> View:
         f"Rows read: {fmt.count(q.rows_read)}; accepted: {fmt.count(q.rows_accepted)}; "
         f"quarantined: {fmt.count(q.rows_quarantined)}.",
         f"Quality score: {fmt.number(q.score)} out of {fmt.count(QUALITY_SCALE)} ({parts}).",
+        *_line_types(report),
         *_top_issues(report),
     )
     checks = Table(

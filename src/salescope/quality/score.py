@@ -18,7 +18,7 @@ from typing import Any
 from salescope.model import Check, Quality
 
 WEIGHTS = {"validity": 0.4, "completeness": 0.25, "uniqueness": 0.2, "consistency": 0.15}
-NOT_INVALID = {"duplicate_line", "cancelled"}
+NOT_INVALID = {"duplicate_line", "cancelled", "not_won", "repeated_across_files"}
 
 
 def quality_score(

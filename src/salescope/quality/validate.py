@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 
 from salescope.engine import Engine
 from salescope.errors import EmptyDataError, MappingError
-from salescope.model import Check, Quality
+from salescope.model import Check, LineTypeCount, Quality
 from salescope.quality.formats import (
     DateDecision,
     ambiguous_dates,
@@ -32,6 +32,7 @@ from salescope.quality.formats import (
     parse_dates,
     parse_number,
 )
+from salescope.quality.line_types import LINE_TYPES, classify, non_merchandise
 from salescope.quality.parse import (
     CANCEL_STATUS,
     RETURN_STATUS,
@@ -45,6 +46,7 @@ from salescope.quality.score import quality_score
 from salescope.schema.decide import decide_roles
 from salescope.schema.profile import column_infos, profile_table
 from salescope.schema.roles import ColumnInfo, Kind, Mapping, normalise
+from salescope.sources.combine import FILE_COLUMN
 
 log = logging.getLogger("salescope")
 
@@ -64,6 +66,10 @@ TEXT_ROLES = (
 )
 NUMBER_ROLES = ("revenue", "quantity", "unit_price", "discount", "cost", "profit")
 EARLIEST_DATE = date(1990, 1, 1)
+HELPER_PREFIX = "_salescope_"
+WON_STATUS = r"(?i)\bwon\b"
+COPY_COLUMN = "_salescope_copy"
+FIRST_FILE = "_salescope_first_file"
 CSV_FORMULA_START = r"^[=+\-@\t\r]"
 PLAIN_NUMBER = r"^[-+]?[0-9][0-9.,]*$"
 # revenue that differs from quantity x price x (1 - discount) by more than this share
@@ -157,9 +163,11 @@ class _Columns:
         kinds: dict[str, Kind],
         decimals: dict[str, str],
         origins: dict[str, str] | None = None,
+        line_types: dict[str, str] | None = None,
     ) -> None:
         self.raw, self.mapping, self.kinds, self.decimals = raw, mapping, kinds, decimals
         self.origins = origins or {}
+        self.line_types = line_types or {}
 
     def origin(self, role: str) -> str:
         return self.origins.get(self.name(role), "fact")
@@ -190,6 +198,8 @@ def validate(
     decimal: str | None = None,
     columns: Sequence[ColumnInfo] | None = None,
     person: dict[str, str] | None = None,
+    line_types: dict[str, str] | None = None,
+    duplicates: str = "keep",
 ) -> Validation:
     """Map roles, parse values, and split rows into accepted lines and quarantine.
 
@@ -234,7 +244,7 @@ def validate(
                 assumptions.append(decision.note)
     if date_decision.note:
         assumptions.append(date_decision.note)
-    c = _Columns(raw, mapping, kinds, decimals, origins)
+    c = _Columns(raw, mapping, kinds, decimals, origins, line_types)
     order_date = parse_dates(c.col("order_date"), date_decision, engine)
     amount_roles = (
         ["revenue"]
@@ -261,29 +271,64 @@ def validate(
     canonical, derived_notes = _canonical(c, parsed, stats)
     assumptions += derived_notes
 
-    # Exact duplicate lines: found in the same scan (count vs distinct row hashes); only
-    # when there are some does a second pass number the copies and quarantine all but one.
+    # Exact copies of a line: found in the same scan (count vs distinct row hashes). Inside
+    # one file they are real (the same product twice in an order) and kept, flagged with
+    # the revenue at stake; repeated across stacked files (overlapping exports) they are
+    # counted once. Only when there are some does a second pass number the copies.
     ok = next((s for s in stats if s["_reason"] is None), None)
-    duplicates = int(ok["rows"] - ok["distinct_rows"]) if ok else 0
-    if duplicates:
-        copy = ibis.row_number().over(group_by=[raw[name] for name in raw.columns])
-        dup_rule = Rule(
-            "duplicate_line",
-            mapping.column("order_id") or c.name("order_date"),
-            copy > 0,
-            "exact copy of an earlier line (every column equal); one copy kept",
-        )
-        rules.append(dup_rule)
+    copies = int(ok["rows"] - ok.get("distinct_in_file", ok["distinct_rows"])) if ok else 0
+    stacked = ok is not None and FILE_COLUMN in raw.columns
+    across = int(ok["distinct_in_file"] - ok["distinct_rows"]) if ok and stacked else 0
+    copy_revenue = 0.0
+    if copies or across:
+        names = data_columns(raw)
+        stacked_files = [raw[FILE_COLUMN]] if stacked else []
+        copy = ibis.row_number().over(group_by=[*(raw[n] for n in names), *stacked_files])
+        numbered = raw.mutate(**{COPY_COLUMN: copy})
+        files = [FILE_COLUMN] if stacked else []
+        if files:
+            keys = [numbered[n] for n in (*names, COPY_COLUMN)]
+            first = numbered[FILE_COLUMN].min().over(group_by=keys)
+            numbered = numbered.mutate(**{FIRST_FILE: first})
+        numbered = engine.materialize(numbered)  # the windows run once
+        c = _Columns(numbered, mapping, kinds, decimals, origins, line_types)
+        order_date = parse_dates(c.col("order_date"), date_decision, engine)
+        rules = _rules(c, order_date, date_decision, engine, amount_roles, today or date.today())
+        if files:
+            rules.append(
+                Rule(
+                    "repeated_across_files",
+                    mapping.column("order_id") or c.name("order_date"),
+                    numbered[FILE_COLUMN] != numbered[FIRST_FILE],
+                    "the same line is in an earlier input too (overlapping exports); counted once",
+                )
+            )
+        if duplicates == "drop":
+            rules.append(
+                Rule(
+                    "duplicate_line",
+                    mapping.column("order_id") or c.name("order_date"),
+                    numbered[COPY_COLUMN] > 0,
+                    "exact copy of an earlier line in the same input (every column equal); "
+                    "one copy kept (quality.duplicates: drop)",
+                )
+            )
         reason = ibis.cases(*((r.condition, r.code) for r in rules), else_=ibis.null("string"))
-        # the window runs once: later scans read the stored result
-        marked = engine.materialize(raw.mutate(_reason=reason))
+        marked = engine.materialize(numbered.mutate(_reason=reason))
         raw = marked  # later expressions read the stored table (its _reason is ignored)
-        c = _Columns(raw, mapping, kinds, decimals, origins)
+        c = _Columns(raw, mapping, kinds, decimals, origins, line_types)
         order_date = parse_dates(c.col("order_date"), date_decision, engine)
         parsed = _parsed(c, order_date, optional, untrimmed)
         canonical, _ = _canonical(c, parsed, stats)
         stats = _stats(marked, c, order_date, optional, strings, exact_nulls=untrimmed)
         reason = marked._reason
+        if duplicates == "keep" and copies:
+            flag = marked._reason.isnull() & (marked[COPY_COLUMN] > 0)
+            row = marked.aggregate(
+                n=flag.cast("int64").sum(), revenue=_raw_revenue(c).sum(where=flag)
+            )
+            found = row.to_pyarrow().to_pylist()[0]
+            copies, copy_revenue = int(found["n"] or 0), float(found["revenue"] or 0.0)
 
     rejected = _reject_counts(rejects)
     rows_read = sum(int(s["rows"]) for s in stats) + sum(rejected.values())
@@ -292,6 +337,20 @@ def validate(
     checks = _checks(rules, stats, marked, rejected)
     if ok:
         checks += _warnings(optional, ok, rows_accepted, c)
+    if copies and duplicates == "keep":
+        total = sum(abs(float(s["revenue"] or 0.0)) for s in stats)
+        checks.append(
+            Check(
+                "duplicate_line",
+                "warning",
+                mapping.column("order_id") or c.name("order_date"),
+                copies,
+                "exact copies of a line inside one input (every column equal) are kept as "
+                "real lines (the same product twice in an order); set `quality: {duplicates: "
+                "drop}` in salescope.yml if your system of record does not have them",
+                revenue_share=round(abs(copy_revenue) / total, 6) if total else None,
+            )
+        )
     if not mapping.has("order_id"):
         assumptions.append("no order id column: each row is counted as one order")
     if not mapping.has("customer_id") and mapping.has("customer_name"):
@@ -330,7 +389,9 @@ def validate(
     }
     if "product" in canonical:
         available.add("product")
+    available.add("line_type")
     lines = Lines(accepted, frozenset(available), ok["first"], ok["last"])
+    quality = replace(quality, line_types=_line_types(accepted, stats))
 
     quarantined = marked.filter(marked._reason.notnull())
     nothing_bad = rows_accepted == rows_read
@@ -341,6 +402,32 @@ def validate(
 
     currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
     return Validation(lines, quality, mapping, write_quarantine, currency)
+
+
+def _line_types(accepted: ir.Table, stats: list[dict[str, Any]]) -> tuple[LineTypeCount, ...]:
+    """Lines and revenue per line type (one grouped scan), and the cancelled lines."""
+    rows = (
+        accepted.group_by("line_type")
+        .aggregate(lines=accepted.count(), revenue=accepted.revenue.sum())
+        .to_pyarrow()
+        .to_pylist()
+    )
+    found = {str(r["line_type"]): r for r in rows}
+    out = [
+        LineTypeCount(t, int(found[t]["lines"]), round(float(found[t]["revenue"] or 0.0), 2))
+        for t in LINE_TYPES
+        if t in found
+    ]
+    cancelled = next((s for s in stats if s["_reason"] == "cancelled"), None)
+    if cancelled:
+        revenue = round(float(cancelled["revenue"] or 0.0), 2)
+        out.append(LineTypeCount("cancelled", int(cancelled["rows"]), revenue))
+    return tuple(out)
+
+
+def data_columns(table: ir.Table) -> list[str]:
+    """The input's own columns: without ``_reason`` and salescope's helper columns."""
+    return [n for n in table.columns if n != "_reason" and not n.startswith(HELPER_PREFIX)]
 
 
 def _close_calls(mapping: Mapping) -> list[str]:
@@ -398,7 +485,7 @@ def _stats(
     cells, revenue (what quarantined rows are worth), revenue that disagrees with
     quantity x price, and what parsing must know up front."""
     exact = set(exact_nulls or ())
-    raw_cols = [marked[n] for n in marked.columns if n != "_reason"]
+    raw_cols = [marked[n] for n in data_columns(marked)]
     aggs: dict[str, ir.Scalar] = {
         "rows": marked.count(),
         "distinct_rows": ibis.struct({f"c{i}": col for i, col in enumerate(raw_cols)})
@@ -419,6 +506,9 @@ def _stats(
         **{f"untrimmed_{r}": needs_trim(c.col(r)).cast("int64").sum() for r in strings},  # type: ignore[arg-type]
         "revenue": _raw_revenue(c).sum(),
     }
+    if FILE_COLUMN in marked.columns:  # stacked inputs: copies inside one file vs across
+        in_file = {f"c{i}": col for i, col in enumerate(raw_cols)} | {"f": marked[FILE_COLUMN]}
+        aggs["distinct_in_file"] = ibis.struct(in_file).hash().nunique()
     if c.mapping.has("discount"):
         aggs["max_discount"] = c.num("discount").max()
     if all(c.mapping.has(r) for r in ("revenue", "quantity", "unit_price")):
@@ -491,15 +581,35 @@ def _canonical(
         discount_amount if discount_amount is not None else ibis.null("float64")
     )
     if m.has("cost"):
-        canonical["cost_amount"] = _cost(c, qty)
+        cost = _cost(c, qty)
+        if "status" in parsed:  # a refund written with positive numbers gives its cost back
+            cost = ibis.ifelse(status_return & (cost > 0), -cost, cost)
+        canonical["cost_amount"] = cost
     elif m.has("profit"):
-        canonical["cost_amount"] = revenue - c.num("profit")
+        profit = c.num("profit")
+        if "status" in parsed:
+            profit = ibis.ifelse(status_return & (profit > 0), -profit, profit)
+        canonical["cost_amount"] = revenue - profit
         notes.append(f"no cost column: cost = revenue - profit ({c.name('profit')!r})")
     else:
         canonical["cost_amount"] = ibis.null("float64")
-    canonical["is_return"] = is_return.fill_null(False)
-    if "product_id" in parsed or "product_name" in parsed:
-        canonical["product"] = parsed.get("product_id", parsed.get("product_name"))
+    is_return = is_return.fill_null(False)
+    canonical["is_return"] = is_return
+    code, name = parsed.get("product_id"), parsed.get("product_name")
+    non_merch = non_merchandise(code, name, c.line_types)  # type: ignore[arg-type]
+    canonical["line_type"] = classify(
+        is_return,
+        non_merch,
+        parsed.get("order_id"),  # type: ignore[arg-type]
+        parsed.get("status"),  # type: ignore[arg-type]
+    )
+    if "order_id" in parsed:  # returns and credit notes are never orders
+        canonical["order_id"] = ibis.ifelse(is_return, ibis.null("string"), parsed["order_id"])
+    for role in ("product_id", "product_name", "category"):
+        if role in parsed:  # postage, fees and adjustments are never products
+            canonical[role] = ibis.ifelse(non_merch, ibis.null("string"), parsed[role])
+    if code is not None or name is not None:
+        canonical["product"] = canonical.get("product_id", canonical.get("product_name"))
     return canonical, notes
 
 
@@ -631,7 +741,23 @@ def _rules(
                 severity="info",
             )
         )
+        if _won_pipeline(c.raw, c.name("status")):
+            rules.append(
+                Rule(
+                    "not_won",
+                    c.name("status"),
+                    ~status.re_search(WON_STATUS).fill_null(False),
+                    "an opportunity that is not won (open or lost): not a sale",
+                    severity="info",
+                )
+            )
     return rules
+
+
+def _won_pipeline(raw: ir.Table, column: str) -> bool:
+    """A CRM pipeline export: some stages say 'won'; only those lines are sales."""
+    hits = raw.limit(100_000)[column].cast("string").re_search(WON_STATUS).fill_null(False)
+    return bool(hits.any().to_pyarrow().as_py())
 
 
 def _any(conditions: list[ir.BooleanValue]) -> ir.BooleanValue:
@@ -764,9 +890,10 @@ def _write_csv(table: ir.Table, path: Path, rejects: ir.Table | None = None) -> 
     import pyarrow.csv as pacsv
 
     extra = ["_file", "_line", "_raw"] if rejects is not None else []
-    names = [*table.columns, *extra]
+    own = [*data_columns(table), "_reason"]
+    names = [*own, *extra]
     safe = table.select(
-        **{name: neutralise(table[name].cast("string")) for name in table.columns},
+        **{name: neutralise(table[name].cast("string")) for name in own},
         **{name: ibis.null("string") for name in extra},
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -778,7 +905,7 @@ def _write_csv(table: ir.Table, path: Path, rejects: ir.Table | None = None) -> 
             written += batch.num_rows
         if rejects is not None:
             lines = rejects.select(
-                **{name: ibis.null("string") for name in table.columns if name != "_reason"},
+                **{name: ibis.null("string") for name in own if name != "_reason"},
                 _reason=rejects._reason.cast("string"),
                 _file=rejects._file.cast("string"),
                 _line=rejects._line.cast("string"),

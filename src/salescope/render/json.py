@@ -47,6 +47,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             ),
             "yoy": ({"label": p.yoy[0], "start": p.yoy[1], "end": p.yoy[2]} if p.yoy else None),
         },
+        "currency": report.currency,  # ISO code from the config or the data; null: unknown
         "quality": {
             "rows_read": q.rows_read,
             "rows_accepted": q.rows_accepted,
@@ -57,6 +58,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "assumptions": list(q.assumptions),
             "checks": [asdict(c) for c in q.checks],
             "side_tables": [asdict(t) for t in q.side_tables],
+            "line_types": [asdict(t) for t in q.line_types],
+            "dataset": q.dataset,
         },
         "kpis": {
             k.name: {

@@ -73,7 +73,9 @@ class TableProfile:
 def profile_table(table: ir.Table, rows: int | None = None) -> TableProfile:
     """Sample the first rows of ``table`` and describe every column in one query."""
     schema = table.schema()
-    kinds = {name: kind_of(dtype) for name, dtype in schema.items()}
+    kinds = {
+        name: kind_of(dtype) for name, dtype in schema.items() if not name.startswith("_salescope_")
+    }
     sample = table.limit(SAMPLE_ROWS)
     aggs: dict[str, ir.Scalar] = {"_rows": sample.count()}
     for i, (name, kind) in enumerate(kinds.items()):

@@ -418,7 +418,7 @@ KIND_FIT: dict[str, dict[str, float]] = {
     "country": _TEXT,
     "city": _TEXT,
     "channel": _TEXT,
-    "sales_rep": _TEXT,
+    "sales_rep": {"string": 1.0, "integer": 0.8},
     "status": _TEXT,
 }
 
@@ -522,7 +522,7 @@ def normalise(header: str) -> str:
     text = text.replace("ß", "ss").lower()
     text = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", "_", text)
     text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    text = re.sub(r"_(eur|usd|gbp|chf)$", "", text)
+    text = re.sub(r"_(eur|usd|gbp|chf|cad|aud|utc|gmt)$", "", text)
     return text
 
 
@@ -612,8 +612,6 @@ LATER_DATE_WORDS = frozenset(
         "approved",
         "estimated",
         "required",
-        "create",
-        "created",
         "start",
         "end",
         "birth",
@@ -663,6 +661,10 @@ DATE_ROLES = {"order_date"}
 NUMBER_ROLES = {"quantity", "unit_price", "discount", "revenue", "cost", "profit"}
 
 
+def _words(column: ColumnInfo) -> set[str]:
+    return {w for f in header_forms(column.name, column.prefix) for w in f.split("_")}
+
+
 def score_column(role: str, column: ColumnInfo) -> RoleMatch | None:
     """The match of one column for one role, or None if it does not fit at all."""
     if column.origin == "header" and role not in FROM_HEADER:
@@ -676,6 +678,8 @@ def score_column(role: str, column: ColumnInfo) -> RoleMatch | None:
             name_score, why = alt, alt_why
     if name_score == 0.0:
         return None
+    if role in ("product_name", "product_id") and _words(column) & {"category", "categorie"}:
+        return None  # "product_category_name" names a category, not a product
     fit = KIND_FIT[role].get(column.kind, 0.0)
     evidence = why
     if column.kind == "float" and column.integral and role in ID_ROLES:
@@ -694,13 +698,15 @@ def score_column(role: str, column: ColumnInfo) -> RoleMatch | None:
         if fit <= 0.0:
             return None
     if role in DATE_ROLES:
-        words = {w for f in header_forms(column.name, column.prefix) for w in f.split("_")}
-        later = sorted(words & LATER_DATE_WORDS)
+        later = sorted(_words(column) & LATER_DATE_WORDS)
         if later:
             fit *= 0.6
             evidence += f"; {later[0]!r} names a date after the sale"
     if role in ID_ROLES and column.kind in ("date", "timestamp"):
         return None
+    if column.origin == "lookup" and role in FROM_HEADER and "name" not in _words(column):
+        # a lookup's attribute ("title", "city") is weaker than the lines' or header's own
+        fit *= 0.85
     return RoleMatch(role, column.name, round(name_score * fit, 3), evidence)
 
 

@@ -19,6 +19,10 @@ import ibis.expr.types as ir
 from salescope.schema.roles import normalise
 from salescope.sources.common import Read
 
+# Which input of a stack a line came from (0, 1, ...): copies across overlapping exports
+# are told from copies inside one file by it. Not a column of the data.
+FILE_COLUMN = "_salescope_file"
+
 
 def column_key(name: str) -> str:
     """``'Customer ID'``, ``'customer_id'`` and ``'CustomerID'`` all give ``'customer_id'``."""
@@ -93,14 +97,15 @@ def stack(reads: Sequence[Read]) -> tuple[Group, list[str]]:
                 f"read as {targets[name]}"
             )
     parts = []
-    for read, mapping in zip(reads, by_key, strict=True):
+    for i, (read, mapping) in enumerate(zip(reads, by_key, strict=True)):
         table = read.table
         parts.append(
             table.select(
                 **{
                     name: table[mapping[column_key(name)] if exact else name].cast(targets[name])
                     for name in names
-                }
+                },
+                **{FILE_COLUMN: ibis.literal(i, "int32")},
             )
         )
     return Group(tuple(reads), ibis.union(*parts, distinct=False)), notes

@@ -21,10 +21,10 @@ import ibis.expr.types as ir
 
 from salescope.engine import Engine
 from salescope.errors import InputError
-from salescope.schema.dataset import Assembled, DeclaredJoin, build_dataset, looks_like_facts
 from salescope.sources.combine import Group, group_reads, stack
 from salescope.sources.common import Read, clean_names, count, sha256_of, unreadable
 from salescope.sources.database import is_url, read_database
+from salescope.sources.dataset import Assembled, DeclaredJoin, build_dataset, looks_like_facts
 from salescope.sources.delimited import read_delimited
 from salescope.sources.excel import read_excel
 from salescope.sources.jsonl import read_json
@@ -246,7 +246,8 @@ def read_inputs(
             "price column); only side tables were given: " + ", ".join(g.label for g, _ in side),
             hint="pass the sales export too: salescope report sales.csv marketing_spend.csv",
         )
-    optional = frozenset(r.label for r in reads if is_url(r.label) and "#" in r.label)
+    whole_db = {r.label for r in reads if is_url(r.label) and "#" in r.label}
+    optional = frozenset(g.label for g in groups if all(r.label in whole_db for r in g.reads))
     assembled = build_dataset(groups, joins, ignore, optional)
     fact, table = assembled.fact, assembled.table
     notes += assembled.notes

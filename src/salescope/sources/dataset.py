@@ -44,6 +44,7 @@ from salescope.schema.roles import (
     detect_roles,
     normalise,
 )
+from salescope.schema.roles import Mapping as RoleMapping
 from salescope.sources.combine import Group, column_key
 
 log = logging.getLogger("salescope")
@@ -488,6 +489,8 @@ def _assemble(
         prefix = entity(right.label)
         renames: dict[str, str] = {}
         for column in right.group.table.columns:
+            if column.startswith("_salescope_"):
+                continue  # a helper column of a stacked lookup
             if column == join.right_column:
                 wide[(right.label, column)] = left_name
                 continue
@@ -545,3 +548,36 @@ def _person_id(
         if words & set(GRAIN_WORDS[1][1]) and words & {"unique", "person", "id", "key"}:
             return {left_name: new}
     return {}
+
+
+def dataset_json(
+    assembled: Assembled, mapping: RoleMapping, line_types: Sequence[object] = ()
+) -> dict[str, object]:
+    """report.json ``quality.dataset``: tables, joins, roles with evidence and runner-up."""
+    origin = {c.name: c for c in assembled.columns}
+    roles = []
+    for m in mapping.matches:
+        info = origin.get(m.column)
+        runner = mapping.runner_up(m.role)
+        roles.append(
+            {
+                "role": m.role,
+                "column": m.column,
+                "table": info.table if info and info.table else assembled.model.fact,
+                "confidence": m.confidence,
+                "evidence": m.evidence,
+                "runner_up": (
+                    {"column": runner.column, "confidence": runner.confidence}
+                    if runner is not None
+                    else None
+                ),
+            }
+        )
+    return {
+        **assembled.model.as_json(),
+        "roles": roles,
+        "line_types": [
+            {"type": t.type, "lines": t.lines, "revenue": t.revenue}  # type: ignore[attr-defined]
+            for t in line_types
+        ],
+    }

@@ -1,0 +1,110 @@
+"""What kind of line each sales line is: a sale, a return, a credit note, non-merchandise.
+
+Exports mix lines that are not sales of goods among the sales: credit notes (an
+invoice number such as ``C536379`` with negative quantities), postage and carriage,
+bank charges and marketplace fees, manual adjustments, discounts, gift cards. They
+are classified in the engine, from codes, names and signs:
+
+- ``credit_note``: a return line whose order id carries a credit-note mark (``C123``,
+  ``CN-123``, ``CR123``) or whose status says credit;
+- ``return``: any other line with a negative quantity or amount, or a return status;
+- ``non_merchandise``: a product code or name that is postage, shipping, a fee, a
+  charge, an adjustment, a discount, a gift card or a sample;
+- ``sale``: everything else.
+
+Returns and credit notes reduce revenue and are never orders. Non-merchandise lines
+stay in revenue (what the customer paid) but are never products, movers, stockouts or
+actions. ``salescope.yml`` can reclassify a product code or name (``line_types:``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import ibis
+import ibis.expr.types as ir
+
+LINE_TYPES = ("sale", "return", "credit_note", "non_merchandise")
+CREDIT_NOTE_ID = r"(?i)^\s*(c|cn|cr|gs|credit)[-_ ]?\d"
+CREDIT_STATUS = r"(?i)(credit)"
+# Product codes that are not goods (exact, case-insensitive), as retail and shop exports
+# write them.
+NON_MERCH_CODES = (
+    "post",
+    "dot",
+    "m",
+    "d",
+    "c2",
+    "s",
+    "b",
+    "cruk",
+    "pads",
+    "bank charges",
+    "amazonfee",
+    "amazon fee",
+    "adjust",
+    "adjust2",
+    "shipping",
+    "postage",
+    "freight",
+    "fee",
+    "fees",
+    "discount",
+    "giftcard",
+    "gift card",
+)
+NON_MERCH_CODE = r"(?i)^\s*(" + "|".join(c.replace(" ", r"\s") for c in NON_MERCH_CODES) + r")\s*$"
+# Names of such lines: anchored at the start, so "Postage" and "DOTCOM POSTAGE" match but
+# a product called "Manual coffee grinder" does not.
+NON_MERCH_NAME = (
+    r"(?i)^\s*("
+    r"(dotcom\s+)?postage|carriage|shipping(\s+(fee|charge|cost)s?)?|delivery\s+(fee|charge)s?"
+    r"|freight|handling(\s+fee)?|bank\s+charges?|amazon\s+fee|marketplace\s+fee|"
+    r"(service|transaction|payment|processing)\s+(fee|charge)s?|fees?|surcharge|"
+    r"manual(\s+adjustment)?|adjust(ment)?(\s+bad\s+debt)?|discount|samples?|"
+    r"gift\s*(card|voucher|certificate)s?(\s+.*)?|voucher|commission|cruk\s+commission|tip"
+    r")\s*$"
+)
+
+
+def non_merchandise(
+    code: ir.StringValue | None,
+    name: ir.StringValue | None,
+    overrides: Mapping[str, str] | None = None,
+) -> ir.BooleanValue:
+    """True where the product code or name marks a line that is not goods."""
+    checks: list[ir.BooleanValue] = []
+    if code is not None:
+        checks.append(code.re_search(NON_MERCH_CODE))
+    if name is not None:
+        checks.append(name.re_search(NON_MERCH_NAME))
+    found: ir.BooleanValue = ibis.literal(False)
+    for check in checks:
+        found = found | check.fill_null(False)
+    for key, kind in (overrides or {}).items():
+        hit: ir.BooleanValue = ibis.literal(False)
+        for col in (code, name):
+            if col is not None:
+                hit = hit | (col.strip().lower() == key.strip().lower()).fill_null(False)
+        found = ibis.ifelse(hit, kind == "non_merchandise", found)
+    return found
+
+
+def classify(
+    is_return: ir.BooleanValue,
+    non_merch: ir.BooleanValue,
+    order_id: ir.StringValue | None,
+    status: ir.StringValue | None,
+) -> ir.StringValue:
+    """The line type of every line (see the module docstring)."""
+    credit: ir.BooleanValue = ibis.literal(False)
+    if order_id is not None:
+        credit = credit | order_id.re_search(CREDIT_NOTE_ID).fill_null(False)
+    if status is not None:
+        credit = credit | status.re_search(CREDIT_STATUS).fill_null(False)
+    return ibis.cases(  # type: ignore[no-any-return]
+        (non_merch, "non_merchandise"),
+        (is_return & credit, "credit_note"),
+        (is_return, "return"),
+        else_="sale",
+    )
