@@ -10,7 +10,7 @@ import pytest
 
 import salescope
 from salescope.analysis.periods import resolve_periods
-from salescope.config import Config
+from salescope.config import Config, load_config
 from salescope.demo_data import DemoFiles, write_demo_data
 from salescope.engine import Engine
 from salescope.metrics.kpis import Windows
@@ -47,7 +47,8 @@ def demo_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_report(demo_files: DemoFiles) -> salescope.Report:
-    return salescope.run(demo_files.inputs, clock=fixed_clock)
+    # the demo's own salescope.yml, as `salescope demo` reads it: it says the amounts are USD
+    return salescope.run(demo_files.inputs, load_config(demo_files.config), clock=fixed_clock)
 
 
 @pytest.fixture()

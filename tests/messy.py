@@ -144,8 +144,8 @@ def messy_lines(draw: st.DrawFn, duplicates: bool = False) -> list[Line]:
     """Good and bad lines in any order, at least one good line.
 
     Without ``duplicates`` no two good lines are equal (every accepted line distinct);
-    with it, some good lines are written again, and the copies must be quarantined as
-    ``duplicate_line``.
+    with it, some good lines are written again in the same file, and the copies are real
+    lines (the same product twice in an order): accepted and counted.
     """
     currency = draw(st.booleans())
     goods = draw(
@@ -155,22 +155,9 @@ def messy_lines(draw: st.DrawFn, duplicates: bool = False) -> list[Line]:
     lines = goods + bads
     if duplicates:
         copies = draw(st.lists(st.sampled_from(goods), min_size=1, max_size=5))
-        lines += [Line(c.cells, "duplicate_line") for c in copies]
+        lines += copies
     order = draw(st.permutations(range(len(lines))))
-    ordered = [lines[i] for i in order]
-    if duplicates:
-        # whichever copy comes first is the one kept: it is the good one
-        seen: set[tuple[str, ...]] = set()
-        fixed = []
-        for line in ordered:
-            if line.reason in (None, "duplicate_line"):
-                first = line.cells not in seen
-                seen.add(line.cells)
-                original = next(g for g in goods if g.cells == line.cells)
-                line = original if first else Line(line.cells, "duplicate_line")
-            fixed.append(line)
-        ordered = fixed
-    return ordered
+    return [lines[i] for i in order]
 
 
 def write_lines(path: Path, lines: list[Line], header: tuple[str, ...] = HEADER) -> None:

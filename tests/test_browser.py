@@ -165,7 +165,7 @@ def test_kpi_tiles_show_report_json_as_the_report_formats_it(
     assert [name for name, _, _ in tiles] == list(data["kpis"])
     for name, value, change in tiles:
         k = data["kpis"][name]
-        assert value == fmt.by_unit(k["value"], k["unit"]), name
+        assert value == fmt.by_unit(k["value"], k["unit"], data["currency"]), name
         if k["change_pct"] is None:
             assert change == "no comparison"
             continue
@@ -200,16 +200,18 @@ def test_a_table_sorts_on_click(demo_page: Visit, demo_out: Path) -> None:
     page = demo_page.page
     data = json.loads((demo_out / "report.json").read_text())
     products = data["breakdowns"]["product"]
+    cur = data["currency"]  # USD: the demo's salescope.yml says so
     header = page.locator("#table-product th", has_text="Revenue")
     column = "#table-product tbody tr td:nth-child(2)"
 
     header.click()
     shown = page.eval_on_selector_all(column, "tds => tds.map(td => td.textContent)")
-    assert shown == [fmt.money(m["revenue"]) for m in sorted(products, key=lambda m: m["revenue"])]
+    ascending = sorted(products, key=lambda m: m["revenue"])
+    assert shown == [fmt.money(m["revenue"], cur) for m in ascending]
     assert header.get_attribute("aria-sort") == "ascending"
     header.click()
     shown = page.eval_on_selector_all(column, "tds => tds.map(td => td.textContent)")
-    assert shown == [fmt.money(m["revenue"]) for m in sorted(products, key=lambda m: -m["revenue"])]
+    assert shown == [fmt.money(m["revenue"], cur) for m in ascending[::-1]]
     assert header.get_attribute("aria-sort") == "descending"
 
 

@@ -109,6 +109,12 @@ def _unknown_role_in_config(tmp: Path) -> list[str | Path]:
     return ["report", write_sales(tmp), "--config", config]
 
 
+def _invalid_currency_in_config(tmp: Path) -> list[str | Path]:
+    config = tmp / "salescope.yml"
+    config.write_text("currency: pounds\n", encoding="utf-8")
+    return ["report", write_sales(tmp), "--config", config]
+
+
 USER_ERRORS = {
     "missing file": (_missing_file, ("nowhere.csv",)),
     "unsupported file type": (_unsupported_type, (".xyz",)),
@@ -117,6 +123,7 @@ USER_ERRORS = {
     "unknown period": (_unknown_period, ("last-tuesday",)),
     "unknown format": (_unknown_format, ("docx",)),
     "unknown role in config": (_unknown_role_in_config, ("flavour",)),
+    "invalid currency in config": (_invalid_currency_in_config, ("pounds", "ISO 4217")),
 }
 
 
@@ -158,6 +165,8 @@ def test_report_writes_json_and_md_with_hand_computed_revenue(tmp_path: Path) ->
     assert not (out / "report.html").exists()
     assert not (out / "report.pdf").exists()
     assert "248.73" in result.stdout
+    # the file names no currency: the summary line shows the amount without a symbol
+    assert report["currency"] is None and "$248.73" not in result.stdout
 
 
 def test_report_help_documents_period(tmp_path: Path) -> None:

@@ -38,6 +38,9 @@ def test_demo_writes_data_and_a_report_whose_revenue_matches_sql(tmp_path: Path)
     assert report["quality"]["rows_read"] == rows == 5000
     for side in ("marketing_spend.csv", "campaigns.csv", "quotas.csv", "inventory.csv"):
         assert (out / "data" / side).stat().st_size > 0
+    # the demo's salescope.yml says its plain amounts are US dollars
+    assert report["currency"] == "USD"
+    assert "currency: USD" in (out / "data" / "salescope.yml").read_text()
     # the headline figure in the Markdown is the one in report.json
     assert f"${report['kpis']['revenue']['value']:,.0f}" in (out / "report.md").read_text()
 

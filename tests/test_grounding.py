@@ -243,18 +243,22 @@ def test_a_hard_coded_number_in_a_template_is_caught() -> None:
     from salescope.narrative import format as fmt
 
     template = jinja2.Template(
-        "Revenue was {{ money(revenue) }} in {{ label }}, down {{ change }} "
+        "Revenue was {{ money(revenue, currency) }} in {{ label }}, down {{ change }} "
         "over the last 12,345 sessions."
     )
-    text = template.render(
-        money=fmt.money,
-        revenue=FACTS["kpi.revenue"].value,
-        label="2026-Q3",
-        change=fmt.pct_change(-5.2049).lstrip("-"),
-    )
-    assert text == "Revenue was $481,777 in 2026-Q3, down 5.2% over the last 12,345 sessions."
-    found = ungrounded(text, FACTS, currency="USD", allowed=["2026-Q3"])
-    assert [(f.kind, f.text) for f in found] == [("number", "12,345")]
+    for currency, revenue in (("USD", "$481,777"), (None, "481,777")):
+        text = template.render(
+            money=fmt.money,
+            revenue=FACTS["kpi.revenue"].value,
+            currency=currency,
+            label="2026-Q3",
+            change=fmt.pct_change(-5.2049).lstrip("-"),
+        )
+        assert text == (
+            f"Revenue was {revenue} in 2026-Q3, down 5.2% over the last 12,345 sessions."
+        )
+        found = ungrounded(text, FACTS, currency=currency, allowed=["2026-Q3"])
+        assert [(f.kind, f.text) for f in found] == [("number", "12,345")], currency
 
 
 # --- the grounding test over real reports -----------------------------------------------
@@ -339,7 +343,7 @@ class Miss:
     line: str
 
 
-def ungrounded_in_outputs(out: Path, currency: str) -> list[Miss]:
+def ungrounded_in_outputs(out: Path, currency: str | None) -> list[Miss]:
     """Every number in every Markdown file of ``out`` that is not one of the run's facts
     (read back from its report.json)."""
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))

@@ -124,6 +124,6 @@ def test_books_balance_on_messy_files(lines: list[Line]) -> None:
 @settings(SETTINGS, max_examples=7)
 @given(messy_lines(duplicates=True))
 def test_books_balance_with_duplicate_lines(lines: list[Line]) -> None:
-    """Exact copies of a line: one copy counts, the others go to quarantine."""
+    """Exact copies of a line inside one file: every copy counts, none is quarantined."""
     report, quarantine = _run(lines)
     _check_books(lines, report, quarantine)

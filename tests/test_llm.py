@@ -11,7 +11,7 @@ import json
 import random
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import salescope
+from salescope.config import Config
 from salescope.model import Report
 from salescope.narrative.grounding import extract_numbers, fact_strings
 from salescope.narrative.llm import API_KEY_ENV, SYSTEM_PROMPT, polish
@@ -119,7 +120,8 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Small:
             amount = rng.randrange(2000, 9000) / 100 * (3 if category == INJECTION else 1)
             writer.writerow((f"O{i}", day.isoformat(), f"C{rng.randrange(60)}", category, amount))
             day += timedelta(days=0 if i % 2 else 1)
-    report = salescope.run([path], period="2024-Q2", clock=fixed_clock)
+    # the amounts are plain numbers: the config says they are US dollars
+    report = salescope.run([path], Config(currency="USD"), period="2024-Q2", clock=fixed_clock)
     view = build_view(report)
     blocks = [("summary", "\n".join(view.summary)), ("drivers", "\n".join(view.drivers))]
     assert INJECTION in blocks[0][1] and INJECTION not in blocks[1][1]
@@ -202,6 +204,36 @@ def test_the_url_may_name_the_full_path_and_the_key_comes_from_the_environment(
     assert endpoint.requests[0]["path"] == "/v1/chat/completions"
     headers = endpoint.requests[0]["headers"]
     assert isinstance(headers, dict) and headers["Authorization"] == "Bearer from-env"
+
+
+def test_without_a_currency_figures_are_sent_plain_and_an_added_sign_is_rejected(
+    small: Small, endpoint: Endpoint
+) -> None:
+    """The same report with its currency unknown: the blocks and the facts sent carry no
+    currency sign, a faithful rewording is accepted, and one that gives the revenue a
+    dollar sign is rejected (the model may not claim a currency the data does not)."""
+    report = replace(small.report, currency=None)
+    view = build_view(report)
+    blocks = [("summary", "\n".join(view.summary)), ("drivers", "\n".join(view.drivers))]
+    revenue = report.facts["kpi.revenue"]
+    assert isinstance(revenue.value, float) and revenue.value >= 1000
+    plain = f"{revenue.value:,.0f}"
+    assert f"Revenue was {plain} in 2024-Q2" in blocks[0][1]
+    options = {"currency": None, "allowed": small.allowed, "protected": small.protected}
+    reworded = {bid: reword(text) for bid, text in blocks}
+    endpoint.reply = Reply(content=answer(reworded))
+    texts, outcome = polish(blocks, report.facts, endpoint.url, **options)  # type: ignore[arg-type]
+    assert texts == reworded and outcome.accepted == ("summary", "drivers")
+    document = json.loads(endpoint.requests[0]["body"]["messages"][1]["content"])  # type: ignore[index]
+    assert document["facts"]["kpi.revenue"] == {"value": plain, "label": revenue.label}
+    signed = dict(reworded)
+    signed["summary"] = signed["summary"].replace(plain, "$" + plain)
+    endpoint.reply = Reply(content=answer(signed))
+    texts, outcome = polish(blocks, report.facts, endpoint.url, **options)  # type: ignore[arg-type]
+    assert texts["summary"] == dict(blocks)["summary"]
+    assert [(r.section, r.reason) for r in outcome.rejected] == [
+        ("summary", f"number ${plain} is not a fact")
+    ]
 
 
 # --- (b) an invented figure -------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import salescope
+from salescope.config import Config
 from salescope.narrative.format import money
 from tests.conftest import fixed_clock
 
@@ -33,7 +34,8 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, salescope.R
         writer.writerow(["Order", "Order Date", "Customer", "Product", "Category", "Qty", "Price"])
         writer.writerows(ROWS)
         writer.writerow(["A5", "", "@evil", "Plain Mug", "Kitchen", 1, 7.5])  # no date
-    report = salescope.run([path], period="2024-Q3", clock=fixed_clock)
+    # the prices are plain numbers: the config says they are US dollars
+    report = salescope.run([path], Config(currency="USD"), period="2024-Q3", clock=fixed_clock)
     out = folder / "out"
     report.write(out)
     return out, report
@@ -50,7 +52,8 @@ def test_revenue_everywhere_equals_the_hand_sum(written: tuple[Path, salescope.R
     data = json.loads((out / "report.json").read_text())
     assert data["kpis"]["revenue"]["value"] == want
     assert data["facts"]["kpi.revenue"]["value"] == want
-    shown = money(want)
+    shown = money(want, data["currency"])
+    assert data["currency"] == "USD"
     assert shown == "$69.98"
     assert f"Revenue was {shown} in 2024-Q3" in (out / "report.md").read_text()
     html = (out / "report.html").read_text()
@@ -80,7 +83,7 @@ def test_pdf_text_holds_the_headline_figures(written: tuple[Path, salescope.Repo
     text = subprocess.run(
         ["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert money(q3_revenue()) in text
+    assert money(q3_revenue(), report.currency) in text  # "$69.98": the config says USD
     assert report.period.label in text
 
 

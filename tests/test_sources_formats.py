@@ -224,9 +224,10 @@ def test_database_errors_name_tables_and_hint(engine: Engine, tmp_path: Path) ->
     with pytest.raises(InputError) as err:
         read_inputs(engine, [f"duckdb:///{path}?table=orders"])
     assert "'other', 'sales'" in err.value.message and err.value.hint
-    with pytest.raises(InputError) as err:
-        read_inputs(engine, [f"duckdb:///{path}"])  # two tables: which one?
-    assert "table" in (err.value.hint or "")
+    # no table named: every table is read; 'other' joins nothing and is left out, said
+    whole = read_inputs(engine, [f"duckdb:///{path}"])
+    assert count(whole.table) == len(SALES)
+    assert any("#other: not joined" in n for n in whole.notes)
     with pytest.raises(InputError) as err:
         read_inputs(engine, [f"sqlite:///{tmp_path}/missing.db?table=sales"])
     assert "not found" in err.value.message
@@ -310,7 +311,9 @@ def test_star_schema_joins_dimensions_onto_the_sales_lines(engine: Engine, tmp_p
         assert row["unit cost"] == pytest.approx(float(cost))
     matched = sum(c in CUSTOMERS for _, _, c, *_ in SALES) / len(SALES)
     notes = " | ".join(source.notes)
-    assert f"joined sales.csv.CustomerID -> customers.csv.Customer ID ({matched:.1%} matched)" in notes
+    assert (
+        f"joined sales.csv.CustomerID -> customers.csv.Customer ID ({matched:.1%} matched)" in notes
+    )
     assert "joined sales.csv.product_id -> products.csv.product_id (100.0% matched)" in notes
     assert source.dataset is not None
     rates = {(j.left_column, j.right): j.match_rate for j in source.dataset.model.joins}

@@ -11,15 +11,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from salescope import __version__
-from salescope.config import ALL_FORMATS, load_config
+from salescope.config import ALL_FORMATS, find_config, load_config
 from salescope.errors import ConfigError, SalescopeError
+
+if TYPE_CHECKING:
+    from salescope.schema.roles import Mapping
+    from salescope.sources.files import Source
 
 app = typer.Typer(
     name="salescope",
@@ -156,7 +160,7 @@ def report(
                 f"unknown department {department!r}", hint="valid: " + ", ".join(DEPARTMENTS)
             )
         departments = (name,)
-    cfg = load_config(config, period=period, fiscal_year_start=fiscal_year_start, llm=llm)
+    cfg = find_config(config, period=period, fiscal_year_start=fiscal_year_start, llm=llm)
     settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
     with _progress("reading inputs...") as progress:
         result = run(inputs, cfg, engine=engine, progress=progress)
@@ -188,6 +192,9 @@ def demo(
 ) -> None:
     """Generate realistic demo data into OUT/data and write a full report into OUT.
 
+    OUT/data/salescope.yml holds the demo's settings (amounts in USD), so
+    `salescope report OUT/data --config OUT/data/salescope.yml` gives the same report.
+
     Example: `salescope demo --rows 50000`
     """
     from salescope.demo_data import write_demo_data
@@ -196,7 +203,8 @@ def demo(
     with _progress("generating demo data...") as progress:
         files = write_demo_data(out_dir / "data", rows=rows, seed=seed)
         progress("computing the report")
-        result = run([str(p) for p in files.inputs], engine=engine, progress=progress)
+        cfg = load_config(files.config)  # the demo's currency: its data names none
+        result = run([str(p) for p in files.inputs], cfg, engine=engine, progress=progress)
         progress("writing outputs")
         result.write(out_dir)
     out.print(f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)")
@@ -219,7 +227,7 @@ def validate(
     from salescope.engine import connect
     from salescope.pipeline import validate_inputs
 
-    cfg = load_config(config)
+    cfg = find_config(config)
     with _progress("validating..."):
         validation, _ = validate_inputs(inputs, cfg, connect(engine), date.today())
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -238,34 +246,68 @@ def validate(
     out.print(f"Written: {out_dir / 'quality.json'}, {out_dir / 'quarantine.csv'}")
 
 
-def _detect(inputs: list[str], config: Path | None, engine: str) -> tuple[object, list[object]]:
+def _detect(inputs: list[str], config: Path | None, engine: str) -> tuple[Source, Mapping]:
+    """The dataset model and the roles, exactly as a report would decide them."""
     from salescope.engine import connect
-    from salescope.quality.validate import columns_of
-    from salescope.schema.roles import detect_roles
+    from salescope.schema.decide import decide_roles
     from salescope.sources.files import read_inputs
 
-    cfg = load_config(config)
-    source = read_inputs(connect(engine), inputs)
-    columns = columns_of(source.table)
-    return detect_roles(columns, cfg.mapping), list(columns)
+    cfg = find_config(config)
+    named = [(spec, kind) for kind, specs in cfg.side_tables.items() for spec in specs]
+    source = read_inputs(connect(engine), inputs, named, cfg.declared_joins(), cfg.ignore)
+    assert source.dataset is not None
+    mapping = decide_roles(source.table, source.dataset.columns, cfg.mapping, source.dataset.person)
+    return source, mapping
 
 
 @app.command()
 def inspect(inputs: Inputs, config: ConfigOpt = None, engine: EngineOpt = "duckdb") -> None:
-    """Show which column plays which role, how sure detection is, and how to override it."""
-    from salescope.schema.roles import Mapping
+    """Show the dataset model (tables, grain, keys, joins) and which column plays which
+    role, with the evidence, the runner-up and how to override it.
 
-    mapping, _ = _detect(inputs, config, engine)
-    assert isinstance(mapping, Mapping)
-    table = Table("role", "column", "confidence", "evidence", title="Detected column roles")
+    Example: `salescope inspect order_items.csv orders.csv customers.csv products.csv`
+    """
+    source, mapping = _detect(inputs, config, engine)
+    assert source.dataset is not None
+    model = source.dataset.model
+    tables = Table("table", "rows", "grain", "keys", "used as", title="Tables")
+    for t in model.tables:
+        tables.add_row(t.label, f"{t.rows:,}", t.grain, ", ".join(t.keys[:4]), t.place)
+    out.print(tables)
+    if model.joins:
+        joins = Table("from", "to", "matched", "kept", "found by", title="Joins")
+        for j in model.joins:
+            joins.add_row(
+                f"{j.left}.{j.left_column}",
+                f"{j.right}.{j.right_column}",
+                f"{j.match_rate:.1%}",
+                "yes" if j.kept else "no",
+                j.found_by,
+            )
+        out.print(joins)
+    origin = {c.name: c.table or model.fact for c in source.dataset.columns}
+    table = Table(
+        "role", "column", "table", "confidence", "evidence", "runner-up", title="Column roles"
+    )
     for m in mapping.matches:
-        table.add_row(m.role, m.column, f"{m.confidence:.0%}", m.evidence)
+        runner = mapping.runner_up(m.role)
+        table.add_row(
+            m.role,
+            m.column,
+            origin.get(m.column, ""),
+            f"{m.confidence:.0%}",
+            m.evidence,
+            f"{runner.column} ({runner.confidence:.0%})" if runner else "",
+        )
     out.print(table)
+    for note in (*mapping.notes, *source.dataset.notes):
+        out.print(f"- {note}", markup=False, highlight=False)
     if mapping.unmapped:
-        out.print("Columns without a role: " + ", ".join(mapping.unmapped))
+        out.print("Columns without a role: " + ", ".join(mapping.unmapped), markup=False)
     out.print(
-        "Override any role in salescope.yml (`salescope init` writes one), e.g.\n"
-        '  mapping:\n    order_date: "Invoice Date"'
+        "Correct anything in salescope.yml (`salescope init` writes the whole model), e.g.\n"
+        '  mapping:\n    order_date: "Invoice Date"\n    quantity: null',
+        markup=False,
     )
 
 
@@ -278,22 +320,58 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     engine: EngineOpt = "duckdb",
 ) -> None:
-    """Write salescope.yml with the detected mapping, ready to edit."""
-    import yaml
+    """Write salescope.yml with the whole detected dataset model, ready to edit: the
+    tables, the joins and every role, each with a comment on its evidence and runner-up.
 
-    from salescope.schema.roles import Mapping
-
+    Example: `salescope init shop.db` then edit salescope.yml and run `salescope report`
+    """
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists", hint="use --force to overwrite it")
-    mapping, _ = _detect(inputs, None, engine)
-    assert isinstance(mapping, Mapping)
-    body = yaml.safe_dump(
-        {"mapping": mapping.as_dict(), "period": "latest-quarter", "top_n": 10},
-        sort_keys=False,
-        allow_unicode=True,
-    )
-    path.write_text("# salescope configuration; see docs/config.md\n" + body, encoding="utf-8")
+    source, mapping = _detect(inputs, None, engine)
+    path.write_text(config_text(source, mapping), encoding="utf-8")
     out.print(f"Wrote {path} with {len(mapping.matches)} mapped roles.")
+
+
+def config_text(source: Source, mapping: Mapping) -> str:
+    """salescope.yml for the detected model: settings as YAML, evidence as comments."""
+    import yaml
+
+    def scalar(value: str) -> str:
+        return yaml.safe_dump(value, allow_unicode=True, default_style=None).splitlines()[0]
+
+    assert source.dataset is not None
+    model = source.dataset.model
+    lines = ["# salescope configuration, written by `salescope init`; see docs/config.md", ""]
+    lines.append("# Tables found (grain, rows, keys):")
+    for t in model.tables:
+        keys = ", ".join(t.keys[:3]) or "none"
+        lines.append(f"#   {t.label}: {t.grain}, {t.rows:,} rows, keys: {keys} ({t.place})")
+    lines += ["", "# Joins found from names and values (declare a missing one here):"]
+    kept = [j for j in model.joins if j.kept and j.found_by != "salescope.yml"]
+    for j in model.joins:
+        state = "joined" if j.kept else "NOT joined"
+        lines.append(f"#   {j.describe()}: {state}")
+    declared = [j for j in model.joins if j.found_by == "salescope.yml"]
+    if declared:
+        lines.append("joins:")
+        for j in declared:
+            lines.append(
+                f"  - {{table: {scalar(j.left)}, column: {scalar(j.left_column)}, "
+                f"to: {scalar(j.right)}, to_column: {scalar(j.right_column)}}}"
+            )
+    elif kept:
+        lines.append("joins: []")
+    lines += ["", "# Column roles; set a role to null to leave it without a column.", "mapping:"]
+    for m in mapping.matches:
+        runner = mapping.runner_up(m.role)
+        lines.append(f"  # {m.evidence} ({m.confidence:.0%})")
+        if runner is not None:
+            lines.append(f"  # runner-up: {runner.column} ({runner.confidence:.0%})")
+        lines.append(f"  {m.role}: {scalar(m.column)}")
+    for note in mapping.notes:
+        lines.append(f"# {note}")
+    lines += ["", "period: latest-quarter", "top_n: 10", ""]
+    return "\n".join(lines)
 
 
 def main() -> None:

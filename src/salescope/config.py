@@ -66,6 +66,9 @@ class Config(BaseModel):
         description="product code or name -> line type, to correct the detection, e.g. "
         "{POST: sale, 'Gift wrap': non_merchandise}",
     )
+    config_file: str | None = Field(
+        None, exclude=True, description="set by salescope: the salescope.yml that was read"
+    )
     quality: QualitySetting = Field(default_factory=QualitySetting)  # type: ignore[arg-type]
     ignore: list[str] = Field(
         default_factory=list, description="columns to leave out before anything is detected"
@@ -182,6 +185,17 @@ class Config(BaseModel):
         import hashlib
 
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+def find_config(path: Path | None, **overrides: object) -> Config:
+    """``--config`` when given, else a ``salescope.yml`` in the working directory (the
+    report then says it was used), else the defaults."""
+    if path is not None:
+        return load_config(path, **overrides)
+    here = Path.cwd() / "salescope.yml"
+    if not here.is_file():
+        return load_config(None, **overrides)
+    return load_config(here, **overrides).model_copy(update={"config_file": str(here)})
 
 
 def load_config(path: Path | None, **overrides: object) -> Config:

@@ -117,6 +117,14 @@ _CHANNEL_SHARE: Final = (0.22, 0.25, 0.2, 0.13, 0.12, 0.08)
 _PREFERRED_CHANNEL_RATE: Final = 0.8
 
 COUNTRY: Final = "United States"
+# The amounts are US dollars, but the data does not say so (plain numbers under plain
+# headers): the demo states it in the salescope.yml it writes beside the data.
+CURRENCY: Final = "USD"
+DEMO_CONFIG: Final = f"""\
+# salescope configuration for the demo data; see docs/config.md
+# the amounts are US dollars; the data itself names no currency
+currency: {CURRENCY}
+"""
 
 # Each rep covers exactly one region (North 3, South 3, East 2, West 2, Central 2).
 SALES_REPS: Final[tuple[tuple[str, str], ...]] = (
@@ -290,6 +298,7 @@ class DemoFiles:
     quotas: Path
     inventory: Path
     planted: Path  # _planted_effects.json: the ground truth for every planted effect
+    config: Path  # salescope.yml: the settings the data cannot say itself (its currency)
 
     @property
     def inputs(self) -> list[Path]:
@@ -310,7 +319,8 @@ def generate_sales(rows: int = 200_000, seed: int = 7) -> pa.Table:
 def write_demo_data(
     out_dir: Path, rows: int = 200_000, seed: int = 7, fmt: str = "csv"
 ) -> DemoFiles:
-    """Write the sales lines, the side tables and ``_planted_effects.json`` into ``out_dir``.
+    """Write the sales lines, the side tables, ``_planted_effects.json`` and the demo's
+    ``salescope.yml`` (its currency, US dollars) into ``out_dir``.
 
     Sales go to ``sales.csv`` (``fmt="csv"``) or ``sales.parquet`` (``fmt="parquet"``); side
     tables are always CSV because people open them by hand. ``out_dir`` is created if missing.
@@ -327,6 +337,7 @@ def write_demo_data(
         quotas=out_dir / "quotas.csv",
         inventory=out_dir / "inventory.csv",
         planted=out_dir / "_planted_effects.json",  # "_": skipped when the folder is read
+        config=out_dir / "salescope.yml",  # not a data file: skipped when the folder is read
     )
     sales = _sales_table(sim)
     if fmt == "csv":
@@ -342,6 +353,7 @@ def write_demo_data(
     _write_csv(_inventory_table(sim, side_rng), files.inventory)
     planted = _planted_effects(sim, fmt, overachiever)
     files.planted.write_text(json.dumps(planted, indent=2) + "\n", encoding="utf-8")
+    files.config.write_text(DEMO_CONFIG, encoding="utf-8")
     logger.info("demo data: %d sales lines written to %s", rows, out_dir)
     return files
 

@@ -36,6 +36,7 @@ from salescope.insights.actions import build_recommendations
 from salescope.insights.rules import Thresholds, build_insights
 from salescope.metrics.kpis import Windows, compute_kpis
 from salescope.model import InputInfo, PeriodInfo, Report, RunInfo, SideTable
+from salescope.quality.plausibility import plausibility_checks
 from salescope.quality.validate import Validation, validate
 from salescope.sources.dataset import dataset_json
 from salescope.sources.files import read_inputs
@@ -101,14 +102,16 @@ def load(
         line_types=dict(config.line_types),
         duplicates=config.quality.duplicates,
     )
-    if dataset is not None:
-        validation = replace(
-            validation,
-            quality=replace(
-                validation.quality,
-                dataset=dataset_json(dataset, validation.mapping, validation.quality.line_types),
-            ),
-        )
+    q = validation.quality
+    warnings = plausibility_checks(validation.lines, q, dataset)
+    validation = replace(
+        validation,
+        quality=replace(
+            q,
+            checks=(*q.checks, *warnings),
+            dataset=(dataset_json(dataset, validation.mapping, q.line_types) if dataset else None),
+        ),
+    )
     side = side_tables(engine, source.side, config.fiscal_year_start)
     infos = tuple(InputInfo(i.path, i.sha256, i.rows) for i in source.inputs)
     q = validation.quality
@@ -238,6 +241,12 @@ def run(
 
     q = validation.quality
     assumptions = list(q.assumptions) + notes
+    if config.config_file is not None:
+        assumptions.insert(
+            0,
+            "settings read from salescope.yml in the working directory (pass --config to "
+            "choose another file)",
+        )
     currency = config.currency or validation.currency  # None: neither says, no symbol shown
     if currency is None:
         assumptions.append(NO_CURRENCY)

@@ -1,6 +1,8 @@
 """How numbers are written in every text output (the rounding rules of docs/metrics.md).
 
-- money: whole units with thousands separators from 1,000 up, else 2 decimals
+- money: whole units with thousands separators from 1,000 up, else 2 decimals; with the
+  report's currency sign (``$``, ``€``, ``£`` ...) or ISO code (``CHF 1,234``) when the data
+  or the config names one, and with no sign at all when neither does (``1,234``)
 - change_pct: signed, one decimal, ``+12.3%``
 - fractions (rates and shares): percent with one decimal, ``34.1%``
 - a change between two fractions: signed percentage points, one decimal, ``-1.2 points``
@@ -13,16 +15,31 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 FLAT_PCT = 0.5  # |change| below this many percent reads as "flat"
 
 
-def money(value: float | None, currency: str = "USD") -> str:
-    """>>> money(1234567.891)
-    '$1,234,568'
+def symbol(currency: str | None) -> str:
+    """What goes before an amount: the sign of a known currency, else its code and a space;
+    nothing when the currency is unknown (None).
+
+    >>> symbol("GBP"), symbol("CHF"), symbol(None)
+    ('£', 'CHF ', '')
+    """
+    if not currency:
+        return ""
+    code = currency.upper()
+    return SYMBOLS.get(code, code + " ")
+
+
+def money(value: float | None, currency: str | None = None) -> str:
+    """An amount in ``currency``; without a symbol when the currency is not known.
+
+    >>> money(1234567.891, "USD"), money(-217.756, "GBP"), money(1234567.891)
+    ('$1,234,568', '-£217.76', '1,234,568')
     """
     if value is None:
         return "n/a"
-    symbol = SYMBOLS.get(currency.upper(), currency.upper() + " ")
+    symbol_ = symbol(currency)
     sign = "-" if value < 0 else ""
     body = f"{abs(value):,.0f}" if abs(value) >= 1000 else f"{abs(value):,.2f}"
-    return f"{sign}{symbol}{body}"
+    return f"{sign}{symbol_}{body}"
 
 
 def pct_change(value: float | None) -> str:
@@ -70,7 +87,7 @@ def number(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
 
 
-def by_unit(value: float | None, unit: str, currency: str = "USD") -> str:
+def by_unit(value: float | None, unit: str, currency: str | None = None) -> str:
     """Format a value by its unit name (``currency``, ``count``, ``fraction`` ...)."""
     if unit == "currency":
         return money(value, currency)

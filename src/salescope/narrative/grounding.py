@@ -9,7 +9,8 @@ How numbers are checked (docs/llm.md, "How numbers are checked"):
 
 - A token is grounded when it equals, character for character, a string that
   :mod:`~salescope.narrative.format` writes for some fact by its unit: ``currency`` with
-  :func:`~salescope.narrative.format.money` in the report's currency, ``count`` with
+  :func:`~salescope.narrative.format.money` in the report's currency (a plain amount,
+  ``1,234``, when the report's currency is unknown), ``count`` with
   ``count``, ``fraction`` with ``fraction``, ``percent`` with ``pct_change``, and every
   other numeric unit (``number``, ``index``, ``score`` ...) with ``number``. The rounding is
   therefore format.py's: whole money from 1,000 up, else 2 decimals; one decimal for
@@ -187,7 +188,7 @@ def _date_forms(value: str) -> set[str]:
     return {value, f"{d:%B %Y}", f"{d:%b %Y}", f"{d:%d %b %Y}", f"{d.day} {d:%b %Y}"}
 
 
-def _forms(f: Fact, currency: str) -> set[str]:
+def _forms(f: Fact, currency: str | None) -> set[str]:
     value = f.value
     if value is None or isinstance(value, bool):
         return set()
@@ -210,7 +211,7 @@ def _forms(f: Fact, currency: str) -> set[str]:
     return forms
 
 
-def fact_strings(facts: Mapping[str, Fact], currency: str) -> frozenset[str]:
+def fact_strings(facts: Mapping[str, Fact], currency: str | None) -> frozenset[str]:
     """Every string a number may be written as under the rules above; built once per facts
     dict and currency, then reused."""
     for entry in _CACHE:
@@ -222,7 +223,7 @@ def fact_strings(facts: Mapping[str, Fact], currency: str) -> frozenset[str]:
     return strings
 
 
-_CACHE: list[tuple[Mapping[str, Fact], str, int, frozenset[str]]] = []
+_CACHE: list[tuple[Mapping[str, Fact], str | None, int, frozenset[str]]] = []
 _CACHE_SIZE = 8
 
 
@@ -248,7 +249,7 @@ def ungrounded(
     text: str,
     facts: Mapping[str, Fact],
     *,
-    currency: str,
+    currency: str | None,
     allowed: Iterable[str] = (),
     protected: Iterable[str] = (),
 ) -> list[Found]:
@@ -258,11 +259,17 @@ def ungrounded(
     >>> facts = {"kpi.revenue": Fact("kpi.revenue", 1234.5, "currency", "Revenue")}
     >>> [f.text for f in ungrounded("Revenue was $1,234, not $1,235.", facts, currency="USD")]
     ['$1,235']
+
+    Without a currency (``None``) money facts are written as plain amounts, and an amount
+    with a currency sign is not one of them:
+
+    >>> [f.text for f in ungrounded("Revenue was 1,234, not $1,234.", facts, currency=None)]
+    ['$1,234']
     """
     known = fact_strings(facts, currency)
     extra = _allowed_strings(allowed)
     return [
         f
-        for f in extract_numbers(text, protected, codes=(currency,))
+        for f in extract_numbers(text, protected, codes=(currency,) if currency else ())
         if _key(f) not in known and _key(f) not in extra
     ]

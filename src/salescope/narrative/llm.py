@@ -68,7 +68,7 @@ def _shown_url(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
-def _formatted(fact: Fact, currency: str) -> str:
+def _formatted(fact: Fact, currency: str | None) -> str:
     if isinstance(fact.value, str) or fact.value is None:
         return str(fact.value)
     unit = fact.unit if fact.unit in ("currency", "count", "fraction", "percent") else "number"
@@ -78,7 +78,7 @@ def _formatted(fact: Fact, currency: str) -> str:
 def _document(
     blocks: Sequence[tuple[str, str]],
     facts: Mapping[str, Fact],
-    currency: str,
+    currency: str | None,
     protected: Iterable[str],
 ) -> str:
     """The user message: the facts the blocks cite (by their figures) and the blocks."""
@@ -158,7 +158,7 @@ def _check(
     template: str,
     rewrite: object,
     facts: Mapping[str, Fact],
-    currency: str,
+    currency: str | None,
     allowed: list[str],
     protected: list[str],
 ) -> str:
@@ -198,7 +198,7 @@ def polish(
     facts: Mapping[str, Fact],
     url: str,
     *,
-    currency: str,
+    currency: str | None,
     allowed: Iterable[str] = (),
     protected: Iterable[str] = (),
     model: str = "default",

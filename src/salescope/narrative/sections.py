@@ -340,7 +340,7 @@ def _explained(a: Anomaly) -> str:
     return f"; led by {word} {e.key} ({fmt.fraction(e.share)} of the gap{usual})"
 
 
-def _anomaly_line(a: Anomaly, currency: str) -> str:
+def _anomaly_line(a: Anomaly, currency: str | None) -> str:
     kind = "a spike" if a.direction == "spike" else "a drop"
     return (
         f"{a.date:%a %d %b %Y} was {kind}: {fmt.money(a.revenue, currency)} against "

@@ -79,7 +79,7 @@ def _spend_lines(report: Report, m: Marketing) -> list[str]:
     return lines
 
 
-def _cpa(c: ChannelStats, currency: str) -> str:
+def _cpa(c: ChannelStats, currency: str | None) -> str:
     cpa = _value(c.cpa)
     return "" if cpa is None else f", {fmt.money(cpa, currency)} per conversion"
 
@@ -126,7 +126,7 @@ def _campaign_lines(report: Report, m: Marketing) -> list[str]:
     return lines
 
 
-def _campaign_sentence(k: CampaignResult, currency: str) -> str:
+def _campaign_sentence(k: CampaignResult, currency: str | None) -> str:
     where = f"{k.channel}, " if k.channel else ""
     head = f"{k.name} ({where}{k.start} to {k.end}, {fmt.count(k.days)} days)"
     low, high = k.interval
@@ -383,7 +383,7 @@ def operations_section(report: Report) -> Section | None:
         lines += _returns_lines(report, ops)
         lines += _margin_lines(report, ops)
         if len(ops.returns) > 1:
-            tables.append(_returns_table(ops))
+            tables.append(_returns_table(ops, report.currency))
         if ops.margin is not None and ops.margin.monthly:
             charts = ("margin_discount",)
     if not lines:
@@ -480,9 +480,9 @@ def _returns_lines(report: Report, ops: Operations) -> list[str]:
     return [text + "."]
 
 
-def _returns_table(ops: Operations) -> Table:
+def _returns_table(ops: Operations, currency: str | None) -> Table:
     rows = tuple(
-        (r.key, fmt.money(r.gross), fmt.money(r.returns), fmt.fraction(r.rate),
+        (r.key, fmt.money(r.gross, currency), fmt.money(r.returns, currency), fmt.fraction(r.rate),
          fmt.fraction(r.previous_rate))
         for r in ops.returns
     )  # fmt: skip

@@ -9,6 +9,7 @@ and then applied to every row as an engine expression.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import ibis
@@ -112,6 +113,50 @@ def currency_in(text: str) -> str | None:
         if len(mark) == 3 and re.search(rf"(?<![A-Za-z]){mark}(?![A-Za-z])", text):
             return code
     return None
+
+
+# headers of a column that says which currency each line is in (Shopify, Stripe, ERP exports)
+# fmt: off
+CURRENCY_HEADERS = frozenset((
+    "currency", "currency code", "currency_code", "currencycode", "ccy", "curr", "cur",
+    "währung", "waehrung", "devise", "moneda", "divisa", "valuta", "moeda", "munt",
+))
+# fmt: on
+
+
+def is_currency_header(name: str) -> bool:
+    """Whether a column header names a per-line currency column.
+
+    >>> [is_currency_header(h) for h in (" Currency Code", "Währung", "Amount")]
+    [True, True, False]
+    """
+    return " ".join(name.strip().lower().replace("-", " ").split()) in CURRENCY_HEADERS
+
+
+def currency_of_codes(values: Iterable[object]) -> str | None:
+    """The one currency the distinct non-empty ``values`` of a currency column name, as an
+    ISO code: ``GBP``, ``gbp`` and ``£`` are all ``GBP``. None when there is none, when a
+    value is not a currency, or when the values name more than one (amounts in several
+    currencies cannot be summed under one symbol).
+
+    >>> currency_of_codes(["gbp", "GBP ", None, ""]), currency_of_codes(["EUR", "USD"])
+    ('GBP', None)
+    >>> currency_of_codes(["£"]), currency_of_codes(["SEK"]), currency_of_codes(["UK pounds"])
+    ('GBP', 'SEK', None)
+    """
+    signs = {mark: code for mark, code in CURRENCY_MARKS.items() if len(mark) == 1}
+    codes: set[str] = set()
+    for value in values:
+        text = "" if value is None else str(value).strip()
+        if not text:
+            continue
+        if text in signs:
+            codes.add(signs[text])
+        elif len(text) == 3 and text.isascii() and text.isalpha():
+            codes.add(text.upper())
+        else:
+            return None
+    return codes.pop() if len(codes) == 1 else None
 
 
 def _text(col: ir.Value) -> ir.StringValue:

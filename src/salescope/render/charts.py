@@ -16,7 +16,7 @@ from typing import Any
 import altair as alt
 
 from salescope.model import Kpi, Report
-from salescope.narrative.format import SYMBOLS, by_unit, pct_change
+from salescope.narrative.format import by_unit, pct_change, symbol
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour-vision type.
 BLUE = "#0072B2"
@@ -50,14 +50,20 @@ def _theme(chart: Chart) -> dict[str, Any]:
 
 
 class _Money:
-    """Axis and tooltip formats for the report's currency (d3-format)."""
+    """Axis and tooltip formats for the report's currency (d3-format).
 
-    def __init__(self, currency: str) -> None:
-        usd = currency.upper() == "USD"
+    d3 writes only ``$`` itself: US dollars get ``$1.2M`` on axes and ``$1,234,568`` in
+    tooltips; another known currency plain figures under a title naming its code
+    (``Revenue (GBP)``); an unknown one (None) plain figures and no currency anywhere.
+    """
+
+    def __init__(self, currency: str | None) -> None:
+        code = currency.upper() if currency else None
+        usd = code == "USD"
         self.axis = "$.2~s" if usd else ".2~s"  # $1.2M
         self.full = "$,.0f" if usd else ",.0f"  # $1,234,568
-        self.title = "Revenue" if usd else f"Revenue ({currency.upper()})"
-        self.symbol = SYMBOLS.get(currency.upper(), currency.upper() + " ")
+        self.title = f"Revenue ({code})" if code and not usd else "Revenue"
+        self.symbol = symbol(code)
 
     def short(self, value: float) -> str:
         """A signed short amount for labels on marks, e.g. ``+$12.3k``."""

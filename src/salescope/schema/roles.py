@@ -368,7 +368,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "rep",
         "account_manager",
         "sales_agent",
-        "seller",
         "agent",
         "owner",
         "vendedor",
