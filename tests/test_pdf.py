@@ -37,7 +37,7 @@ def test_title_page_names_the_report_period_and_run(pdf_out: Path) -> None:
 
 def test_headline_figures_read_as_in_report_md(pdf_out: Path) -> None:
     data = json.loads((pdf_out / "report.json").read_text())
-    revenue = fmt.money(data["kpis"]["revenue"]["value"])
+    revenue = fmt.money(data["kpis"]["revenue"]["value"], data["currency"])  # the demo: USD
     orders = fmt.count(data["kpis"]["orders"]["value"])
     md = (pdf_out / "report.md").read_text()
     assert f"Revenue was {revenue}" in md and f"{orders} orders" in md

@@ -42,7 +42,7 @@ def test_marketing_section_reports_spend_and_roas_from_the_spend_table(
     m = demo_report.marketing
     assert m is not None and m.source == "spend table" and m.spend is not None
     text = _section(demo_report, "marketing")
-    assert f"Marketing spend was {fmt.money(m.spend.value)}" in text
+    assert f"Marketing spend was {fmt.money(m.spend.value, demo_report.currency)}" in text
     paid = [c for c in m.channels if c.roas is not None and c.roas.value is not None]
     best = max(paid, key=lambda c: c.roas.value or 0.0)  # type: ignore[union-attr]
     assert text.count(best.channel) >= 1
