@@ -30,7 +30,9 @@ class SqlRef:
         w = "order_date BETWEEN ? AND ?"
         row = self.con.execute(
             f"""
-            SELECT sum(revenue), count(DISTINCT order_id), sum(quantity),
+            SELECT sum(revenue),
+                   count(DISTINCT order_id) FILTER (WHERE quantity >= 0 AND revenue >= 0),
+                   sum(quantity),
                    count(DISTINCT customer_id),
                    -coalesce(sum(revenue) FILTER (WHERE quantity < 0 OR revenue < 0), 0),
                    sum(quantity * unit_price * discount) FILTER (WHERE quantity >= 0)

@@ -78,7 +78,9 @@ def sales_sql(
     con: duckdb.DuckDBPyConnection, window: tuple[date, date]
 ) -> dict[str, tuple[Any, ...]]:
     rows = con.execute(
-        "SELECT channel, sum(revenue), count(DISTINCT order_id), count(DISTINCT customer_id) "
+        "SELECT channel, sum(revenue), "
+        "count(DISTINCT order_id) FILTER (WHERE quantity >= 0 AND revenue >= 0), "
+        "count(DISTINCT customer_id) "
         "FROM t WHERE order_date BETWEEN ? AND ? GROUP BY 1",
         list(window),
     ).fetchall()

@@ -130,8 +130,11 @@ def rep_sql(ref: SqlRef, window: tuple[date, date]) -> dict[str, tuple[Any, ...]
             FROM t),
         new AS (SELECT sales_rep, count(*) AS new FROM firsts
                 WHERE n = 1 AND order_date BETWEEN $1 AND $2 GROUP BY 1)
-        SELECT s.sales_rep, sum(revenue), count(DISTINCT order_id),
-               sum(revenue) / count(DISTINCT order_id), count(DISTINCT customer_id),
+        SELECT s.sales_rep, sum(revenue),
+               count(DISTINCT order_id) FILTER (WHERE quantity >= 0 AND revenue >= 0),
+               sum(revenue)
+                 / count(DISTINCT order_id) FILTER (WHERE quantity >= 0 AND revenue >= 0),
+               count(DISTINCT customer_id),
                coalesce(any_value(new.new), 0)
         FROM t s LEFT JOIN new USING (sales_rep)
         WHERE order_date BETWEEN $1 AND $2 GROUP BY 1

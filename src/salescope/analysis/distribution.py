@@ -165,7 +165,7 @@ def member_series(lines: Lines, months: int = 24) -> tuple[MemberPoint, ...]:
         month = first
         while month <= last:
             r = found.get((key, month))
-            customers = int(r["customers"] or 0) if r else 0
+            customers = int(r["customers"] or 0) if r and has_customers else 0
             points.append(
                 MemberPoint(
                     dimension=dimension,

@@ -28,15 +28,11 @@ LINE_TYPES = ("sale", "return", "credit_note", "non_merchandise")
 CREDIT_NOTE_ID = r"(?i)^\s*(c|cn|cr|gs|credit)[-_ ]?\d"
 CREDIT_STATUS = r"(?i)(credit)"
 # Product codes that are not goods (exact, case-insensitive), as retail and shop exports
-# write them.
+# write them. One-letter codes (UCI's M, D, S, B) are too common as real product codes:
+# those lines are found by their names (Manual, Discount, SAMPLES, Adjust bad debt).
 NON_MERCH_CODES = (
     "post",
     "dot",
-    "m",
-    "d",
-    "c2",
-    "s",
-    "b",
     "cruk",
     "pads",
     "bank charges",

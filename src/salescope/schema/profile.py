@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis
 import ibis.expr.types as ir
 
 from salescope.schema.roles import ColumnInfo, Kind, kind_of
@@ -93,8 +94,10 @@ def profile_table(table: ir.Table, rows: int | None = None) -> TableProfile:
             num = col.cast("float64")
             aggs[f"lo{i}"] = num.min()
             aggs[f"hi{i}"] = num.max()
-            aggs[f"w{i}"] = (num == num.floor()).cast("int64").sum()
-            as_int = num.cast("int64")
+            aggs[f"w{i}"] = ((num % 1.0) == 0).cast("int64").sum()
+            # only values in the YYYYMMDD range are cast (a 1e308 price would overflow)
+            in_range = num.between(*YYYYMMDD)
+            as_int = ibis.ifelse(in_range, num, 0.0).cast("int64")
             month, day = (as_int // 100) % 100, as_int % 100
             aggs[f"ymd{i}"] = (month.between(1, 12) & day.between(1, 31)).cast("int64").sum()
     row = sample.aggregate(**aggs).to_pyarrow().to_pylist()[0]
