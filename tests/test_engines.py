@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import salescope
+from salescope.config import load_config
 from salescope.demo_data import DemoFiles
 from tests.conftest import fixed_clock
 
@@ -14,7 +15,8 @@ pytestmark = pytest.mark.spark
 def test_pyspark_kpis_and_breakdowns_equal_duckdb(
     demo_files: DemoFiles, demo_report: salescope.Report
 ) -> None:
-    spark = salescope.run(demo_files.inputs, engine="pyspark", clock=fixed_clock)
+    config = load_config(demo_files.config)  # the demo's salescope.yml, as demo_report reads it
+    spark = salescope.run(demo_files.inputs, config, engine="pyspark", clock=fixed_clock)
     assert spark.run.engine == "pyspark"
     assert spark.period == demo_report.period
     assert [k.name for k in spark.kpis] == [k.name for k in demo_report.kpis]

@@ -27,8 +27,10 @@ from salescope.quality.formats import (
     DateDecision,
     ambiguous_dates,
     currency_in,
+    currency_of_codes,
     decide_date,
     decide_number,
+    is_currency_header,
     parse_dates,
     parse_number,
 )
@@ -244,6 +246,9 @@ def validate(
                 assumptions.append(decision.note)
     if date_decision.note:
         assumptions.append(date_decision.note)
+    coded, mixed = _currency_column(raw, [c for c in columns if c.origin != "lookup"])
+    if mixed:
+        assumptions.append(mixed)
     c = _Columns(raw, mapping, kinds, decimals, origins, line_types)
     order_date = parse_dates(c.col("order_date"), date_decision, engine)
     amount_roles = (
@@ -401,6 +406,8 @@ def validate(
         return _write_csv(quarantined.limit(0) if nothing_bad else quarantined, path, rejects)
 
     currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
+    if coded is not None or mixed:
+        currency = coded  # a currency column says it per line: it wins over headers and signs
     return Validation(lines, quality, mapping, write_quarantine, currency)
 
 
@@ -423,6 +430,27 @@ def _line_types(accepted: ir.Table, stats: list[dict[str, Any]]) -> tuple[LineTy
         revenue = round(float(cancelled["revenue"] or 0.0), 2)
         out.append(LineTypeCount("cancelled", int(cancelled["rows"]), revenue))
     return tuple(out)
+
+
+def _currency_column(raw: ir.Table, columns: list[ColumnInfo]) -> tuple[str | None, str]:
+    """The one currency a per-line currency column (``Currency``: ``CAD``, ``eur``) names,
+    and a note when it names several (amounts are then shown without a symbol)."""
+    for col in columns:
+        if col.kind != "string" or not is_currency_header(col.source or col.name):
+            continue
+        values = raw.select(v=raw[col.name].strip().nullif("")).distinct().limit(20)
+        found = [v for v in values.to_pyarrow().column("v").to_pylist() if v]
+        code = currency_of_codes(found)
+        if code is not None:
+            return code, ""
+        codes = sorted({str(v).strip().upper() for v in found if len(str(v).strip()) == 3})
+        if len(codes) > 1:
+            return None, (
+                f"{col.name!r} names several currencies ({', '.join(codes[:5])}): amounts are "
+                "added as they are and shown without a symbol; report one currency at a time "
+                "(e.g. with a filtered export) for totals that mean something"
+            )
+    return None, ""
 
 
 def data_columns(table: ir.Table) -> list[str]:
