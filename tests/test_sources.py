@@ -181,7 +181,8 @@ def test_files_with_the_same_columns_stack_into_one_table(engine: Engine, tmp_pa
 
     source = read_inputs(engine, [str(first), str(second), str(third)])
 
-    assert list(source.table.columns) == HEADER
+    # plus which input each line came from (copies across overlapping exports count once)
+    assert list(source.table.columns) == [*HEADER, "_salescope_file"]
     assert [i.rows for i in source.inputs] == [2, 2, 2]
     total = (
         source.table.aggregate(v=(source.table.quantity * source.table.unit_price).sum())
