@@ -83,6 +83,9 @@ def order_values(lines: Lines, windows: Windows, bins: int = 20) -> tuple[ValueB
     return tuple(out)
 
 
+MAX_ORDER_VALUE = 1e15
+
+
 def _order_cents(lines: Lines, windows: Windows) -> ir.Table:
     """One row per order of the current window with a positive value, in whole cents."""
     t = lines.table
@@ -92,6 +95,8 @@ def _order_cents(lines: Lines, windows: Windows) -> ir.Table:
         per_order = t.group_by("order_id").aggregate(value=t.revenue.sum())
     else:
         per_order = t.select(value=t.revenue)
+    # values beyond what whole cents in int64 hold (a misread column) stay out of the bins
+    per_order = per_order.filter((per_order.value > 0) & (per_order.value < MAX_ORDER_VALUE))
     cents = per_order.select(cents=(per_order.value * 100).round().cast("int64"))
     return cents.filter(cents.cents > 0)
 
