@@ -256,7 +256,9 @@ def validate(
         if mapping.has("revenue")
         else [r for r in ("quantity", "unit_price") if mapping.has(r)]
     )
-    rules = _rules(c, order_date, date_decision, engine, amount_roles, today or date.today())
+    won = mapping.has("status") and _won_pipeline(raw, c.name("status"))  # one query
+    latest = today or date.today()
+    rules = _rules(c, order_date, date_decision, engine, amount_roles, latest, won)
     reason = ibis.cases(*((r.condition, r.code) for r in rules), else_=ibis.null("string"))
     marked = raw.mutate(_reason=reason)
 
@@ -298,7 +300,7 @@ def validate(
         numbered = engine.materialize(numbered)  # the windows run once
         c = _Columns(numbered, mapping, kinds, decimals, origins, line_types)
         order_date = parse_dates(c.col("order_date"), date_decision, engine)
-        rules = _rules(c, order_date, date_decision, engine, amount_roles, today or date.today())
+        rules = _rules(c, order_date, date_decision, engine, amount_roles, latest, won)
         if files:
             rules.append(
                 Rule(
@@ -648,8 +650,12 @@ def _rules(
     engine: Engine,
     amount_roles: list[str],
     latest: date,
+    won_pipeline: bool = False,
 ) -> list[Rule]:
-    """The quarantine rules, in the order they are tried. First match wins."""
+    """The quarantine rules, in the order they are tried. First match wins.
+
+    ``won_pipeline``: the status column says 'won' somewhere (a CRM pipeline), so lines
+    not won are not sales."""
     m = c.mapping
     date_col = c.name("order_date")
     rules: list[Rule] = []
@@ -769,7 +775,7 @@ def _rules(
                 severity="info",
             )
         )
-        if _won_pipeline(c.raw, c.name("status")):
+        if won_pipeline:
             rules.append(
                 Rule(
                     "not_won",
