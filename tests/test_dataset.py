@@ -180,3 +180,90 @@ def test_declared_join_and_salescope_yml_in_the_working_directory(tmp_path: Path
     assert any(
         "salescope.yml in the working directory" in a for a in data["quality"]["assumptions"]
     )
+
+
+SHOP_HEADER = (
+    "Name,Email,Financial Status,Currency,Total,Refunded Amount,Created at,Lineitem quantity,"
+    "Lineitem name,Lineitem price,Lineitem sku,Billing Country,Id\n"
+)
+SHOP = (
+    SHOP_HEADER
+    + """\
+#1003,b@x.ca,voided,CAD,90.00,0.00,2024-03-02 09:00:00 -0500,1,Scarf,50.00,SC,CA,903
+#1003,b@x.ca,,,,,2024-03-02 09:00:00 -0500,2,Socks,20.00,SO,,
+#1002,a@x.ca,refunded,CAD,70.00,70.00,2024-03-01 23:30:00 -0500,1,Mittens,30.00,MI,CA,902
+#1002,a@x.ca,,,,,2024-03-01 23:30:00 -0500,2,Socks,20.00,SO,,
+#1001,a@x.ca,paid,CAD,145.00,0.00,2024-02-28 10:00:00 -0500,1,Sweater,145.00,SW,CA,901
+#1000,c@x.ca,paid,CAD,40.00,0.00,2024-02-27 10:00:00 -0500,2,Socks,20.00,SO,US,900
+#1000,c@x.ca,,,,,2024-02-27 10:00:00 -0500,1,Beanie,38.00,BE,,
+"""
+)
+
+
+def test_a_shop_export_with_order_level_columns_on_first_lines(tmp_path: Path) -> None:
+    """Status, country and totals are on an order's first line only, as Shopify writes
+    them: the voided order's second line is voided too, `Name` is the order, and a
+    'refunded' status with an order-level refund amount stays a sale."""
+    path = tmp_path / "orders_export_1.csv"
+    path.write_text(SHOP)
+    report = salescope.run([path], period="all", clock=fixed_clock)
+    q = report.quality
+    assert q.mapping["order_id"] == "Name"
+    assert "revenue" not in q.mapping and "refund" not in q.mapping  # Total, Refunded Amount
+    # #1003 (voided) has two lines: both set aside; the rest are sales at quantity x price
+    assert (q.rows_read, q.rows_accepted, q.rows_quarantined) == (7, 5, 2)
+    assert {t.type: t.lines for t in q.line_types} == {"sale": 5, "cancelled": 2}
+    revenue = 30.0 + 2 * 20.0 + 145.0 + 2 * 20.0 + 38.0
+    assert report.kpi("revenue").value == revenue  # type: ignore[union-attr]
+    assert report.kpi("orders").value == 3  # type: ignore[union-attr]
+    assert report.kpi("customers").value == 2  # type: ignore[union-attr]
+    assert report.kpi("returns").value == 0  # type: ignore[union-attr]
+    countries = {m.key: m.revenue for m in report.breakdown("country").rows}
+    assert countries == {"CA": 30.0 + 40.0 + 145.0, "US": 40.0 + 38.0}  # filled from the order
+
+
+PAYMENTS = """\
+id,Created date (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,Invoice ID
+ch_1,2024-01-02 10:00:00,100.00,0.00,eur,Paid,cus_A,in_1
+ch_2,2024-01-03 10:00:00,40.00,10.00,eur,Paid,cus_B,
+ch_3,2024-01-04 10:00:00,25.00,25.00,eur,Refunded,cus_A,in_3
+ch_4,2024-01-05 10:00:00,60.00,0.00,eur,Failed,cus_C,in_4
+ch_5,2024-01-06 10:00:00,15.00,0.00,eur,Paid,,
+"""
+
+
+def test_a_payment_export_with_refunds_on_the_payment_row(tmp_path: Path) -> None:
+    """One row per payment: `id` is the order (Invoice ID is empty on some rows), a failed
+    payment is no sale, and Amount Refunded is a return dated with its payment."""
+    path = tmp_path / "unified_payments.csv"
+    path.write_text(PAYMENTS)
+    report = salescope.run([path], period="all", clock=fixed_clock)
+    q = report.quality
+    assert (q.mapping["order_id"], q.mapping["refund"]) == ("id", "Amount Refunded")
+    assert (q.rows_read, q.rows_accepted, q.rows_quarantined) == (5, 4, 1)  # ch_4 failed
+    k = {x.name: x.value for x in report.kpis}
+    assert k["revenue"] == 100.0 + 40.0 - 10.0 + 25.0 - 25.0 + 15.0
+    assert k["returns"] == 10.0 + 25.0
+    assert k["orders"] == 4  # the refunded payment ch_3 is still an order
+    assert k["customers"] == 2  # cus_A, cus_B; the guest payment counts nowhere
+    types = {t.type: (t.lines, t.revenue) for t in q.line_types}
+    assert types == {"sale": (4, 180.0), "return": (2, -35.0), "cancelled": (1, 60.0)}
+    assert report.currency == "EUR"
+
+
+def test_a_quantity_mapped_to_a_lookup_column_is_flagged(tmp_path: Path) -> None:
+    (tmp_path / "order_items.csv").write_text(
+        "order_id,product_id,order_date,price\n1,P1,2024-01-02,10.00\n2,P2,2024-01-03,4.00\n"
+        "3,P1,2024-01-04,10.00\n"
+    )
+    (tmp_path / "products.csv").write_text("product_id,product_photos_qty\nP1,4\nP2,1\n")
+    files = [tmp_path / "order_items.csv", tmp_path / "products.csv"]
+    detected = salescope.run(files, period="all", clock=fixed_clock)
+    assert "quantity" not in detected.quality.mapping  # a lookup's count is never taken
+    assert not [c for c in detected.quality.checks if c.code == "amount_from_lookup"]
+    config = Config.model_validate({"mapping": {"quantity": "product_photos_qty"}})
+    report = salescope.run(files, config, period="all", clock=fixed_clock)
+    assert report.kpi("revenue").value == 4 * 10.0 + 1 * 4.0 + 4 * 10.0  # type: ignore[union-attr]
+    flagged = [c for c in report.quality.checks if c.code == "amount_from_lookup"]
+    assert [(c.column, c.rows) for c in flagged] == [("product_photos_qty", 3)]
+    assert "quantity: null" in flagged[0].message

@@ -16,23 +16,8 @@ from tests.conftest import fixed_clock
 from tests.corpus.scoreboard import check
 from tests.corpus.shapes import SHAPES
 
-# Shapes whose first run is still wrong, and why: strict, so a fix shows up as a failure
-# here until the mark is removed.
-NOT_YET = {
-    "shopify_orders": "the order number is the 'Name' column (#1001) and order-level columns "
-    "(Financial Status) are written on an order's first line only; neither is read yet",
-    "stripe_payments": "a refund is a column of the payment's row (Amount Refunded), not a "
-    "line of its own, and the payment id ('id') is not taken as the order id",
-}
 
-
-def _case(name: str) -> object:
-    if name in NOT_YET:
-        return pytest.param(name, marks=pytest.mark.xfail(reason=NOT_YET[name], strict=True))
-    return name
-
-
-@pytest.mark.parametrize("name", [_case(n) for n in SHAPES], ids=list(SHAPES))
+@pytest.mark.parametrize("name", list(SHAPES))
 def test_first_run_reports_the_truth(name: str, tmp_path: Path) -> None:
     shape = SHAPES[name](tmp_path / "data")
     report = salescope.run(list(shape.inputs), clock=fixed_clock)

@@ -7,7 +7,10 @@ import ibis.expr.types as ir
 from salescope.schema.roles import Kind
 
 RETURN_STATUS = r"(?i)(return|refund|retour|devol|credit|rma)"
-CANCEL_STATUS = r"(?i)(cancel|void|storn|annul|anulad)"
+# when the refund is written as an amount, a "refunded" status only says there is one
+RETURN_STATUS_NOT_REFUND = r"(?i)(return|retour|devol|credit|rma)"
+# not sales: cancelled or voided orders, payments that failed or were declined
+CANCEL_STATUS = r"(?i)(cancel|void|storn|annul|anulad|\bfail|\bdeclin)"
 # a label that marks a totals row: "Total", "Grand total", "Subtotal", "Summe", "Gesamt" ...
 TOTAL_LABEL = (
     r"(?i)^\s*((grand\s*|sub-?\s*)?(total|totals|summe|gesamt|gesamtsumme|totale)\s*:?\s*$"

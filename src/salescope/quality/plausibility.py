@@ -14,6 +14,7 @@ from salescope.sources.dataset import Assembled
 
 MIN_CUSTOMERS = 30  # below this, one order each is plausible
 ONE_ORDER_SHARE = 0.98
+LINE_AMOUNTS = ("quantity", "unit_price", "revenue", "discount")
 DATE_REASONS = ("missing_date", "ambiguous_date", "unparseable_date", "date_out_of_range")
 
 
@@ -58,6 +59,7 @@ def plausibility_checks(
             )
         )
     if dataset is not None:
+        checks += _amounts_from_lookups(quality, dataset)
         for j in dataset.model.joins:
             if not j.kept:
                 checks.append(
@@ -73,3 +75,29 @@ def plausibility_checks(
                     )
                 )
     return tuple(checks)
+
+
+def _amounts_from_lookups(quality: Quality, dataset: Assembled) -> list[Check]:
+    """A line amount mapped (in salescope.yml) to a column of a joined table: one value per
+    product or order, repeated on every line (``product_photos_qty``, ``UnitsInStock``)."""
+    info = {c.name: c for c in dataset.columns}
+    checks = []
+    for role in LINE_AMOUNTS:
+        column = quality.mapping.get(role)
+        col = info.get(column) if column else None
+        if col is None or col.origin == "fact":
+            continue
+        label = role.replace("_", " ")
+        checks.append(
+            Check(
+                "amount_from_lookup",
+                "warning",
+                column,
+                quality.rows_accepted,
+                f"the {label} is {column!r} from {col.table}, a joined table with one value "
+                f"per {'order' if col.origin == 'header' else 'key'}, repeated on every sales "
+                f"line: it is rarely the line's {label}. Map a column of the sales lines, or "
+                f"`mapping: {{{role}: null}}` in salescope.yml",
+            )
+        )
+    return checks

@@ -38,6 +38,7 @@ from salescope.quality.line_types import LINE_TYPES, classify, non_merchandise
 from salescope.quality.parse import (
     CANCEL_STATUS,
     RETURN_STATUS,
+    RETURN_STATUS_NOT_REFUND,
     TOTAL_LABEL,
     is_empty_cheap,
     is_missing,
@@ -66,7 +67,7 @@ TEXT_ROLES = (
     "sales_rep",
     "status",
 )
-NUMBER_ROLES = ("revenue", "quantity", "unit_price", "discount", "cost", "profit")
+NUMBER_ROLES = ("revenue", "quantity", "unit_price", "discount", "cost", "profit", "refund")
 EARLIEST_DATE = date(1990, 1, 1)
 HELPER_PREFIX = "_salescope_"
 WON_STATUS = r"(?i)\bwon\b"
@@ -218,6 +219,8 @@ def validate(
         )
     mapping = decide_roles(raw, columns, overrides, person)
     _require(mapping, columns)
+    if mapping.fill:  # columns on an order's first line only: every line takes its order's
+        raw = engine.materialize(_filled(raw, mapping))
     kinds: dict[str, Kind] = {c.name: c.kind for c in columns}
     origins: dict[str, str] = {c.name: c.origin for c in columns}
     assumptions: list[str] = [*mapping.notes, *_close_calls(mapping)]
@@ -360,6 +363,11 @@ def validate(
         )
     if not mapping.has("order_id"):
         assumptions.append("no order id column: each row is counted as one order")
+    if mapping.has("refund"):
+        assumptions.append(
+            f"refunds are the {c.name('refund')!r} column of each sale's row: each becomes a "
+            "return line dated with its sale (the export has no refund date)"
+        )
     if not mapping.has("customer_id") and mapping.has("customer_name"):
         assumptions.append(
             f"no customer id column: the customer name ({mapping.column('customer_name')!r}) "
@@ -388,6 +396,8 @@ def validate(
         raw if rows_accepted + sum(rejected.values()) == rows_read else raw.filter(reason.isnull())
     )
     accepted = base.select(**canonical)
+    if mapping.has("refund"):  # a refund on the sale's own row becomes a return line
+        accepted = accepted.union(_refund_lines(c, base, canonical), distinct=False)
     available = set(parsed) | {"revenue", "is_return"}
     available |= {
         k
@@ -597,7 +607,8 @@ def _canonical(
     if qty is not None:
         is_return = is_return | (qty < 0)
     if "status" in parsed:
-        status_return = parsed["status"].re_search(RETURN_STATUS).fill_null(False)  # type: ignore[attr-defined]
+        words = RETURN_STATUS_NOT_REFUND if _refund_stated(m) else RETURN_STATUS
+        status_return = parsed["status"].re_search(words).fill_null(False)  # type: ignore[attr-defined]
         is_return = is_return | status_return
         revenue = ibis.ifelse(status_return & (revenue > 0), -revenue, revenue)
         if qty is not None:
@@ -641,6 +652,39 @@ def _canonical(
     if code is not None or name is not None:
         canonical["product"] = canonical.get("product_id", canonical.get("product_name"))
     return canonical, notes
+
+
+def _refund_stated(m: Mapping) -> bool:
+    """A refund amount column exists (per line or per order): a "refunded" status then only
+    says there is a refund, and the line stays a sale."""
+    return m.has("refund") or any(r.column in m.order_level for r in m.candidates.get("refund", ()))
+
+
+def _refund_lines(c: _Columns, base: ir.Table, canonical: dict[str, ir.Value]) -> ir.Table:
+    """One return line per sale with a refund: minus the refund, no units, no order."""
+    refund = c.num("refund")
+    back = dict(canonical)
+    back["revenue"] = -refund
+    back["quantity"] = ibis.literal(0.0) if c.mapping.has("quantity") else ibis.null("float64")
+    for name in ("list_amount", "discount_amount", "cost_amount"):
+        back[name] = ibis.null("float64")
+    back["is_return"] = ibis.literal(True)
+    back["line_type"] = ibis.literal("return")
+    if "order_id" in back:
+        back["order_id"] = ibis.null("string")
+    return base.filter((refund > 0).fill_null(False)).select(**back)
+
+
+def _filled(raw: ir.Table, mapping: Mapping) -> ir.Table:
+    """Every line takes its order's value of the columns written on its first line only."""
+    order = raw[mapping.column("order_id")]
+    filled = {}
+    for name in mapping.fill:
+        col = raw[name]
+        empty = col.isnull() | (col.strip() == "") if col.type().is_string() else col.isnull()
+        from_order = col.max(where=~empty).over(group_by=order)
+        filled[name] = ibis.ifelse(empty, from_order, col)
+    return raw.mutate(**filled)
 
 
 def _rules(
@@ -771,7 +815,7 @@ def _rules(
                 "cancelled",
                 c.name("status"),
                 status.re_search(CANCEL_STATUS).fill_null(False),
-                "the order was cancelled: not a sale",
+                "the order was cancelled or voided, or its payment failed: not a sale",
                 severity="info",
             )
         )

@@ -9,7 +9,14 @@ Header scoring (``roles``) proposes; the values settle what names cannot:
   order-level figure (Shopify's ``Total`` on the first line of an order only), not the
   line revenue: revenue is then quantity x price;
 - a per-order customer id with a person id beside it in the customer table yields the
-  person, so repeat buyers are seen.
+  person, so repeat buyers are seen;
+- an order id must be written on every line: one empty on many lines (Shopify's ``Id``
+  on an order's first line only, Stripe's ``Invoice ID`` on invoiced payments only)
+  gives way to the next candidate that is, or to a column of order numbers (``#1001``);
+- a column written on an order's first line only (Shopify's ``Financial Status``,
+  ``Billing Country``) is filled from its order, so every line carries its order's status;
+- a discount, cost or refund column empty on many lines is an order-level figure too,
+  and is not read as the line's.
 
 ``salescope.yml`` mappings are never second-guessed.
 """
@@ -24,7 +31,15 @@ from itertools import permutations
 import ibis
 import ibis.expr.types as ir
 
-from salescope.schema.roles import ROLES, ColumnInfo, Mapping, RoleMatch, detect_roles
+from salescope.schema.roles import (
+    FROM_HEADER,
+    MIN_CONFIDENCE,
+    ROLES,
+    ColumnInfo,
+    Mapping,
+    RoleMatch,
+    detect_roles,
+)
 
 SAMPLE_ROWS = 20_000
 # share of lines on which quantity x price must equal the amount
@@ -32,6 +47,13 @@ LINE_TOTAL_SHARE = 0.95
 # an amount empty on more than this share of priced lines is order-level
 ORDER_LEVEL_SHARE = 0.1
 MONEY_ROLES = ("quantity", "unit_price", "revenue")
+# amounts that may be written once per order instead of once per line
+PER_LINE_ROLES = ("discount", "cost", "refund")
+# an order id empty on more than this share of sampled lines is not every line's order
+ORDER_ID_EMPTY_SHARE = 0.1
+# order numbers as shop platforms write them: "#1001"
+ORDER_NUMBER = r"^\s*#\s*[0-9]+\s*$"
+ORDER_NUMBER_SHARE = 0.95
 
 
 def decide_roles(
@@ -54,9 +76,12 @@ def decide_roles(
                 f"{chosen!r} is one id per order; {person[chosen]!r} beside it in the customer "
                 "table is the person, so repeat buyers are seen",
             )
+    if "order_id" not in overrides:
+        mapping = _order_id(raw, columns, mapping)
     if not any(r in overrides for r in MONEY_ROLES):
         mapping = _line_total(raw, columns, mapping)
-    return mapping
+    mapping = _per_line_amounts(raw, columns, mapping, overrides)
+    return _fill_from_order(raw, columns, mapping)
 
 
 def _assign(mapping: Mapping, role: str, column: str, confidence: float, evidence: str) -> Mapping:
@@ -120,7 +145,10 @@ def _line_total(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping) 
             f"{total!r} is empty on {share:.0%} of lines that have a quantity and a price: "
             "it is an order-level figure, not the line revenue"
         )
-        return replace(mapping, notes=(*mapping.notes, note))
+        assert total is not None
+        return replace(
+            mapping, notes=(*mapping.notes, note), order_level=(*mapping.order_level, total)
+        )
     best: tuple[float, tuple[str, str, str]] | None = None
     for i, triple in enumerate(triples):
         valid = int(row[f"v{i}"] or 0)
@@ -145,3 +173,183 @@ def _line_total(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping) 
     mapping = _assign(mapping, "revenue", c, 0.97, f"{why}: {c!r} is the line total")
     mapping = _assign(mapping, "quantity", q, 0.97, f"{why}: {q!r} is the quantity")
     return _assign(mapping, "unit_price", p, 0.97, f"{why}: {p!r} is the unit price")
+
+
+def _empty(col: ir.Value) -> ir.BooleanValue:
+    """An empty cell: null, or text of white space only."""
+    if col.type().is_string():
+        return col.isnull() | (col.strip() == "")  # type: ignore[attr-defined, no-any-return]
+    return col.isnull()  # type: ignore[no-any-return]
+
+
+def _used(mapping: Mapping) -> set[str]:
+    return {m.column for m in mapping.matches}
+
+
+def _order_id(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping) -> Mapping:
+    """An order id must be written on every line; else the next candidate that is, or a
+    column of order numbers (``#1001``)."""
+    info = {c.name: c for c in columns}
+    chosen = mapping.column("order_id")
+    named = [
+        m
+        for m in mapping.candidates.get("order_id", ())
+        if info[m.column].origin == "fact" and m.confidence >= MIN_CONFIDENCE
+    ]
+    used = _used(mapping) - {chosen}
+    free = [c.name for c in columns if c.origin == "fact" and c.kind == "string"]
+    free = [n for n in free if n not in used and n != chosen]
+    if chosen is not None and info[chosen].origin != "fact":
+        return mapping
+    sample = raw.limit(SAMPLE_ROWS)
+    aggs: dict[str, ir.Scalar] = {"n": sample.count()}
+    for i, m in enumerate(named):
+        aggs[f"e{i}"] = _empty(sample[m.column]).cast("int64").sum()
+    for i, name in enumerate(free):
+        col = sample[name]
+        aggs[f"p{i}"] = col.re_search(ORDER_NUMBER).fill_null(False).cast("int64").sum()  # type: ignore[attr-defined]
+        aggs[f"f{i}"] = (~_empty(col)).cast("int64").sum()
+    row = sample.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    n = int(row["n"] or 0)
+    if not n:
+        return mapping
+    empty = {m.column: int(row[f"e{i}"] or 0) / n for i, m in enumerate(named)}
+    if chosen is not None:
+        if empty.get(chosen, 0.0) <= ORDER_ID_EMPTY_SHARE:
+            return mapping
+        note = (
+            f"{chosen!r} is empty on {empty[chosen]:.0%} of sampled lines: it is not the "
+            "order of every line, so it is not the order id"
+        )
+        mapping = _unassign(mapping, "order_id")
+        mapping = replace(mapping, notes=(*mapping.notes, note))
+        for m in named:
+            every_line = empty[m.column] <= ORDER_ID_EMPTY_SHARE
+            if m.column != chosen and m.column not in used and every_line:
+                why = f"{m.evidence}; written on every line"
+                return _assign(mapping, "order_id", m.column, m.confidence, why)
+    best: tuple[float, str] | None = None
+    for i, name in enumerate(free):
+        filled = int(row[f"f{i}"] or 0)
+        if filled < (1 - ORDER_ID_EMPTY_SHARE) * n:
+            continue
+        share = int(row[f"p{i}"] or 0) / filled
+        if share >= ORDER_NUMBER_SHARE and (best is None or share > best[0]):
+            best = (share, name)
+    if best is None:
+        return mapping
+    share, name = best
+    why = f"{share:.0%} of sampled values of {name!r} are order numbers (#1001)"
+    return _assign(mapping, "order_id", name, 0.9, why)
+
+
+def _per_line_amounts(
+    raw: ir.Table,
+    columns: Sequence[ColumnInfo],
+    mapping: Mapping,
+    overrides: MappingT[str, str | None],
+) -> Mapping:
+    """A discount, cost or refund empty on many lines that have a line amount is written
+    once per order (Shopify's ``Discount Amount``, ``Refunded Amount``): not the line's.
+    The next candidate written on every line takes the role, if there is one."""
+    info = {c.name: c for c in columns}
+    roles = [r for r in PER_LINE_ROLES if r not in overrides and mapping.has(r)]
+    cands = {
+        r: [
+            m.column
+            for m in mapping.candidates.get(r, ())
+            if info[m.column].origin == "fact" and m.confidence >= MIN_CONFIDENCE
+        ]
+        for r in roles
+    }
+    chosen_cols = {c for r in roles if (c := mapping.column(r)) is not None}
+    names = sorted({n for r in roles for n in cands[r]} | chosen_cols)
+    qty, price, revenue = (mapping.column(r) for r in MONEY_ROLES)
+    if not names or not (revenue or (qty and price)):
+        return mapping
+    sample = raw.limit(SAMPLE_ROWS)
+    basis = ~_empty(sample[revenue or qty])
+    if not revenue:
+        basis = basis & ~_empty(sample[price])
+    aggs: dict[str, ir.Scalar] = {"based": basis.cast("int64").sum()}
+    for i, name in enumerate(names):
+        aggs[f"e{i}"] = (basis & _empty(sample[name])).cast("int64").sum()
+    row = sample.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    based = int(row["based"] or 0)
+    if not based:
+        return mapping
+    share = {name: int(row[f"e{i}"] or 0) / based for i, name in enumerate(names)}
+    for role in roles:
+        chosen = mapping.column(role)
+        assert chosen is not None
+        if share[chosen] <= ORDER_LEVEL_SHARE:
+            continue
+        note = (
+            f"{chosen!r} is empty on {share[chosen]:.0%} of lines that have an amount: it "
+            f"is an order-level figure, not the line's {role}"
+        )
+        mapping = _unassign(mapping, role)
+        mapping = replace(
+            mapping, notes=(*mapping.notes, note), order_level=(*mapping.order_level, chosen)
+        )
+        used = _used(mapping)
+        for name in cands[role]:
+            if name != chosen and name not in used and share[name] <= ORDER_LEVEL_SHARE:
+                match = next(m for m in mapping.candidates[role] if m.column == name)
+                why = f"{match.evidence}; written on every line"
+                mapping = _assign(mapping, role, name, match.confidence, why)
+                break
+    return mapping
+
+
+# share of an order's lines on which a column must be missing, in this many orders
+FILL_MIN_ORDERS = 3
+FILL_ORDER_SHARE = 0.2
+
+
+def _fill_from_order(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping) -> Mapping:
+    """Order-level columns written on an order's first line only (Shopify writes
+    ``Financial Status`` so): the other lines of the order take them from it. A column is
+    filled when, in the sample, many orders of several lines have it on some lines and
+    not on others, and no order has two different values in it."""
+    order = mapping.column("order_id")
+    info = {c.name: c for c in columns}
+    if order is None or info[order].origin != "fact":
+        return mapping
+    targets = [
+        col
+        for r in ROLES
+        if r in FROM_HEADER
+        and (col := mapping.column(r)) is not None
+        and info[col].origin == "fact"
+        and col != order
+    ]
+    if not targets:
+        return mapping
+    sample = raw.limit(SAMPLE_ROWS)
+    per_order = sample.group_by(order).aggregate(
+        n=sample.count(),
+        **{f"k{i}": (~_empty(sample[c])).cast("int64").sum() for i, c in enumerate(targets)},
+        **{f"d{i}": sample[c].nunique(where=~_empty(sample[c])) for i, c in enumerate(targets)},
+    )
+    aggs: dict[str, ir.Scalar] = {"multi": (per_order.n > 1).cast("int64").sum()}
+    for i in range(len(targets)):
+        k, n = per_order[f"k{i}"], per_order.n
+        aggs[f"p{i}"] = ((k > 0) & (k < n)).cast("int64").sum()
+        aggs[f"x{i}"] = (per_order[f"d{i}"] > 1).cast("int64").sum()
+    row = per_order.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    multi = int(row["multi"] or 0)
+    filled = tuple(
+        col
+        for i, col in enumerate(targets)
+        if int(row[f"p{i}"] or 0) >= max(FILL_MIN_ORDERS, FILL_ORDER_SHARE * multi)
+        and int(row[f"x{i}"] or 0) == 0
+    )
+    if not filled:
+        return mapping
+    note = (
+        f"{', '.join(map(repr, filled))} {'is' if len(filled) == 1 else 'are'} written on "
+        f"an order's first line only: the order's other lines ({order!r}) take "
+        f"{'it' if len(filled) == 1 else 'them'} from it"
+    )
+    return replace(mapping, notes=(*mapping.notes, note), fill=filled)

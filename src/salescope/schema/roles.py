@@ -61,6 +61,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "opportunity_id",
         "charge_id",
         "payment_id",
+        "id",
     ),
     "order_date": (
         "order_date",
@@ -335,6 +336,21 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "utile",
         "lucro",
     ),
+    "refund": (
+        "amount_refunded",
+        "refunded_amount",
+        "refund_amount",
+        "total_refunded",
+        "refunded",
+        "refund",
+        "refunds",
+        "erstattung",
+        "erstattet",
+        "rueckerstattung",
+        "reembolso",
+        "remboursement",
+        "rimborso",
+    ),
     "region": (
         "region",
         "sales_region",
@@ -413,6 +429,7 @@ KIND_FIT: dict[str, dict[str, float]] = {
     "revenue": _NUMERIC,
     "cost": _NUMERIC,
     "profit": _NUMERIC,
+    "refund": _NUMERIC,
     "region": _TEXT,
     "country": _TEXT,
     "city": _TEXT,
@@ -488,6 +505,8 @@ class Mapping:
     unmapped: tuple[str, ...] = ()
     candidates: dict[str, tuple[RoleMatch, ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what relationships in the values changed
+    order_level: tuple[str, ...] = ()  # amounts written once per order, not per line
+    fill: tuple[str, ...] = ()  # columns written on an order's first line only
 
     def match(self, role: str) -> RoleMatch | None:
         return next((m for m in self.matches if m.role == role), None)
@@ -657,7 +676,7 @@ FROM_LOOKUP = frozenset(
 )
 ID_ROLES = frozenset({"order_id", "customer_id", "product_id"})
 DATE_ROLES = {"order_date"}
-NUMBER_ROLES = {"quantity", "unit_price", "discount", "revenue", "cost", "profit"}
+NUMBER_ROLES = {"quantity", "unit_price", "discount", "revenue", "cost", "profit", "refund"}
 
 
 def _words(column: ColumnInfo) -> set[str]:
