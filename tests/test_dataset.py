@@ -267,3 +267,50 @@ def test_a_quantity_mapped_to_a_lookup_column_is_flagged(tmp_path: Path) -> None
     flagged = [c for c in report.quality.checks if c.code == "amount_from_lookup"]
     assert [(c.column, c.rows) for c in flagged] == [("product_photos_qty", 3)]
     assert "quantity: null" in flagged[0].message
+
+
+def _pos_lines(extra: list[str]) -> str:
+    """A till export: 200 regular products, each always at its list price, plus ``extra``."""
+    rows = [
+        f"R{i},2024-02-{1 + i % 28:02d},SKU{i % 200},Item {i % 200},{1 + i % 3},"
+        f"{5 + (i % 200) * 0.5:.2f}"
+        for i in range(600)
+    ]
+    return "receipt,date,sku,name,qty,price\n" + "\n".join(rows + extra) + "\n"
+
+
+def test_a_product_sold_singly_at_free_prices_is_not_goods(tmp_path: Path) -> None:
+    """A code no list knows ('MKT-CHG', a marketplace charge) with one unit per line at a
+    price that moves from 0.80 to 95.00: non-merchandise, kept in revenue, never a
+    product; salescope.yml can say it is goods."""
+    prices = [0.80, 12.50, 95.00, 3.10, 41.00, 7.75]
+    fee = [
+        f"F{i},2024-02-{10 + i:02d},MKT-CHG,Channel charge,1,{p:.2f}" for i, p in enumerate(prices)
+    ]
+    path = tmp_path / "till.csv"
+    path.write_text(_pos_lines(fee))
+    report = salescope.run([path], period="all", clock=fixed_clock)
+    types = {t.type: (t.lines, t.revenue) for t in report.quality.line_types}
+    assert types["non_merchandise"] == (6, round(sum(prices), 2))
+    assert "MKT-CHG" not in [m.key for m in report.breakdown("product").rows]
+    regular = sum((1 + i % 3) * (5 + (i % 200) * 0.5) for i in range(600))
+    assert report.kpi("revenue").value == round(regular + sum(prices), 2)  # type: ignore[union-attr]
+    assert any("'MKT-CHG' (6 lines, 0.80 to 95.00)" in a for a in report.quality.assumptions)
+
+    config = Config.model_validate({"line_types": {"MKT-CHG": "sale"}})
+    goods = salescope.run([path], config, period="all", clock=fixed_clock)
+    assert {t.type: t.lines for t in goods.quality.line_types} == {"sale": 606}
+
+
+def test_free_prices_everywhere_are_how_the_shop_prices(tmp_path: Path) -> None:
+    """When most products are sold singly at moving prices (negotiated B2B prices), the
+    pattern says nothing: no product is set aside."""
+    rows = [
+        f"Q{i},2024-03-{1 + i % 28:02d},P{i % 40},Part {i % 40},1,{(1 + (i * 37) % 97) * 1.5:.2f}"
+        for i in range(800)
+    ]
+    path = tmp_path / "quotes.csv"
+    path.write_text("receipt,date,sku,name,qty,price\n" + "\n".join(rows) + "\n")
+    report = salescope.run([path], period="all", clock=fixed_clock)
+    assert {t.type for t in report.quality.line_types} == {"sale"}
+    assert len(report.breakdown("product").rows) > 0

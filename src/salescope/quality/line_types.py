@@ -9,7 +9,9 @@ are classified in the engine, from codes, names and signs:
   ``CN-123``, ``CR123``) or whose status says credit;
 - ``return``: any other line with a negative quantity or amount, or a return status;
 - ``non_merchandise``: a product code or name that is postage, shipping, a fee, a
-  charge, an adjustment, a discount, a gift card or a sample;
+  charge, an adjustment, a discount, a gift card or a sample; or a product sold one unit
+  at a time at a price that differs from line to line by a factor of ten and more (a
+  marketplace fee, a commission, a manual or open-price line, whatever its code);
 - ``sale``: everything else.
 
 Returns and credit notes reduce revenue and are never orders. Non-merchandise lines
@@ -20,6 +22,7 @@ actions. ``salescope.yml`` can reclassify a product code or name (``line_types:`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
@@ -61,6 +64,68 @@ NON_MERCH_NAME = (
     r"gift\s*(card|voucher|certificate)s?(\s+.*)?|voucher|commission|cruk\s+commission|tip"
     r")\s*$"
 )
+
+
+# The price pattern of a line that is not goods: one unit per line, a price that moves
+# freely (coefficient of variation, largest / smallest). A product must have this many
+# lines to be judged, and when more products than the share below fit, the pattern is
+# how this shop prices (a B2B price list), and none is taken.
+OPEN_PRICE_MIN_LINES = 5
+OPEN_PRICE_ONE_UNIT = 0.95
+OPEN_PRICE_VARIATION = 0.5
+OPEN_PRICE_SPREAD = 10.0
+OPEN_PRICE_MAX_SHARE = 0.02
+OPEN_PRICE_MAX_KEYS = 20
+
+
+@dataclass(frozen=True)
+class OpenPriced:
+    """A product key whose lines look like fees or adjustments, not goods."""
+
+    key: str  # as written on its lines
+    lines: int
+    low: float
+    high: float
+
+
+def open_priced(
+    table: ir.Table,
+    key: ir.StringValue,
+    qty: ir.FloatingValue,
+    price: ir.FloatingValue,
+    known: ir.BooleanValue,
+) -> tuple[OpenPriced, ...]:
+    """The product keys of ``table`` whose positive sale lines are one unit each at a price
+    that moves freely (one grouped scan; only the keys found leave the engine), leaving out
+    lines ``known`` as non-merchandise already. Empty when none fits, or when so many fit
+    that the pattern is how the shop prices."""
+    t = table.mutate(_k=key.strip().lower(), _label=key, _q=qty, _p=price, _known=known)
+    t = t.filter(t._k.notnull() & (t._p > 0) & (t._q > 0) & ~t._known)
+    g = t.group_by("_k").aggregate(
+        label=t._label.min(),
+        n=t.count(),
+        ones=(t._q == 1).cast("int64").sum(),
+        mean=t._p.mean(),
+        sd=t._p.std(),
+        low=t._p.min(),
+        high=t._p.max(),
+    )
+    g = g.mutate(products=g.n.count().over(ibis.window()))
+    fits = (
+        (g.n >= OPEN_PRICE_MIN_LINES)
+        & (g.ones >= OPEN_PRICE_ONE_UNIT * g.n)
+        & (g.sd >= OPEN_PRICE_VARIATION * g.mean)
+        & (g.high >= OPEN_PRICE_SPREAD * g.low)
+    )
+    found = g.filter(fits).order_by(ibis.desc("n")).limit(OPEN_PRICE_MAX_KEYS + 1)
+    rows = found.to_pyarrow().to_pylist()
+    if not rows or len(rows) > OPEN_PRICE_MAX_KEYS:
+        return ()
+    if len(rows) > max(3, OPEN_PRICE_MAX_SHARE * int(rows[0]["products"])):
+        return ()
+    return tuple(
+        OpenPriced(r["label"], int(r["n"]), float(r["low"]), float(r["high"])) for r in rows
+    )
 
 
 def non_merchandise(

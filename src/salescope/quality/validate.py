@@ -34,7 +34,13 @@ from salescope.quality.formats import (
     parse_dates,
     parse_number,
 )
-from salescope.quality.line_types import LINE_TYPES, classify, non_merchandise
+from salescope.quality.line_types import (
+    LINE_TYPES,
+    OpenPriced,
+    classify,
+    non_merchandise,
+    open_priced,
+)
 from salescope.quality.parse import (
     CANCEL_STATUS,
     RETURN_STATUS,
@@ -253,6 +259,11 @@ def validate(
     if mixed:
         assumptions.append(mixed)
     c = _Columns(raw, mapping, kinds, decimals, origins, line_types)
+    fees, note = _fee_like(c)
+    if fees:  # judged by their prices; a line_types: entry in salescope.yml still wins
+        line_types = {**{f.key: "non_merchandise" for f in fees}, **(line_types or {})}
+        c = _Columns(raw, mapping, kinds, decimals, origins, line_types)
+        assumptions.append(note)
     order_date = parse_dates(c.col("order_date"), date_decision, engine)
     amount_roles = (
         ["revenue"]
@@ -652,6 +663,37 @@ def _canonical(
     if code is not None or name is not None:
         canonical["product"] = canonical.get("product_id", canonical.get("product_name"))
     return canonical, notes
+
+
+def _fee_like(c: _Columns) -> tuple[tuple[OpenPriced, ...], str]:
+    """Products sold one unit at a time at a price that moves freely: fees, commissions,
+    manual and open-price lines, whatever their code (one grouped scan)."""
+    m = c.mapping
+    role = next((r for r in ("product_id", "product_name") if m.has(r)), None)
+    if role is None or not m.has("quantity") or not (m.has("unit_price") or m.has("revenue")):
+        return (), ""
+    qty = c.num("quantity")
+    if m.has("unit_price"):
+        price = c.num("unit_price")
+    else:
+        price = c.num("revenue") / ibis.ifelse(qty == 0, ibis.null("float64"), qty)
+    known = {k.strip().lower() for k in c.line_types}
+    key = to_text(c.col(role), c.kind(role))
+    code, name = (
+        to_text(c.col(r), c.kind(r)) if m.has(r) else None for r in ("product_id", "product_name")
+    )
+    named = non_merchandise(code, name, c.line_types)  # already known by code or name
+    found = open_priced(c.raw, key, qty, price, named)
+    fees = tuple(f for f in found if f.key.strip().lower() not in known)
+    if not fees:
+        return (), ""
+    listed = ", ".join(f"{f.key!r} ({f.lines} lines, {f.low:,.2f} to {f.high:,.2f})" for f in fees)
+    note = (
+        f"{listed} {'is' if len(fees) == 1 else 'are'} sold one unit at a time at prices "
+        "that differ from line to line: read as non-merchandise (fees, charges, "
+        f"adjustments); if goods, set `line_types: {{{fees[0].key!r}: sale}}` in salescope.yml"
+    )
+    return fees, note
 
 
 def _refund_stated(m: Mapping) -> bool:
