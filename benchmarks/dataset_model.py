@@ -117,8 +117,8 @@ def main() -> None:
         scan = min(one_scan(paths[0]) for _ in range(3))
         model, joins = dataset_model(paths)
     line = (
-        f"| {args.rows:,} lines + 3 lookups | one scan {scan:.2f} s | dataset model and roles "
-        f"{model:.2f} s ({joins} joins found, all 100% matched) |"
+        f"| {args.rows:,} lines + 3 lookups ({date.today()}, {joins} joins found, all 100% "
+        f"matched) | {scan:.2f} s | {model:.2f} s |"
     )
     print(line)
     if args.record:

@@ -21,6 +21,7 @@ actions. ``salescope.yml`` can reclassify a product code or name (``line_types:`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -83,6 +84,7 @@ class OpenPriced:
     """A product key whose lines look like fees or adjustments, not goods."""
 
     key: str  # as written on its lines
+    name: str | None  # the product name beside it, if any
     lines: int
     low: float
     high: float
@@ -90,19 +92,20 @@ class OpenPriced:
 
 def open_priced(
     table: ir.Table,
-    key: ir.StringValue,
+    key: ir.Value,
     qty: ir.FloatingValue,
     price: ir.FloatingValue,
-    known: ir.BooleanValue,
+    name: ir.Value | None = None,
 ) -> tuple[OpenPriced, ...]:
     """The product keys of ``table`` whose positive sale lines are one unit each at a price
-    that moves freely (one grouped scan; only the keys found leave the engine), leaving out
-    lines ``known`` as non-merchandise already. Empty when none fits, or when so many fit
-    that the pattern is how the shop prices."""
-    t = table.mutate(_k=key.strip().lower(), _label=key, _q=qty, _p=price, _known=known)
-    t = t.filter(t._k.notnull() & (t._p > 0) & (t._q > 0) & ~t._known)
+    that moves freely. One grouped scan on the raw key (no text function per line); only
+    the keys found leave the engine. Empty when none fits, or when so many fit that the
+    pattern is how the shop prices. Keys already known by code or name are the caller's
+    to leave out."""
+    t = table.mutate(_k=key, _n=name if name is not None else ibis.null("string"), _q=qty, _p=price)
+    t = t.filter(t._k.notnull() & (t._p > 0) & (t._q > 0))
     g = t.group_by("_k").aggregate(
-        label=t._label.min(),
+        name=t._n.min(),
         n=t.count(),
         ones=(t._q == 1).cast("int64").sum(),
         mean=t._p.mean(),
@@ -124,7 +127,29 @@ def open_priced(
     if len(rows) > max(3, OPEN_PRICE_MAX_SHARE * int(rows[0]["products"])):
         return ()
     return tuple(
-        OpenPriced(r["label"], int(r["n"]), float(r["low"]), float(r["high"])) for r in rows
+        OpenPriced(
+            _key_text(r["_k"]),
+            None if r["name"] is None else str(r["name"]),
+            int(r["n"]),
+            float(r["low"]),
+            float(r["high"]),
+        )
+        for r in rows
+    )
+
+
+def _key_text(value: object) -> str:
+    """A key as its lines read it: ``17850.0`` as ``17850``, text trimmed."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def known_non_merchandise(code: str | None, name: str | None) -> bool:
+    """The code and name test of ``non_merchandise``, for one product in Python."""
+    return bool(
+        (code is not None and re.search(NON_MERCH_CODE, code))
+        or (name is not None and re.search(NON_MERCH_NAME, name))
     )
 
 

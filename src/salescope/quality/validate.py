@@ -38,6 +38,7 @@ from salescope.quality.line_types import (
     LINE_TYPES,
     OpenPriced,
     classify,
+    known_non_merchandise,
     non_merchandise,
     open_priced,
 )
@@ -677,14 +678,16 @@ def _fee_like(c: _Columns) -> tuple[tuple[OpenPriced, ...], str]:
         price = c.num("unit_price")
     else:
         price = c.num("revenue") / ibis.ifelse(qty == 0, ibis.null("float64"), qty)
-    known = {k.strip().lower() for k in c.line_types}
-    key = to_text(c.col(role), c.kind(role))
-    code, name = (
-        to_text(c.col(r), c.kind(r)) if m.has(r) else None for r in ("product_id", "product_name")
+    name = c.col("product_name") if role == "product_id" and m.has("product_name") else None
+    found = open_priced(c.raw, c.col(role), qty, price, name)
+    known = {k.strip().lower() for k in c.line_types}  # salescope.yml decides those
+    fees = tuple(
+        f
+        for f in found
+        if f.key.lower() not in known
+        and (f.name is None or f.name.strip().lower() not in known)
+        and not known_non_merchandise(f.key if role == "product_id" else None, f.name or f.key)
     )
-    named = non_merchandise(code, name, c.line_types)  # already known by code or name
-    found = open_priced(c.raw, key, qty, price, named)
-    fees = tuple(f for f in found if f.key.strip().lower() not in known)
     if not fees:
         return (), ""
     listed = ", ".join(f"{f.key!r} ({f.lines} lines, {f.low:,.2f} to {f.high:,.2f})" for f in fees)

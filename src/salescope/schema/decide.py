@@ -201,6 +201,9 @@ def _order_id(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping) ->
     free = [n for n in free if n not in used and n != chosen]
     if chosen is not None and info[chosen].origin != "fact":
         return mapping
+    filled = info[chosen].filled_share if chosen is not None else None
+    if filled is not None and filled >= 1 - ORDER_ID_EMPTY_SHARE:
+        return mapping  # the profile saw it on (nearly) every line: no query needed
     sample = raw.limit(SAMPLE_ROWS)
     aggs: dict[str, ir.Scalar] = {"n": sample.count()}
     for i, m in enumerate(named):
@@ -267,6 +270,8 @@ def _per_line_amounts(
     qty, price, revenue = (mapping.column(r) for r in MONEY_ROLES)
     if not names or not (revenue or (qty and price)):
         return mapping
+    if all(info[n].filled_share == 1.0 for n in names):
+        return mapping  # never empty in the profile: nothing is written once per order
     sample = raw.limit(SAMPLE_ROWS)
     basis = ~_empty(sample[revenue or qty])
     if not revenue:
@@ -323,6 +328,7 @@ def _fill_from_order(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapp
         and (col := mapping.column(r)) is not None
         and info[col].origin == "fact"
         and col != order
+        and info[col].filled_share != 1.0  # a column on every line needs no filling
     ]
     if not targets:
         return mapping

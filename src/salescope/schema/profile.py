@@ -45,6 +45,7 @@ class ColumnProfile:
     int_date: str | None = None
     low: float | None = None
     high: float | None = None
+    sampled: int = 0  # rows looked at: the column is empty on sampled - non_null
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,10 @@ def profile_table(table: ir.Table, rows: int | None = None) -> TableProfile:
         if kind == "string":
             dates = int(row[f"d{i}"] or 0) / n if n else None
             numbers = int(row[f"x{i}"] or 0) / n if n else None
-            columns.append(ColumnProfile(name, kind, n, distinct, dates, numbers))
+            columns.append(ColumnProfile(name, kind, n, distinct, dates, numbers, sampled=sampled))
             continue
         if kind not in ("integer", "float"):
-            columns.append(ColumnProfile(name, kind, n, distinct))
+            columns.append(ColumnProfile(name, kind, n, distinct, sampled=sampled))
             continue
         lo, hi = row[f"lo{i}"], row[f"hi{i}"]
         whole = n > 0 and int(row[f"w{i}"] or 0) == n
@@ -134,6 +135,7 @@ def profile_table(table: ir.Table, rows: int | None = None) -> TableProfile:
                 int_date=int_date,
                 low=None if lo is None else float(lo),
                 high=None if hi is None else float(hi),
+                sampled=sampled,
             )
         )
     return TableProfile(rows if rows is not None else sampled, sampled, tuple(columns))
@@ -165,6 +167,7 @@ def info_of(
         table,
         prefix,
         c.name if name and name != c.name else None,
+        c.non_null / c.sampled if c.sampled else None,
     )
 
 

@@ -472,7 +472,8 @@ class ColumnInfo:
     integer dates (``yyyymmdd``, ``epoch_s``, ``epoch_ms``); the share of distinct values
     among the non-empty ones. ``origin`` says which table of the dataset model it comes
     from: the fact table (sales lines), an order header joined onto them, or a lookup
-    (customers, products ...). ``prefix`` is its table's shared column prefix (``sls_``)."""
+    (customers, products ...). ``prefix`` is its table's shared column prefix (``sls_``);
+    ``filled_share`` the share of its table's sampled rows that have a value in it."""
 
     name: str
     kind: Kind
@@ -485,6 +486,7 @@ class ColumnInfo:
     table: str | None = None
     prefix: str | None = None
     source: str | None = None  # the column's name in its own table, when it was renamed
+    filled_share: float | None = None  # share of sampled rows with a value (None: unknown)
 
 
 @dataclass(frozen=True)
