@@ -84,6 +84,8 @@ def test_init_writes_the_detected_mapping_and_report_uses_it(tmp_path: Path) -> 
         "revenue": "Umsatz",
         "region": "Region",
     }
+    assert "currency" not in config  # the data names none: only a commented hint
+    assert "# currency:" in (tmp_path / "salescope.yml").read_text()
     # a second init does not overwrite without --force
     again = salescope("init", str(path), cwd=tmp_path)
     assert again.returncode == 2 and again.stderr.startswith("error: ")
@@ -107,6 +109,14 @@ def test_init_writes_the_detected_mapping_and_report_uses_it(tmp_path: Path) -> 
     report = json.loads((tmp_path / "o" / "report.json").read_text())
     assert report["kpis"]["revenue"]["value"] == 300.0
     assert report["quality"]["mapping"]["revenue"] == "other"
+
+
+def test_init_writes_the_currency_the_data_names(tmp_path: Path) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text("order_id,order_date,Umsatz (EUR)\n1,2024-01-02,10.00\n2,2024-01-03,5.00\n")
+    done = salescope("init", str(path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert yaml.safe_load((tmp_path / "salescope.yml").read_text())["currency"] == "EUR"
 
 
 def test_inspect_shows_roles_and_how_to_override(tmp_path: Path) -> None:

@@ -264,6 +264,21 @@ def test_amounts_written_in_pounds_are_read_as_gbp(tmp_path: Path) -> None:
     assert f"£{fixture.aov:,.2f}" in markdown
 
 
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [("revenue_gbp", "GBP"), ("Amount (eur)", "EUR"), ("Sales USD", "USD"), ("Cadence", None)],
+)
+def test_a_currency_code_in_the_amount_header_names_the_currency(
+    tmp_path: Path, header: str, code: str | None
+) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text(f"order_id,order_date,{header}\n1,2024-01-02,10.00\n2,2024-02-03,20.00\n")
+    overrides = {"mapping": {"revenue": header}}
+    report = salescope.run([path], Config.model_validate(overrides), period="all")
+    assert report.currency == code
+    assert report.kpi("revenue").value == 30.0  # type: ignore[union-attr]
+
+
 def test_config_currency_wins_over_the_data(tmp_path: Path) -> None:
     fixture = write_sales(tmp_path / "sales_gbp.csv", sign="£")
     report = salescope.run([fixture.path], Config(period="all", currency="EUR"), clock=fixed_clock)

@@ -328,11 +328,30 @@ def init(
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists", hint="use --force to overwrite it")
     source, mapping = _detect(inputs, None, engine)
-    path.write_text(config_text(source, mapping), encoding="utf-8")
+    path.write_text(config_text(source, mapping, _currency(source, engine)), encoding="utf-8")
     out.print(f"Wrote {path} with {len(mapping.matches)} mapped roles.")
 
 
-def config_text(source: Source, mapping: Mapping) -> str:
+def _currency(source: Source, engine: str) -> str | None:
+    """The currency the data names (headers, values or a currency column), as a report
+    would find it; None when it names none or cannot be validated."""
+    from salescope.engine import connect
+    from salescope.quality.validate import validate
+
+    assert source.dataset is not None
+    try:
+        checked = validate(
+            source.table,
+            connect(engine),
+            columns=source.dataset.columns,
+            person=source.dataset.person,
+        )
+    except SalescopeError:
+        return None
+    return checked.currency
+
+
+def config_text(source: Source, mapping: Mapping, currency: str | None = None) -> str:
     """salescope.yml for the detected model: settings as YAML, evidence as comments."""
     import yaml
 
@@ -370,7 +389,12 @@ def config_text(source: Source, mapping: Mapping) -> str:
         lines.append(f"  {m.role}: {scalar(m.column)}")
     for note in mapping.notes:
         lines.append(f"# {note}")
-    lines += ["", "period: latest-quarter", "top_n: 10", ""]
+    lines.append("")
+    if currency:
+        lines.append(f"currency: {currency}  # named by the data (headers, values or a column)")
+    else:
+        lines.append("# currency: EUR  # the data names none: set it, or amounts show no symbol")
+    lines += ["period: latest-quarter", "top_n: 10", ""]
     return "\n".join(lines)
 
 

@@ -100,17 +100,20 @@ CURRENCY_MARKS = {
 
 
 def currency_in(text: str) -> str | None:
-    """The currency a header names: ``'Price (EUR)'`` -> ``'EUR'``.
+    """The currency a header names: ``'Price (EUR)'`` -> ``'EUR'``; a code is a word of
+    its own in any case (``revenue_gbp``), never part of a word (``Cadence``).
 
-    >>> currency_in("Umsatz €"), currency_in("Amount")
-    ('EUR', None)
+    >>> currency_in("Umsatz €"), currency_in("Amount"), currency_in("revenue_gbp")
+    ('EUR', None, 'GBP')
+    >>> currency_in("Cadence"), currency_in("sales usd")
+    (None, 'USD')
     """
     import re
 
     for mark, code in CURRENCY_MARKS.items():
         if len(mark) == 1 and mark in text:
             return code
-        if len(mark) == 3 and re.search(rf"(?<![A-Za-z]){mark}(?![A-Za-z])", text):
+        if len(mark) == 3 and re.search(rf"(?i)(?<![a-z]){mark}(?![a-z])", text):
             return code
     return None
 
