@@ -279,3 +279,31 @@ def test_rfm_and_cohort_csv_tables_hold_the_sql_checked_figures(
         date.fromisoformat(cohorts[0]["cohort"]),
     )
     assert int(cohorts[0]["customers"]) == first
+
+
+def test_the_new_revenue_share_has_no_comparison_in_the_data_s_first_period(
+    tmp_path: Path,
+) -> None:
+    """In the quarter the data starts with, every customer is new by construction: the
+    previous split is unknown, not 100% new. One earlier line makes it known."""
+    lines = [
+        ("O1", "2024-01-01", "A", "10.00"),
+        ("O2", "2024-02-01", "B", "20.00"),
+        ("O3", "2024-04-05", "A", "5.00"),
+        ("O4", "2024-05-01", "C", "7.00"),
+    ]
+    path = tmp_path / "sales.csv"
+    for extra in ([], [("O0", "2023-12-31", "D", "3.00")]):
+        with path.open("w", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(["order_id", "order_date", "customer_id", "revenue"])
+            out.writerows(extra + lines)
+        report = salescope.run([path], period="2024-Q2", clock=fixed_clock)
+        c = report.customers
+        assert c is not None
+        assert (c.new_revenue, c.returning_revenue) == (7.0, 5.0)  # C new, A back
+        if extra:
+            assert (c.previous_new_revenue, c.previous_returning_revenue) == (30.0, 0.0)
+        else:
+            assert c.previous_new_revenue is None and c.previous_new_revenue_share is None
+            assert not [i for i in report.insights if "new customers" in i.text.lower()]

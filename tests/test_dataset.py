@@ -41,7 +41,7 @@ def test_credit_notes_fees_and_copies_in_a_retail_export(tmp_path: Path) -> None
         "non_merchandise": (2, 23.0),
     }
     products = [m.key for m in report.breakdown("product").rows]
-    assert "POST" not in products and "M" not in products
+    assert "POST" not in products and "M" not in products and "(missing)" not in products
     copies = [c for c in report.quality.checks if c.code == "duplicate_line"]
     assert [(c.severity, c.rows) for c in copies] == [("warning", 1)]
     assert report.quality.rows_quarantined == 0
@@ -314,3 +314,19 @@ def test_free_prices_everywhere_are_how_the_shop_prices(tmp_path: Path) -> None:
     report = salescope.run([path], period="all", clock=fixed_clock)
     assert {t.type for t in report.quality.line_types} == {"sale"}
     assert len(report.breakdown("product").rows) > 0
+
+
+def test_postage_is_never_a_mover(tmp_path: Path) -> None:
+    """Postage grows most between the quarters, yet the movers are goods only; the change
+    they explain is still the whole revenue change."""
+    path = tmp_path / "sales.csv"
+    path.write_text(
+        "order_id,order_date,sku,qty,price\n"
+        "1,2024-01-01,A,2,10.00\n1,2024-01-01,POST,1,5.00\n2,2024-03-31,B,1,30.00\n"
+        "3,2024-04-01,A,3,10.00\n3,2024-04-10,POST,1,60.00\n4,2024-06-30,B,1,25.00\n"
+    )
+    report = salescope.run([path], period="2024-Q2", clock=fixed_clock)
+    assert report.drivers is not None
+    movers = {c.key: c.change for c in report.drivers.contributors if c.dimension == "product"}
+    assert movers == {"A": 10.0, "B": -5.0}
+    assert report.drivers.revenue_change == (30.0 + 60.0 + 25.0) - (20.0 + 5.0 + 30.0)

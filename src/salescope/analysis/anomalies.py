@@ -70,7 +70,7 @@ import numpy as np
 import numpy.typing as npt
 from statsmodels.tsa.seasonal import STL
 
-from salescope.analysis.breakdowns import MISSING_KEY
+from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
 from salescope.model import Anomaly, Explainer, TimePoint
 from salescope.quality.validate import Lines
 
@@ -273,7 +273,7 @@ def _member_rows(lines: Lines, dimension: str, days: Sequence[_Day]) -> list[dic
     """One query: per member, its revenue on each day (``d<i>``) and over the days before
     (``b<i>``), the dimension's total over those days (``t<i>``); only members whose share
     of some day's deviation may reach ``MIN_EXPLAINER_SHARE`` are returned."""
-    t = lines.table
+    t = goods_lines(lines, lines.table, dimension)
     t = t.filter(
         ibis.or_(
             *(

@@ -22,6 +22,16 @@ DIMENSIONS: tuple[tuple[str, str, str], ...] = (
 )
 MISSING_KEY = "(missing)"
 MAX_LISTED = 50
+# dimensions of goods: postage, fees and gift cards are never their members
+GOODS_DIMENSIONS = frozenset({"product", "product_id", "product_name", "category"})
+
+
+def goods_lines(lines: Lines, t: ir.Table, column: str) -> ir.Table:
+    """``t`` without its non-merchandise lines when ``column`` is a dimension of goods
+    (they carry no product or category, and must not show as a "(missing)" one)."""
+    if column in GOODS_DIMENSIONS and lines.has("line_type"):
+        return t.filter(t.line_type != "non_merchandise")
+    return t
 
 
 def compute_breakdown(
@@ -34,7 +44,7 @@ def compute_breakdown(
     total_revenue: float | None,
 ) -> Breakdown:
     """One dimension: a single grouped query, top ``limit`` members by revenue."""
-    t = lines.table
+    t = goods_lines(lines, lines.table, column)
     t = t.filter(windows.any_flag(t, ("cur", "prev")))
     cur = windows.flag(t, "cur")
     key = t[column].fill_null(MISSING_KEY)

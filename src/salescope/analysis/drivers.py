@@ -17,7 +17,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from salescope.analysis.breakdowns import MISSING_KEY
+from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
 from salescope.metrics.kpis import Windows
 from salescope.model import Concentration, Contributor, Drivers
 from salescope.quality.validate import Lines
@@ -28,8 +28,11 @@ MIN_SHARE_OF_CHANGE = 0.03  # members moving less than this share of the change 
 DOMINANT_SHARE = 0.5
 
 
-def _per_member(lines: Lines, windows: Windows, column: str) -> ir.Table:
-    t = lines.table
+def _per_member(lines: Lines, windows: Windows, column: str, goods: bool = False) -> ir.Table:
+    """Revenue (and units) per member, this period and the previous; ``goods`` leaves
+    non-merchandise lines out of a product or category dimension (for the movers; the
+    volume and price effects keep every line, so they add up to the change)."""
+    t = goods_lines(lines, lines.table, column) if goods else lines.table
     t = t.filter(windows.any_flag(t, ("cur", "prev")))
     cur, prev = windows.flag(t, "cur"), windows.flag(t, "prev")
     aggs = {
@@ -72,7 +75,7 @@ def _contributors(
     r0: float,
     threshold: float,
 ) -> tuple[list[Contributor], Concentration]:
-    m = _per_member(lines, windows, dimension)
+    m = _per_member(lines, windows, dimension, goods=True)
     shift = m.r1 / r1 - m.r0 / r0 if r1 and r0 else ibis.literal(0.0)
     share = m.r1 / r1 if r1 else ibis.literal(0.0)
     m = m.mutate(delta=m.r1 - m.r0, shift=shift, share=share)

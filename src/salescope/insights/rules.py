@@ -661,7 +661,10 @@ def returns(report: Report, t: Thresholds) -> Iterable[Insight]:
 
 def data_quality(report: Report, t: Thresholds) -> Iterable[Insight]:
     q = report.quality
-    share = q.rows_quarantined / q.rows_read if q.rows_read else 0.0
+    # lines set aside as not sales (cancelled, not won) are no caveat: only unreadable ones
+    not_sales = sum(c.rows for c in q.checks if c.severity == "info")
+    bad = q.rows_quarantined - not_sales
+    share = bad / q.rows_read if q.rows_read else 0.0
     if share <= t.quarantine_share and q.score >= t.quality_score:
         return
     yield Insight(
