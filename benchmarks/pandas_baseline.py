@@ -272,7 +272,7 @@ def margin(
     lines["list"] = df.quantity * df.unit_price
     amounts = df.discount.max() > 1  # a discount column of amounts, else of rates
     lines["discount_amount"] = df.discount.fillna(0.0) * (1.0 if amounts else lines["list"])
-    lines["cost"] = df.unit_cost * df.quantity.abs()
+    lines["cost"] = df.unit_cost * df.quantity  # a returned unit takes its cost back
     lines = lines[lines.cost.notna() & lines["list"].notna()]
     figures = {
         name: margin_figures(lines[lines.order_date.between(start, end)], is_return)

@@ -37,7 +37,7 @@ class SqlRef:
                    -coalesce(sum(revenue) FILTER (WHERE quantity < 0 OR revenue < 0), 0),
                    sum(quantity * unit_price * discount) FILTER (WHERE quantity >= 0)
                      / sum(quantity * unit_price) FILTER (WHERE quantity >= 0),
-                   (sum(revenue) - sum(unit_cost * abs(quantity))) / sum(revenue)
+                   (sum(revenue) - sum(unit_cost * quantity)) / sum(revenue)
             FROM t WHERE {w}
             """,
             [start, end],

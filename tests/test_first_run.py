@@ -13,8 +13,8 @@ import pytest
 
 import salescope
 from tests.conftest import fixed_clock
+from tests.corpus.registry import ALL_SHAPES as SHAPES
 from tests.corpus.scoreboard import check
-from tests.corpus.shapes import SHAPES
 
 
 @pytest.mark.parametrize("name", list(SHAPES))

@@ -312,8 +312,8 @@ GOOD_REVENUE = 25.0  # 2 x 10.00 + 1 x 5.00
 
 # case -> (bad line, reason, severity, column of the check, example values or None)
 QUARANTINE_CASES: dict[str, tuple[str, str, str, str | None, list[str] | None]] = {
-    "totals_row": ("Total,,,,,1234.00,", "total_row", "error", "order_id", ["Total"]),
-    "repeated_header": (HEADER, "repeated_header", "error", "date", ["date"]),
+    "totals_row": ("Total,,,,,1234.00,", "total_row", "info", "order_id", ["Total"]),
+    "repeated_header": (HEADER, "repeated_header", "info", "date", ["date"]),
     "zero_price": (
         "A3,2024-01-07,C1,North,3,0.00,Shipped",
         "nonpositive_price",
@@ -395,6 +395,29 @@ def test_bad_line_is_quarantined_with_its_reason(tmp_path: Path, case: str) -> N
         assert len(check["examples"]) == len(examples)
         for want, got in zip(examples, check["examples"], strict=True):
             assert want == got or same_value(want, got), (want, got)
+
+
+def test_totals_and_header_lines_are_no_fault_of_the_data(tmp_path: Path) -> None:
+    """A reporting tool's totals row and a repeated header are set aside without lowering
+    validity; a totals row carries no revenue share (its 1234.00 repeats other lines)."""
+    total, header = QUARANTINE_CASES["totals_row"][0], QUARANTINE_CASES["repeated_header"][0]
+    for sub in ("clean", "framed", "bad"):
+        (tmp_path / sub).mkdir()
+    clean = run_file(tmp_path / "clean", lines(HEADER, *GOOD))
+    run = run_file(tmp_path / "framed", lines(HEADER, GOOD[0], header, GOOD[1], total))
+    q = run.report.quality
+    assert (q.rows_read, q.rows_accepted, q.rows_quarantined) == (4, 2, 2)
+    assert q.score_parts["validity"] == 1.0
+    assert q.score == clean.report.quality.score
+    assert {c["code"]: c["revenue_share"] for c in run.data["quality"]["checks"]} == {
+        "total_row": None,
+        "repeated_header": None,
+    }
+    assert "data_quality" not in {i["id"] for i in run.data["insights"]}
+    # a fault of the data does lower it: one line of 3 unreadable
+    unreadable = QUARANTINE_CASES["unparseable_date"][0]
+    bad = run_file(tmp_path / "bad", lines(HEADER, *GOOD, unreadable))
+    assert bad.report.quality.score_parts["validity"] == pytest.approx(1 - 1 / 3, abs=1e-4)
 
 
 def test_every_bad_line_in_one_file(tmp_path: Path) -> None:

@@ -275,10 +275,10 @@ def test_margin_against_sql(operations: Operations, ref: SqlRef) -> None:
 
     def figures(start: date, end: date) -> tuple[float, float, float]:
         row = ref.con.execute(
-            "SELECT (sum(revenue) - sum(unit_cost * abs(quantity))) / sum(revenue), "
+            "SELECT (sum(revenue) - sum(unit_cost * quantity)) / sum(revenue), "
             "sum(quantity * unit_price * discount) FILTER (WHERE quantity > 0) "
             "  / sum(quantity * unit_price) FILTER (WHERE quantity > 0), "
-            "sum(unit_cost * abs(quantity)) / sum(quantity * unit_price) "
+            "sum(unit_cost * quantity) / sum(quantity * unit_price) "
             "FROM t WHERE order_date BETWEEN ? AND ?",
             [start, end],
         ).fetchone()

@@ -46,7 +46,8 @@ log = logging.getLogger("salescope")
 
 # stated in quality.assumptions when neither the config nor the data names the currency
 NO_CURRENCY = (
-    "currency not given: amounts are shown without a symbol (set `currency: GBP` in salescope.yml)"
+    "currency not given: amounts are shown without a symbol (set it in salescope.yml, "
+    "e.g. `currency: GBP`)"
 )
 
 Progress = Callable[[str], None]

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import salescope
 from salescope.model import Report
-from tests.corpus.shapes import SHAPES, Truth
+from tests.corpus.registry import ALL_SHAPES as SHAPES
+from tests.corpus.shapes import Truth
 
 FIGURES = (
     "period",

@@ -18,7 +18,18 @@ from typing import Any
 from salescope.model import Check, Quality
 
 WEIGHTS = {"validity": 0.4, "completeness": 0.25, "uniqueness": 0.2, "consistency": 0.15}
-NOT_INVALID = {"duplicate_line", "cancelled", "not_won", "repeated_across_files"}
+# Set aside without being a fault of the data: copies (counted against uniqueness), lines
+# that are no sale, and the header and totals lines a reporting tool writes around its data.
+NOT_INVALID = {
+    "duplicate_line",
+    "cancelled",
+    "not_won",
+    "repeated_across_files",
+    "repeated_header",
+    "total_row",
+}
+# A totals row repeats the revenue of the lines it sums: its share of revenue means nothing.
+UNPRICED = {"total_row", "repeated_header"}
 
 
 def quality_score(
@@ -52,7 +63,10 @@ def quality_score(
     total = sum(revenue.values())
     priced = [
         replace(c, revenue_share=round(revenue.get(c.code, 0.0) / total, 6))
-        if c.severity in ("error", "info") and total and c.code in revenue
+        if c.severity in ("error", "info")
+        and total
+        and c.code in revenue
+        and c.code not in UNPRICED
         else c
         for c in checks
     ]

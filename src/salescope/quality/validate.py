@@ -77,6 +77,7 @@ TEXT_ROLES = (
 NUMBER_ROLES = ("revenue", "quantity", "unit_price", "discount", "cost", "profit", "refund")
 EARLIEST_DATE = date(1990, 1, 1)
 HELPER_PREFIX = "_salescope_"
+PARSED_PREFIX = HELPER_PREFIX + "number_"  # an amount written as text, parsed once
 WON_STATUS = r"(?i)\bwon\b"
 COPY_COLUMN = "_salescope_copy"
 FIRST_FILE = "_salescope_first_file"
@@ -194,6 +195,9 @@ class _Columns:
         return self.kinds[self.name(role)]
 
     def num(self, role: str) -> ir.FloatingValue:
+        stored = PARSED_PREFIX + role
+        if stored in self.raw.columns:  # parsed once into the stored table
+            return self.raw[stored]  # type: ignore[return-value]
         return parse_number(self.col(role), self.kind(role), self.decimals.get(role, "."))
 
 
@@ -256,6 +260,14 @@ def validate(
                 assumptions.append(decision.note)
     if date_decision.note:
         assumptions.append(date_decision.note)
+    # Amounts written as text ("1 234,50", "$1,200.00") are parsed once into stored helper
+    # columns: the parse is a long expression that every later scan would repeat.
+    texts = [r for r in NUMBER_ROLES if (n := mapping.column(r)) and kinds[n] == "string"]
+    if texts:
+        text_columns = _Columns(raw, mapping, kinds, decimals)
+        raw = engine.materialize(
+            raw.mutate(**{PARSED_PREFIX + r: text_columns.num(r) for r in texts})
+        )
     coded, mixed = _currency_column(raw, [c for c in columns if c.origin != "lookup"])
     if mixed:
         assumptions.append(mixed)
@@ -503,6 +515,27 @@ def _close_calls(mapping: Mapping) -> list[str]:
     return notes
 
 
+# Words written where the buyer is not known: such lines have no customer, they are not
+# all one customer ("Not Specified" is QuickBooks' group of sales receipts without one).
+NO_CUSTOMER = tuple(
+    spelling
+    for word in (
+        "not specified",
+        "guest",
+        "walk-in",
+        "walk-in customer",
+        "walk in",
+        "unknown",
+        "n/a",
+        "anonymous",
+        "cash customer",
+        "no customer",
+        "-",
+    )
+    for spelling in {word, word.title(), word.upper(), word.capitalize()}
+)
+
+
 def _parsed(
     c: _Columns, order_date: ir.DateValue, optional: list[str], untrimmed: list[str]
 ) -> dict[str, ir.Value]:
@@ -512,6 +545,11 @@ def _parsed(
         parsed[role] = to_text(c.col(role), c.kind(role), clean=role not in untrimmed)
     if "customer_id" not in parsed and c.mapping.has("customer_name"):
         parsed["customer_id"] = to_text(c.col("customer_name"), c.kind("customer_name"))
+    if "customer_id" in parsed:
+        customer = parsed["customer_id"]
+        parsed["customer_id"] = ibis.ifelse(
+            customer.isin(NO_CUSTOMER).fill_null(False), ibis.null("string"), customer
+        )
     return parsed
 
 
@@ -597,6 +635,9 @@ def _canonical(
     qty = c.num("quantity") if m.has("quantity") else None
     price = c.num("unit_price") if m.has("unit_price") else None
     list_amount = qty * price if qty is not None and price is not None else None
+    line_priced = price is not None and c.name("unit_price") in m.line_priced
+    if line_priced:
+        list_amount = price  # Amazon's item-price: already the total of the line's units
     discount_amount: ir.FloatingValue | None = None
     if m.has("discount") and list_amount is not None:
         discount_amount = _discount(c, list_amount, stats, notes)
@@ -613,7 +654,9 @@ def _canonical(
         assert list_amount is not None
         revenue = list_amount - discount_amount if discount_amount is not None else list_amount
         if qty is not None:
-            notes.append("no revenue column: line revenue = quantity x unit price - discount")
+            gross = repr(c.name("unit_price")) if line_priced else "quantity x unit price"
+            less = " - discount" if discount_amount is not None else ""
+            notes.append(f"no revenue column: line revenue = {gross}{less}")
 
     is_return = revenue < 0
     if qty is not None:
@@ -635,8 +678,8 @@ def _canonical(
     )
     if m.has("cost"):
         cost = _cost(c, qty)
-        if "status" in parsed:  # a refund written with positive numbers gives its cost back
-            cost = ibis.ifelse(status_return & (cost > 0), -cost, cost)
+        # a return or credit note written with a positive cost gives that cost back
+        cost = ibis.ifelse(is_return.fill_null(False) & (cost > 0), -cost, cost)
         canonical["cost_amount"] = cost
     elif m.has("profit"):
         profit = c.num("profit")
@@ -761,6 +804,7 @@ def _rules(
                 date_col,
                 _any(header_cells),
                 "a repeated header line inside the data",
+                severity="info",
             )
         )
     # Totals and subtotals rows written by spreadsheets and reporting tools. They lack a
@@ -778,6 +822,8 @@ def _rules(
         )
         if m.has(role) and c.kind(role) == "string"
     ]
+    # the check names the leftmost of them: where reports write "Total" (the column order)
+    label_roles.sort(key=lambda role: c.raw.columns.index(c.name(role)))
     labels = [
         c.col(role).cast("string").re_search(TOTAL_LABEL).fill_null(False) for role in label_roles
     ]
@@ -797,8 +843,37 @@ def _rules(
                 c.name(label_roles[0]),
                 _any(incomplete) & _any(labels),
                 "a totals or subtotal row, not a sale",
+                severity="info",
             )
         )
+    # Lines that are no sale come first: a cancelled order written with blank amounts
+    # (Amazon) or an open deal without one (a CRM) is cancelled or not won, not a bad row.
+    if m.has("status"):
+        status = c.col("status").cast("string")
+        cancelled = status.re_search(CANCEL_STATUS).fill_null(False)
+        for other in _line_statuses(c):
+            cancelled = cancelled | c.raw[other].cast("string").re_search(CANCEL_STATUS).fill_null(
+                False
+            )
+        rules.append(
+            Rule(
+                "cancelled",
+                c.name("status"),
+                cancelled,
+                "the order or line was cancelled or voided, or its payment failed: not a sale",
+                severity="info",
+            )
+        )
+        if won_pipeline:
+            rules.append(
+                Rule(
+                    "not_won",
+                    c.name("status"),
+                    ~status.re_search(WON_STATUS).fill_null(False),
+                    "an opportunity that is not won (open or lost): not a sale",
+                    severity="info",
+                )
+            )
     rules += [
         Rule(
             "missing_date",
@@ -853,28 +928,21 @@ def _rules(
                 "unit price is zero or negative",
             )
         )
-    if m.has("status"):
-        status = c.col("status").cast("string")
-        rules.append(
-            Rule(
-                "cancelled",
-                c.name("status"),
-                status.re_search(CANCEL_STATUS).fill_null(False),
-                "the order was cancelled or voided, or its payment failed: not a sale",
-                severity="info",
-            )
-        )
-        if won_pipeline:
-            rules.append(
-                Rule(
-                    "not_won",
-                    c.name("status"),
-                    ~status.re_search(WON_STATUS).fill_null(False),
-                    "an opportunity that is not won (open or lost): not a sale",
-                    severity="info",
-                )
-            )
     return rules
+
+
+def _line_statuses(c: _Columns) -> list[str]:
+    """Other status columns of the lines that can cancel one (Amazon's ``item-status``
+    beside ``order-status``): text columns of the fact table named a status."""
+    chosen = c.name("status")
+    return [
+        m.column
+        for m in c.mapping.candidates.get("status", ())
+        if m.column != chosen
+        and c.kinds.get(m.column) == "string"
+        and c.origins.get(m.column, "fact") == "fact"
+        and "status" in normalise(m.column).split("_")
+    ]
 
 
 def _won_pipeline(raw: ir.Table, column: str) -> bool:
@@ -896,17 +964,39 @@ def _discount(
     """The discount of a line in money: a column with values above 1 holds amounts."""
     disc = c.num("discount").fill_null(0.0)
     highs = [float(s["max_discount"]) for s in stats if s.get("max_discount") is not None]
+    if _percent_header(c.name("discount")):
+        if highs and max(highs) > 1:
+            notes.append(
+                f"discount column {c.name('discount')!r} holds percentages (read 10 as 10%)"
+            )
+            return list_amount * disc / 100
+        return list_amount * disc
     if highs and max(highs) > 1:
         notes.append(f"discount column {c.name('discount')!r} holds amounts (values above 1)")
         return disc
     return list_amount * disc
 
 
+PER_UNIT_WORDS = frozenset(
+    {"unit", "each", "per", "price", "prix", "preis", "precio", "prezzo", "preco", "stueck"}
+)
+PERCENT_WORDS = frozenset(
+    {"pct", "percent", "percentage", "rate", "taux", "pourcentage", "prozent", "porcentaje"}
+)
+
+
+def _percent_header(header: str) -> bool:
+    """A discount named as a share: ``Remise %``, ``discount_pct``, ``Rabatt in Prozent``."""
+    return "%" in header or bool(set(normalise(header).split("_")) & PERCENT_WORDS)
+
+
 def _cost(c: _Columns, qty: ir.FloatingValue | None) -> ir.FloatingValue:
-    """Cost per line: a column named like ``unit cost``, or one from the product table, is
-    per unit; else a line total."""
+    """Cost per line: a column named like a unit cost or a price (``unit cost``, ``Prix de
+    revient``, ``Einkaufspreis``), or one from the product table, is per unit; else a line
+    total."""
     cost = c.num("cost")
-    per_unit = "unit" in normalise(c.name("cost")) or c.origin("cost") == "lookup"
+    words = set(normalise(c.name("cost")).split("_"))
+    per_unit = bool(words & PER_UNIT_WORDS) or c.origin("cost") == "lookup"
     if per_unit and qty is not None:
         return cost * qty.abs()
     return cost

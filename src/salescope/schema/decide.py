@@ -35,10 +35,12 @@ from salescope.schema.roles import (
     FROM_HEADER,
     MIN_CONFIDENCE,
     ROLES,
+    TAX_WORDS,
     ColumnInfo,
     Mapping,
     RoleMatch,
     detect_roles,
+    normalise,
 )
 
 SAMPLE_ROWS = 20_000
@@ -80,6 +82,8 @@ def decide_roles(
         mapping = _order_id(raw, columns, mapping)
     if not any(r in overrides for r in MONEY_ROLES):
         mapping = _line_total(raw, columns, mapping)
+        mapping = _before_tax(raw, columns, mapping)
+        mapping = _price_is_line_total(raw, columns, mapping)
     mapping = _per_line_amounts(raw, columns, mapping, overrides)
     return _fill_from_order(raw, columns, mapping)
 
@@ -108,8 +112,11 @@ def _order(m: RoleMatch) -> int:
 
 def _numeric(columns: Sequence[ColumnInfo], mapping: Mapping) -> list[str]:
     """Fact-table number columns that name any money role."""
-    wanted = {m.column for r in MONEY_ROLES for m in mapping.candidates.get(r, ())}
-    wanted |= {c for r in MONEY_ROLES if (c := mapping.column(r))}
+    # a "cost" that is quantity x it = the line total is the unit price (WooCommerce's
+    # "Item Cost"), so cost columns are tried as factors too
+    roles = (*MONEY_ROLES, "cost")
+    wanted = {m.column for r in roles for m in mapping.candidates.get(r, ())}
+    wanted |= {c for r in roles if (c := mapping.column(r))}
     return [
         c.name
         for c in columns
@@ -162,6 +169,15 @@ def _line_total(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping) 
     share, (a, b, c) = best
     if {a, b, c} == {qty, price, total} and total == c:
         return mapping  # names and values agree
+    if total is not None and total != c and total in names and _after_discount(sample, total, c):
+        # "Line Total" after coupons beside "Line Subtotal" = qty x price: the named figure
+        # is the sale, the other its amount before discounts
+        note = (
+            f"{total!r} is {c!r} (quantity x price) less discounts on some lines: "
+            f"{total!r} is the revenue"
+        )
+        mapping = replace(mapping, notes=(*mapping.notes, note))
+        c = total
     info = {col.name: col for col in columns}
     # the quantity is the factor that is whole numbers (and named so, when both are)
     a_whole, b_whole = bool(info[a].integral), bool(info[b].integral)
@@ -173,6 +189,108 @@ def _line_total(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping) 
     mapping = _assign(mapping, "revenue", c, 0.97, f"{why}: {c!r} is the line total")
     mapping = _assign(mapping, "quantity", q, 0.97, f"{why}: {q!r} is the quantity")
     return _assign(mapping, "unit_price", p, 0.97, f"{why}: {p!r} is the unit price")
+
+
+def _before_tax(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping) -> Mapping:
+    """The revenue before tax: when the chosen revenue ("Total") is another amount
+    ("Subtotal") plus a tax column ("Tax") on the lines, that other amount is the sale.
+
+    A sale is counted before sales tax or VAT, which is collected for the state."""
+    revenue = mapping.column("revenue")
+    info = {col.name: col for col in columns}
+    if revenue is None or revenue not in info:
+        return mapping
+    numeric = [
+        c.name
+        for c in columns
+        if c.origin == "fact" and c.kind in ("integer", "float") and c.name != revenue
+    ]
+    if info[revenue].kind not in ("integer", "float") or info[revenue].origin != "fact":
+        return mapping
+    taxes = [n for n in numeric if set(normalise(n).split("_")) & TAX_WORDS]
+    nets = [m.column for m in mapping.candidates.get("revenue", ()) if m.column in numeric]
+    pairs = [(net, tax) for net in nets for tax in taxes if net != tax]
+    if not pairs:
+        return mapping
+    sample = raw.limit(SAMPLE_ROWS)
+    total = sample[revenue].cast("float64")
+    aggs: dict[str, ir.Scalar] = {}
+    for i, (net, tax) in enumerate(pairs):
+        x, t = sample[net].cast("float64"), sample[tax].cast("float64")
+        known = total.notnull() & x.notnull() & t.notnull()
+        adds = known & ((x + t - total).abs() <= ibis.greatest(total.abs() * 0.001, 0.011))
+        aggs[f"n{i}"] = known.cast("int64").sum()
+        aggs[f"ok{i}"] = adds.cast("int64").sum()
+        aggs[f"taxed{i}"] = (known & (t != 0)).cast("int64").sum()
+    row = sample.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    for i, (net, tax) in enumerate(pairs):
+        n, ok, taxed = (int(row[f"{k}{i}"] or 0) for k in ("n", "ok", "taxed"))
+        if n >= 3 and ok >= LINE_TOTAL_SHARE * n and taxed:
+            why = f"{revenue!r} is {net!r} plus the tax {tax!r}: {net!r} is the revenue"
+            mapping = _assign(mapping, "revenue", net, 0.95, why)
+            return replace(mapping, notes=(*mapping.notes, why))
+    return mapping
+
+
+def _price_is_line_total(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping) -> Mapping:
+    """A "price" that grows with the quantity is the line's total: Amazon's ``item-price``
+    is 25.98 on a line of two 12.99 items. Seen on multi-unit lines of products that also
+    sell one at a time: the price is quantity x the one-unit price, not the one-unit price.
+    It stays the price role, marked ``line_priced``: line revenue is then the price less any
+    discount, never quantity x price.
+    """
+    qty, price = mapping.column("quantity"), mapping.column("unit_price")
+    product = mapping.column("product_id") or mapping.column("product_name")
+    if mapping.has("revenue") or not (qty and price and product):
+        return mapping
+    info = {col.name: col for col in columns}
+    if any(
+        info[n].origin != "fact" or info[n].kind not in ("integer", "float") for n in (qty, price)
+    ):
+        return mapping
+    sample = raw.limit(SAMPLE_ROWS)
+    q, p = sample[qty].cast("float64"), sample[price].cast("float64")
+    t = sample.select(product=sample[product], q=q, p=p).filter(lambda r: r.p > 0)
+    one = t.filter(t.q == 1).group_by("product").aggregate(p1=lambda r: r.p.approx_median())
+    many = t.filter(t.q >= 2).join(one, "product")
+    tolerance = ibis.greatest(many.p.abs() * 0.01, 0.011)
+    row = (
+        many.aggregate(
+            n=many.count(),
+            total=((many.p - many.q * many.p1).abs() <= tolerance).cast("int64").sum(),
+            unit=((many.p - many.p1).abs() <= tolerance).cast("int64").sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    n = int(row["n"] or 0)
+    total, unit = int(row["total"] or 0), int(row["unit"] or 0)
+    if n < 10 or total < 0.8 * n or unit > 0.2 * n:
+        return mapping
+    why = (
+        f"{price!r} is quantity x the product's one-unit price on {total / n:.0%} of "
+        f"multi-unit lines: it is the line total, not a unit price"
+    )
+    mapping = _assign(mapping, "unit_price", price, 0.95, why)
+    return replace(mapping, notes=(*mapping.notes, why), line_priced=(price,))
+
+
+def _after_discount(sample: ir.Table, net: str, gross: str) -> bool:
+    """``net`` equals ``gross`` on most lines and is never above it: an amount after
+    discounts (a line's tax or shipping would make it larger, not smaller)."""
+    x, y = sample[net].cast("float64"), sample[gross].cast("float64")
+    both = x.notnull() & y.notnull()
+    row = (
+        sample.aggregate(
+            n=both.cast("int64").sum(),
+            equal=(both & ((x - y).abs() <= 0.011)).cast("int64").sum(),
+            below=(both & (x <= y + 0.011)).cast("int64").sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    n = int(row["n"] or 0)
+    return n > 0 and int(row["below"] or 0) >= 0.99 * n and int(row["equal"] or 0) >= 0.5 * n
 
 
 def _empty(col: ir.Value) -> ir.BooleanValue:

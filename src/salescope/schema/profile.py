@@ -21,9 +21,12 @@ LOOKS_DATE = (
     r"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{8}"
     r"|\d{1,2}[ -][A-Za-z]{3,9}[ -,]+\d{2,4}|[A-Za-z]{3,9} \d{1,2},? \d{4})([T ].*)?$"
 )
+# white space as number formats write it: a space, or the no-break spaces French and Swiss
+# exports put between thousands ("6 890,00"), which the engines' \s does not match
+_SP = r"[\s\x{00A0}\x{202F}]"
 LOOKS_NUMBER = (
-    r"^\s*[(+-]?\s*([$€£¥₹]|[A-Z]{3}\s)?\s*[(-]?\d[\d.,\s']*\s*([$€£¥₹%]|\s?[A-Z]{3})?"
-    r"\s*[)-]?\s*$"
+    rf"^{_SP}*[(+-]?{_SP}*([$€£¥₹]|[A-Z]{{3}}{_SP})?{_SP}*[(-]?\d[\d.,'\s\x{{00A0}}\x{{202F}}]*"
+    rf"{_SP}*([$€£¥₹%]|{_SP}?[A-Z]{{3}})?{_SP}*[)-]?{_SP}*$"
 )
 # Integer ranges that read as dates: YYYYMMDD, Unix seconds and milliseconds from 1990.
 YYYYMMDD = (19_000_101, 21_001_231)

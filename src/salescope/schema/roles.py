@@ -61,6 +61,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "opportunity_id",
         "charge_id",
         "payment_id",
+        "n_piece",
+        "numero_piece",
+        "no_piece",
+        "num_piece",
+        "piece",
+        "numero_document",
+        "document_number",
+        "doc_number",
+        "deal_id",
+        "record_id",
+        "num",
+        "number",
         "id",
     ),
     "order_date": (
@@ -195,6 +207,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "product_group",
         "department",
         "family",
+        "product_family",
+        "famille",
+        "famille_article",
+        "produktfamilie",
         "kategorie",
         "categoria",
         "categorie",
@@ -251,6 +267,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "precio_unitario",
         "prix_unitaire",
         "preco_unitario",
+        "pu_ht",
+        "pu",
+        "prix_unitaire_ht",
+        "prix_ht",
+        "unit_price_excl_tax",
     ),
     "discount": (
         "discount",
@@ -302,6 +323,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "omzet",
         "venta",
         "total_venta",
+        "montant_ht",
+        "total_ht",
+        "net_ht",
+        "subtotal",
+        "sub_total",
+        "line_subtotal",
+        "item_total",
+        "net_revenue",
+        "amount_excl_tax",
+        "amount_excl_vat",
+        "net_value",
+        "nettoumsatz",
     ),
     "cost": (
         "cost",
@@ -319,6 +352,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "wareneinsatz",
         "coste_unitario",
         "cout",
+        "prix_de_revient",
+        "cout_de_revient",
+        "cout_unitaire",
+        "prix_d_achat",
+        "prix_achat",
+        "purchase_price",
+        "cost_price",
+        "einkaufspreis",
+        "ek_preis",
+        "precio_compra",
+        "precio_de_coste",
+        "costo_unitario",
     ),
     "profit": (
         "profit",
@@ -395,6 +440,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "salesperson_id",
         "verkaufer",
         "berater",
+        "representant",
+        "commercial",
+        "vendeur",
+        "comercial",
+        "agente",
+        "salesman",
+        "sold_by",
+        "deal_owner",
+        "cashier",
+        "staff",
+        "mitarbeiter",
     ),
     "status": (
         "status",
@@ -509,6 +565,7 @@ class Mapping:
     notes: tuple[str, ...] = ()  # what relationships in the values changed
     order_level: tuple[str, ...] = ()  # amounts written once per order, not per line
     fill: tuple[str, ...] = ()  # columns written on an order's first line only
+    line_priced: tuple[str, ...] = ()  # price columns that hold the line's total
 
     def match(self, role: str) -> RoleMatch | None:
         return next((m for m in self.matches if m.role == role), None)
@@ -646,6 +703,32 @@ LATER_DATE_WORDS = frozenset(
         "refunded",
     }
 )
+# A column named so describes where a deal stands, never what was sold.
+PIPELINE_WORDS = frozenset({"forecast", "stage", "status", "pipeline", "probability"})
+# Sales tax and VAT: an amount named so is the tax, never the sale, unless the name says
+# the tax is left out ("Montant HT", "Amount excl. VAT") or included ("Montant TTC", which
+# loses to a figure before tax).
+TAX_WORDS = frozenset({"tax", "taxes", "vat", "tva", "mwst", "ust", "iva", "gst", "hst", "btw"})
+EX_TAX_WORDS = frozenset(
+    {
+        "excl",
+        "ex",
+        "exkl",
+        "excluding",
+        "ht",
+        "hors",
+        "before",
+        "pre",
+        "net",
+        "netto",
+        "sans",
+        "without",
+        "ohne",
+        "untaxed",
+    }
+)
+WITH_TAX_WORDS = frozenset({"incl", "inkl", "including", "ttc", "with", "gross", "brutto"})
+TAX_SENSITIVE = frozenset({"revenue", "unit_price"})
 # Roles a joined table may lend its lines: amounts come from the fact table only.
 FROM_HEADER = frozenset(
     {
@@ -700,6 +783,8 @@ def score_column(role: str, column: ColumnInfo) -> RoleMatch | None:
         return None
     if role in ("product_name", "product_id") and _words(column) & {"category", "categorie"}:
         return None  # "product_category_name" names a category, not a product
+    if role in ("category", "segment") and _words(column) & PIPELINE_WORDS:
+        return None  # HubSpot's "Forecast category" is a pipeline stage, not a product group
     fit = KIND_FIT[role].get(column.kind, 0.0)
     evidence = why
     if column.kind == "float" and column.integral and role in ID_ROLES:
@@ -724,6 +809,16 @@ def score_column(role: str, column: ColumnInfo) -> RoleMatch | None:
             evidence += f"; {later[0]!r} names a date after the sale"
     if role in ID_ROLES and column.kind in ("date", "timestamp"):
         return None
+    if role in TAX_SENSITIVE:
+        words = _words(column)
+        if words & TAX_WORDS and not words & EX_TAX_WORDS:
+            if not words & WITH_TAX_WORDS:
+                return None  # "Montant TVA", "Line Tax": the tax, not the sale
+            fit *= 0.8
+            evidence += "; it includes tax, so a figure before tax is preferred"
+        elif words & WITH_TAX_WORDS - {"gross"}:
+            fit *= 0.8
+            evidence += "; it includes tax, so a figure before tax is preferred"
     if column.origin == "lookup" and role in FROM_HEADER and "name" not in _words(column):
         # a lookup's attribute ("title", "city") is weaker than the lines' or header's own
         fit *= 0.85

@@ -41,6 +41,7 @@ from salescope.sources.text import (
     Encoding,
     TextLayout,
     detect_encoding,
+    grouping_of,
     open_bytes,
     physical_lines,
     read_sample,
@@ -49,6 +50,7 @@ from salescope.sources.text import (
     sniff_layout,
     text_lines,
     transcode,
+    ungroup,
 )
 
 log = logging.getLogger("salescope")
@@ -85,9 +87,15 @@ def read_delimited(engine: Engine, path: Path) -> Read:
         + (f", header on line {layout.header_line}" if layout.header_line > 1 else "")
     ]
     rejects = RejectWriter(engine, label, path.name)
+    grouping = grouping_of(sample, layout)
     with ExitStack() as stack:
         source = path
-        if encoding.engine_name is None:
+        if grouping is not None:  # a grouped report: read a plain copy of its table
+            source = stack.enter_context(temporary(engine, ".csv"))
+            ungroup(path, encoding, layout, grouping, source)
+            encoding, layout = UTF8, replace(layout, header_line=1)
+            notes.append(grouping.note(path.name))
+        elif encoding.engine_name is None:
             source = stack.enter_context(temporary(engine, ".csv"))
             transcode(path, encoding, source)
             encoding = UTF8

@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,12 @@ from salescope.sources.common import (
     temporary,
     unreadable,
 )
+from salescope.sources.grouped import carry_down, find_grouping
 
 log = logging.getLogger("salescope")
 
 HEADER_SCAN = 30  # rows looked at to find the header
+GROUPING_SCAN = 1000  # rows below it looked at to find group headings
 BATCH = 10_000
 RESAVE = "save it again as .xlsx (Excel 2007 or later), or export it as CSV"
 
@@ -160,7 +163,16 @@ def _stream(
             f"{label!r}: sheet {sheet!r} is empty",
             hint="pick the sheet with the data: file.xlsx#Sheet",
         )
-    columns = [_Column(n) for n in _names(head[at])]
+    head.extend(islice(rows, GROUPING_SCAN))  # enough rows to see a grouped report
+    header = list(head[at])
+    grouping = find_grouping(
+        [_text(v) for v in header],
+        [[_text(v) for v in row] for row in head[at + 1 :]],
+        [t for row in head[:at] for v in row if (t := _text(v))],
+    )
+    if grouping is not None and header:
+        header[0] = grouping.name
+    columns = [_Column(n) for n in _names(tuple(header))]
     width = len(columns)
     schema = pa.schema([(c.name, pa.string()) for c in columns])
     written = 0
@@ -169,21 +181,21 @@ def _stream(
     if at:
         notes[0] += f" ({at} row(s) above it skipped)"
 
-    def body() -> Iterator[tuple[Any, ...]]:
-        yield from head[at + 1 :]
-        yield from rows
+    def body() -> Iterator[Sequence[Any]]:
+        below = chain(head[at + 1 :], rows)
+        yield from below if grouping is None else carry_down(below, grouping)
 
     with temporary(engine, ".parquet") as target:
         writer = pq.ParquetWriter(str(target), schema)
         try:
             batch: list[list[str | None]] = [[] for _ in columns]
-            for row in body():
-                cells = [_text(v) for v in row]
+            for line in body():
+                cells = [_text(v) for v in line]
                 if not any(c is not None for c in cells):
                     continue
                 dropped += sum(c is not None for c in cells[width:])
                 for j, column in enumerate(columns):
-                    value = row[j] if j < len(row) else None
+                    value = line[j] if j < len(line) else None
                     cell = cells[j] if j < len(cells) else None
                     batch[j].append(cell)
                     if cell is None:
@@ -207,6 +219,8 @@ def _stream(
             writer.close()
         casts = {c.name: cast for c in columns if (cast := c.cast)}
         table = load_parquet(engine, target, casts)
+    if grouping is not None:
+        notes.append(grouping.note(path.name))
     if dropped:
         notes.append(f"{path.name}: {dropped} cell(s) right of the last header column were ignored")
     log.info("read %s: %d rows", label, written)

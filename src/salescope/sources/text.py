@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from salescope.sources.grouped import Grouping, carry_down, find_grouping
+
 BLOCK = 1 << 20
 SAMPLE = 1 << 16
 DELIMITERS = (",", ";", "\t", "|")
@@ -154,6 +156,8 @@ def _header_at(lines: list[str], delimiter: str) -> tuple[float, int, int] | Non
     disagree with it, so ragged data is not mistaken for a title.
     """
     for offset in range(min(TITLE_LINES, len(lines))):
+        if not lines[offset].strip():
+            continue  # a blank line between a title and the header is neither
         found = records(lines[offset : offset + 60], delimiter)
         if not found or len(found[0]) < 2:
             continue
@@ -267,3 +271,33 @@ def record_lines(
                     if index == target:
                         found = (start, len(record))
             yield (target, *found) if found else (target, None, 0)
+
+
+def grouping_of(sample: str, layout: TextLayout) -> Grouping | None:
+    """The grouped-report layout (see :mod:`salescope.sources.grouped`) of the sample."""
+    lines = text_lines(sample)
+    found = records(lines[layout.header_line - 1 :], layout.delimiter)
+    if len(found) < 2:
+        return None
+    titles = [
+        cell for r in records(lines[: layout.header_line - 1], layout.delimiter) for cell in r
+    ]
+    return find_grouping(found[0], found[1:], titles)
+
+
+def ungroup(
+    path: Path, encoding: Encoding, layout: TextLayout, grouping: Grouping, target: Path
+) -> None:
+    """Write ``path`` as a plain UTF-8 table into ``target``: its header first (named
+    ``grouping.name`` in the first cell), then the rows below it with each heading's label
+    carried down (see :func:`salescope.sources.grouped.carry_down`)."""
+    codec = "utf-8-sig" if encoding.name == "utf-8" else encoding.name
+    with open_bytes(path) as src, target.open("w", encoding="utf-8", newline="") as dst:
+        text = io.TextIOWrapper(src, encoding=codec, errors="replace", newline="")
+        for _ in range(layout.header_line - 1):
+            text.readline()
+        reader = csv.reader(text, delimiter=layout.delimiter)
+        writer = csv.writer(dst, delimiter=layout.delimiter, lineterminator="\n")
+        header = next(reader, [])
+        writer.writerow([grouping.name, *header[1:]])
+        writer.writerows(row for row in carry_down(reader, grouping) if any(row))
