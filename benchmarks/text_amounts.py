@@ -81,14 +81,17 @@ def salescope(path: Path, src: Path, out: Path) -> tuple[float, dict[str, float]
     env = {**os.environ, "PYTHONPATH": str(src)}
     start = time.perf_counter()
     command = ["report", str(path), "--out", str(out), "--format", "json", "--period", "all"]
-    subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-c", "from salescope.cli import main; main()", "--quiet", *command],
-        check=True,
         env=env,
+        capture_output=True,
+        text=True,
     )
+    if done.returncode:
+        raise SystemExit(f"salescope failed ({src}):\n{done.stderr[-2000:]}")
     wall = time.perf_counter() - start
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    revenue = next(k["value"] for k in report["kpis"] if k["name"] == "revenue")
+    revenue = report["kpis"]["revenue"]["value"]
     return wall, report["run"]["stages"], float(revenue)
 
 

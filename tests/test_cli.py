@@ -175,3 +175,12 @@ def test_report_help_documents_period(tmp_path: Path) -> None:
     assert "--period" in result.stdout
     assert "--format" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_duckdb_draws_no_progress_bar_of_its_own() -> None:
+    """DuckDB draws a bar on stderr for queries over 2 s (1M text lines): salescope reports
+    progress per stage itself, and `--quiet` is quiet."""
+    from salescope.engine import connect
+
+    setting = connect("duckdb").con.raw_sql("SELECT current_setting('enable_progress_bar')")
+    assert setting.fetchone() == (False,)

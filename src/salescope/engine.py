@@ -122,6 +122,9 @@ def _duckdb_scratch() -> BaseBackend:
     """
     folder = tempfile.mkdtemp(prefix="salescope-")
     con = ibis.duckdb.connect(os.path.join(folder, "scratch.duckdb"))
+    # DuckDB draws its own bar on stderr for queries over 2 s; salescope reports progress
+    # per stage, and --quiet must mean quiet
+    con.raw_sql("SET enable_progress_bar = false")
     weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)
     return con
 
