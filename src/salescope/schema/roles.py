@@ -207,10 +207,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "product_group",
         "department",
         "family",
-        "product_family",
-        "famille",
-        "famille_article",
-        "produktfamilie",
         "kategorie",
         "categoria",
         "categorie",
@@ -219,6 +215,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "categoria_producto",
         "famille",
         "categorie_produit",
+        "product_family",
     ),
     "quantity": (
         "quantity",
