@@ -13,9 +13,9 @@ from salescope.analysis.periods import resolve_periods
 from salescope.config import Config, load_config
 from salescope.demo_data import DemoFiles, write_demo_data
 from salescope.engine import Engine
+from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.pipeline import validate_inputs
-from salescope.quality.validate import Lines
 
 DEMO_ROWS = 30_000
 FIXED_CLOCK = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)

@@ -22,9 +22,9 @@ from salescope.analysis.breakdowns import MISSING_KEY
 from salescope.config import Config
 from salescope.demo_data import write_demo_data
 from salescope.engine import connect
+from salescope.lines import Lines
 from salescope.model import Anomaly, TimePoint
 from salescope.pipeline import validate_inputs
-from salescope.quality.validate import Lines
 from tests.conftest import FIXED_CLOCK
 
 TODAY = FIXED_CLOCK.date()

@@ -93,7 +93,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def demo_out(demo_report: salescope.Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "report"
-    demo_report.write(out, formats=("json", "html"))
+    salescope.write_outputs(demo_report, out, formats=("json", "html"))
     return out
 
 
@@ -297,7 +297,7 @@ def test_markup_in_names_shows_as_text_and_runs_nothing(browser: Browser, tmp_pa
     assert report.marketing is not None
     assert [c.name for c in report.marketing.campaigns] == [EVIL_CAMPAIGN]
     out = tmp_path / "out"
-    report.write(out, formats=("json", "html"))
+    salescope.write_outputs(report, out, formats=("json", "html"))
     visit = Visit(browser, out / "report.html")
     try:
         page = visit.page

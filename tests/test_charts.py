@@ -17,10 +17,10 @@ from salescope.analysis.periods import resolve_periods
 from salescope.config import Config
 from salescope.demo_data import DemoFiles
 from salescope.engine import connect
+from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.model import ValueBin
 from salescope.pipeline import validate_inputs
-from salescope.quality.validate import Lines
 from salescope.render.charts import PALETTE, chart_specs, write_pngs
 from tests.sqlref import SqlRef
 

@@ -119,7 +119,7 @@ def unknown(
 ) -> tuple[salescope.Report, Path]:
     report = salescope.run([plain.path], Config(period="all"), clock=fixed_clock)
     out = tmp_path_factory.mktemp("unknown_out")
-    report.write(out, formats=FORMATS)
+    salescope.write_outputs(report, out, formats=FORMATS)
     return report, out
 
 
@@ -129,7 +129,7 @@ def pounds(
 ) -> tuple[salescope.Report, Path]:
     report = salescope.run([plain.path], Config(period="all", currency="GBP"), clock=fixed_clock)
     out = tmp_path_factory.mktemp("gbp_out")
-    report.write(out, formats=FORMATS)
+    salescope.write_outputs(report, out, formats=FORMATS)
     return report, out
 
 
@@ -258,7 +258,7 @@ def test_amounts_written_in_pounds_are_read_as_gbp(tmp_path: Path) -> None:
     revenue = report.kpi("revenue")
     assert revenue is not None and revenue.value == pytest.approx(float(fixture.revenue), abs=0.005)
     out = tmp_path / "out"
-    report.write(out, formats=("json", "md"))
+    salescope.write_outputs(report, out, formats=("json", "md"))
     markdown = (out / "report.md").read_text(encoding="utf-8")
     assert f"Revenue was £{fixture.revenue:,.0f}" in markdown
     assert f"£{fixture.aov:,.2f}" in markdown

@@ -259,7 +259,7 @@ def test_churn_is_one_minus_retention(demo_report: salescope.Report) -> None:
 def test_rfm_and_cohort_csv_tables_hold_the_sql_checked_figures(
     demo_report: salescope.Report, ref: SqlRef, tmp_path: Path
 ) -> None:
-    demo_report.write(tmp_path, ("csv",))
+    salescope.write_outputs(demo_report, tmp_path, ("csv",))
     c = demo_report.customers
     assert c is not None
     with (tmp_path / "tables" / "rfm_segments.csv").open() as handle:

@@ -47,7 +47,7 @@ def test_titled_semicolon_export_with_every_kind_of_bad_line(tmp_path: Path) -> 
     assert any("header on line 2" in a for a in q.assumptions)
     assert any("decimal comma" in a for a in q.assumptions)
     out = tmp_path / "out"
-    report.write(out, formats=("md",))
+    salescope.write_outputs(report, out, formats=("md",))
     with (out / "quarantine.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(r["_reason"] for r in rows) == sorted([*reasons, *set_aside])

@@ -31,7 +31,7 @@ def test_first_run_reports_the_truth(name: str, tmp_path: Path) -> None:
         )
     if shape.truth.currency is None:
         out = tmp_path / "out"
-        report.write(out, formats=("md",))
+        salescope.write_outputs(report, out, formats=("md",))
         markdown = (out / "report.md").read_text(encoding="utf-8")
         symbols = [s for s in ("$", "€", "£") if s in markdown]
         if symbols:

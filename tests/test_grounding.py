@@ -439,7 +439,7 @@ def test_every_number_in_the_markdown_reports_is_a_fact(
         report = salescope.run([messy_file(tmp_path / "messy.csv")], clock=fixed_clock)
         assert report.quality.rows_quarantined > 0
     out = tmp_path / "out"
-    report.write(out, formats=("json", "md"))
+    salescope.write_outputs(report, out, formats=("json", "md"))
     assert (out / "report.md").exists()
     misses = ungrounded_in_outputs(out, report.currency)
     assert not misses, f"{len(misses)} ungrounded number(s):\n{describe(misses)}"
@@ -451,7 +451,7 @@ def test_the_report_check_catches_a_number_written_into_a_report(
     """The check above fails on a hard-coded number: add one sentence with a literal no fact
     holds to a real report.md and to a department report; exactly it is found, twice."""
     out = tmp_path / "out"
-    demo_report.write(out, formats=("json", "md"), departments=("sales",))
+    salescope.write_outputs(demo_report, out, formats=("json", "md"), departments=("sales",))
     before = ungrounded_in_outputs(out, demo_report.currency)
     strings = fact_strings(demo_report.facts, demo_report.currency)
     literal = next(f"{n:,}" for n in range(1000, 100_000, 7) if f"{n:,}" not in strings)

@@ -20,9 +20,9 @@ from salescope.demo_data import _CHANNEL_ECONOMICS, PLANTED_CAMPAIGN, DemoFiles,
 from salescope.errors import ConfigError
 from salescope.facts import slug
 from salescope.insights.actions import IMPROVE
-from salescope.insights.rules import Thresholds
 from salescope.model import DEPARTMENTS
 from salescope.narrative import format as fmt
+from salescope.settings import Thresholds
 from tests.conftest import fixed_clock
 from tests.test_cli import salescope as salescope_cli
 
@@ -39,7 +39,7 @@ def _quarter(
 ) -> tuple[salescope.Report, Path]:
     report = salescope.run(unseen.inputs, period=period, clock=fixed_clock)
     out = tmp_path_factory.mktemp(period)
-    report.write(out, ("json", "md"))
+    salescope.write_outputs(report, out, ("json", "md"))
     return report, out
 
 
@@ -217,7 +217,7 @@ def test_no_previous_period_means_no_change_insights(tmp_path: Path) -> None:
     sales = _write(tmp_path / "sales.csv", {"A": 0.5, "B": 0.5}, months=3)
     report = salescope.run([sales], period="2025-Q1", clock=fixed_clock)
     assert not [i for i in report.insights if i.type in ("kpi_change", "top_contributor")]
-    written = report.write(tmp_path / "out", ("md",))
+    written = salescope.write_outputs(report, tmp_path / "out", ("md",))
     finance = next(p for p in written if p.name == "finance.md").read_text()
     assert "Hold today's levels" in finance  # no finding calls for a change
 
@@ -276,7 +276,11 @@ def test_wording_follows_the_data(tmp_path: Path, factor: float, verb: str, mood
     assert revenue is not None and revenue.change_pct == pytest.approx(100 * (factor - 1), abs=0.01)
     insight = next(i for i in report.insights if i.id == "kpi_change.revenue")
     assert insight.text.startswith(f"Revenue {verb} to")
-    md = next(p for p in report.write(tmp_path / "out", ("md",)) if p.name == "report.md")
+    md = next(
+        p
+        for p in salescope.write_outputs(report, tmp_path / "out", ("md",))
+        if p.name == "report.md"
+    )
     text = md.read_text()
     assert f"The business {mood} in 2025-Q2" in text
     recs = [r for r in report.recommendations if r.based_on == "kpi_change.revenue"]

@@ -43,7 +43,7 @@ def _run(lines: list[Line]) -> tuple[salescope.Report, list[dict[str, str]]]:
         path = Path(tmp) / "sales.csv"
         write_lines(path, lines)
         report = salescope.run([path], period="all", clock=fixed_clock)
-        report.write(Path(tmp) / "out", formats=("json",))
+        salescope.write_outputs(report, Path(tmp) / "out", formats=("json",))
         return report, read_quarantine(Path(tmp) / "out" / "quarantine.csv")
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from salescope.demo_data import DemoFiles
+from salescope.render import write_outputs
 from tests.test_cli import salescope as salescope_cli
 
 Rewrite = Callable[[str, str], str]  # (block id, template text) -> answer text
@@ -103,6 +104,6 @@ def test_without_llm_nothing_is_asked(demo_report: object, tmp_path: Path) -> No
     from salescope.model import Report
 
     assert isinstance(demo_report, Report)
-    written = demo_report.write(tmp_path / "out", ("json",))
+    written = write_outputs(demo_report, tmp_path / "out", ("json",))
     data = json.loads(written[0].read_text())
     assert data["narrative"] == {"llm": None}

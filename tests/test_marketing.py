@@ -19,9 +19,9 @@ from salescope import demo_data
 from salescope.analysis.marketing import SALES_ONLY_NOTE, compute_marketing
 from salescope.demo_data import DemoFiles, write_demo_data
 from salescope.engine import connect
+from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.model import CampaignResult, ChannelStats, Marketing
-from salescope.quality.validate import Lines
 from salescope.sources.side import SideTables, load_side_tables
 from tests.conftest import lines_and_windows
 

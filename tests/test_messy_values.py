@@ -51,7 +51,7 @@ def run_file(tmp_path: Path, content: str | bytes, name: str = "sales.csv", **co
     cfg = salescope.Config(**config) if config else None
     report = salescope.run([path], cfg, period="all", clock=fixed_clock)
     out = tmp_path / "out"
-    report.write(out, formats=("json",))
+    salescope.write_outputs(report, out, formats=("json",))
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return Run(report, data, read_quarantine(out / "quarantine.csv"))
 

@@ -37,7 +37,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, salescope.R
     # the prices are plain numbers: the config says they are US dollars
     report = salescope.run([path], Config(currency="USD"), period="2024-Q3", clock=fixed_clock)
     out = folder / "out"
-    report.write(out)
+    salescope.write_outputs(report, out)
     return out, report
 
 
@@ -129,7 +129,7 @@ def test_format_selection_writes_only_what_was_asked(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_text("date,amount\n2024-01-02,10\n")
     report = salescope.run([path], period="all", clock=fixed_clock)
-    written = report.write(tmp_path / "o", formats=("json",))
+    written = salescope.write_outputs(report, tmp_path / "o", formats=("json",))
     assert sorted(p.name for p in written) == ["quarantine.csv", "report.json"]
     assert (
         json.loads((tmp_path / "o" / "report.json").read_text())["kpis"]["revenue"]["value"] == 10.0

@@ -21,7 +21,7 @@ def poppler(*args: str) -> str:
 @pytest.fixture(scope="module")
 def pdf_out(demo_report: salescope.Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("pdf") / "report"
-    demo_report.write(out, formats=("json", "md", "pdf"), departments=())
+    salescope.write_outputs(demo_report, out, formats=("json", "md", "pdf"), departments=())
     return out
 
 

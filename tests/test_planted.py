@@ -156,5 +156,5 @@ def test_a_day_carried_by_one_category_is_put_down_to_it(tmp_path: Path) -> None
     assert (top.dimension, top.key) == ("category", "B")
     assert top.usual_share == pytest.approx(0.25, abs=0.03)
     assert top.share == pytest.approx(1.0, abs=0.1)
-    text = (report.write(tmp_path / "out", ("md",))[0]).read_text()
+    text = (salescope.write_outputs(report, tmp_path / "out", ("md",))[0]).read_text()
     assert "led by category B" in text

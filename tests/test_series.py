@@ -27,9 +27,9 @@ from salescope.analysis.timeseries import monthly_series
 from salescope.config import Config
 from salescope.demo_data import WEEKDAY_FACTORS, generate_sales, write_demo_data
 from salescope.engine import connect
+from salescope.lines import Lines
 from salescope.model import TimePoint, TimeSeries
 from salescope.pipeline import validate_inputs
-from salescope.quality.validate import Lines
 from tests.sqlref import SqlRef
 
 TODAY = date(2026, 11, 1)

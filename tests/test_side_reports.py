@@ -32,7 +32,11 @@ def test_planted_rep_leads_the_sales_team_section(
     # attainment as the planted revenue / quota, formatted the way the text formats fractions
     expected = fmt.fraction(planted["actual_revenue"] / planted["quota"])
     assert f"{planted['sales_rep']} led at {expected} of quota" in text
-    md = (demo_report.write(Path(demo_files.sales.parent.parent / "out_team"), ("md",)))[0]
+    md = (
+        salescope.write_outputs(
+            demo_report, Path(demo_files.sales.parent.parent / "out_team"), ("md",)
+        )
+    )[0]
     assert f"| 1 | {planted['sales_rep']} |" in md.read_text()
 
 
@@ -76,7 +80,7 @@ def test_names_from_side_tables_are_neutralised_in_csv_and_escaped_in_html(
     quotas.write_text(f'sales_rep,period,quota\n"{rep}",2026-Q3,500\n', encoding="utf-8")
     report = salescope.run([sales, quotas], period="2026-Q3", clock=fixed_clock)
     assert report.team is not None and report.team.reps[0].attainment == pytest.approx(600 / 500)
-    written = report.write(tmp_path / "out", ("csv", "html"))
+    written = salescope.write_outputs(report, tmp_path / "out", ("csv", "html"))
     reps = next(p for p in written if p.name == "reps.csv")
     first = next(csv.DictReader(reps.open()))
     assert first["rep"] == "'" + rep
@@ -109,7 +113,7 @@ def test_department_reports_show_their_charts(
 
     drawn = set(chart_specs(demo_report))
     out = tmp_path / "out"
-    demo_report.write(out, ("md", "html", "png"), ("marketing", "sales"))
+    salescope.write_outputs(demo_report, out, ("md", "html", "png"), ("marketing", "sales"))
     for name in ("marketing", "sales"):
         expected = [c for c in DEPARTMENT_CHARTS[name] if c in drawn]
         assert expected, name  # the demo data has what these charts need
@@ -120,5 +124,5 @@ def test_department_reports_show_their_charts(
             assert f"](../charts/{chart}.png)" in md
             assert (out / "charts" / f"{chart}.png").stat().st_size > 0
     md_only = tmp_path / "md_only"
-    demo_report.write(md_only, ("md",), ("marketing",))
+    salescope.write_outputs(demo_report, md_only, ("md",), ("marketing",))
     assert "../charts/" not in (md_only / "departments" / "marketing.md").read_text()

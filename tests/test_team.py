@@ -15,9 +15,9 @@ import pytest
 from salescope.analysis.team import compute_team
 from salescope.demo_data import DemoFiles, write_demo_data
 from salescope.engine import Engine, connect
+from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.model import RepStats, Team
-from salescope.quality.validate import Lines
 from salescope.sources.side import load_side_tables
 from tests.conftest import lines_and_windows
 from tests.sqlref import SqlRef

@@ -2,14 +2,43 @@
 
 >>> import salescope
 >>> report = salescope.run(["sales.csv"], period="2024-Q3")  # doctest: +SKIP
->>> report.write("out/")  # doctest: +SKIP
+>>> salescope.write_outputs(report, "out/", formats=("json", "html"))  # doctest: +SKIP
+
+``run``, ``write_outputs`` and ``Config`` load on first use, so importing a light module
+(``salescope.lines``, ``salescope.model`` ...) does not start the engine.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from salescope.config import Config
+import importlib
+from typing import TYPE_CHECKING
+
+from salescope._version import __version__
 from salescope.errors import SalescopeError
 from salescope.model import Report
-from salescope.pipeline import run
 
-__all__ = ["Config", "Report", "SalescopeError", "__version__", "run"]
+if TYPE_CHECKING:
+    from salescope.config import Config
+    from salescope.pipeline import run
+    from salescope.render import write_outputs
+
+__all__ = ["Config", "Report", "SalescopeError", "__version__", "run", "write_outputs"]
+
+_LAZY = {
+    "Config": "salescope.config",
+    "run": "salescope.pipeline",
+    "write_outputs": "salescope.render",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'salescope' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

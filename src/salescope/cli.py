@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from salescope import __version__
+from salescope._version import __version__
 from salescope.config import ALL_FORMATS, find_config, load_config
 from salescope.errors import ConfigError, SalescopeError
 
@@ -108,6 +108,24 @@ def report(
             "latest-quarter (default: latest complete quarter).",
         ),
     ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            help="Period to compare with instead of the previous one, e.g. 2023-Q3 (same forms "
+            "as --period; it must end before the period starts).",
+        ),
+    ] = None,
+    where: Annotated[
+        str | None,
+        typer.Option(
+            "--where",
+            "-w",
+            help="Report only matching lines, e.g. \"region = 'West' and channel != 'Email'\": "
+            "comparisons, in (...), between, like, is null, joined by and/or/not; columns by "
+            "role or source header.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     engine: EngineOpt = "duckdb",
     fmt: Annotated[
@@ -145,11 +163,13 @@ def report(
     are recognised by their columns. Besides report.*, OUT/departments holds one report
     per department with its insights, actions by horizon and success metrics.
 
-    Example: `salescope report sales.csv spend.csv --period 2024-Q3 --out q3/`
+    Examples: `salescope report sales.csv spend.csv --period 2024-Q3 --out q3/`;
+    `salescope report sales.csv --period 2024-Q3 --compare 2023-Q3 --where "region = 'West'"`
     """
     from salescope.model import DEPARTMENTS
-    from salescope.narrative.polish import LlmSettings
     from salescope.pipeline import run
+    from salescope.render import write_outputs
+    from salescope.settings import LlmSettings
 
     formats = _formats(fmt)
     departments = None
@@ -160,14 +180,21 @@ def report(
                 f"unknown department {department!r}", hint="valid: " + ", ".join(DEPARTMENTS)
             )
         departments = (name,)
-    cfg = find_config(config, period=period, fiscal_year_start=fiscal_year_start, llm=llm)
+    cfg = find_config(
+        config,
+        period=period,
+        fiscal_year_start=fiscal_year_start,
+        llm=llm,
+        compare=compare,
+        where=where,
+    )
     settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
     with _progress("reading inputs...") as progress:
         result = run(inputs, cfg, engine=engine, progress=progress)
         progress("writing outputs")
         if settings is not None:
             progress("asking the language model")
-        written = result.write(out_dir, formats, departments, settings)
+        written = write_outputs(result, out_dir, formats, departments, settings)
     q = result.quality
     revenue = result.kpi("revenue")
     from salescope.narrative.format import money
@@ -199,6 +226,7 @@ def demo(
     """
     from salescope.demo_data import write_demo_data
     from salescope.pipeline import run
+    from salescope.render import write_outputs
 
     with _progress("generating demo data...") as progress:
         files = write_demo_data(out_dir / "data", rows=rows, seed=seed)
@@ -206,7 +234,7 @@ def demo(
         cfg = load_config(files.config)  # the demo's currency: its data names none
         result = run([str(p) for p in files.inputs], cfg, engine=engine, progress=progress)
         progress("writing outputs")
-        result.write(out_dir)
+        write_outputs(result, out_dir)
     out.print(f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)")
     out.print(f"Report ({result.period.label}): open [bold]{out_dir / 'report.html'}[/]")
     out.print(f"Also: {out_dir / 'report.md'}, {out_dir / 'report.pdf'}, {out_dir / 'report.json'}")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from salescope.errors import ConfigError
-
-if TYPE_CHECKING:
-    from salescope.sources.dataset import DeclaredJoin
+from salescope.settings import DeclaredJoin, Thresholds
 
 Format = Literal["json", "md", "html", "pdf", "png", "csv"]
 ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv")
@@ -74,6 +73,16 @@ class Config(BaseModel):
         default_factory=list, description="columns to leave out before anything is detected"
     )
     period: str = Field("latest-quarter", description="period to report on")
+    compare: str | None = Field(
+        None,
+        description="period to compare with instead of the previous one, e.g. 2023-Q3 (any "
+        "period expression; it must end before the reported period starts)",
+    )
+    where: str | None = Field(
+        None,
+        description="report only the lines that match, e.g. \"region = 'West' and channel != "
+        "'Email'\" (comparisons, in, between, like, is null, joined by and/or/not)",
+    )
     fiscal_year_start: int = Field(1, ge=1, le=12, description="first month of the fiscal year")
     currency: str | None = Field(
         None,
@@ -124,10 +133,6 @@ class Config(BaseModel):
     @field_validator("insights")
     @classmethod
     def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
-        from dataclasses import fields
-
-        from salescope.insights.rules import Thresholds
-
         names = [f.name for f in fields(Thresholds) if f.name != "min_contribution"]
         unknown = sorted(set(value) - set(names))
         if unknown:
@@ -176,8 +181,6 @@ class Config(BaseModel):
         return value
 
     def declared_joins(self) -> list[DeclaredJoin]:
-        from salescope.sources.dataset import DeclaredJoin
-
         return [DeclaredJoin(j.table, j.column, j.to, j.to_column) for j in self.joins]
 
     def sha256(self) -> str:

@@ -9,10 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from salescope.narrative.polish import LlmSettings
 
 
 @dataclass(frozen=True)
@@ -754,7 +750,8 @@ class RunInfo:
 class Report:
     """The result of one run: every figure a report shows, already computed.
 
-    ``write`` renders any of the output formats.
+    It is data only: ``salescope.write_outputs`` renders it in any of the output formats
+    and ``salescope.render.json.report_to_dict`` gives its report.json content.
     """
 
     run: RunInfo
@@ -788,22 +785,3 @@ class Report:
 
     def breakdown(self, role: str) -> Breakdown | None:
         return next((b for b in self.breakdowns if b.role == role), None)
-
-    def to_dict(self) -> dict[str, object]:
-        from salescope.render.json import report_to_dict
-
-        return report_to_dict(self)
-
-    def write(
-        self,
-        out: Path | str,
-        formats: tuple[str, ...] | None = None,
-        departments: tuple[str, ...] | None = None,
-        llm: LlmSettings | None = None,
-    ) -> list[Path]:
-        """Write the chosen formats (default: all) into ``out``, with the department reports
-        (default: all six); ``llm`` rewords the prose through a language model first.
-        Returns the files written."""
-        from salescope.render import write_outputs
-
-        return write_outputs(self, Path(out), formats, departments, llm)

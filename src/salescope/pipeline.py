@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from salescope import __version__
+from salescope._version import __version__
 from salescope.analysis.anomalies import find_anomalies
 from salescope.analysis.breakdowns import compute_breakdowns
 from salescope.analysis.customers import compute_customers
@@ -33,11 +33,13 @@ from salescope.engine import Engine, connect
 from salescope.errors import EmptyDataError
 from salescope.facts import collect_facts
 from salescope.insights.actions import build_recommendations
-from salescope.insights.rules import Thresholds, build_insights
+from salescope.insights.rules import build_insights
+from salescope.lines import Lines
 from salescope.metrics.kpis import Windows, compute_kpis
 from salescope.model import InputInfo, PeriodInfo, Report, RunInfo, SideTable
 from salescope.quality.plausibility import plausibility_checks
 from salescope.quality.validate import Validation, validate
+from salescope.settings import Thresholds
 from salescope.sources.dataset import dataset_json
 from salescope.sources.files import read_inputs
 from salescope.sources.side import SideTables, side_tables
@@ -136,6 +138,42 @@ def _side_note(t: SideTable) -> str:
     )
 
 
+def filter_lines(validation: Validation, text: str) -> tuple[Lines, str]:
+    """The accepted lines that match ``--where`` (checked against the lines' columns and
+    the source headers mapped to them), with the note the report states."""
+    from salescope.filters import check_values, parse_where
+
+    lines, mapping = validation.lines, validation.mapping
+    t = lines.table
+    known = {c.lower(): c for c in t.columns if not c.startswith("_")}
+    for role in list(known.values()):
+        source = mapping.column(role)
+        if source is not None:
+            known.setdefault(source.strip().lower(), role)
+    where = parse_where(text, known)
+    kept = where.apply(t, known)
+    row = (
+        kept.aggregate(n=kept.count(), first=kept.order_date.min(), last=kept.order_date.max())
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    warnings = check_values(where, t, known)
+    if not row["n"]:
+        raise EmptyDataError(
+            f"--where {where} matches none of the {validation.quality.rows_accepted:,} "
+            "accepted lines" + (f" ({warnings[0].removeprefix('--where: ')})" if warnings else ""),
+            hint="check the values with `salescope inspect`; text comparisons are exact",
+        )
+    note = (
+        f"only the lines where {where}: {row['n']:,} of {validation.quality.rows_accepted:,} "
+        "accepted lines; new customers are those whose first purchase among these lines "
+        "falls in the period"
+    )
+    if warnings:
+        note += "; " + "; ".join(w.removeprefix("--where: ") for w in warnings)
+    return Lines(kept, lines.roles, row["first"], row["last"]), note
+
+
 def validate_inputs(
     inputs: Sequence[str | Path],
     config: Config,
@@ -182,8 +220,12 @@ def run(
     validation, infos, side = loaded.validation, loaded.inputs, loaded.side
     stage("validate")
     lines = validation.lines
+    filter_note = None
+    if config.where:
+        lines, filter_note = filter_lines(validation, config.where)
+        stage("filter")
     periods = resolve_periods(
-        config.period, lines.data_start, lines.data_end, config.fiscal_year_start
+        config.period, lines.data_start, lines.data_end, config.fiscal_year_start, config.compare
     )
     if periods.current.end < lines.data_start or periods.current.start > lines.data_end:
         raise EmptyDataError(
@@ -242,6 +284,8 @@ def run(
 
     q = validation.quality
     assumptions = list(q.assumptions) + notes
+    if filter_note is not None:
+        assumptions.insert(0, filter_note)
     if config.config_file is not None:
         assumptions.insert(
             0,

@@ -71,8 +71,8 @@ import numpy.typing as npt
 from statsmodels.tsa.seasonal import STL
 
 from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
+from salescope.lines import Lines
 from salescope.model import Anomaly, Explainer, TimePoint
-from salescope.quality.validate import Lines
 
 FloatArray = npt.NDArray[np.float64]
 

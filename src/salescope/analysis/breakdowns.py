@@ -5,25 +5,20 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from salescope.lines import Lines
 from salescope.metrics.definitions import change_pct
 from salescope.metrics.kpis import Windows
+from salescope.metrics.query import SEP, available, grouped, measures_of
+from salescope.metrics.semantic import DIMENSIONS
 from salescope.model import Breakdown, Member
-from salescope.quality.validate import Lines
 
-# role -> (canonical column, label)
-DIMENSIONS: tuple[tuple[str, str, str], ...] = (
-    ("category", "category", "Category"),
-    ("product", "product", "Product"),
-    ("region", "region", "Region"),
-    ("country", "country", "Country"),
-    ("channel", "channel", "Channel"),
-    ("sales_rep", "sales_rep", "Sales rep"),
-    ("segment", "segment", "Customer segment"),
-)
 MISSING_KEY = "(missing)"
 MAX_LISTED = 50
 # dimensions of goods: postage, fees and gift cards are never their members
-GOODS_DIMENSIONS = frozenset({"product", "product_id", "product_name", "category"})
+GOODS_DIMENSIONS = frozenset(
+    {"product_id", "product_name", *(d.column for d in DIMENSIONS.values() if d.goods)}
+)
+MEMBER_MEASURES = ("revenue", "orders", "units", "customers")
 
 
 def goods_lines(lines: Lines, t: ir.Table, column: str) -> ir.Table:
@@ -46,40 +41,36 @@ def compute_breakdown(
     """One dimension: a single grouped query, top ``limit`` members by revenue."""
     t = goods_lines(lines, lines.table, column)
     t = t.filter(windows.any_flag(t, ("cur", "prev")))
-    cur = windows.flag(t, "cur")
-    key = t[column].fill_null(MISSING_KEY)
-    aggs: dict[str, ir.Scalar] = {
-        "revenue": t.revenue.sum(where=cur).fill_null(0.0),
-        "orders": (t.order_id.nunique(where=cur) if lines.has("order_id") else t.count(where=cur)),
-        "units": (t.quantity.sum(where=cur) if lines.has("quantity") else ibis.literal(0.0)),
-    }
-    if "prev" in windows:
-        aggs["previous"] = t.revenue.sum(where=windows.flag(t, "prev")).fill_null(0.0)
-    if lines.has("customer_id"):
-        aggs["customers"] = t.customer_id.nunique(where=cur)
+    slices = {k: windows.flag(t, k) for k in ("cur", "prev") if k in windows}
+    measures = {"cur": available(lines, MEMBER_MEASURES), "prev": measures_of(("revenue",))}
+    extra = {}
     if role == "product" and lines.has("product_name") and lines.has("product_id"):
-        aggs["name"] = t.product_name.max()
-    grouped = t.group_by(key=key).aggregate(**aggs)
-    top = grouped.order_by([ibis.desc("revenue"), "key"]).limit(limit).to_pyarrow().to_pylist()
+        extra["name"] = t.product_name.max()
+    by = {"key": t[column].fill_null(MISSING_KEY)}
+    order = [ibis.desc(f"cur{SEP}revenue"), "key"]
+    top = grouped(t, measures, slices, by, order, limit, extra)
     # a full page may hide more members: only then count them
-    members = len(top) if len(top) < limit else int(grouped.count().to_pyarrow().as_py())
+    if len(top) < limit:
+        members = len(top)
+    else:
+        members = int(t.select(key=by["key"]).distinct().count().to_pyarrow().as_py())
     rows = []
-    for r in top:
-        revenue = round(float(r["revenue"]), 2)
-        previous = round(float(r["previous"]), 2) if "previous" in r else None
+    for g in top:
+        cur, name = g.slices["cur"], g.keys.get("name")
+        revenue = round(cur["revenue"] or 0.0, 2)
+        previous = g.slices["prev"]["revenue"] if "prev" in g.slices else None
+        previous = None if previous is None else round(previous, 2)
         rows.append(
             Member(
-                key=str(r["key"])
-                if "name" not in r or r["name"] is None
-                else f"{r['name']} ({r['key']})",
+                key=str(g.keys["key"]) if name is None else f"{name} ({g.keys['key']})",
                 revenue=revenue,
                 share=round(revenue / total_revenue, 6) if total_revenue else None,
                 previous=previous,
                 change=None if previous is None else round(revenue - previous, 2),
                 change_pct=change_pct(revenue, previous),
-                orders=int(r["orders"] or 0),
-                units=round(float(r["units"] or 0), 4),
-                customers=int(r["customers"] or 0) if "customers" in r else None,
+                orders=int(cur["orders"] or 0),
+                units=round(cur.get("units") or 0.0, 4),
+                customers=int(cur["customers"] or 0) if "customers" in cur else None,
             )
         )
     return Breakdown(role=role, label=label, rows=tuple(rows), members=members)
@@ -99,6 +90,6 @@ def compute_breakdowns(
             top_n if role == "product" else MAX_LISTED,
             total_revenue,
         )
-        for role, column, label in DIMENSIONS
+        for role, column, label in ((d.name, d.column, d.label) for d in DIMENSIONS.values())
         if lines.has(column)
     )

@@ -26,8 +26,10 @@ import ibis.expr.types as ir
 
 from salescope.analysis.periods import EDGE_GRACE, Window
 from salescope.engine import Engine
+from salescope.lines import Lines
 from salescope.metrics.definitions import ratio
 from salescope.metrics.kpis import Windows
+from salescope.metrics.query import expressions
 from salescope.model import (
     RFM_SEGMENTS,
     Cohort,
@@ -37,7 +39,6 @@ from salescope.model import (
     RfmSegment,
     SegmentMove,
 )
-from salescope.quality.validate import Lines
 
 LOOKBACK_DAYS = 365
 COHORTS_SHOWN = 12  # acquisition months listed, the latest up to the period end
@@ -134,10 +135,8 @@ def _per_customer(
     def between(w_start: date, w_end: date) -> ir.BooleanValue:
         return t.order_date.between(w_start, w_end)  # type: ignore[no-any-return]
 
-    def orders(where: ir.BooleanValue) -> ir.IntegerScalar:
-        if lines.has("order_id"):
-            return t.order_id.nunique(where=where)  # type: ignore[no-any-return]
-        return t.count(where=where)
+    def orders(where: ir.BooleanValue) -> ir.Scalar:
+        return expressions(t, lines, ("orders",), where)["orders"]
 
     aggs: dict[str, ir.Scalar] = {"first": t.order_date.min()}
     for key in ("cur", "prev"):

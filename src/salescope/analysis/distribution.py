@@ -16,9 +16,9 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.analysis.breakdowns import MISSING_KEY
+from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.model import MemberPoint, ValueBin
-from salescope.quality.validate import Lines
 
 TOP_MEMBERS = 6  # members drawn on their own; the rest are summed as OTHER
 OTHER = "Other"

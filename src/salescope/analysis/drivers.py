@@ -18,9 +18,9 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
+from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.model import Concentration, Contributor, Drivers
-from salescope.quality.validate import Lines
 
 DIMENSIONS = ("category", "product", "region", "channel", "sales_rep", "segment")
 TOP_CONTRIBUTORS = 5  # per dimension and ranking

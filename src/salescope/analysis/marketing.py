@@ -59,10 +59,11 @@ import statsmodels.api as sm
 from scipy import stats
 
 from salescope.analysis.breakdowns import MISSING_KEY
+from salescope.lines import Lines
 from salescope.metrics.definitions import ratio
 from salescope.metrics.kpis import Windows
+from salescope.metrics.query import expressions
 from salescope.model import CampaignResult, ChannelStats, Marketing, Measure
-from salescope.quality.validate import Lines
 
 __all__ = ["channel_key", "compute_marketing"]
 
@@ -198,13 +199,8 @@ def _sales_by_channel(lines: Lines, windows: Windows, keys: tuple[str, ...]) -> 
     t = t.filter(windows.any_flag(t, keys))
     aggs: dict[str, ir.Scalar] = {"name": t.channel.strip().min()}
     for k in keys:
-        f = windows.flag(t, k)
-        aggs[f"{k}__revenue"] = t.revenue.sum(where=f)
-        aggs[f"{k}__orders"] = (
-            t.order_id.nunique(where=f) if lines.has("order_id") else t.count(where=f)
-        )
-        if lines.has("customer_id"):
-            aggs[f"{k}__customers"] = t.customer_id.nunique(where=f)
+        measures = expressions(t, lines, ("revenue", "orders", "customers"), windows.flag(t, k))
+        aggs.update({f"{k}__{name}": agg for name, agg in measures.items()})
     return _collect(t.group_by(key=_key(t.channel).fill_null(MISSING_KEY)).aggregate(**aggs))
 
 
@@ -475,10 +471,8 @@ def _daily(lines: Lines, first: date, last: date, channel_keys: set[str]) -> _Da
     t = t.filter(t.order_date.between(first, last))
     sale = ~t.is_return
 
-    def orders(where: ir.BooleanValue) -> ir.IntegerScalar:
-        if lines.has("order_id"):
-            return t.order_id.nunique(where=where)
-        return t.count(where=where)
+    def orders(where: ir.BooleanValue) -> ir.Scalar:
+        return expressions(t, lines, ("orders",), where)["orders"]
 
     ordered = sorted(channel_keys)
     aggs: dict[str, ir.Scalar] = {"revenue": t.revenue.sum(), "orders": orders(sale)}

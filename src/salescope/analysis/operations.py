@@ -28,16 +28,18 @@ have continued at its recent level and was not made up later or by another produ
 Returns (:func:`compute_operations`): per category and for all lines, the revenue of
 return lines as a positive amount over the gross sales (revenue of the other lines).
 
-Margin: gross margin ``m = (revenue - cost) / revenue``, the discount rate (discount /
-list amount of sales lines, as the headline KPI), and the cost ratio ``c = cost / list
-amount``, over the lines that carry a cost (and a list amount, when the data has one). As
-``revenue = list x (1 - d)``, ``m = 1 - c / (1 - d)``; the change in ``m`` between the
-previous period and this one is split between ``d`` and ``c`` with the two-factor Shapley
-split (each factor's effect averaged over both orders of change), which adds up to the
-change exactly. ``d`` there is the price realised below list, ``1 - revenue / list``: it is
-the discount rate when revenue is list minus discount, and it takes in any other gap
-between the revenue column and list price (rounding, returns' share) so the split stays
-exact.
+Margin: gross margin and the discount rate are the headline KPIs' metrics
+(``metrics.semantic``), computed by the same query builder, so the operations section and
+the key figures print one figure: ``m = (revenue - cost) / revenue`` over the lines with a
+cost, and discount / list amount of sale lines. The split uses the cost ratio ``c = cost /
+list amount`` over the lines that carry a cost and a list amount. As ``revenue = list x (1 -
+d)``, ``m = 1 - c / (1 - d)``; the change in ``m`` between the previous period and this one
+is split between ``d`` and ``c`` with the two-factor Shapley split (each factor's effect
+averaged over both orders of change), which adds up to the change exactly when every line
+with a cost has a list amount (otherwise it explains the lines that have both). ``d`` there
+is the price realised below list, ``1 - revenue / list``: it is the discount rate when
+revenue is list minus discount, and it takes in any other gap between the revenue column
+and list price (rounding, returns' share) so the split stays exact.
 """
 
 from __future__ import annotations
@@ -52,8 +54,10 @@ import ibis.expr.types as ir
 
 from salescope.analysis.breakdowns import MISSING_KEY
 from salescope.analysis.periods import Window
+from salescope.lines import Lines
 from salescope.metrics.definitions import ratio
 from salescope.metrics.kpis import Windows
+from salescope.metrics.query import SEP, Values, available, grouped, metric_value, totals
 from salescope.model import (
     Inventory,
     Margin,
@@ -63,7 +67,6 @@ from salescope.model import (
     ReturnsRow,
     Stockout,
 )
-from salescope.quality.validate import Lines
 
 __all__ = ["compute_inventory", "compute_operations", "margin_split"]
 
@@ -403,44 +406,32 @@ def _round(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _margin_sums(lines: Lines, windows: Windows) -> dict[str, dict[str, float | None]]:
-    """Revenue, cost, list and discount sums of the lines with a cost, per window."""
-    t = _with_cost(lines)
+# the margin figures are the KPIs' own metrics, computed by the same query builder
+MARGIN_METRICS = ("gross_margin", "discount_rate")
+
+
+def _margin_sums(lines: Lines, windows: Windows) -> dict[str, Values]:
+    """Per window, the margin metrics' measures and, for the split, the revenue, cost and
+    list amount of the lines with a cost (and a list amount, when the data has one)."""
+    t = lines.table
     keys = tuple(k for k in ("cur", "prev") if k in windows)
     t = t.filter(windows.any_flag(t, keys))
-    aggs: dict[str, ir.Scalar] = {}
-    for k in keys:
-        aggs.update(_margin_aggs(t, lines, windows.flag(t, k), f"{k}__"))
-    row = t.aggregate(**aggs).to_pyarrow().to_pylist()[0]
-    out: dict[str, dict[str, float | None]] = {k: {} for k in keys}
-    for name, value in row.items():
-        key, metric = name.split("__", 1)
-        out[key][metric] = None if value is None else float(value)
-    return out
+    slices = {k: windows.flag(t, k) for k in keys}
+    keep = _split_lines(t, lines)
+    extra: dict[str, ir.Scalar] = {}
+    for k, where in slices.items():
+        extra[f"{k}{SEP}split_revenue"] = t.revenue.sum(where=where & keep)
+        extra[f"{k}{SEP}split_cost"] = t.cost_amount.sum(where=where & keep)
+        if lines.has("list_amount"):
+            extra[f"{k}{SEP}split_list"] = t.list_amount.sum(where=where & keep)
+    return totals(t, available(lines, MARGIN_METRICS), slices, extra)
 
 
-def _with_cost(lines: Lines) -> ir.Table:
-    t = lines.table
+def _split_lines(t: ir.Table, lines: Lines) -> ir.BooleanValue:
     keep = t.cost_amount.notnull()
     if lines.has("list_amount"):
         keep &= t.list_amount.notnull()
-    return t.filter(keep)
-
-
-def _margin_aggs(
-    t: ir.Table, lines: Lines, where: ir.BooleanValue, prefix: str = ""
-) -> dict[str, ir.Scalar]:
-    sale = where & ~t.is_return
-    aggs: dict[str, ir.Scalar] = {
-        f"{prefix}revenue": t.revenue.sum(where=where),
-        f"{prefix}cost": t.cost_amount.sum(where=where),
-    }
-    if lines.has("list_amount"):
-        aggs[f"{prefix}list"] = t.list_amount.sum(where=where)
-    if lines.has("discount_amount"):
-        aggs[f"{prefix}sale_list"] = t.list_amount.sum(where=sale)
-        aggs[f"{prefix}sale_discount"] = t.discount_amount.sum(where=sale)
-    return aggs
+    return keep  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -451,11 +442,11 @@ class _MarginFigures:
     price_ratio: float | None  # revenue / list: 1 - the discount in m = 1 - c / (1 - d)
 
 
-def _figures(s: dict[str, float | None]) -> _MarginFigures:
-    revenue, cost, list_amount = s.get("revenue"), s.get("cost"), s.get("list")
+def _figures(s: Values) -> _MarginFigures:
+    revenue, cost, list_amount = s.get("split_revenue"), s.get("split_cost"), s.get("split_list")
     return _MarginFigures(
-        gross_margin=ratio(None if revenue is None or cost is None else revenue - cost, revenue),
-        discount_rate=ratio(s.get("sale_discount"), s.get("sale_list")),
+        gross_margin=metric_value("gross_margin", s),
+        discount_rate=metric_value("discount_rate", s),
         cost_ratio=ratio(cost, list_amount),
         price_ratio=ratio(revenue, list_amount),
     )
@@ -517,17 +508,24 @@ def _margin(lines: Lines, windows: Windows) -> Margin | None:
 
 def _monthly(lines: Lines, end: date) -> tuple[MarginPoint, ...]:
     """Gross margin and discount rate for each of the last 12 months to ``end`` (the last
-    one possibly partial), one grouped query."""
+    one possibly partial), one grouped query of the KPIs' metrics."""
     first = _months_before(end.replace(day=1), MONTHS_SHOWN - 1)
-    t = _with_cost(lines)
+    t = lines.table
     t = t.filter(t.order_date.between(first, end))
-    t = t.mutate(month=t.order_date.truncate("M"))
-    aggs = _margin_aggs(t, lines, ibis.literal(True))
-    rows = t.group_by("month").aggregate(**aggs).order_by("month").to_pyarrow().to_pylist()
+    month = t.order_date.truncate("M")
+    rows = grouped(
+        t, available(lines, MARGIN_METRICS), {"m": ibis.literal(True)}, {"month": month}, ["month"]
+    )
     points = []
     for r in rows:
-        f = _figures({k: None if v is None else float(v) for k, v in r.items() if k != "month"})
-        points.append(MarginPoint(r["month"], _round(f.discount_rate), _round(f.gross_margin)))
+        values = r.slices.get("m", {})
+        points.append(
+            MarginPoint(
+                r.keys["month"],  # type: ignore[arg-type]
+                _round(metric_value("discount_rate", values)),
+                _round(metric_value("gross_margin", values)),
+            )
+        )
     return tuple(points)
 
 

@@ -177,22 +177,59 @@ def _year_earlier(window: Window, fys: int) -> Window:
 
 
 def resolve_periods(
-    spec: str, data_start: date, data_end: date, fiscal_year_start: int = 1
+    spec: str,
+    data_start: date,
+    data_end: date,
+    fiscal_year_start: int = 1,
+    compare: str | None = None,
 ) -> Periods:
     """The reported window plus its comparisons.
 
     The previous window always exists (except for ``all``); it is marked
     ``covered=False`` when the data starts after it begins, and its figures
     are then not compared. The year-earlier window is None unless the data
-    fully covers it.
+    fully covers it. ``compare`` (any period expression) replaces the previous
+    window; it must end before the reported one starts and lie inside the data.
+
+    >>> span = date(2023, 1, 1), date(2024, 12, 31)
+    >>> resolve_periods("2024-Q3", *span, compare="2023-Q3").previous.label
+    '2023-Q3'
     """
     current = parse_period(spec, data_start, data_end, fiscal_year_start)
     if current.grain == "all":
+        if compare is not None:
+            raise ConfigError(
+                "--compare needs a period to compare with, not --period all",
+                hint="pick a period, e.g. --period 2024-Q3 --compare 2023-Q3",
+            )
         return Periods(current, None, None)
-    previous = previous_of(current, fiscal_year_start)
-    previous = replace(previous, covered=covers(data_start, previous))
+    if compare is None:
+        previous = previous_of(current, fiscal_year_start)
+        previous = replace(previous, covered=covers(data_start, previous))
+    else:
+        previous = _comparison(compare, current, data_start, data_end, fiscal_year_start)
     yoy = _year_earlier(current, fiscal_year_start)
     yoy_window = yoy if covers(data_start, yoy) else None
-    if current.grain == "year":
-        yoy_window = None  # for a year the previous period is already the year before
+    if current.grain == "year" or (compare is not None and yoy == previous):
+        yoy_window = None  # the previous period is already the year before
     return Periods(current, previous, yoy_window)
+
+
+def _comparison(
+    spec: str, current: Window, data_start: date, data_end: date, fiscal_year_start: int
+) -> Window:
+    """The ``--compare`` window, checked: before the reported one and inside the data."""
+    window = parse_period(spec, data_start, data_end, fiscal_year_start)
+    if window.grain == "all" or window.end >= current.start:
+        raise ConfigError(
+            f"--compare {spec}: {window.label} ({window.start}..{window.end}) must end before "
+            f"{current.label} starts ({current.start})",
+            hint="compare with an earlier period, e.g. --compare "
+            + _year_earlier(current, fiscal_year_start).label,
+        )
+    if not covers(data_start, window):
+        raise ConfigError(
+            f"--compare {spec}: the data starts {data_start}, after {window.label} begins",
+            hint=f"compare with a period inside the data ({data_start}..{data_end})",
+        )
+    return window

@@ -25,12 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import ibis
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from salescope.analysis.periods import Window, covers, fiscal_quarter_of, parse_period
+from salescope.lines import Lines
+from salescope.metrics.query import expressions
 from salescope.model import (
     Forecast,
     ForecastPoint,
@@ -40,7 +41,6 @@ from salescope.model import (
     TimeSeries,
     Trend,
 )
-from salescope.quality.validate import Lines
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -72,11 +72,7 @@ class _Days:
 
 def _daily_sums(lines: Lines) -> _Days:
     t = lines.table
-    aggs = {
-        "revenue": t.revenue.sum(),
-        "orders": t.order_id.nunique() if lines.has("order_id") else t.count(),
-        "units": t.quantity.sum() if lines.has("quantity") else ibis.literal(0.0),
-    }
+    aggs = expressions(t, lines, ("revenue", "orders", "units"))
     rows = t.group_by(day=t.order_date).aggregate(**aggs).to_pyarrow().to_pylist()
     n = (lines.data_end - lines.data_start).days + 1
     days = _Days(lines.data_start, np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n))
@@ -85,7 +81,7 @@ def _daily_sums(lines: Lines) -> _Days:
         if 0 <= i < n:
             days.revenue[i] = float(r["revenue"] or 0.0)
             days.orders[i] = int(r["orders"] or 0)
-            days.units[i] = float(r["units"] or 0.0)
+            days.units[i] = float(r.get("units") or 0.0)
     return days
 
 

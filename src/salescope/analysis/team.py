@@ -33,10 +33,11 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.analysis.periods import Window
+from salescope.lines import Lines
 from salescope.metrics.definitions import ratio
 from salescope.metrics.kpis import Windows
+from salescope.metrics.query import expressions
 from salescope.model import Measure, RepStats, Team, TeamStats
-from salescope.quality.validate import Lines
 
 WINDOW_KEYS = ("cur", "prev")
 NO_QUOTA_NOTE = (
@@ -361,9 +362,7 @@ def _per_rep(lines: Lines, windows: Windows) -> dict[str, dict[str, float | str 
         f = windows.flag(t, k)
         aggs[f"revenue_{k}"] = t.revenue.sum(where=f)
         aggs[f"lines_{k}"] = t.count(where=f)
-        aggs[f"orders_{k}"] = (
-            t.order_id.nunique(where=f) if lines.has("order_id") else t.count(where=f)
-        )
+        aggs[f"orders_{k}"] = expressions(t, lines, ("orders",), f)["orders"]
         if lines.has("customer_id"):
             aggs[f"customers_{k}"] = t.customer_id.nunique(where=f)
     rows = t.group_by("rep_key").aggregate(**aggs).to_pyarrow().to_pylist()

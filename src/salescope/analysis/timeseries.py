@@ -5,23 +5,16 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-import ibis
-
+from salescope.lines import Lines
+from salescope.metrics.query import expressions
 from salescope.model import TimePoint, TimeSeries
-from salescope.quality.validate import Lines
 
 
 def monthly_series(lines: Lines) -> TimeSeries:
     """Revenue, orders, units and customers per calendar month (one grouped query)."""
     t = lines.table
     month = t.order_date.truncate("M").cast("date")
-    aggs = {
-        "revenue": t.revenue.sum(),
-        "orders": t.order_id.nunique() if lines.has("order_id") else t.count(),
-        "units": t.quantity.sum() if lines.has("quantity") else ibis.literal(0.0),
-    }
-    if lines.has("customer_id"):
-        aggs["customers"] = t.customer_id.nunique()
+    aggs = expressions(t, lines, ("revenue", "orders", "units", "customers"))
     rows = t.group_by(month=month).aggregate(**aggs).order_by("month").to_pyarrow().to_pylist()
     by_month = {r["month"]: r for r in rows}
     empty = {"revenue": 0.0, "orders": 0, "units": 0.0, "customers": 0}
@@ -35,7 +28,7 @@ def monthly_series(lines: Lines) -> TimeSeries:
                 date=first,
                 revenue=round(float(r["revenue"] or 0), 2),
                 orders=int(r["orders"] or 0),
-                units=round(float(r["units"] or 0), 4),
+                units=round(float(r.get("units") or 0), 4),
                 customers=int(r["customers"]) if lines.has("customer_id") else None,
                 partial=partial,
             )

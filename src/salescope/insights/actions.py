@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from salescope.facts import slug
-from salescope.insights.rules import Thresholds
 from salescope.model import Fact, Insight, Recommendation, Report
+from salescope.settings import Thresholds
 
 IMPROVE = 0.1  # the "improve" target: 10% better than today
 

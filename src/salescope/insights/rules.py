@@ -12,37 +12,20 @@ Score = effect x confidence, both 0..1:
 - confidence: 1 for measured figures; lower for estimates (a forecast, possible stockouts)
   and for figures built on few data.
 
-Thresholds (``Thresholds``, set in salescope.yml under ``insights``) are documented in
-docs/insights.md.
+Thresholds (:class:`salescope.settings.Thresholds`, set in salescope.yml under
+``insights``) are documented in docs/insights.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from salescope.facts import slug
 from salescope.model import Insight, Report
 from salescope.narrative import format as fmt
+from salescope.settings import Thresholds
 
 FULL_EFFECT_PCT = 20.0  # a change of this many percent is a full-size effect
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """When an insight is worth stating (docs/insights.md)."""
-
-    kpi_change_pct: float = 2.0  # KPI moves smaller than this (percent) are not findings
-    concentration_share: float = 0.5  # one member holding this share of revenue is a risk
-    min_contribution: float = 0.03  # contributors below this share of the change: ignored
-    new_share_points: float = 0.05  # new customers' revenue share moving this much
-    retention_points: float = 0.02  # retention moving this much (fraction points)
-    rfm_share: float = 0.05  # customers sliding into at-risk segments: this share of all
-    roas_ratio: float = 2.0  # best channel's ROAS at least this multiple of the worst's
-    margin_points: float = 0.005  # gross margin moving this much (fraction points)
-    returns_points: float = 0.005  # returns rate moving this much, or a category at 1.5x
-    quarantine_share: float = 0.01  # rows quarantined above this share: a caveat
-    quality_score: float = 90.0  # or a quality score below this
 
 
 Builder = Callable[[Report, Thresholds], Iterable[Insight]]

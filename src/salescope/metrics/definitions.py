@@ -9,24 +9,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from salescope.metrics.semantic import MEASURES, METRICS, Direction, Unit, measure_needs
+
 
 @dataclass(frozen=True)
 class KpiDefinition:
     name: str
     label: str
-    unit: str
-    good_direction: str  # "up", "down" or "none"
+    unit: Unit
+    good_direction: Direction
     needs: tuple[str, ...]  # canonical columns/roles the KPI cannot do without
     formula: str
 
 
+def _from_measure(name: str, good_direction: Direction = "up") -> KpiDefinition:
+    m = MEASURES[name]
+    return KpiDefinition(
+        m.name, m.label, m.unit, good_direction, m.needs, m.description or f"sum of {name}"
+    )
+
+
+def _from_metric(name: str) -> KpiDefinition:
+    m = METRICS[name]
+    needs = measure_needs(m.measures)
+    return KpiDefinition(
+        m.name, m.label, m.unit, m.good_direction, needs, m.description or m.formula
+    )
+
+
+# The headline KPIs, in report order. Measures and metrics are declared once in
+# ``metrics.semantic``; the customer-history KPIs need each customer's first purchase
+# and activity per window, which ``metrics.kpis`` computes from one customer table.
 KPI_DEFINITIONS: tuple[KpiDefinition, ...] = (
-    KpiDefinition("revenue", "Revenue", "currency", "up", (), "sum of line revenue"),
-    KpiDefinition("orders", "Orders", "count", "up", (), "distinct order ids"),
-    KpiDefinition("units", "Units", "number", "up", ("quantity",), "sum of quantity"),
-    KpiDefinition(
-        "customers", "Customers", "count", "up", ("customer_id",), "distinct customer ids"
-    ),
+    _from_measure("revenue"),
+    _from_measure("orders"),
+    _from_measure("units"),
+    _from_measure("customers"),
     KpiDefinition(
         "new_customers",
         "New customers",
@@ -52,21 +70,10 @@ KPI_DEFINITIONS: tuple[KpiDefinition, ...] = (
         "customers of the previous period also active in this one / "
         "customers of the previous period",
     ),
-    KpiDefinition("aov", "Average order value", "currency", "up", (), "revenue / orders"),
-    KpiDefinition(
-        "revenue_per_customer",
-        "Revenue per customer",
-        "currency",
-        "up",
-        ("customer_id",),
-        "revenue / customers",
-    ),
-    KpiDefinition(
-        "units_per_order", "Units per order", "number", "up", ("quantity",), "units / orders"
-    ),
-    KpiDefinition(
-        "avg_unit_price", "Average unit price", "currency", "none", ("quantity",), "revenue / units"
-    ),
+    _from_metric("aov"),
+    _from_metric("revenue_per_customer"),
+    _from_metric("units_per_order"),
+    _from_metric("avg_unit_price"),
     KpiDefinition(
         "products_sold",
         "Products sold",
@@ -75,30 +82,9 @@ KPI_DEFINITIONS: tuple[KpiDefinition, ...] = (
         ("product",),
         "distinct products with units > 0",
     ),
-    KpiDefinition(
-        "returns",
-        "Returns",
-        "currency",
-        "down",
-        (),
-        "revenue of return lines, as a positive amount (already netted from revenue)",
-    ),
-    KpiDefinition(
-        "discount_rate",
-        "Discount rate",
-        "fraction",
-        "none",
-        ("discount_amount",),
-        "discount amount / list amount (quantity x unit price) of sales lines",
-    ),
-    KpiDefinition(
-        "gross_margin",
-        "Gross margin",
-        "fraction",
-        "up",
-        ("cost_amount",),
-        "(revenue - cost) / revenue over lines with a cost",
-    ),
+    _from_measure("returns", "down"),
+    _from_metric("discount_rate"),
+    _from_metric("gross_margin"),
 )
 
 BY_NAME = {d.name: d for d in KPI_DEFINITIONS}

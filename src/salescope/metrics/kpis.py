@@ -14,9 +14,10 @@ from datetime import date as date_t
 import ibis.expr.types as ir
 
 from salescope.analysis.periods import Periods, Window, covers, previous_of
+from salescope.lines import Lines
 from salescope.metrics.definitions import KPI_DEFINITIONS, change_pct, ratio
+from salescope.metrics.query import Values, available, metric_value, totals
 from salescope.model import Kpi
-from salescope.quality.validate import Lines
 
 
 @dataclass(frozen=True)
@@ -73,40 +74,36 @@ def _row(expr: ir.Table) -> dict[str, object]:
     return rows[0] if rows else {}
 
 
-def _totals(lines: Lines, windows: Windows) -> dict[str, dict[str, float | None]]:
+# the measures the KPIs read from the window totals (customers come from the customer
+# table, with each customer's first purchase)
+TOTAL_MEASURES = (
+    "revenue",
+    "orders",
+    "units",
+    "returns",
+    "list_amount",
+    "discount_amount",
+    "cost",
+    "revenue_with_cost",
+)
+
+# the KPIs that are a measure of the totals or a metric over them
+KPI_VALUES = (
+    *TOTAL_MEASURES,
+    "aov",
+    "units_per_order",
+    "avg_unit_price",
+    "discount_rate",
+    "gross_margin",
+    "revenue_per_customer",
+)
+
+
+def _totals(lines: Lines, windows: Windows) -> dict[str, Values]:
     t = lines.table
     keys = tuple(k for k in SUM_WINDOWS if k in windows)
     t = t.filter(windows.any_flag(t, keys))
-    sale = ~t.is_return
-    aggs: dict[str, ir.Scalar] = {}
-    for k in keys:
-        f = windows.flag(t, k)
-        aggs[f"{k}__revenue"] = t.revenue.sum(where=f)
-        aggs[f"{k}__lines"] = t.count(where=f)
-        aggs[f"{k}__orders"] = (
-            t.order_id.nunique(where=f) if lines.has("order_id") else t.count(where=f)
-        )
-        aggs[f"{k}__returns"] = (-t.revenue).sum(where=f & t.is_return)
-        if lines.has("quantity"):
-            aggs[f"{k}__units"] = t.quantity.sum(where=f)
-        if lines.has("discount_amount"):
-            aggs[f"{k}__list_amount"] = t.list_amount.sum(where=f & sale)
-            aggs[f"{k}__discount_amount"] = t.discount_amount.sum(where=f & sale)
-        if lines.has("cost_amount"):
-            has_cost = t.cost_amount.notnull()
-            aggs[f"{k}__cost"] = t.cost_amount.sum(where=f & has_cost)
-            aggs[f"{k}__revenue_with_cost"] = t.revenue.sum(where=f & has_cost)
-    row = _row(t.aggregate(**aggs))
-    out: dict[str, dict[str, float | None]] = {k: {} for k in keys}
-    for name, value in row.items():
-        key, metric = name.split("__", 1)
-        out[key][metric] = None if value is None else float(value)  # type: ignore[arg-type]
-    for k in keys:
-        # sums over no rows are NULL in SQL; an empty window has zero revenue
-        for metric in ("revenue", "returns", "units"):
-            if metric in out[k] and out[k][metric] is None:
-                out[k][metric] = 0.0
-    return out
+    return totals(t, available(lines, TOTAL_MEASURES), {k: windows.flag(t, k) for k in keys})
 
 
 def _customers(lines: Lines, windows: Windows) -> dict[str, dict[str, float]]:
@@ -152,37 +149,25 @@ def _products_sold(lines: Lines, windows: Windows) -> dict[str, float]:
 
 def _values(
     key: str,
-    totals: dict[str, dict[str, float | None]],
+    totals: dict[str, Values],
     customers: dict[str, dict[str, float]],
     products: dict[str, float],
     windows: Windows,
     data_start: date_t,
 ) -> dict[str, float | None]:
     """Every KPI for one window, from the aggregates (None where not computable)."""
-    t = totals.get(key, {})
-    revenue, orders, units = t.get("revenue"), t.get("orders"), t.get("units")
-    v: dict[str, float | None] = {
-        "revenue": revenue,
-        "orders": orders,
-        "units": units,
-        "aov": ratio(revenue, orders),
-        "units_per_order": ratio(units, orders),
-        "avg_unit_price": ratio(revenue, units),
-        "returns": t.get("returns"),
-        "products_sold": products.get(key),
-        "discount_rate": ratio(t.get("discount_amount"), t.get("list_amount")),
-    }
-    if "cost" in t:
-        rc = t.get("revenue_with_cost")
-        v["gross_margin"] = ratio(None if rc is None else rc - (t["cost"] or 0.0), rc)
+    t: Values = dict(totals.get(key, {}))
     c = customers.get(key)
+    if c is not None:
+        t["customers"] = c["customers"]
+    v: dict[str, float | None] = {name: metric_value(name, t) for name in KPI_VALUES}
+    v["products_sold"] = products.get(key)
     if c is not None:
         has_history = data_start < windows.by_key[key].start
         new = c["new"] if has_history or key == "cur" else None
         v["customers"] = c["customers"]
         v["new_customers"] = new
         v["returning_customers"] = None if new is None else c["customers"] - new
-        v["revenue_per_customer"] = ratio(revenue, c["customers"])
         prev = PREVIOUS_OF.get(key)
         if "retained" in c and prev is not None:
             v["retention_rate"] = ratio(c["retained"], customers[prev]["customers"])

@@ -43,7 +43,9 @@ def money(value: float | None, currency: str | None = None) -> str:
 
 
 def pct_change(value: float | None) -> str:
-    """>>> pct_change(12.345)
+    """A change in percent, signed.
+
+    >>> pct_change(12.345)
     '+12.3%'
     """
     if value is None:
@@ -52,7 +54,9 @@ def pct_change(value: float | None) -> str:
 
 
 def fraction(value: float | None) -> str:
-    """>>> fraction(0.3411)
+    """A fraction as a percentage.
+
+    >>> fraction(0.3411)
     '34.1%'
     """
     if value is None:

@@ -8,18 +8,12 @@ template text stays. Tables, figures and department reports are never sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from salescope.model import LlmOutcome, Report
 from salescope.narrative.llm import polish
 from salescope.narrative.view import View
-
-
-@dataclass(frozen=True)
-class LlmSettings:
-    url: str
-    model: str = "default"
-    timeout: float = 30.0
+from salescope.settings import LlmSettings
 
 
 def data_strings(report: Report) -> set[str]:

@@ -8,8 +8,8 @@ few values leaves its attributes empty. These checks look at aggregates only.
 
 from __future__ import annotations
 
+from salescope.lines import Lines
 from salescope.model import Check, Quality
-from salescope.quality.validate import Lines
 from salescope.sources.dataset import Assembled
 
 MIN_CUSTOMERS = 30  # below this, one order each is plausible

@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 
 from salescope.engine import Engine
 from salescope.errors import EmptyDataError, MappingError
+from salescope.lines import Lines
 from salescope.model import Check, LineTypeCount, Quality
 from salescope.quality.formats import (
     DateDecision,
@@ -85,24 +86,6 @@ CSV_FORMULA_START = r"^[=+\-@\t\r]"
 PLAIN_NUMBER = r"^[-+]?[0-9][0-9.,]*$"
 # revenue that differs from quantity x price x (1 - discount) by more than this share
 INCONSISTENT_SHARE = 0.01
-
-
-@dataclass(frozen=True)
-class Lines:
-    """Accepted sales lines with canonical columns, as a lazy engine expression.
-
-    Columns: ``order_date`` (date), ``revenue``, ``quantity``, ``list_amount``,
-    ``discount_amount``, ``cost_amount`` (float64), ``is_return`` (bool) and,
-    where mapped, the text roles plus ``product`` (product id, else name).
-    """
-
-    table: ir.Table
-    roles: frozenset[str]
-    data_start: date
-    data_end: date
-
-    def has(self, role: str) -> bool:
-        return role in self.roles
 
 
 @dataclass(frozen=True)

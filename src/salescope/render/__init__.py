@@ -9,14 +9,15 @@ from pathlib import Path
 from salescope.config import ALL_FORMATS
 from salescope.errors import ConfigError
 from salescope.model import DEPARTMENTS, Report
-from salescope.narrative.polish import LlmSettings, polish_view
+from salescope.narrative.polish import polish_view
+from salescope.settings import LlmSettings
 
 log = logging.getLogger("salescope")
 
 
 def write_outputs(
     report: Report,
-    out: Path,
+    out: Path | str,
     formats: tuple[str, ...] | None = None,
     departments: tuple[str, ...] | None = None,
     llm: LlmSettings | None = None,
@@ -24,7 +25,10 @@ def write_outputs(
     """Write ``formats`` (default all) plus quarantine.csv into ``out``; the department
     reports (``departments``, default all) go to ``out/departments`` as Markdown and HTML
     when those formats are chosen. With ``llm``, the prose goes through the language model
-    first (docs/llm.md) and report.json records what it did."""
+    first (docs/llm.md) and report.json records what it did. Returns the files written.
+
+    >>> write_outputs(report, "out/", formats=("json", "html"))  # doctest: +SKIP
+    """
     from salescope.narrative.view import build_view
     from salescope.render.charts import chart_specs, write_pngs
     from salescope.render.departments import (
@@ -51,6 +55,7 @@ def write_outputs(
             f"unknown department {unknown_departments[0]!r}",
             hint="valid: " + ", ".join(DEPARTMENTS),
         )
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     view = build_view(report)
     if llm is not None:

@@ -638,7 +638,7 @@ def header_forms(header: str, prefix: str | None = None) -> set[str]:
     without its table's shared prefix (``sls_``), and with abbreviations expanded.
 
     >>> sorted(header_forms("sls_ord_num", "sls"))
-    ['order_number', 'ord_num', 'sales_order_number', 'sls_ord_num']
+    ['ord_num', 'order_number', 'sales_order_number', 'sls_ord_num']
     """
     forms = {normalise(header), normalise(_camel_split(header))}
     forms = {f for f in forms if f}

@@ -45,6 +45,7 @@ from salescope.schema.roles import (
     normalise,
 )
 from salescope.schema.roles import Mapping as RoleMapping
+from salescope.settings import DeclaredJoin
 from salescope.sources.combine import Group, column_key
 
 log = logging.getLogger("salescope")
@@ -120,16 +121,6 @@ class Join:
             f"{self.left}.{self.left_column} -> {self.right}.{self.right_column} "
             f"({self.match_rate:.1%} matched)"
         )
-
-
-@dataclass(frozen=True)
-class DeclaredJoin:
-    """A join named in salescope.yml (``joins:``)."""
-
-    table: str
-    column: str
-    to: str
-    to_column: str
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ as totals.
 ... ], ["Shop Ltd", "Sales by Customer Detail"])
 >>> g.name
 'Customer'
->>> [row[0] for row in carry_down([["Ann Lee"], ["", "03/05/2024"], ["Bo"], ["", "x"]], g)]
+>>> rows = [["Ann Lee"], ["", "03/05/2024", "1001"], ["Bo"], ["", "03/06/2024", "1002"]]
+>>> [row[0] for row in carry_down(rows, g)]
 ['Ann Lee', 'Bo']
 """
 

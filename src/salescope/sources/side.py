@@ -40,6 +40,7 @@ from salescope.quality.formats import decide_date, decide_number, parse_dates, p
 from salescope.quality.parse import to_text
 from salescope.schema.roles import kind_of
 from salescope.sources.combine import Group, column_key
+from salescope.sources.readers import read_spec
 
 log = logging.getLogger("salescope")
 
@@ -329,8 +330,6 @@ def load_side_tables(
     >>> side = load_side_tables(connect("duckdb"), ["marketing_spend.csv"])  # doctest: +SKIP
     >>> side.marketing.columns  # doctest: +SKIP
     """
-    from salescope.sources.files import read_spec
-
     chosen = list(kinds) if kinds is not None else [None] * len(paths)
     groups: list[tuple[Group, str]] = []
     for spec, forced in zip(paths, chosen, strict=True):

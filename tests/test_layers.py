@@ -1,0 +1,342 @@
+"""Layers of the package: no import cycles, no import upwards, light modules stay light.
+
+Imports are read with ``ast`` from every file under src/salescope, function-level and
+``if TYPE_CHECKING:`` ones included (a type-only import still couples two modules).
+Importing ``a.b.c`` from outside ``a.b`` also runs ``a/b/__init__.py``, so it counts as an
+import of ``a.b`` too; the root package is the exception: its names load lazily, and the
+subprocess checks below hold it to that.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import itertools
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = "salescope"
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+# Lowest first. A module may import modules of its own layer or of layers below. An entry
+# names one module (``salescope.config``) or every module under a package
+# (``salescope.render.*``); the exact name wins over ``.*``, a longer ``.*`` over a shorter.
+LAYERS: list[list[str]] = [
+    ["salescope.errors", "salescope._version"],
+    # pure values and helpers: no engine, no pydantic (LIGHT_MODULES, checked below)
+    [
+        "salescope.lines",
+        "salescope.model",
+        "salescope.settings",
+        "salescope.resources",
+        # calendar periods: read by sources.side (quota periods) and metrics, not only
+        # by the analyses
+        "salescope.analysis",
+        "salescope.analysis.periods",
+        # how numbers are written: insights and config use it, not only the narrative
+        "salescope.narrative",
+        "salescope.narrative.format",
+    ],
+    ["salescope.engine", "salescope.filters"],  # filters: --where as Ibis expressions
+    ["salescope.schema.*", "salescope.schema"],
+    # validates salescope.yml against the role names (schema.roles) and currency signs
+    ["salescope.config"],
+    # the quality modules that need no sources: the value parsing the readers share with
+    # the validator (sources.side and sources.grouped import parse and formats), line
+    # types, the score
+    [
+        "salescope.quality",
+        "salescope.quality.parse",
+        "salescope.quality.formats",
+        "salescope.quality.line_types",
+        "salescope.quality.score",
+    ],
+    ["salescope.sources.*", "salescope.sources"],
+    # validate (sources.combine's FILE_COLUMN) and plausibility (the dataset model)
+    ["salescope.quality.*"],
+    ["salescope.metrics.*", "salescope.metrics"],
+    ["salescope.analysis.*"],
+    ["salescope.facts"],
+    ["salescope.insights.*", "salescope.insights"],
+    ["salescope.narrative.*"],
+    ["salescope.render.*", "salescope.render"],
+    ["salescope.pipeline"],
+    ["salescope.demo_data"],
+    ["salescope.cli"],
+    ["salescope"],
+]
+
+# Importing these loads none of HEAVY (``import salescope.lines`` must not start ibis); the
+# root package is one of them because every import runs it first.
+LIGHT_MODULES = (
+    "salescope",
+    "salescope.errors",
+    "salescope.lines",
+    "salescope.model",
+    "salescope.settings",
+    "salescope.analysis.periods",
+    "salescope.narrative.format",
+)
+HEAVY = ("ibis", "duckdb", "pandas", "statsmodels", "pyarrow", "numpy", "pyspark", "pydantic")
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str
+    target: str
+    where: str  # path:line of the import statement
+
+
+def module_files(src: Path = SRC, root: str = ROOT) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for path in sorted((src / root).rglob("*.py")):
+        parts = path.relative_to(src).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        files[name] = path
+    return files
+
+
+def _is_package(path: Path) -> bool:
+    return path.name == "__init__.py"
+
+
+def _known(name: str, modules: Mapping[str, Path]) -> str | None:
+    """The module ``name`` loads: itself, else its longest known prefix (``a.b.attr``)."""
+    while name:
+        if name in modules:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def _targets(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        package = module if is_package else module.rpartition(".")[0]
+        for _ in range(node.level - 1):
+            package = package.rpartition(".")[0]
+        base = f"{package}.{base}" if base else package
+    # ``from a.b import c`` imports the module a.b.c when there is one, else a.b
+    return [f"{base}.{alias.name}" for alias in node.names]
+
+
+def _parents(name: str) -> list[str]:
+    """``a.b.c`` -> ``["a.b", "a"]``."""
+    parts = name.split(".")
+    return [".".join(parts[:k]) for k in range(len(parts) - 1, 0, -1)]
+
+
+def imports_of(modules: Mapping[str, Path], root: str = ROOT) -> list[Import]:
+    found: dict[tuple[str, str], Import] = {}
+    for module, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            where = f"{path.relative_to(SRC.parent) if SRC in path.parents else path}:"
+            for name in _targets(node, module, _is_package(path)):
+                target = _known(name, modules)
+                if target is None or target == module:
+                    continue
+                # a/b/__init__.py runs on the way to a.b.c, unless a.b is being imported
+                # already (the importer is inside it); the root package is lazy
+                packages = [p for p in _parents(target) if p in modules and p != root]
+                outside = [p for p in packages if module != p and not module.startswith(p + ".")]
+                for dep in (target, *outside):
+                    found.setdefault((module, dep), Import(module, dep, f"{where}{node.lineno}"))
+    return sorted(found.values(), key=lambda i: (i.source, i.target))
+
+
+def graph_of(imports: Iterable[Import]) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for i in imports:
+        graph.setdefault(i.source, set()).add(i.target)
+        graph.setdefault(i.target, set())
+    return graph
+
+
+def find_cycles(graph: Mapping[str, Iterable[str]]) -> list[list[str]]:
+    """One cycle (as a path, first module repeated at the end) per strongly connected
+    component of more than one module (Tarjan)."""
+    edges = {v: sorted(ws) for v, ws in graph.items()}
+    for ws in list(edges.values()):
+        for w in ws:
+            edges.setdefault(w, [])
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def connect(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges[v]:
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                components.append(sorted(component))
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10 * len(edges) + 100))
+    try:
+        for v in sorted(edges):
+            if v not in index:
+                connect(v)
+    finally:
+        sys.setrecursionlimit(limit)
+    return [_cycle_in(component, edges) for component in sorted(components)]
+
+
+def _cycle_in(component: list[str], edges: Mapping[str, list[str]]) -> list[str]:
+    """A shortest cycle through the component's first module (breadth-first)."""
+    inside = set(component)
+    start = component[0]
+    came_from: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for v in frontier:
+            for w in edges[v]:
+                if w == start:
+                    path = [v]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return [start, *reversed(path[:-1]), start]
+                if w in inside and w not in came_from:
+                    came_from[w] = v
+                    following.append(w)
+        frontier = following
+    raise AssertionError(f"no cycle in component {component}")  # pragma: no cover
+
+
+def layer_of(module: str, layers: list[list[str]] = LAYERS) -> int | None:
+    exact = {name: i for i, layer in enumerate(layers) for name in layer if "*" not in name}
+    if module in exact:
+        return exact[module]
+    best: tuple[int, int] | None = None  # (length of the prefix, layer)
+    for i, layer in enumerate(layers):
+        for name in layer:
+            prefix = name.removesuffix(".*")
+            matches = name.endswith(".*") and module.startswith(prefix + ".")
+            if matches and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), i)
+    return None if best is None else best[1]
+
+
+def upward(imports: Iterable[Import], layers: list[list[str]] = LAYERS) -> list[str]:
+    found = []
+    for i in imports:
+        low, high = layer_of(i.source, layers), layer_of(i.target, layers)
+        if low is not None and high is not None and high > low:
+            found.append(f"{i.where}: {i.source} (layer {low}) imports {i.target} (layer {high})")
+    return found
+
+
+@functools.cache
+def project() -> tuple[dict[str, Path], list[Import]]:
+    modules = module_files()
+    return modules, imports_of(modules)
+
+
+def test_no_import_cycles() -> None:
+    _, imports = project()
+    cycles = find_cycles(graph_of(imports))
+    where = {(i.source, i.target): i.where for i in imports}
+    shown = [
+        " -> ".join(cycle)
+        + "".join(f"\n    {where[a, b]}: {a} -> {b}" for a, b in itertools.pairwise(cycle))
+        for cycle in cycles
+    ]
+    assert not cycles, "import cycles:\n" + "\n".join(shown)
+
+
+def test_every_module_has_a_layer() -> None:
+    modules, _ = project()
+    missing = sorted(m for m in modules if layer_of(m) is None)
+    assert not missing, f"add these to LAYERS in {Path(__file__).name}: {missing}"
+
+
+def test_no_upward_imports() -> None:
+    bad = upward(project()[1])
+    assert not bad, "imports against the layer order (lowest first: LAYERS):\n" + "\n".join(bad)
+
+
+def test_layer_entries_name_real_modules() -> None:
+    modules, _ = project()
+    stale = [
+        name
+        for layer in LAYERS
+        for name in layer
+        if not any(
+            m.startswith(name.removesuffix("*")) if name.endswith(".*") else m == name
+            for m in modules
+        )
+    ]
+    assert not stale, f"LAYERS names modules that do not exist: {stale}"
+
+
+@pytest.mark.parametrize("module", LIGHT_MODULES)
+def test_light_module_loads_no_heavy_library(module: str) -> None:
+    code = (
+        f"import sys, {module}; "
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]", f"import {module} loads {done.stdout.strip()}"
+
+
+# The checks must be able to fail.
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set(), "e": {"e2"}, "e2": {"e"}}
+    assert find_cycles(graph) == [["a", "b", "c", "a"], ["e", "e2", "e"]]
+    assert find_cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []
+
+
+def test_the_layer_check_finds_an_upward_import(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "low").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "low" / "__init__.py").write_text("from pkg.low.base import X\n")
+    (package / "low" / "base.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.high import Y\n"
+    )
+    (package / "high.py").write_text("def f():\n    from .low import base\n")
+    (package / "mid.py").write_text("from pkg.low.base import X\n")
+    modules = module_files(tmp_path, "pkg")
+    found = imports_of(modules, root="pkg")
+    assert {(i.source, i.target) for i in found} == {
+        ("pkg.low", "pkg.low.base"),
+        ("pkg.low.base", "pkg.high"),  # under TYPE_CHECKING
+        ("pkg.high", "pkg.low.base"),  # function-level, relative
+        ("pkg.high", "pkg.low"),  # its __init__ runs first
+        ("pkg.mid", "pkg.low.base"),
+        ("pkg.mid", "pkg.low"),
+    }
+    layers = [["pkg.low.*", "pkg.low"], ["pkg.mid"], ["pkg.high"]]
+    assert [line.split(": ", 1)[1] for line in upward(found, layers)] == [
+        "pkg.low.base (layer 0) imports pkg.high (layer 2)"
+    ]
+    assert find_cycles(graph_of(found)) == [["pkg.high", "pkg.low.base", "pkg.high"]]
