@@ -41,6 +41,9 @@ LAYERS: list[list[str]] = [
         # how numbers are written: insights and config use it, not only the narrative
         "salescope.narrative",
         "salescope.narrative.format",
+        # the metric layer's declarations: config checks custom metrics against them
+        "salescope.metrics",
+        "salescope.metrics.semantic",
     ],
     ["salescope.engine", "salescope.filters"],  # filters: --where as Ibis expressions
     ["salescope.schema.*", "salescope.schema"],
@@ -59,7 +62,7 @@ LAYERS: list[list[str]] = [
     ["salescope.sources.*", "salescope.sources"],
     # validate (sources.combine's FILE_COLUMN) and plausibility (the dataset model)
     ["salescope.quality.*"],
-    ["salescope.metrics.*", "salescope.metrics"],
+    ["salescope.metrics.*"],
     ["salescope.analysis.*"],
     ["salescope.facts"],
     ["salescope.insights.*", "salescope.insights"],
@@ -75,6 +78,7 @@ LAYERS: list[list[str]] = [
 # root package is one of them because every import runs it first.
 LIGHT_MODULES = (
     "salescope",
+    "salescope.metrics.semantic",
     "salescope.errors",
     "salescope.lines",
     "salescope.model",

@@ -9,8 +9,10 @@ import duckdb
 import pytest
 
 import salescope
-from salescope.config import Config
+from salescope.config import Config, load_config
 from salescope.errors import ConfigError, EmptyDataError
+from salescope.render import write_outputs
+from salescope.render.json import report_to_dict
 from tests.conftest import fixed_clock
 from tests.test_cli import assert_user_error
 from tests.test_cli import salescope as cli
@@ -136,4 +138,75 @@ def test_compare_outside_the_rules_is_refused(tmp_path: Path, compare: str, text
     result = cli(
         "report", _two_years(tmp_path), "-p", "2024-Q2", "--compare", compare, cwd=tmp_path
     )
+    assert_user_error(result, text)
+
+
+# --- metrics and dimensions of your own ---------------------------------------------------
+
+
+def _yml(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "salescope.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_custom_metric_and_dimension_are_reported_like_built_in_ones(tmp_path: Path) -> None:
+
+    config = load_config(
+        _yml(
+            tmp_path,
+            "period: 2024-Q2\ncurrency: EUR\n"
+            "metrics:\n"
+            "  gross_profit: {expr: revenue_with_cost - cost, format: money}\n"
+            "  lines_per_order: {expr: lines / orders, label: Lines per order}\n"
+            "dimensions:\n  route: {column: CHANNEL, label: Route to market}\n",
+        )
+    )
+    report = salescope.run([SHOP], config, clock=fixed_clock)
+    q2 = "order_date between '2024-04-01' and '2024-06-30'"
+    q1 = "order_date between '2024-01-01' and '2024-03-31'"
+    profit = f"sum({LINE} - quantity * unit_cost)"
+    gp = report.kpi("gross_profit")
+    assert gp is not None and gp.unit == "currency" and gp.label == "Gross profit"
+    assert gp.value == pytest.approx(_sql(f"select {profit} from SHOP where {q2}"), abs=0.005)
+    assert gp.previous == pytest.approx(_sql(f"select {profit} from SHOP where {q1}"), abs=0.005)
+    lpo = report.kpi("lines_per_order")
+    orders = _sql(f"select count(distinct order_id) from SHOP where {q2} and quantity > 0")
+    assert lpo is not None and lpo.label == "Lines per order"
+    assert lpo.value == pytest.approx(_sql(f"select count(*) from SHOP where {q2}") / orders)
+    # the built-in margin is the same computation: gross profit / revenue
+    margin, revenue = report.kpi("gross_margin"), report.kpi("revenue")
+    assert margin is not None and revenue is not None and gp.value is not None
+    assert margin.value == pytest.approx(gp.value / (revenue.value or 1), abs=1e-6)
+    route = report.breakdown("route")
+    assert route is not None and route.label == "Route to market"
+    expected = duckdb.sql(
+        f"select channel, sum({LINE}) from read_csv_auto('{SHOP}') where {q2} "
+        "group by channel order by 2 desc"
+    ).fetchall()
+    assert [(m.key, m.revenue) for m in route.rows] == [
+        (k, pytest.approx(v, abs=0.005)) for k, v in expected
+    ]
+    data = report_to_dict(report)
+    assert data["facts"]["kpi.gross_profit"]["value"] == gp.value  # type: ignore[index]
+    assert "route" in data["breakdowns"]  # type: ignore[operator]
+    written = write_outputs(report, tmp_path / "out", ("md",))
+    text = next(p for p in written if p.suffix == ".md").read_text(encoding="utf-8")
+    assert "Gross profit" in text and "Route to market" in text
+
+
+@pytest.mark.parametrize(
+    ("yml", "text"),
+    [
+        ("metrics:\n  gp: {expr: revenue - profit}\n", "'profit' is no measure"),
+        ("metrics:\n  gp: {expr: 'sum(revenue)'}\n", "only + - * /"),
+        ("metrics:\n  aov: {expr: revenue / orders}\n", "not a measure or a built-in KPI"),
+        ("metrics:\n  gp: {expr: revenue, format: euros}\n", "format"),
+        ("dimensions:\n  brand: {column: Brand}\n", "no column 'Brand'"),
+        ("dimensions:\n  region: {column: region}\n", "already reads"),
+    ],
+)
+def test_custom_metric_errors_are_one_line(tmp_path: Path, yml: str, text: str) -> None:
+    config = _yml(tmp_path, "period: 2024-Q2\n" + yml)
+    result = cli("report", SHOP, "-c", config, "-f", "json", "-o", tmp_path / "o", cwd=tmp_path)
     assert_user_error(result, text)

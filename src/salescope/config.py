@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from salescope.errors import ConfigError
+
+if TYPE_CHECKING:
+    from salescope.metrics.semantic import Dimension, Metric
 from salescope.settings import DeclaredJoin, Thresholds
 
 Format = Literal["json", "md", "html", "pdf", "png", "csv"]
@@ -26,6 +29,30 @@ class JoinSetting(BaseModel):
     column: str
     to: str = Field(description="the table pointed at, whose to_column is unique")
     to_column: str
+
+
+class MetricSetting(BaseModel):
+    """One entry of ``metrics:``: a figure of your own, as a formula over the measures."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    expr: str = Field(description="arithmetic over measures, e.g. revenue - cost")
+    format: Literal["money", "percent", "count", "number"] = Field(
+        "number", description="how it is written: money, percent (a fraction), count, number"
+    )
+    label: str | None = Field(None, description="name in the report (default: from the key)")
+    good: Literal["up", "down", "none"] = Field(
+        "up", description="which way is good news: up, down or none"
+    )
+
+
+class DimensionSetting(BaseModel):
+    """One entry of ``dimensions:``: a column of the data to break revenue down by."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str = Field(description="the column's header in the data (any case)")
+    label: str | None = Field(None, description="name in the report (default: from the key)")
 
 
 class QualitySetting(BaseModel):
@@ -71,6 +98,15 @@ class Config(BaseModel):
     quality: QualitySetting = Field(default_factory=QualitySetting)  # type: ignore[arg-type]
     ignore: list[str] = Field(
         default_factory=list, description="columns to leave out before anything is detected"
+    )
+    metrics: dict[str, MetricSetting] = Field(
+        default_factory=dict,
+        description="metrics of your own, e.g. {gross_profit: {expr: revenue - cost, format: "
+        "money}}; measures and formulas in docs/metrics.md",
+    )
+    dimensions: dict[str, DimensionSetting] = Field(
+        default_factory=dict,
+        description="breakdowns of your own, e.g. {brand: {column: Brand}}",
     )
     period: str = Field("latest-quarter", description="period to report on")
     compare: str | None = Field(
@@ -129,6 +165,46 @@ class Config(BaseModel):
         description="seconds to wait for the llm endpoint; without an answer by then the "
         "template text is kept",
     )
+
+    @field_validator("metrics")
+    @classmethod
+    def _custom_metrics(cls, value: dict[str, MetricSetting]) -> dict[str, MetricSetting]:
+        from salescope.metrics.semantic import FormulaError, custom_metric
+
+        for name, m in value.items():
+            try:
+                custom_metric(name, m.expr, m.format, m.label, m.good)
+            except FormulaError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("dimensions")
+    @classmethod
+    def _custom_dimensions(cls, value: dict[str, DimensionSetting]) -> dict[str, DimensionSetting]:
+        for name in value:
+            if not name.isidentifier() or name.startswith("_"):
+                raise ValueError(
+                    f"dimensions.{name}: the name must be a word of letters, digits and _"
+                )
+        return value
+
+    def custom_dimensions(self) -> tuple[Dimension, ...]:
+        """The ``dimensions:`` entries as dimensions of the metric layer."""
+        from salescope.metrics.semantic import Dimension
+
+        return tuple(
+            Dimension(name, name, d.label or name.replace("_", " ").capitalize())
+            for name, d in self.dimensions.items()
+        )
+
+    def custom_metrics(self) -> tuple[Metric, ...]:
+        """The ``metrics:`` entries as metrics of the metric layer."""
+        from salescope.metrics.semantic import custom_metric
+
+        return tuple(
+            custom_metric(name, m.expr, m.format, m.label, m.good)
+            for name, m in self.metrics.items()
+        )
 
     @field_validator("insights")
     @classmethod

@@ -104,6 +104,7 @@ def load(
         person=dataset.person if dataset else None,
         line_types=dict(config.line_types),
         duplicates=config.quality.duplicates,
+        dimensions={name: d.column for name, d in config.dimensions.items()},
     )
     q = validation.quality
     warnings = plausibility_checks(validation.lines, q, dataset)
@@ -235,13 +236,15 @@ def run(
         )
 
     progress("computing KPIs")
-    kpis, notes = compute_kpis(lines, periods, config.fiscal_year_start)
+    kpis, notes = compute_kpis(lines, periods, config.fiscal_year_start, config.custom_metrics())
     windows = Windows.of(periods, lines.data_start, config.fiscal_year_start)
     stage("kpis")
     progress("computing breakdowns")
     revenue_kpi = next((k for k in kpis if k.name == "revenue"), None)
     revenue = revenue_kpi.value if revenue_kpi else None
-    breakdowns = compute_breakdowns(lines, windows, config.top_n, revenue)
+    breakdowns = compute_breakdowns(
+        lines, windows, config.top_n, revenue, config.custom_dimensions()
+    )
     stage("breakdowns")
     progress("computing what drove the change")
     known = (

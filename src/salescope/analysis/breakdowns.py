@@ -9,7 +9,7 @@ from salescope.lines import Lines
 from salescope.metrics.definitions import change_pct
 from salescope.metrics.kpis import Windows
 from salescope.metrics.query import SEP, available, grouped, measures_of
-from salescope.metrics.semantic import DIMENSIONS
+from salescope.metrics.semantic import DIMENSIONS, Dimension
 from salescope.model import Breakdown, Member
 
 MISSING_KEY = "(missing)"
@@ -77,9 +77,14 @@ def compute_breakdown(
 
 
 def compute_breakdowns(
-    lines: Lines, windows: Windows, top_n: int, total_revenue: float | None
+    lines: Lines,
+    windows: Windows,
+    top_n: int,
+    total_revenue: float | None,
+    custom: tuple[Dimension, ...] = (),
 ) -> tuple[Breakdown, ...]:
-    """Every dimension the data has; products are cut to the top ``top_n``."""
+    """Every dimension the data has, then ``custom`` ones (``salescope.yml``'s
+    ``dimensions:``); products are cut to the top ``top_n``."""
     return tuple(
         compute_breakdown(
             lines,
@@ -90,6 +95,8 @@ def compute_breakdowns(
             top_n if role == "product" else MAX_LISTED,
             total_revenue,
         )
-        for role, column, label in ((d.name, d.column, d.label) for d in DIMENSIONS.values())
+        for role, column, label in (
+            (d.name, d.column, d.label) for d in (*DIMENSIONS.values(), *custom)
+        )
         if lines.has(column)
     )

@@ -1,6 +1,6 @@
-"""KPI definitions (each defined once) and their computation for a set of windows."""
+"""The metric layer: declarations (``semantic``), the query builder (``query``), the KPI
+catalogue (``definitions``) and its computation (``kpis``).
 
-from salescope.metrics.definitions import KPI_DEFINITIONS, KpiDefinition
-from salescope.metrics.kpis import compute_kpis
-
-__all__ = ["KPI_DEFINITIONS", "KpiDefinition", "compute_kpis"]
+The package imports nothing itself, so the declarations can be read (by ``config``, to
+check a custom metric) without loading the engine.
+"""

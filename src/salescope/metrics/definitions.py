@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from salescope.metrics.semantic import MEASURES, METRICS, Direction, Unit, measure_needs
+from salescope.metrics.semantic import (
+    MEASURES,
+    METRICS,
+    Direction,
+    Metric,
+    Unit,
+    measure_needs,
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,11 @@ def _from_measure(name: str, good_direction: Direction = "up") -> KpiDefinition:
 
 
 def _from_metric(name: str) -> KpiDefinition:
-    m = METRICS[name]
+    return definition_of(METRICS[name])
+
+
+def definition_of(m: Metric) -> KpiDefinition:
+    """The KPI of a metric (a built-in one or one of ``salescope.yml``'s)."""
     needs = measure_needs(m.measures)
     return KpiDefinition(
         m.name, m.label, m.unit, m.good_direction, needs, m.description or m.formula

@@ -15,8 +15,9 @@ import ibis.expr.types as ir
 
 from salescope.analysis.periods import Periods, Window, covers, previous_of
 from salescope.lines import Lines
-from salescope.metrics.definitions import KPI_DEFINITIONS, change_pct, ratio
+from salescope.metrics.definitions import KPI_DEFINITIONS, change_pct, definition_of, ratio
 from salescope.metrics.query import Values, available, metric_value, totals
+from salescope.metrics.semantic import Metric, evaluate
 from salescope.model import Kpi
 
 
@@ -99,11 +100,12 @@ KPI_VALUES = (
 )
 
 
-def _totals(lines: Lines, windows: Windows) -> dict[str, Values]:
+def _totals(lines: Lines, windows: Windows, custom: tuple[Metric, ...] = ()) -> dict[str, Values]:
     t = lines.table
     keys = tuple(k for k in SUM_WINDOWS if k in windows)
     t = t.filter(windows.any_flag(t, keys))
-    return totals(t, available(lines, TOTAL_MEASURES), {k: windows.flag(t, k) for k in keys})
+    names = (*TOTAL_MEASURES, *(n for m in custom for n in m.measures if n != "customers"))
+    return totals(t, available(lines, names), {k: windows.flag(t, k) for k in keys})
 
 
 def _customers(lines: Lines, windows: Windows) -> dict[str, dict[str, float]]:
@@ -154,6 +156,7 @@ def _values(
     products: dict[str, float],
     windows: Windows,
     data_start: date_t,
+    custom: tuple[Metric, ...] = (),
 ) -> dict[str, float | None]:
     """Every KPI for one window, from the aggregates (None where not computable)."""
     t: Values = dict(totals.get(key, {}))
@@ -161,6 +164,7 @@ def _values(
     if c is not None:
         t["customers"] = c["customers"]
     v: dict[str, float | None] = {name: metric_value(name, t) for name in KPI_VALUES}
+    v.update({m.name: evaluate(m.formula, t) for m in custom})
     v["products_sold"] = products.get(key)
     if c is not None:
         has_history = data_start < windows.by_key[key].start
@@ -175,19 +179,23 @@ def _values(
 
 
 def compute_kpis(
-    lines: Lines, periods: Periods, fiscal_year_start: int = 1
+    lines: Lines,
+    periods: Periods,
+    fiscal_year_start: int = 1,
+    custom: tuple[Metric, ...] = (),
 ) -> tuple[tuple[Kpi, ...], list[str]]:
-    """The KPIs of DESIGN for the period, with previous and year-ago values.
+    """The KPIs of DESIGN for the period, with previous and year-ago values, then the
+    ``custom`` metrics (``salescope.yml``'s ``metrics:``) computed the same way.
 
     Returns the KPIs that the data supports and notes on those it does not.
     """
     windows = Windows.of(periods, lines.data_start, fiscal_year_start)
-    totals = _totals(lines, windows)
+    totals = _totals(lines, windows, custom)
     has_customers = lines.has("customer_id")
     customers = _customers(lines, windows) if has_customers else {}
     products = _products_sold(lines, windows) if lines.has("product") else {}
     values = {
-        k: _values(k, totals, customers, products, windows, lines.data_start)
+        k: _values(k, totals, customers, products, windows, lines.data_start, custom)
         for k in ("cur", "prev", "yoy")
         if k in windows
     }
@@ -198,7 +206,7 @@ def compute_kpis(
         )
     kpis: list[Kpi] = []
     unavailable: dict[str, list[str]] = {}
-    for d in KPI_DEFINITIONS:
+    for d in (*KPI_DEFINITIONS, *(definition_of(m) for m in custom)):
         missing = [n for n in d.needs if not lines.has(n)]
         if missing:
             need = NEEDS_COLUMN.get(missing[0], missing[0].replace("_", " "))

@@ -241,6 +241,52 @@ DIMENSIONS: dict[str, Dimension] = {
 }
 
 
+FORMATS: dict[str, Unit] = {
+    "money": "currency",
+    "percent": "fraction",
+    "count": "count",
+    "number": "number",
+}
+
+
+def custom_metric(
+    name: str, expr: str, fmt: str, label: str | None, good_direction: Direction
+) -> Metric:
+    """A metric from ``salescope.yml``'s ``metrics:``, checked: a formula over the
+    measures, a name of its own.
+
+    >>> custom_metric("gross_profit", "revenue - cost", "money", None, "up").label
+    'Gross profit'
+    >>> try:
+    ...     custom_metric("x", "revenue - profit", "money", None, "up")
+    ... except FormulaError as exc:
+    ...     print(str(exc)[:34])
+    metrics.x: 'profit' is no measure;
+    """
+    if not name.isidentifier() or name in MEASURES or name in METRICS or name in BUILT_IN:
+        raise FormulaError(
+            f"metrics.{name}: the name must be a new word of letters, digits and _ "
+            "(not a measure or a built-in KPI)"
+        )
+    try:
+        used = names_in(expr)
+    except FormulaError as exc:
+        raise FormulaError(f"metrics.{name}: {exc}") from None
+    unknown = [n for n in used if n not in MEASURES]
+    if unknown:
+        raise FormulaError(
+            f"metrics.{name}: {unknown[0]!r} is no measure; measures: {', '.join(MEASURES)}"
+        )
+    if not used:
+        raise FormulaError(f"metrics.{name}: {expr!r} reads no measure")
+    title = label or name.replace("_", " ").capitalize()
+    return Metric(name, title, FORMATS[fmt], good_direction, expr, f"custom: {expr}")
+
+
+# KPI names that are neither a measure nor a metric here (customer history, products)
+BUILT_IN = frozenset({"new_customers", "returning_customers", "retention_rate", "products_sold"})
+
+
 def measure_needs(names: tuple[str, ...]) -> tuple[str, ...]:
     """The roles the measures ``names`` need, in order, without repeats."""
     out: list[str] = []

@@ -108,6 +108,28 @@ class Rule:
     severity: str = "error"
 
 
+def _dimension_columns(
+    raw: ir.Table, kinds: dict[str, Kind], wanted: dict[str, str], canonical: dict[str, ir.Value]
+) -> dict[str, ir.Value]:
+    """The columns of ``dimensions:`` as trimmed text, found by name in any case."""
+    by_name = {c.strip().lower(): c for c in raw.columns if not c.startswith(HELPER_PREFIX)}
+    out: dict[str, ir.Value] = {}
+    for name, column in wanted.items():
+        found = by_name.get(column.strip().lower())
+        if found is None:
+            raise MappingError(
+                f"dimensions.{name}: no column {column!r} in the data",
+                hint="columns found: " + ", ".join(repr(c) for c in list(by_name.values())[:12]),
+            )
+        if name in canonical:
+            raise MappingError(
+                f"dimensions.{name}: {name!r} is a column salescope already reads",
+                hint="give the dimension another name, e.g. " + f"{name}_2",
+            )
+        out[name] = to_text(raw[found], kinds.get(found, "string"))
+    return out
+
+
 def columns_of(table: ir.Table) -> list[ColumnInfo]:
     """The columns with their kinds and what their values look like (from the first
     rows), so role detection can tell a date column from an id. A single table; the
@@ -197,11 +219,14 @@ def validate(
     person: dict[str, str] | None = None,
     line_types: dict[str, str] | None = None,
     duplicates: str = "keep",
+    dimensions: dict[str, str] | None = None,
 ) -> Validation:
     """Map roles, parse values, and split rows into accepted lines and quarantine.
 
     ``columns`` (with their origin in the dataset model) and ``person`` come from the
-    sources stage; without them the table is profiled as a single table.
+    sources stage; without them the table is profiled as a single table. ``dimensions``
+    (name -> source column, ``salescope.yml``'s ``dimensions:``) are carried to the lines
+    as text under their name.
     """
     columns = list(columns) if columns is not None else columns_of(raw)
     wanted = {v for v in (overrides or {}).values() if v is not None}
@@ -402,6 +427,8 @@ def validate(
     base = (
         raw if rows_accepted + sum(rejected.values()) == rows_read else raw.filter(reason.isnull())
     )
+    custom = _dimension_columns(raw, kinds, dimensions or {}, canonical)
+    canonical.update(custom)
     accepted = base.select(**canonical)
     if mapping.has("refund"):  # a refund on the sale's own row becomes a return line
         accepted = accepted.union(_refund_lines(c, base, canonical), distinct=False)
@@ -413,6 +440,7 @@ def validate(
     }
     if "product" in canonical:
         available.add("product")
+    available |= set(custom)
     available.add("line_type")
     lines = Lines(accepted, frozenset(available), ok["first"], ok["last"])
     quality = replace(quality, line_types=_line_types(accepted, stats))
