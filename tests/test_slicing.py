@@ -210,3 +210,42 @@ def test_custom_metric_errors_are_one_line(tmp_path: Path, yml: str, text: str) 
     config = _yml(tmp_path, "period: 2024-Q2\n" + yml)
     result = cli("report", SHOP, "-c", config, "-f", "json", "-o", tmp_path / "o", cwd=tmp_path)
     assert_user_error(result, text)
+
+
+# --- one report per member ----------------------------------------------------------------
+
+
+def test_by_writes_one_report_per_member_and_an_index(tmp_path: Path) -> None:
+    import json
+
+    source = SHOP.read_text(encoding="utf-8").replace(",West,", ",<b>West</b>,")
+    path = tmp_path / "shop.csv"
+    path.write_text(source, encoding="utf-8")
+    _yml(tmp_path, "period: 2024-Q2\ncurrency: EUR\n")
+    result = cli("report", path, "-f", "json,md,html", "-o", "out", "--by", "region", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    folder = tmp_path / "out" / "by-region"
+    expected = dict(
+        duckdb.sql(
+            f"select region, sum({LINE}) from read_csv_auto('{path}') "
+            "where order_date between '2024-04-01' and '2024-06-30' group by region"
+        ).fetchall()
+    )
+    index = (folder / "index.md").read_text(encoding="utf-8")
+    total = 0.0
+    for region, revenue in expected.items():
+        name = "b_west_b" if region == "<b>West</b>" else region.lower()
+        data = json.loads((folder / name / "report.json").read_text(encoding="utf-8"))
+        assert data["kpis"]["revenue"]["value"] == pytest.approx(revenue, abs=0.005)
+        assert [m["key"] for m in data["breakdowns"]["region"]] == [region]
+        assert f"]({name}/report.md)" in index
+        total += data["kpis"]["revenue"]["value"]
+    whole = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert total == pytest.approx(whole["kpis"]["revenue"]["value"], abs=0.01)
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "<b>West</b>" not in page and "&lt;b&gt;West&lt;/b&gt;" in page
+
+
+def test_by_an_unknown_dimension_is_a_one_line_error(tmp_path: Path) -> None:
+    result = cli("report", SHOP, "-p", "2024-Q2", "-f", "json", "--by", "brand", cwd=tmp_path)
+    assert_user_error(result, "--by brand", "region")

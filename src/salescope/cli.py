@@ -18,10 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from salescope._version import __version__
-from salescope.config import ALL_FORMATS, find_config, load_config
+from salescope.config import ALL_FORMATS, Config, find_config, load_config
 from salescope.errors import ConfigError, SalescopeError
 
 if TYPE_CHECKING:
+    from salescope.model import Report
     from salescope.schema.roles import Mapping
     from salescope.sources.files import Source
 
@@ -126,6 +127,15 @@ def report(
             "role or source header.",
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Also write one report per member of this dimension (region, channel, "
+            "category, a dimensions: entry ...) into OUT/by-<dimension>/, with an index page "
+            "comparing them.",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     engine: EngineOpt = "duckdb",
     fmt: Annotated[
@@ -195,6 +205,8 @@ def report(
         if settings is not None:
             progress("asking the language model")
         written = write_outputs(result, out_dir, formats, departments, settings)
+        if by is not None:
+            written += _by_member(result, by, inputs, cfg, engine, out_dir, formats, progress)
     q = result.quality
     revenue = result.kpi("revenue")
     from salescope.narrative.format import money
@@ -206,6 +218,48 @@ def report(
     )
     main_file = next((p for p in written if p.name == "report.html"), written[0])
     out.print(f"Report written to [bold]{main_file}[/] ({len(written)} files in {out_dir}/)")
+
+
+def _by_member(
+    whole: Report,
+    by: str,
+    inputs: list[str],
+    cfg: Config,
+    engine: str,
+    out_dir: Path,
+    formats: tuple[str, ...] | None,
+    progress: Callable[[str], None],
+) -> list[Path]:
+    """One report per member of ``by`` (each a run over its own lines), and the index."""
+    from salescope.facts import slug
+    from salescope.pipeline import member_filters, run
+    from salescope.render import write_outputs
+    from salescope.render.index import MemberReport, render_index_html, render_index_md
+
+    by = by.strip().lower().replace(" ", "_")
+    filters, left_out = member_filters(whole, by, cfg.where)
+    folder = out_dir / f"by-{by}"
+    written: list[Path] = []
+    members: list[MemberReport] = []
+    used: set[str] = set()
+    for i, (key, where) in enumerate(filters, start=1):
+        progress(f"{by} {i} of {len(filters)}: {key}")
+        name = slug(key) or "member"
+        while name in used:
+            name += "_"
+        used.add(name)
+        report = run(inputs, cfg.model_copy(update={"where": where}), engine=engine)
+        written += write_outputs(report, folder / name, formats, ())
+        members.append(MemberReport(key, name, report))
+    label = by.replace("_", " ")
+    path = folder / "index.md"
+    path.write_text(render_index_md(label, whole, members, left_out), encoding="utf-8")
+    written.append(path)
+    if "html" in set(formats or ALL_FORMATS):
+        path = folder / "index.html"
+        path.write_text(render_index_html(label, whole, members, left_out), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 @app.command()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from salescope._version import __version__
 from salescope.analysis.anomalies import find_anomalies
-from salescope.analysis.breakdowns import compute_breakdowns
+from salescope.analysis.breakdowns import MISSING_KEY, compute_breakdowns
 from salescope.analysis.customers import compute_customers
 from salescope.analysis.distribution import member_series, order_values
 from salescope.analysis.drivers import compute_drivers
@@ -30,7 +30,7 @@ from salescope.analysis.team import compute_team
 from salescope.analysis.timeseries import monthly_series
 from salescope.config import Config
 from salescope.engine import Engine, connect
-from salescope.errors import EmptyDataError
+from salescope.errors import ConfigError, EmptyDataError
 from salescope.facts import collect_facts
 from salescope.insights.actions import build_recommendations
 from salescope.insights.rules import build_insights
@@ -153,11 +153,7 @@ def filter_lines(validation: Validation, text: str) -> tuple[Lines, str]:
             known.setdefault(source.strip().lower(), role)
     where = parse_where(text, known)
     kept = where.apply(t, known)
-    row = (
-        kept.aggregate(n=kept.count(), first=kept.order_date.min(), last=kept.order_date.max())
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
+    row = kept.aggregate(n=kept.count()).to_pyarrow().to_pylist()[0]
     warnings = check_values(where, t, known)
     if not row["n"]:
         raise EmptyDataError(
@@ -172,7 +168,32 @@ def filter_lines(validation: Validation, text: str) -> tuple[Lines, str]:
     )
     if warnings:
         note += "; " + "; ".join(w.removeprefix("--where: ") for w in warnings)
-    return Lines(kept, lines.roles, row["first"], row["last"]), note
+    # the export's span stays the data's span: a member without sales in its first weeks
+    # is still compared with the previous period, at what it sold then
+    return Lines(kept, lines.roles, lines.data_start, lines.data_end), note
+
+
+def member_filters(
+    report: Report, by: str, base: str | None = None
+) -> tuple[list[tuple[str, str]], int]:
+    """``(member, --where text)`` for each listed member of ``report``'s ``by`` breakdown,
+    largest first, combined with the run's own filter ``base``; and how many members are left
+    without a report (beyond the listed ones, or without a value)."""
+    breakdown = report.breakdown(by)
+    if breakdown is None or by == "product":
+        found = [b.role for b in report.breakdowns if b.role != "product"]
+        raise ConfigError(
+            f"--by {by}: the report has no {by} breakdown to split by",
+            hint="split by one of: "
+            + (", ".join(found) or "none in this data")
+            + "; a column of your own goes under dimensions: in salescope.yml",
+        )
+    listed = [m.key for m in breakdown.rows if m.key != MISSING_KEY]
+    out = []
+    for key in listed:
+        clause = f"{by} = '{key.replace(chr(39), chr(39) * 2)}'"
+        out.append((key, clause if not base else f"({base}) and {clause}"))
+    return out, breakdown.members - len(listed)
 
 
 def validate_inputs(
