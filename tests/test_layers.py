@@ -65,6 +65,7 @@ LAYERS: list[list[str]] = [
     ["salescope.metrics.*"],
     ["salescope.analysis.*"],
     ["salescope.facts"],
+    ["salescope.passes"],  # the analyses in the order they run, with their facts
     ["salescope.insights.*", "salescope.insights"],
     ["salescope.narrative.*"],
     ["salescope.render.*", "salescope.render"],

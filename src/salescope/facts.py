@@ -35,87 +35,8 @@ def _add(
         facts[fid] = Fact(fid, value, unit, label)
 
 
-def collect_facts(
-    kpis: tuple[Kpi, ...],
-    breakdowns: tuple[Breakdown, ...],
-    timeseries: TimeSeries,
-    quality: Quality,
-    drivers: Drivers | None = None,
-    customers: Customers | None = None,
-    trend: Trend | None = None,
-    seasonality: Seasonality | None = None,
-    anomalies: tuple[Anomaly, ...] = (),
-    forecast: Forecast | None = None,
-    pace: tuple[Pace, ...] = (),
-    marketing: Marketing | None = None,
-    team: Team | None = None,
-    inventory: Inventory | None = None,
-    operations: Operations | None = None,
-) -> dict[str, Fact]:
-    facts: dict[str, Fact] = {}
-    if marketing is not None:
-        _marketing_facts(facts, marketing)
-    if team is not None:
-        _team_facts(facts, team)
-    if inventory is not None:
-        _inventory_facts(facts, inventory)
-    if operations is not None:
-        _operations_facts(facts, operations)
-    if customers is not None:
-        _customer_facts(facts, customers)
-    if trend is not None:
-        _trend_facts(facts, trend)
-    if seasonality is not None:
-        _season_facts(facts, seasonality)
-    _anomaly_facts(facts, anomalies)
-    if forecast is not None:
-        _forecast_facts(facts, forecast)
-    for period_to_date in pace:
-        _pace_facts(facts, period_to_date)
-    if drivers is not None:
-        d = drivers
-        _add(facts, "drivers.revenue_change", d.revenue_change, "currency", "revenue change")
-        _add(facts, "drivers.volume", d.volume, "currency", "volume effect")
-        _add(facts, "drivers.price", d.price, "currency", "price effect")
-        _add(facts, "drivers.mix", d.mix, "currency", "mix effect")
-        _add(facts, "drivers.threshold", d.threshold, "fraction", "contributor threshold")
-        for i, member in enumerate(d.contributors, start=1):
-            base = f"drivers.contributor.{i}"
-            label = f"{member.key} ({member.dimension.replace('_', ' ')})"
-            _add(facts, f"{base}.change", member.change, "currency", f"{label}: change")
-            _add(facts, f"{base}.revenue", member.revenue, "currency", f"{label}: revenue")
-            _add(
-                facts,
-                f"{base}.revenue.previous",
-                member.previous,
-                "currency",
-                f"{label}: revenue, previous period",
-            )
-            _add(
-                facts,
-                f"{base}.share_of_change",
-                member.share_of_change,
-                "fraction",
-                f"{label}: share of the change",
-            )
-            _add(facts, f"{base}.share", member.share, "fraction", f"{label}: share")
-            _add(
-                facts,
-                f"{base}.previous_share",
-                member.previous_share,
-                "fraction",
-                f"{label}: previous share",
-            )
-        for conc in d.concentration:
-            base = f"drivers.concentration.{conc.dimension}"
-            _add(
-                facts,
-                f"{base}.top1_share",
-                conc.top1_share,
-                "fraction",
-                f"{conc.dimension}: largest member's share",
-            )
-            _add(facts, f"{base}.hhi", conc.hhi, "fraction", f"{conc.dimension}: HHI")
+def kpi_facts(facts: dict[str, Fact], kpis: tuple[Kpi, ...]) -> None:
+    """``kpi.<name>`` with ``.previous``, ``.change_pct``, ``.yoy``, ``.yoy_change_pct``."""
     for k in kpis:
         _add(facts, k.fact, k.value, k.unit, k.label)
         _add(facts, f"{k.fact}.previous", k.previous, k.unit, f"{k.label}, previous period")
@@ -134,6 +55,10 @@ def collect_facts(
             "percent",
             f"{k.label}, change vs a year earlier",
         )
+
+
+def breakdown_facts(facts: dict[str, Fact], breakdowns: tuple[Breakdown, ...]) -> None:
+    """``breakdown.<role>.<rank>.<measure>``, ``.members`` and ``.listed``."""
     for b in breakdowns:
         for rank, m in enumerate(b.rows, start=1):
             base = f"breakdown.{b.role}.{rank}"
@@ -151,6 +76,10 @@ def collect_facts(
             _add(facts, f"{base}.orders", m.orders, "count", f"{b.label} {m.key}: orders")
         _add(facts, f"breakdown.{b.role}.members", b.members, "count", f"{b.label}: members")
         _add(facts, f"breakdown.{b.role}.listed", len(b.rows), "count", f"{b.label}: listed")
+
+
+def series_facts(facts: dict[str, Fact], timeseries: TimeSeries) -> None:
+    """``timeseries.<grain>.<YYYY-MM>.<measure>``: one per month of the series."""
     for p in timeseries.points:
         base = f"timeseries.{timeseries.grain}.{p.date.isoformat()[:7]}"
         _add(facts, f"{base}.revenue", p.revenue, "currency", f"revenue in {p.date:%B %Y}")
@@ -158,6 +87,10 @@ def collect_facts(
         _add(facts, f"{base}.units", p.units, "number", f"units in {p.date:%B %Y}")
         _add(facts, f"{base}.customers", p.customers, "count", f"customers in {p.date:%B %Y}")
         _add(facts, f"{base}.month", f"{p.date:%Y-%m}", "month", f"{p.date:%B %Y}")
+
+
+def quality_facts(facts: dict[str, Fact], quality: Quality) -> None:
+    """Rows read, accepted and quarantined, the score and its parts, checks, line types."""
     _add(facts, "quality.rows_read", quality.rows_read, "count", "rows read")
     _add(facts, "quality.rows_accepted", quality.rows_accepted, "count", "rows accepted")
     _add(facts, "quality.rows_quarantined", quality.rows_quarantined, "count", "rows quarantined")
@@ -180,7 +113,57 @@ def collect_facts(
     for t in quality.side_tables:
         _add(facts, f"quality.side.{t.kind}.rows", t.rows, "count", f"{t.path}: rows")
         _add(facts, f"quality.side.{t.kind}.rows_used", t.rows_used, "count", f"{t.path}: used")
-    return facts
+
+
+def driver_facts(facts: dict[str, Fact], d: Drivers) -> None:
+    """The revenue bridge, the contributors by rank and concentration per dimension."""
+    _add(facts, "drivers.revenue_change", d.revenue_change, "currency", "revenue change")
+    _add(facts, "drivers.volume", d.volume, "currency", "volume effect")
+    _add(facts, "drivers.price", d.price, "currency", "price effect")
+    _add(facts, "drivers.mix", d.mix, "currency", "mix effect")
+    _add(facts, "drivers.threshold", d.threshold, "fraction", "contributor threshold")
+    for i, member in enumerate(d.contributors, start=1):
+        base = f"drivers.contributor.{i}"
+        label = f"{member.key} ({member.dimension.replace('_', ' ')})"
+        _add(facts, f"{base}.change", member.change, "currency", f"{label}: change")
+        _add(facts, f"{base}.revenue", member.revenue, "currency", f"{label}: revenue")
+        _add(
+            facts,
+            f"{base}.revenue.previous",
+            member.previous,
+            "currency",
+            f"{label}: revenue, previous period",
+        )
+        _add(
+            facts,
+            f"{base}.share_of_change",
+            member.share_of_change,
+            "fraction",
+            f"{label}: share of the change",
+        )
+        _add(facts, f"{base}.share", member.share, "fraction", f"{label}: share")
+        _add(
+            facts,
+            f"{base}.previous_share",
+            member.previous_share,
+            "fraction",
+            f"{label}: previous share",
+        )
+    for conc in d.concentration:
+        base = f"drivers.concentration.{conc.dimension}"
+        _add(
+            facts,
+            f"{base}.top1_share",
+            conc.top1_share,
+            "fraction",
+            f"{conc.dimension}: largest member's share",
+        )
+        _add(facts, f"{base}.hhi", conc.hhi, "fraction", f"{conc.dimension}: HHI")
+
+
+def pace_facts(facts: dict[str, Fact], pace: tuple[Pace, ...]) -> None:
+    for period_to_date in pace:
+        _pace_facts(facts, period_to_date)
 
 
 def slug(text: str) -> str:
@@ -189,7 +172,7 @@ def slug(text: str) -> str:
     return "_".join(kept.split())
 
 
-def _customer_facts(facts: dict[str, Fact], c: Customers) -> None:
+def customer_facts(facts: dict[str, Fact], c: Customers) -> None:
     base = "customers"
     _add(facts, f"{base}.new_revenue", c.new_revenue, "currency", "revenue from new customers")
     _add(
@@ -298,7 +281,7 @@ def _customer_facts(facts: dict[str, Fact], c: Customers) -> None:
                 )
 
 
-def _trend_facts(facts: dict[str, Fact], t: Trend) -> None:
+def trend_facts(facts: dict[str, Fact], t: Trend) -> None:
     _add(facts, "trend.slope_per_month", t.slope_per_month, "currency", "trend per month")
     _add(facts, "trend.slope_pct", t.slope_pct, "fraction", "trend per month, share of a month")
     _add(facts, "trend.p_value", t.p_value, "number", "p-value of the trend")
@@ -322,7 +305,7 @@ def _trend_facts(facts: dict[str, Fact], t: Trend) -> None:
             _add(facts, f"trend.{key}.month", f"{pair[0]:%Y-%m}", "month", name)
 
 
-def _season_facts(facts: dict[str, Fact], s: Seasonality) -> None:
+def season_facts(facts: dict[str, Fact], s: Seasonality) -> None:
     _add(facts, "seasonality.weeks", s.weeks, "count", "full weeks of data")
     _add(facts, "seasonality.months", s.months, "count", "full months of data")
     for part, indices in (("weekly", s.weekly), ("yearly", s.yearly)):
@@ -344,7 +327,7 @@ def _season_facts(facts: dict[str, Fact], s: Seasonality) -> None:
     )
 
 
-def _anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> None:
+def anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> None:
     _add(facts, "anomalies.count", len(anomalies), "count", "unusual days")
     _add(
         facts,
@@ -395,7 +378,7 @@ def _anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> No
             )
 
 
-def _forecast_facts(facts: dict[str, Fact], f: Forecast) -> None:
+def forecast_facts(facts: dict[str, Fact], f: Forecast) -> None:
     _add(facts, "forecast.backtest_mape", f.backtest_mape, "fraction", "forecast backtest error")
     _add(facts, "forecast.level", f.level, "fraction", "forecast interval level")
     _add(facts, "forecast.horizon", f.horizon, "count", "months forecast")
@@ -467,7 +450,7 @@ REP_MEASURES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
+def marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
     _measure(facts, "marketing.spend", m.spend, "currency", "marketing spend")
     _measure(facts, "marketing.roas", m.roas, "number", "return on ad spend")
     _add(facts, "marketing.channels", len(m.channels), "count", "channels")
@@ -538,7 +521,7 @@ def _marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
         )
 
 
-def _team_facts(facts: dict[str, Fact], t: Team) -> None:
+def team_facts(facts: dict[str, Fact], t: Team) -> None:
     _add(facts, "team.reps", len(t.reps), "count", "sales reps")
     _add(facts, "team.above_target", t.above_target, "count", "reps at or above quota")
     _add(facts, "team.below_target", t.below_target, "count", "reps below quota")
@@ -559,7 +542,7 @@ def _team_facts(facts: dict[str, Fact], t: Team) -> None:
         _add(facts, f"{base}.attainment", g.attainment, "fraction", f"team {g.team}: attainment")
 
 
-def _inventory_facts(facts: dict[str, Fact], inv: Inventory) -> None:
+def inventory_facts(facts: dict[str, Fact], inv: Inventory) -> None:
     _add(facts, "inventory.lost_revenue", inv.lost_revenue, "currency", "revenue lost to stockouts")
     _add(facts, "inventory.products_out", inv.products_out, "count", "products out of stock")
     _add(facts, "inventory.stockouts", len(inv.stockouts), "count", "stockouts")
@@ -583,7 +566,7 @@ def _inventory_facts(facts: dict[str, Fact], inv: Inventory) -> None:
         )
 
 
-def _operations_facts(facts: dict[str, Fact], ops: Operations) -> None:
+def operations_facts(facts: dict[str, Fact], ops: Operations) -> None:
     for r in ops.returns:
         base = f"operations.returns.{slug(r.key)}"
         _add(facts, f"{base}.returns", r.returns, "currency", f"{r.key}: returns")

@@ -775,6 +775,8 @@ class Report:
     operations: Operations | None = None
     order_values: tuple[ValueBin, ...] = ()  # order-value distribution of the period
     member_series: tuple[MemberPoint, ...] = ()  # monthly revenue by segment or region
+    # results of registered passes (salescope.passes) that have no field of their own
+    analyses: dict[str, object] = field(default_factory=dict)
     insights: tuple[Insight, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     llm: LlmOutcome | None = None

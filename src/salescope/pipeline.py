@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -11,32 +12,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from salescope._version import __version__
-from salescope.analysis.anomalies import find_anomalies
-from salescope.analysis.breakdowns import MISSING_KEY, compute_breakdowns
-from salescope.analysis.customers import compute_customers
-from salescope.analysis.distribution import member_series, order_values
-from salescope.analysis.drivers import compute_drivers
-from salescope.analysis.marketing import compute_marketing
-from salescope.analysis.operations import compute_inventory, compute_operations
+from salescope.analysis.breakdowns import MISSING_KEY
 from salescope.analysis.periods import resolve_periods
-from salescope.analysis.series import (
-    compute_forecast,
-    compute_pace,
-    compute_seasonality,
-    compute_trend,
-    daily_weekly,
-)
-from salescope.analysis.team import compute_team
-from salescope.analysis.timeseries import monthly_series
 from salescope.config import Config
 from salescope.engine import Engine, connect
 from salescope.errors import ConfigError, EmptyDataError
-from salescope.facts import collect_facts
+from salescope.facts import quality_facts
 from salescope.insights.actions import build_recommendations
 from salescope.insights.rules import build_insights
 from salescope.lines import Lines
-from salescope.metrics.kpis import Windows, compute_kpis
-from salescope.model import InputInfo, PeriodInfo, Report, RunInfo, SideTable
+from salescope.metrics.kpis import Windows
+from salescope.model import Fact, InputInfo, PeriodInfo, Report, RunInfo, SideTable
+from salescope.passes import PASSES, Context, Pass, check_order
 from salescope.quality.plausibility import plausibility_checks
 from salescope.quality.validate import Validation, validate
 from salescope.settings import Thresholds
@@ -216,12 +203,15 @@ def run(
     engine: str | Engine = "duckdb",
     clock: Callable[[], datetime] | None = None,
     progress: Progress = _noop,
+    passes: tuple[Pass, ...] = PASSES,
 ) -> Report:
-    """Compute a full report for ``inputs``.
+    """Compute a full report for ``inputs``: read and validate, then run ``passes`` (the
+    analyses, :data:`salescope.passes.PASSES`) in order, then the insights.
 
     >>> report = run(["sales.csv"], period="2024-Q3")  # doctest: +SKIP
     >>> report.kpi("revenue").value  # doctest: +SKIP
     """
+    check_order(passes)
     config = config or Config()
     if period is not None:
         config = config.model_copy(update={"period": period})
@@ -256,58 +246,25 @@ def run(
             hint="pick a period inside the data, or use --period all",
         )
 
-    progress("computing KPIs")
-    kpis, notes = compute_kpis(lines, periods, config.fiscal_year_start, config.custom_metrics())
-    windows = Windows.of(periods, lines.data_start, config.fiscal_year_start)
-    stage("kpis")
-    progress("computing breakdowns")
-    revenue_kpi = next((k for k in kpis if k.name == "revenue"), None)
-    revenue = revenue_kpi.value if revenue_kpi else None
-    breakdowns = compute_breakdowns(
-        lines, windows, config.top_n, revenue, config.custom_dimensions()
+    context = Context(
+        lines=lines,
+        periods=periods,
+        windows=Windows.of(periods, lines.data_start, config.fiscal_year_start),
+        config=config,
+        engine=eng,
+        side=side,
     )
-    stage("breakdowns")
-    progress("computing what drove the change")
-    known = (
-        (revenue_kpi.value, revenue_kpi.previous)
-        if revenue_kpi and revenue_kpi.value is not None and revenue_kpi.previous is not None
-        else None
-    )
-    drivers = compute_drivers(lines, windows, config.min_contribution, known)
-    stage("drivers")
-    progress("analysing customers")
-    customers = compute_customers(lines, windows, eng, kpis)
-    stage("customers")
-    progress("computing time series")
-    monthly = monthly_series(lines)
-    daily, weekly = daily_weekly(lines)
-    series = replace(monthly, daily=daily, weekly=weekly)
-    trend = compute_trend(series)
-    seasonality = compute_seasonality(daily, series)
-    forecast = compute_forecast(series)
-    pace = compute_pace(
-        daily, lines.data_start, lines.data_end, config.fiscal_year_start, seasonality.weekly
-    )
-    stage("timeseries")
-    progress("looking for unusual days")
-    anomalies = find_anomalies(lines, daily, periods.current.start, periods.current.end)
-    stage("anomalies")
-    progress("analysing marketing and the sales team")
-    marketing = compute_marketing(lines, windows, side.marketing, side.campaigns)
-    stage("marketing")
-    team = compute_team(lines, windows, side.quotas, side.label("quotas"))
-    stage("team")
-    progress("looking for stockouts, returns and margin")
-    inventory = compute_inventory(lines, windows, side.inventory)
-    stage("inventory")
-    operations = compute_operations(lines, windows)
-    stage("operations")
-    order_bins = order_values(lines, windows)
-    members = member_series(lines)
-    stage("distribution")
+    facts: dict[str, Fact] = {}
+    for p in passes:
+        progress(p.doing)
+        context.needs = p.needs
+        result = context.results[p.name] = p.compute(context)
+        if p.publish is not None and result is not None:
+            p.publish(facts, result)
+        stage(p.name)
 
     q = validation.quality
-    assumptions = list(q.assumptions) + notes
+    assumptions = list(q.assumptions) + context.notes
     if filter_note is not None:
         assumptions.insert(0, filter_note)
     if config.config_file is not None:
@@ -334,23 +291,7 @@ def run(
         previous=(prev.label, prev.start, prev.end, prev.covered) if prev else None,
         yoy=(yoy.label, yoy.start, yoy.end) if yoy else None,
     )
-    facts = collect_facts(
-        kpis,
-        breakdowns,
-        series,
-        quality,
-        drivers,
-        customers,
-        trend=trend,
-        seasonality=seasonality,
-        anomalies=anomalies,
-        forecast=forecast,
-        pace=pace,
-        marketing=marketing,
-        team=team,
-        inventory=inventory,
-        operations=operations,
-    )
+    quality_facts(facts, quality)
     config_sha = config.sha256()
     info = RunInfo(
         id=run_id(now, [i.sha256 for i in infos], config_sha),
@@ -363,29 +304,17 @@ def run(
         stages=stages,
     )
     log.info("report %s computed in %.2fs", info.id, info.duration_s)
+    fields = {f.name for f in dataclasses.fields(Report)}
+    results = context.results
     report = Report(
         run=info,
         period=period_info,
         quality=quality,
-        kpis=kpis,
-        breakdowns=breakdowns,
-        timeseries=series,
         facts=facts,
         currency=currency,
         write_quarantine=validation.write_quarantine,
-        drivers=drivers,
-        customers=customers,
-        trend=trend,
-        seasonality=seasonality,
-        anomalies=anomalies,
-        forecast=forecast,
-        pace=pace,
-        marketing=marketing,
-        team=team,
-        inventory=inventory,
-        operations=operations,
-        order_values=order_bins,
-        member_series=members,
+        analyses={n: r for n, r in results.items() if n not in fields},
+        **{n: r for n, r in results.items() if n in fields},
     )
     thresholds = Thresholds(min_contribution=config.min_contribution, **config.insights)
     insights = build_insights(report, thresholds)

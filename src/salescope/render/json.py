@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from datetime import date
 from typing import Any
 
@@ -96,6 +96,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "operations": _section(report.operations),
         "order_values": [asdict(b) for b in report.order_values],
         "member_series": [asdict(m) for m in report.member_series],
+        "analyses": {name: _plain(r) for name, r in sorted(report.analyses.items())},
         "narrative": {"llm": _section(report.llm)},
         "insights": [asdict(i) for i in report.insights],
         "recommendations": [asdict(r) for r in report.recommendations],
@@ -105,6 +106,15 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         },
     }
     return _jsonable(out)  # type: ignore[no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    """A registered pass's result (a dataclass, a tuple of them, or plain values)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _section(value: Any) -> dict[str, Any] | None:
