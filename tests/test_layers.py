@@ -32,6 +32,7 @@ LAYERS: list[list[str]] = [
     [
         "salescope.lines",
         "salescope.model",
+        "salescope.fact_ids",
         "salescope.settings",
         "salescope.resources",
         # calendar periods: read by sources.side (quota periods) and metrics, not only

@@ -231,7 +231,7 @@ def _by_member(
     progress: Callable[[str], None],
 ) -> list[Path]:
     """One report per member of ``by`` (each a run over its own lines), and the index."""
-    from salescope.facts import slug
+    from salescope.fact_ids import slug
     from salescope.pipeline import member_filters, run
     from salescope.render import write_outputs
     from salescope.render.index import MemberReport, render_index_html, render_index_md

@@ -6,6 +6,8 @@ back to ``report.json``'s ``facts`` block.
 
 from __future__ import annotations
 
+from salescope import fact_ids as ids
+from salescope.fact_ids import slug
 from salescope.model import (
     QUALITY_SCALE,
     Anomaly,
@@ -38,19 +40,19 @@ def _add(
 def kpi_facts(facts: dict[str, Fact], kpis: tuple[Kpi, ...]) -> None:
     """``kpi.<name>`` with ``.previous``, ``.change_pct``, ``.yoy``, ``.yoy_change_pct``."""
     for k in kpis:
-        _add(facts, k.fact, k.value, k.unit, k.label)
-        _add(facts, f"{k.fact}.previous", k.previous, k.unit, f"{k.label}, previous period")
+        _add(facts, ids.kpi(k.name), k.value, k.unit, k.label)
+        _add(facts, ids.kpi(k.name, "previous"), k.previous, k.unit, f"{k.label}, previous period")
         _add(
             facts,
-            f"{k.fact}.change_pct",
+            ids.kpi(k.name, "change_pct"),
             k.change_pct,
             "percent",
             f"{k.label}, change vs previous period",
         )
-        _add(facts, f"{k.fact}.yoy", k.yoy_value, k.unit, f"{k.label}, a year earlier")
+        _add(facts, ids.kpi(k.name, "yoy"), k.yoy_value, k.unit, f"{k.label}, a year earlier")
         _add(
             facts,
-            f"{k.fact}.yoy_change_pct",
+            ids.kpi(k.name, "yoy_change_pct"),
             k.yoy_change_pct,
             "percent",
             f"{k.label}, change vs a year earlier",
@@ -74,7 +76,7 @@ def breakdown_facts(facts: dict[str, Fact], breakdowns: tuple[Breakdown, ...]) -
             _add(facts, f"{base}.change", m.change, "currency", f"{b.label} {m.key}: change")
             _add(facts, f"{base}.change_pct", m.change_pct, "percent", f"{b.label} {m.key}: change")
             _add(facts, f"{base}.orders", m.orders, "count", f"{b.label} {m.key}: orders")
-        _add(facts, f"breakdown.{b.role}.members", b.members, "count", f"{b.label}: members")
+        _add(facts, ids.breakdown_members(b.role), b.members, "count", f"{b.label}: members")
         _add(facts, f"breakdown.{b.role}.listed", len(b.rows), "count", f"{b.label}: listed")
 
 
@@ -91,10 +93,16 @@ def series_facts(facts: dict[str, Fact], timeseries: TimeSeries) -> None:
 
 def quality_facts(facts: dict[str, Fact], quality: Quality) -> None:
     """Rows read, accepted and quarantined, the score and its parts, checks, line types."""
-    _add(facts, "quality.rows_read", quality.rows_read, "count", "rows read")
-    _add(facts, "quality.rows_accepted", quality.rows_accepted, "count", "rows accepted")
-    _add(facts, "quality.rows_quarantined", quality.rows_quarantined, "count", "rows quarantined")
-    _add(facts, "quality.score", quality.score, "score", "data quality score")
+    _add(facts, ids.quality("rows_read"), quality.rows_read, "count", "rows read")
+    _add(facts, ids.quality("rows_accepted"), quality.rows_accepted, "count", "rows accepted")
+    _add(
+        facts,
+        ids.quality("rows_quarantined"),
+        quality.rows_quarantined,
+        "count",
+        "rows quarantined",
+    )
+    _add(facts, ids.quality("score"), quality.score, "score", "data quality score")
     _add(facts, "quality.score_scale", QUALITY_SCALE, "count", "the best possible quality score")
     for part, value in quality.score_parts.items():
         _add(facts, f"quality.score_part.{slug(part)}", value, "fraction", f"quality: {part}")
@@ -123,53 +131,51 @@ def driver_facts(facts: dict[str, Fact], d: Drivers) -> None:
     _add(facts, "drivers.mix", d.mix, "currency", "mix effect")
     _add(facts, "drivers.threshold", d.threshold, "fraction", "contributor threshold")
     for i, member in enumerate(d.contributors, start=1):
-        base = f"drivers.contributor.{i}"
         label = f"{member.key} ({member.dimension.replace('_', ' ')})"
-        _add(facts, f"{base}.change", member.change, "currency", f"{label}: change")
-        _add(facts, f"{base}.revenue", member.revenue, "currency", f"{label}: revenue")
+        _add(facts, ids.contributor(i, "change"), member.change, "currency", f"{label}: change")
+        _add(facts, ids.contributor(i, "revenue"), member.revenue, "currency", f"{label}: revenue")
         _add(
             facts,
-            f"{base}.revenue.previous",
+            ids.contributor(i, "revenue.previous"),
             member.previous,
             "currency",
             f"{label}: revenue, previous period",
         )
         _add(
             facts,
-            f"{base}.share_of_change",
+            ids.contributor(i, "share_of_change"),
             member.share_of_change,
             "fraction",
             f"{label}: share of the change",
         )
-        _add(facts, f"{base}.share", member.share, "fraction", f"{label}: share")
+        _add(facts, ids.contributor(i, "share"), member.share, "fraction", f"{label}: share")
         _add(
             facts,
-            f"{base}.previous_share",
+            ids.contributor(i, "previous_share"),
             member.previous_share,
             "fraction",
             f"{label}: previous share",
         )
     for conc in d.concentration:
-        base = f"drivers.concentration.{conc.dimension}"
         _add(
             facts,
-            f"{base}.top1_share",
+            ids.concentration(conc.dimension, "top1_share"),
             conc.top1_share,
             "fraction",
             f"{conc.dimension}: largest member's share",
         )
-        _add(facts, f"{base}.hhi", conc.hhi, "fraction", f"{conc.dimension}: HHI")
+        _add(
+            facts,
+            ids.concentration(conc.dimension, "hhi"),
+            conc.hhi,
+            "fraction",
+            f"{conc.dimension}: HHI",
+        )
 
 
 def pace_facts(facts: dict[str, Fact], pace: tuple[Pace, ...]) -> None:
     for period_to_date in pace:
         _pace_facts(facts, period_to_date)
-
-
-def slug(text: str) -> str:
-    """A fact-id-safe name: ``Can't Lose Them`` -> ``cant_lose_them``."""
-    kept = "".join(ch if ch.isalnum() else " " for ch in text.replace("'", "").lower())
-    return "_".join(kept.split())
 
 
 def customer_facts(facts: dict[str, Fact], c: Customers) -> None:
@@ -184,14 +190,14 @@ def customer_facts(facts: dict[str, Fact], c: Customers) -> None:
     )
     _add(
         facts,
-        f"{base}.new_revenue_share",
+        ids.customers("new_revenue_share"),
         c.new_revenue_share,
         "fraction",
         "share of revenue from new customers",
     )
     _add(
         facts,
-        f"{base}.new_revenue_share.previous",
+        ids.customers("new_revenue_share.previous"),
         c.previous_new_revenue_share,
         "fraction",
         "share of revenue from new customers, previous period",
@@ -255,7 +261,7 @@ def customer_facts(facts: dict[str, Fact], c: Customers) -> None:
         )
     for i, move in enumerate(c.moves, start=1):
         label = f"{move.source} to {move.target}"
-        _add(facts, f"{base}.move.{i}.customers", move.customers, "count", f"{label}: customers")
+        _add(facts, ids.customer_move(i), move.customers, "count", f"{label}: customers")
         _add(facts, f"{base}.move.{i}.revenue", move.revenue, "currency", f"{label}: revenue")
     for k, rate in enumerate(c.retention_curve):
         if k:
@@ -282,10 +288,10 @@ def customer_facts(facts: dict[str, Fact], c: Customers) -> None:
 
 
 def trend_facts(facts: dict[str, Fact], t: Trend) -> None:
-    _add(facts, "trend.slope_per_month", t.slope_per_month, "currency", "trend per month")
+    _add(facts, ids.trend("slope_per_month"), t.slope_per_month, "currency", "trend per month")
     _add(facts, "trend.slope_pct", t.slope_pct, "fraction", "trend per month, share of a month")
     _add(facts, "trend.p_value", t.p_value, "number", "p-value of the trend")
-    _add(facts, "trend.months", t.months, "count", "full months in the trend fit")
+    _add(facts, ids.trend("months"), t.months, "count", "full months in the trend fit")
     _add(facts, "trend.start", f"{t.start:%Y-%m}", "month", "first month of the trend fit")
     _add(facts, "trend.end", f"{t.end:%Y-%m}", "month", "last month of the trend fit")
     if t.cmgr_start is not None:
@@ -331,7 +337,7 @@ def anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> Non
     _add(facts, "anomalies.count", len(anomalies), "count", "unusual days")
     _add(
         facts,
-        "anomalies.in_period",
+        ids.ANOMALIES_IN_PERIOD,
         sum(a.in_period for a in anomalies),
         "count",
         "unusual days in the period",
@@ -346,8 +352,14 @@ def anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> Non
     for a in anomalies:
         base = f"anomaly.{a.date.isoformat()}"
         _add(facts, f"{base}.date", a.date.isoformat(), "date", "an unusual day")
-        _add(facts, f"{base}.revenue", a.revenue, "currency", f"revenue on {a.date}")
-        _add(facts, f"{base}.expected", a.expected, "currency", f"expected revenue on {a.date}")
+        _add(facts, ids.anomaly(a.date, "revenue"), a.revenue, "currency", f"revenue on {a.date}")
+        _add(
+            facts,
+            ids.anomaly(a.date, "expected"),
+            a.expected,
+            "currency",
+            f"expected revenue on {a.date}",
+        )
         _add(
             facts, f"{base}.deviation", a.revenue - a.expected, "currency", f"deviation on {a.date}"
         )
@@ -380,18 +392,19 @@ def anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> Non
 
 def forecast_facts(facts: dict[str, Fact], f: Forecast) -> None:
     _add(facts, "forecast.backtest_mape", f.backtest_mape, "fraction", "forecast backtest error")
-    _add(facts, "forecast.level", f.level, "fraction", "forecast interval level")
-    _add(facts, "forecast.horizon", f.horizon, "count", "months forecast")
+    _add(facts, ids.forecast("level"), f.level, "fraction", "forecast interval level")
+    _add(facts, ids.forecast("horizon"), f.horizon, "count", "months forecast")
     for p in f.points:
         base = f"forecast.{p.date:%Y-%m}"
         _add(facts, f"{base}.month", f"{p.date:%Y-%m}", "month", f"forecast month {p.date:%B %Y}")
-        _add(facts, f"{base}.value", p.value, "currency", f"forecast for {p.date:%B %Y}")
+        month = ids.forecast_month(p.date)
+        _add(facts, month, p.value, "currency", f"forecast for {p.date:%B %Y}")
         _add(facts, f"{base}.lower", p.lower, "currency", f"forecast low for {p.date:%B %Y}")
         _add(facts, f"{base}.upper", p.upper, "currency", f"forecast high for {p.date:%B %Y}")
     if f.points:
         _add(
             facts,
-            "forecast.total",
+            ids.forecast("total"),
             round(sum(p.value for p in f.points), 2),
             "currency",
             "forecast revenue over the horizon",
@@ -451,13 +464,14 @@ REP_MEASURES: tuple[tuple[str, str, str], ...] = (
 
 
 def marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
-    _measure(facts, "marketing.spend", m.spend, "currency", "marketing spend")
-    _measure(facts, "marketing.roas", m.roas, "number", "return on ad spend")
+    _measure(facts, ids.marketing("spend"), m.spend, "currency", "marketing spend")
+    _measure(facts, ids.marketing("roas"), m.roas, "number", "return on ad spend")
     _add(facts, "marketing.channels", len(m.channels), "count", "channels")
     for c in m.channels:
         base = f"marketing.channel.{slug(c.channel)}"
         for name, unit, label in CHANNEL_MEASURES:
-            _measure(facts, f"{base}.{name}", getattr(c, name), unit, f"{c.channel}: {label}")
+            fid = ids.channel(c.channel, name)
+            _measure(facts, fid, getattr(c, name), unit, f"{c.channel}: {label}")
     for k in m.campaigns:
         base = f"marketing.campaign.{slug(k.name)}"
         label = k.name
@@ -468,16 +482,16 @@ def marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
         _add(facts, f"{base}.baseline", k.baseline, "currency", f"{label}: expected without it")
         _add(
             facts,
-            f"{base}.incremental_revenue",
+            ids.campaign(k.name, "incremental_revenue"),
             k.incremental_revenue,
             "currency",
             f"{label}: incremental revenue",
         )
-        _add(facts, f"{base}.uplift_pct", k.uplift_pct, "percent", f"{label}: uplift")
+        _add(facts, ids.campaign(k.name, "uplift_pct"), k.uplift_pct, "percent", f"{label}: uplift")
         _add(facts, f"{base}.interval_low", k.interval[0], "currency", f"{label}: interval low")
         _add(facts, f"{base}.interval_high", k.interval[1], "currency", f"{label}: interval high")
-        _add(facts, f"{base}.level", k.level, "fraction", f"{label}: interval level")
-        _add(facts, f"{base}.spend", k.spend, "currency", f"{label}: spend")
+        _add(facts, ids.campaign(k.name, "level"), k.level, "fraction", f"{label}: interval level")
+        _add(facts, ids.campaign(k.name, "spend"), k.spend, "currency", f"{label}: spend")
         _add(facts, f"{base}.orders", k.orders, "count", f"{label}: orders")
         _add(
             facts,
@@ -488,14 +502,14 @@ def marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
         )
         _add(
             facts,
-            f"{base}.incremental_orders",
+            ids.campaign(k.name, "incremental_orders"),
             k.incremental_orders,
             "count",
             f"{label}: incremental orders",
         )
         _add(
             facts,
-            f"{base}.orders_uplift_pct",
+            ids.campaign(k.name, "orders_uplift_pct"),
             k.orders_uplift_pct,
             "percent",
             f"{label}: order uplift",
@@ -523,17 +537,19 @@ def marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
 
 def team_facts(facts: dict[str, Fact], t: Team) -> None:
     _add(facts, "team.reps", len(t.reps), "count", "sales reps")
-    _add(facts, "team.above_target", t.above_target, "count", "reps at or above quota")
-    _add(facts, "team.below_target", t.below_target, "count", "reps below quota")
-    _add(facts, "team.median_revenue", t.median_revenue, "currency", "median rep revenue")
+    _add(facts, ids.team("above_target"), t.above_target, "count", "reps at or above quota")
+    _add(facts, ids.team("below_target"), t.below_target, "count", "reps below quota")
+    _add(facts, ids.team("median_revenue"), t.median_revenue, "currency", "median rep revenue")
     for r in t.reps:
         base = f"team.rep.{slug(r.rep)}"
         for name, unit, label in REP_MEASURES:
             _measure(facts, f"{base}.{name}", getattr(r, name), unit, f"{r.rep}: {label}")
         _add(facts, f"{base}.quota", r.quota, "currency", f"{r.rep}: quota")
-        _add(facts, f"{base}.attainment", r.attainment, "fraction", f"{r.rep}: quota attainment")
+        attainment = ids.rep(r.rep, "attainment")
+        _add(facts, attainment, r.attainment, "fraction", f"{r.rep}: quota attainment")
         _add(facts, f"{base}.rank", r.rank, "count", f"{r.rep}: rank")
-        _add(facts, f"{base}.vs_median", r.vs_median, "number", f"{r.rep}: revenue vs median rep")
+        vs_median = ids.rep(r.rep, "vs_median")
+        _add(facts, vs_median, r.vs_median, "number", f"{r.rep}: revenue vs median rep")
     for g in t.teams:
         base = f"team.team.{slug(g.team)}"
         _measure(facts, f"{base}.revenue", g.revenue, "currency", f"team {g.team}: revenue")
@@ -543,9 +559,15 @@ def team_facts(facts: dict[str, Fact], t: Team) -> None:
 
 
 def inventory_facts(facts: dict[str, Fact], inv: Inventory) -> None:
-    _add(facts, "inventory.lost_revenue", inv.lost_revenue, "currency", "revenue lost to stockouts")
-    _add(facts, "inventory.products_out", inv.products_out, "count", "products out of stock")
-    _add(facts, "inventory.stockouts", len(inv.stockouts), "count", "stockouts")
+    _add(
+        facts,
+        ids.inventory("lost_revenue"),
+        inv.lost_revenue,
+        "currency",
+        "revenue lost to stockouts",
+    )
+    _add(facts, ids.inventory("products_out"), inv.products_out, "count", "products out of stock")
+    _add(facts, ids.inventory("stockouts"), len(inv.stockouts), "count", "stockouts")
     days = sum(s.days_in_period for s in inv.stockouts if s.in_period)
     _add(facts, "inventory.days_out", days, "count", "product-days out of stock in the period")
     for i, s in enumerate(inv.stockouts, start=1):
@@ -571,17 +593,20 @@ def operations_facts(facts: dict[str, Fact], ops: Operations) -> None:
         base = f"operations.returns.{slug(r.key)}"
         _add(facts, f"{base}.returns", r.returns, "currency", f"{r.key}: returns")
         _add(facts, f"{base}.gross", r.gross, "currency", f"{r.key}: sales before returns")
-        _add(facts, f"{base}.rate", r.rate, "fraction", f"{r.key}: returns rate")
-        _add(facts, f"{base}.previous_rate", r.previous_rate, "fraction", f"{r.key}: previous rate")
+        _add(facts, ids.returns(r.key, "rate"), r.rate, "fraction", f"{r.key}: returns rate")
+        previous = ids.returns(r.key, "previous_rate")
+        _add(facts, previous, r.previous_rate, "fraction", f"{r.key}: previous rate")
     m = ops.margin
     if m is None:
         return
     base = "operations.margin"
-    _measure(facts, f"{base}.gross_margin", m.gross_margin, "fraction", "gross margin")
+    _measure(facts, ids.margin("gross_margin"), m.gross_margin, "fraction", "gross margin")
     _measure(facts, f"{base}.discount_rate", m.discount_rate, "fraction", "discount depth")
     _measure(facts, f"{base}.cost_ratio", m.cost_ratio, "fraction", "cost / list price")
-    _add(facts, f"{base}.from_discount", m.from_discount, "fraction", "margin change: discounts")
-    _add(facts, f"{base}.from_cost", m.from_cost, "fraction", "margin change: cost")
+    _add(
+        facts, ids.margin("from_discount"), m.from_discount, "fraction", "margin change: discounts"
+    )
+    _add(facts, ids.margin("from_cost"), m.from_cost, "fraction", "margin change: cost")
     if m.gross_margin.value is not None and m.gross_margin.previous is not None:
         change = m.gross_margin.value - m.gross_margin.previous
-        _add(facts, f"{base}.change", change, "fraction", "gross margin change (points)")
+        _add(facts, ids.margin("change"), change, "fraction", "gross margin change (points)")

@@ -642,6 +642,11 @@ class Insight:
     polarity: str
     departments: tuple[str, ...]
     subject: str | None = None  # the member, campaign or product it is about, if one
+    # named handles to facts among ``facts``, for the actions that follow from it (e.g.
+    # ``{"metric": "drivers.contributor.2.revenue"}``): no reader picks a fact by position
+    refs: dict[str, str] = field(default_factory=dict)
+    dimension: str | None = None  # the breakdown it is about, if one
+    cause: str | None = None  # what drove it, when the builder measured that (a word)
 
 
 @dataclass(frozen=True)

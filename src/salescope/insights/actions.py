@@ -24,7 +24,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from salescope.facts import slug
+from salescope import fact_ids as ids
+from salescope.fact_ids import slug
 from salescope.model import Fact, Insight, Recommendation, Report
 from salescope.settings import Thresholds
 
@@ -49,8 +50,8 @@ def _name(insight: Insight) -> str:
 
 
 def _kpi(insight: Insight, report: Report) -> list[Action]:
-    name = insight.id.split(".", 1)[1]
-    fid = f"kpi.{name}"
+    fid = insight.refs["metric"]
+    name = next(k.name for k in report.kpis if k.fact == fid)
     if insight.polarity == "neutral":  # flat: nothing to recover or protect
         return []
     up = insight.polarity == "positive"
@@ -86,17 +87,16 @@ def _kpi(insight: Insight, report: Report) -> list[Action]:
 
 def _contributor(insight: Insight, report: Report) -> list[Action]:
     if insight.type == "bottom_contributor":
-        revenue = insight.facts[3]  # drivers.contributor.<i>.revenue
+        revenue = insight.refs["revenue"]
         return [
             Action(insight.departments[0], "immediate", f"Find out why {_name(insight)} fell "
                    "(price, stock, competition or a lost account) and decide whether to "
                    "defend it or move the effort elsewhere.", revenue, "recover"),
         ]  # fmt: skip
-    share = insight.facts[1]
-    dimension = insight.id.split(".")[1]
+    share = insight.refs["share"]
     how = (
         "keep it in stock, visible and promoted, and look for the next one like it"
-        if dimension in ("product", "category")
+        if insight.dimension in ("product", "category")
         else "find out what worked there and carry it to the others"
     )
     return [Action(insight.departments[0], "short", f"Build on {_name(insight)}: {how}.", share,
@@ -106,21 +106,21 @@ def _contributor(insight: Insight, report: Report) -> list[Action]:
 def _concentration(insight: Insight, report: Report) -> list[Action]:
     return [
         Action("executive", "medium", "Lower the dependence on the largest member: grow the "
-               "next ones so that no single member carries the business.", insight.facts[0],
-               "threshold"),
+               "next ones so that no single member carries the business.",
+               insight.refs["share"], "threshold"),
     ]  # fmt: skip
 
 
 def _new_vs_returning(insight: Insight, report: Report) -> list[Action]:
-    if "More revenue" in insight.title:
+    if insight.cause == "more new customers":
         return [
             Action("customer_success", "short", "Turn this period's first-time buyers into "
                    "second-time buyers: a welcome sequence and a first-repeat offer.",
-                   "kpi.retention_rate", "hold"),
+                   ids.kpi("retention_rate"), "hold"),
         ]  # fmt: skip
     return [
         Action("marketing", "short", "Rebuild acquisition: fewer first-time buyers are "
-               "carrying revenue than before.", insight.facts[0], "recover"),
+               "carrying revenue than before.", insight.refs["share"], "recover"),
     ]  # fmt: skip
 
 
@@ -129,11 +129,11 @@ def _retention(insight: Insight, report: Report) -> list[Action]:
         return [
             Action("customer_success", "medium", "Keep what brought customers back: write "
                    "down the programmes and offers of the period and repeat them.",
-                   "kpi.retention_rate", "hold"),
+                   ids.kpi("retention_rate"), "hold"),
         ]  # fmt: skip
     return [
         Action("customer_success", "immediate", "Contact the customers who did not come back, "
-               "highest spenders first, and ask why.", "kpi.retention_rate", "recover"),
+               "highest spenders first, and ask why.", ids.kpi("retention_rate"), "recover"),
     ]  # fmt: skip
 
 
@@ -141,9 +141,9 @@ def _rfm(insight: Insight, report: Report) -> list[Action]:
     return [
         Action("customer_success", "immediate", "Win back the customers who slipped out of the "
                "valuable segments: personal outreach for the top spenders, an offer for the "
-               "rest.", insight.facts[0], "halve"),
+               "rest.", insight.refs["moved"], "halve"),
         Action("marketing", "short", "Build a win-back audience from the at-risk RFM segments "
-               "and keep it out of acquisition spend.", insight.facts[0], "halve"),
+               "and keep it out of acquisition spend.", insight.refs["moved"], "halve"),
     ]  # fmt: skip
 
 
@@ -151,12 +151,12 @@ def _trend(insight: Insight, report: Report) -> list[Action]:
     if insight.polarity == "positive":
         return [
             Action("finance", "medium", "Plan cash, stock and hiring for growth at the "
-                   "measured trend, and revisit it each month.", "trend.slope_per_month",
+                   "measured trend, and revisit it each month.", ids.trend("slope_per_month"),
                    "hold"),
         ]  # fmt: skip
     return [
         Action("executive", "medium", "Revisit the annual plan: revenue is falling net of the "
-               "season, so the gap will not close by itself.", "trend.slope_per_month",
+               "season, so the gap will not close by itself.", ids.trend("slope_per_month"),
                "zero"),
     ]  # fmt: skip
 
@@ -164,25 +164,25 @@ def _trend(insight: Insight, report: Report) -> list[Action]:
 def _forecast(insight: Insight, report: Report) -> list[Action]:
     return [
         Action("finance", "short", "Set the budget for the coming months on the forecast, "
-               "with its interval as the range to plan cash against.", "forecast.total",
+               "with its interval as the range to plan cash against.", ids.forecast("total"),
                "forecast"),
     ]  # fmt: skip
 
 
 def _seasonality(insight: Insight, report: Report) -> list[Action]:
-    peak = insight.facts[0]
+    peak = insight.refs["peak"]
     text = (
-        f"Build stock and staff ahead of {_month(peak)}, the peak month, and plan promotions "
-        "around the quiet months."
+        f"Build stock and staff ahead of {_month(insight.subject or '')}, the peak month, and "
+        "plan promotions around the quiet months."
     )
-    if "inventory.lost_revenue" in report.facts:  # success: no sale lost to an empty shelf
-        return [Action("operations", "medium", text, "inventory.lost_revenue", "zero")]
+    lost = ids.inventory("lost_revenue")
+    if lost in report.facts:  # success: no sale lost to an empty shelf
+        return [Action("operations", "medium", text, lost, "zero")]
     return [Action("operations", "medium", text, peak, "hold")]
 
 
-def _month(fid: str) -> str:
-    """``seasonality.yearly.Dec`` -> ``December``."""
-    short = fid.rsplit(".", 1)[-1]
+def _month(short: str) -> str:
+    """``Dec`` -> ``December``."""
     names = [calendar.month_name[i] for i in range(1, 13)]
     return next((n for n in names if n.startswith(short)), short)
 
@@ -192,9 +192,9 @@ def _unusual(insight: Insight, report: Report) -> list[Action]:
         return [
             Action("operations", "short", "Find and record the cause of each drop (outage, "
                    "stock, a data error) so the next one is prevented.",
-                   "anomalies.in_period", "zero"),
+                   insight.refs["count"], "zero"),
         ]  # fmt: skip
-    day = insight.facts[1]  # anomaly.<date>.revenue
+    day = insight.refs["day"]
     return [
         Action("sales", "short", "Find what drove the spike (a promotion, a large account, an "
                "event) and plan to repeat it.", day, "hold"),
@@ -206,61 +206,60 @@ def _campaign(insight: Insight, report: Report) -> list[Action]:
     if insight.polarity == "positive":
         return [
             Action("marketing", "short", f"Repeat {name} and keep a holdout group so its "
-                   "effect can be measured again.", insight.facts[0], "hold"),
+                   "effect can be measured again.", insight.refs["effect"], "hold"),
         ]  # fmt: skip
     return [
         Action("marketing", "immediate", f"Pause spend like {name}'s until a test with a "
-               "holdout shows an effect.", insight.facts[0], "zero"),
+               "holdout shows an effect.", insight.refs["effect"], "zero"),
     ]  # fmt: skip
 
 
 def _channels(insight: Insight, report: Report) -> list[Action]:
     return [
         Action("marketing", "short", "Move budget from the weakest channel to the strongest "
-               "in small steps, checking the return after each step.", "marketing.roas",
+               "in small steps, checking the return after each step.", ids.marketing("roas"),
                "improve"),
     ]  # fmt: skip
 
 
 def _reps(insight: Insight, report: Report) -> list[Action]:
-    if "team.below_target" in insight.facts:
+    if "below" in insight.refs:
         return [
             Action("sales", "immediate", "Pair the reps below target with the top performer "
-                   "and review their pipelines every week.", "team.below_target", "halve"),
+                   "and review their pipelines every week.", insight.refs["below"], "halve"),
         ]  # fmt: skip
     return [
         Action("sales", "short", "Set quotas: without them attainment cannot be tracked. "
-               "Start from the median rep's revenue.", "team.median_revenue", "hold"),
+               "Start from the median rep's revenue.", ids.team("median_revenue"), "hold"),
     ]  # fmt: skip
 
 
 def _stockouts(insight: Insight, report: Report) -> list[Action]:
-    if "inventory.lost_revenue" in insight.facts:
+    if "lost" in insight.refs:
+        lost = insight.refs["lost"]
         return [
             Action("operations", "immediate", "Set reorder points for the products that ran "
-                   "out, from their normal daily sales and supplier lead times.",
-                   "inventory.lost_revenue", "zero"),
+                   "out, from their normal daily sales and supplier lead times.", lost, "zero"),
             Action("sales", "immediate", "Tell customers when the products that ran out are "
-                   "back, and offer an alternative meanwhile.", "inventory.lost_revenue",
-                   "zero"),
+                   "back, and offer an alternative meanwhile.", lost, "zero"),
         ]  # fmt: skip
     return [
         Action("operations", "short", "Review stock cover for the products that ran out "
-               "earlier in the year before their next peak.", "inventory.stockouts", "zero"),
+               "earlier in the year before their next peak.", insight.refs["stockouts"],
+               "zero"),
     ]  # fmt: skip
 
 
 def _margin(insight: Insight, report: Report) -> list[Action]:
-    fid = "operations.margin.gross_margin"
+    fid = insight.refs["margin"]
     if insight.polarity == "positive":
         return [
             Action("finance", "medium", "Keep the pricing and discount discipline that widened "
                    "the margin.", fid, "hold"),
         ]  # fmt: skip
-    discounts = "deeper discounts" in insight.text
     text = (
         "Cap discount depth and require approval above the usual level."
-        if discounts
+        if insight.cause == "discount"
         else "Renegotiate supplier costs, starting with the categories whose cost rose most."
     )
     return [Action("finance", "immediate", text, fid, "recover")]
@@ -270,16 +269,16 @@ def _returns(insight: Insight, report: Report) -> list[Action]:
     return [
         Action("operations", "short", "Go through return reasons in the categories with the "
                "highest rate: sizing, damage in transit, product descriptions.",
-               insight.facts[-1], "reduce"),
+               insight.refs["worst"], "reduce"),
         Action("customer_success", "short", "Follow up customers who returned items, to keep "
-               "them buying.", insight.facts[0], "hold"),
+               "them buying.", insight.refs["rate"], "hold"),
     ]  # fmt: skip
 
 
 def _quality(insight: Insight, report: Report) -> list[Action]:
     return [
         Action("executive", "immediate", "Have the export fixed at the source so no rows need "
-               "setting aside.", "quality.rows_quarantined", "zero"),
+               "setting aside.", ids.quality("rows_quarantined"), "zero"),
     ]  # fmt: skip
 
 
@@ -320,7 +319,7 @@ def _target(rule: str, fid: str, report: Report, t: Thresholds) -> float | None:
     if not isinstance(value, int | float):
         return None
     if rule == "recover":
-        prev = report.facts.get(f"{fid}.previous")
+        prev = report.facts.get(ids.previous_of(fid))
         return float(prev.value) if prev and isinstance(prev.value, int | float) else None
     if rule == "halve":
         return float(math.floor(value / 2))
@@ -357,8 +356,10 @@ def build_recommendations(
             baseline = float(fact.value) if isinstance(fact.value, int | float) else None
             if target is None or baseline is None:
                 continue
-            for part, value in (("baseline", baseline), ("target", target)):
-                fid = f"recommendation.{rid}.{part}"
+            for fid, part, value in (
+                (ids.recommendation(rid, "baseline"), "baseline", baseline),
+                (ids.recommendation(rid, "target"), "target", target),
+            ):
                 facts[fid] = Fact(fid, value, fact.unit, f"{fact.label}: {part}")
             recs.append(
                 Recommendation(

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from salescope.facts import slug
+from salescope import fact_ids as ids_
+from salescope.fact_ids import slug
 from salescope.model import Insight, Report
 from salescope.narrative import format as fmt
 from salescope.settings import Thresholds
@@ -70,7 +71,7 @@ def kpi_changes(report: Report, t: Thresholds) -> Iterable[Insight]:
             continue
         if abs(k.change_pct) < t.kpi_change_pct and k.name != "revenue":
             continue
-        ids = (k.fact, f"{k.fact}.previous", f"{k.fact}.change_pct")
+        ids = (k.fact, ids_.kpi(k.name, "previous"), ids_.kpi(k.name, "change_pct"))
         if not _have(report, *ids):
             continue
         d = fmt.direction(k.change_pct)
@@ -95,6 +96,7 @@ def kpi_changes(report: Report, t: Thresholds) -> Iterable[Insight]:
                 else "neutral"
             ),
             departments=KPI_INSIGHTS[k.name],
+            refs={"metric": k.fact},
         )
 
 
@@ -119,14 +121,11 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
         if pick is None:
             continue
         i, c = pick
-        base = f"drivers.contributor.{i}"
-        ids = (
-            f"{base}.change",
-            f"{base}.share",
-            f"{base}.previous_share",
-            f"{base}.revenue",
-            f"{base}.revenue.previous",
-        )
+        refs = {
+            part: ids_.contributor(i, part)
+            for part in ("change", "share", "previous_share", "revenue")
+        }
+        ids = (*refs.values(), ids_.contributor(i, "revenue.previous"))
         if not _have(report, *ids):
             continue
         dim = c.dimension.replace("_", " ")
@@ -145,6 +144,8 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
             polarity=polarity,
             departments=_dimension_departments(c.dimension),
             subject=c.key,
+            refs=refs,
+            dimension=c.dimension,
         )
 
 
@@ -166,7 +167,7 @@ def concentration(report: Report, t: Thresholds) -> Iterable[Insight]:
     for c in d.concentration:
         if c.members < 2 or c.top1_share < t.concentration_share:
             continue
-        fid = f"drivers.concentration.{c.dimension}.top1_share"
+        fid = ids_.concentration(c.dimension, "top1_share")
         b = report.breakdown(c.dimension)
         if not _have(report, fid) or b is None or not b.rows:
             continue
@@ -181,10 +182,12 @@ def concentration(report: Report, t: Thresholds) -> Iterable[Insight]:
                 f"{fmt.count(c.members)} {dim} members: a setback there moves the whole "
                 "business."
             ),
-            facts=(fid, f"breakdown.{c.dimension}.members"),
+            facts=(fid, ids_.breakdown_members(c.dimension)),
             score=round(_clip(c.top1_share) * 0.8, 4),
             polarity="negative",
             departments=("executive", *_dimension_departments(c.dimension)),
+            refs={"share": fid},
+            dimension=c.dimension,
         )
 
 
@@ -194,7 +197,7 @@ def new_vs_returning(report: Report, t: Thresholds) -> Iterable[Insight]:
     if c is None or prev is None:
         return
     now, before = c.new_revenue_share, c.previous_new_revenue_share
-    ids = ("customers.new_revenue_share", "customers.new_revenue_share.previous")
+    ids = (ids_.customers("new_revenue_share"), ids_.customers("new_revenue_share.previous"))
     if now is None or before is None or not _have(report, *ids):
         return
     shift = now - before
@@ -214,6 +217,8 @@ def new_vs_returning(report: Report, t: Thresholds) -> Iterable[Insight]:
         score=round(_clip(abs(shift) / 0.2), 4),
         polarity="neutral",
         departments=("marketing", "customer_success"),
+        refs={"share": ids[0]},
+        cause="more new customers" if more else "fewer new customers",
     )
 
 
@@ -222,7 +227,7 @@ def retention(report: Report, t: Thresholds) -> Iterable[Insight]:
     prev = _prev_label(report)
     if k is None or k.value is None or k.previous is None or prev is None:
         return
-    ids = ("kpi.retention_rate", "kpi.retention_rate.previous")
+    ids = (ids_.kpi("retention_rate"), ids_.kpi("retention_rate", "previous"))
     if not _have(report, *ids):
         return
     shift = k.value - k.previous
@@ -257,7 +262,7 @@ def rfm_movement(report: Report, t: Thresholds) -> Iterable[Insight]:
     if not scored or not slid or total / scored < t.rfm_share:
         return
     i, largest = max(slid, key=lambda x: x[1].customers)
-    ids = (f"customers.move.{i}.customers",)
+    ids = (ids_.customer_move(i),)
     if not _have(report, *ids):
         return
     yield Insight(
@@ -273,6 +278,7 @@ def rfm_movement(report: Report, t: Thresholds) -> Iterable[Insight]:
         score=round(_clip(total / scored / 0.2), 4),
         polarity="negative",
         departments=("customer_success", "marketing"),
+        refs={"moved": ids[0]},
     )
 
 
@@ -280,7 +286,7 @@ def trend(report: Report, t: Thresholds) -> Iterable[Insight]:
     tr = report.trend
     if tr is None or tr.direction == "flat" or tr.slope_pct is None:
         return
-    ids = ("trend.slope_per_month", "trend.months")
+    ids = (ids_.trend("slope_per_month"), ids_.trend("months"))
     if not _have(report, *ids):
         return
     up = tr.direction == "up"
@@ -306,7 +312,7 @@ def seasonality(report: Report, t: Thresholds) -> Iterable[Insight]:
         return
     peak = max(s.yearly, key=lambda m: s.yearly[m])  # type: ignore[index]
     low = min(s.yearly, key=lambda m: s.yearly[m])  # type: ignore[index]
-    ids = (f"seasonality.yearly.{peak}", f"seasonality.yearly.{low}")
+    ids = (ids_.season_month(peak), ids_.season_month(low))
     if not _have(report, *ids):
         return
     yield Insight(
@@ -322,6 +328,8 @@ def seasonality(report: Report, t: Thresholds) -> Iterable[Insight]:
         score=round(_clip((s.yearly[peak] - s.yearly[low]) / 2) * 0.6, 4),
         polarity="neutral",
         departments=("operations", "marketing", "finance"),
+        subject=peak,
+        refs={"peak": ids[0]},
     )
 
 
@@ -331,8 +339,11 @@ def unusual_days(report: Report, t: Thresholds) -> Iterable[Insight]:
     if not inside or revenue is None or not revenue.value:
         return
     top = max(inside, key=lambda a: abs(a.revenue - a.expected))
-    base = f"anomaly.{top.date.isoformat()}"
-    ids = ("anomalies.in_period", f"{base}.revenue", f"{base}.expected")
+    ids = (
+        ids_.ANOMALIES_IN_PERIOD,
+        ids_.anomaly(top.date, "revenue"),
+        ids_.anomaly(top.date, "expected"),
+    )
     if not _have(report, *ids):
         return
     yield Insight(
@@ -349,19 +360,20 @@ def unusual_days(report: Report, t: Thresholds) -> Iterable[Insight]:
         score=round(_clip(abs(top.revenue - top.expected) / revenue.value * 10), 4),
         polarity="positive" if top.direction == "spike" else "negative",
         departments=("operations", "sales"),
+        refs={"count": ids[0], "day": ids[1]},
     )
 
 
 def forecast(report: Report, t: Thresholds) -> Iterable[Insight]:
     f = report.forecast
-    if f is None or not f.points or not _have(report, "forecast.total"):
+    if f is None or not f.points or not _have(report, ids_.forecast("total")):
         return
     first, last = f.points[0], f.points[-1]
     ids = (
-        "forecast.total",
-        f"forecast.{first.date:%Y-%m}.value",
-        "forecast.horizon",
-        "forecast.level",
+        ids_.forecast("total"),
+        ids_.forecast_month(first.date),
+        ids_.forecast("horizon"),
+        ids_.forecast("level"),
     )
     if not _have(report, *ids):
         return
@@ -391,10 +403,12 @@ def campaigns(report: Report, t: Thresholds) -> Iterable[Insight]:
     revenue = report.kpi("revenue")
     scale = revenue.value if revenue and revenue.value else None
     for k in m.campaigns:
-        base = f"marketing.campaign.{slug(k.name)}"
         ids: tuple[str, ...]
         if k.significant:
-            ids = (f"{base}.incremental_revenue", f"{base}.uplift_pct", f"{base}.level")
+            ids = tuple(
+                ids_.campaign(k.name, part)
+                for part in ("incremental_revenue", "uplift_pct", "level")
+            )
             text = (
                 f"{k.name} added {fmt.money(k.incremental_revenue, cur)} of revenue on "
                 f"{k.measured_on} ({fmt.pct_change(k.uplift_pct)} over the baseline, "
@@ -403,7 +417,10 @@ def campaigns(report: Report, t: Thresholds) -> Iterable[Insight]:
             polarity = "positive" if k.incremental_revenue > 0 else "negative"
             effect = abs(k.incremental_revenue) / scale * 10 if scale else 0.5
         elif k.orders_significant and k.incremental_orders is not None:
-            ids = (f"{base}.incremental_orders", f"{base}.orders_uplift_pct")
+            ids = (
+                ids_.campaign(k.name, "incremental_orders"),
+                ids_.campaign(k.name, "orders_uplift_pct"),
+            )
             through = f"through {k.channel}" if k.channel else "in all sales"
             text = (
                 f"{k.name} brought {fmt.count(abs(k.incremental_orders))} "
@@ -414,7 +431,7 @@ def campaigns(report: Report, t: Thresholds) -> Iterable[Insight]:
             polarity = "positive" if k.incremental_orders > 0 else "negative"
             effect = 0.3
         elif k.in_period and k.spend:
-            ids = (f"{base}.spend",)
+            ids = (ids_.campaign(k.name, "spend"),)
             text = (
                 f"{k.name} cost {fmt.money(k.spend, cur)} and moved neither revenue nor orders "
                 "measurably."
@@ -434,6 +451,7 @@ def campaigns(report: Report, t: Thresholds) -> Iterable[Insight]:
             polarity=polarity,
             departments=("marketing", "finance") if k.spend else ("marketing",),
             subject=k.name,
+            refs={"effect": ids[0]},
         )
 
 
@@ -456,9 +474,9 @@ def channel_efficiency(report: Report, t: Thresholds) -> Iterable[Insight]:
     if w <= 0 or b / w < t.roas_ratio:
         return
     ids = (
-        f"marketing.channel.{slug(best.channel)}.roas",
-        f"marketing.channel.{slug(worst.channel)}.roas",
-        f"marketing.channel.{slug(worst.channel)}.spend",
+        ids_.channel(best.channel, "roas"),
+        ids_.channel(worst.channel, "roas"),
+        ids_.channel(worst.channel, "spend"),
     )
     if not _have(report, *ids):
         return
@@ -489,8 +507,11 @@ def reps(report: Report, t: Thresholds) -> Iterable[Insight]:
         if not rated:
             return
         best = rated[0]
-        base = f"team.rep.{slug(best.rep)}"
-        ids: tuple[str, ...] = ("team.above_target", "team.below_target", f"{base}.attainment")
+        ids: tuple[str, ...] = (
+            ids_.team("above_target"),
+            ids_.team("below_target"),
+            ids_.rep(best.rep, "attainment"),
+        )
         if not _have(report, *ids):
             return
         below = team.below_target
@@ -506,13 +527,14 @@ def reps(report: Report, t: Thresholds) -> Iterable[Insight]:
             score=round(_clip(below / len(rated) + max(0.0, (best.attainment or 0) - 1)), 4),
             polarity="negative" if below > len(rated) / 2 else "positive",
             departments=("sales", "executive"),
+            refs={"below": ids_.team("below_target")},
         )
         return
     ranked = [r for r in team.reps if r.vs_median is not None]
     if len(ranked) < 3:
         return
     top, low = ranked[0], ranked[-1]
-    ids = (f"team.rep.{slug(top.rep)}.vs_median", f"team.rep.{slug(low.rep)}.vs_median")
+    ids = (ids_.rep(top.rep, "vs_median"), ids_.rep(low.rep, "vs_median"))
     if not _have(report, *ids):
         return
     yield Insight(
@@ -524,7 +546,7 @@ def reps(report: Report, t: Thresholds) -> Iterable[Insight]:
             f"{low.rep} {fmt.number(low.vs_median)} times (no quota table, so peers are the "
             f"yardstick; median {fmt.money(team.median_revenue, cur)})."
         ),
-        facts=(*ids, "team.median_revenue"),
+        facts=(*ids, ids_.team("median_revenue")),
         score=round(_clip(((top.vs_median or 1) - (low.vs_median or 1)) / 3), 4),
         polarity="neutral",
         departments=("sales",),
@@ -538,7 +560,8 @@ def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
         return
     inside = [s for s in inv.stockouts if s.in_period]
     confirmed = inv.source == "inventory table"
-    if inside and _have(report, "inventory.lost_revenue", "inventory.products_out"):
+    lost, out = ids_.inventory("lost_revenue"), ids_.inventory("products_out")
+    if inside and _have(report, lost, out):
         share = inv.lost_revenue / revenue.value if revenue and revenue.value else 0.0
         yield Insight(
             id="stockout_risk",
@@ -550,12 +573,13 @@ def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
                 f"{report.period.label}, an estimated "
                 f"{fmt.money(inv.lost_revenue, report.currency)} of lost revenue."
             ),
-            facts=("inventory.products_out", "inventory.lost_revenue"),
+            facts=(out, lost),
+            refs={"lost": lost},
             score=round(_clip(share * 20) * (1.0 if confirmed else 0.5), 4),
             polarity="negative",
             departments=("operations", "sales"),
         )
-    elif confirmed and _have(report, "inventory.stockouts"):
+    elif confirmed and _have(report, ids_.inventory("stockouts")):
         yield Insight(
             id="stockout_risk",
             type="stockout_risk",
@@ -564,7 +588,8 @@ def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
                 f"No stockout in {report.period.label}, but {fmt.count(len(inv.stockouts))} in the "
                 "months before (see Operations): the same products can run out again."
             ),
-            facts=("inventory.stockouts",),
+            facts=(ids_.inventory("stockouts"),),
+            refs={"stockouts": ids_.inventory("stockouts")},
             score=0.1,
             polarity="neutral",
             departments=("operations",),
@@ -580,13 +605,14 @@ def margin(report: Report, t: Thresholds) -> Iterable[Insight]:
     if gm.value is None or gm.previous is None:
         return
     change = gm.value - gm.previous
-    ids = ["operations.margin.gross_margin", "operations.margin.change"]
+    ids = [ids_.margin("gross_margin"), ids_.margin("change")]
     if abs(change) < t.margin_points or not _have(report, *ids):
         return
     m = ops.margin
-    why = ""
+    why, cause = "", None
     if m.from_discount is not None and m.from_cost is not None:
-        ids += ["operations.margin.from_discount", "operations.margin.from_cost"]
+        ids += [ids_.margin("from_discount"), ids_.margin("from_cost")]
+        cause = "discount" if abs(m.from_discount) >= abs(m.from_cost) else "cost"
         driver = "deeper discounts" if abs(m.from_discount) >= abs(m.from_cost) else "costs"
         if change > 0:
             driver = "shallower discounts" if driver == "deeper discounts" else "lower costs"
@@ -606,6 +632,8 @@ def margin(report: Report, t: Thresholds) -> Iterable[Insight]:
         score=round(_clip(abs(change) / 0.05), 4),
         polarity="negative" if change < 0 else "positive",
         departments=("finance", "operations"),
+        refs={"margin": ids[0]},
+        cause=cause,
     )
 
 
@@ -620,13 +648,13 @@ def returns(report: Report, t: Thresholds) -> Iterable[Insight]:
     hot = worst is not None and rate > 0 and (worst.rate or 0.0) >= 1.5 * rate
     if not (rising or hot):
         return
-    ids = [f"operations.returns.{slug(total.key)}.rate"]
+    ids = [ids_.returns(total.key, "rate")]
     text = f"Returns took {fmt.fraction(rate)} of gross sales"
     if rising:
-        ids.append(f"operations.returns.{slug(total.key)}.previous_rate")
+        ids.append(ids_.returns(total.key, "previous_rate"))
         text += f", up from {fmt.fraction(total.previous_rate)}"
     if hot and worst is not None:
-        ids.append(f"operations.returns.{slug(worst.key)}.rate")
+        ids.append(ids_.returns(worst.key, "rate"))
         text += f"; {worst.key} ran at {fmt.fraction(worst.rate)}"
     if not _have(report, *ids):
         return
@@ -639,6 +667,7 @@ def returns(report: Report, t: Thresholds) -> Iterable[Insight]:
         score=round(_clip(rate * 10), 4),
         polarity="negative",
         departments=("operations", "customer_success"),
+        refs={"rate": ids[0], "worst": ids[-1]},
     )
 
 
@@ -659,7 +688,7 @@ def data_quality(report: Report, t: Thresholds) -> Iterable[Insight]:
             f"quarantined and the data-quality score is {fmt.number(q.score)}: see Data quality "
             "before acting on small differences."
         ),
-        facts=("quality.rows_quarantined", "quality.rows_read", "quality.score"),
+        facts=(ids_.quality("rows_quarantined"), ids_.quality("rows_read"), ids_.quality("score")),
         score=round(_clip(share * 10 + (100 - q.score) / 100), 4),
         polarity="negative",
         departments=("executive", "finance"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from salescope import fact_ids as ids
 from salescope.model import DEPARTMENTS, Insight, Recommendation, Report
 from salescope.narrative import format as fmt
 from salescope.narrative.table import Table
@@ -53,12 +54,12 @@ DEPARTMENT_CHARTS = {  # the charts that say it faster, per department, when the
     "customer_success": ("cohort_heatmap", "rfm_segments"),
 }
 FALLBACK_METRICS = {  # a department without actions still tracks these (target: hold)
-    "executive": ("kpi.revenue", "kpi.customers"),
-    "sales": ("kpi.revenue", "kpi.orders", "kpi.aov"),
-    "marketing": ("kpi.new_customers", "marketing.spend", "marketing.roas"),
-    "finance": ("kpi.revenue", "kpi.gross_margin", "kpi.discount_rate"),
-    "operations": ("kpi.units", "kpi.returns", "inventory.lost_revenue"),
-    "customer_success": ("kpi.retention_rate", "kpi.returning_customers"),
+    "executive": (ids.kpi("revenue"), ids.kpi("customers")),
+    "sales": (ids.kpi("revenue"), ids.kpi("orders"), ids.kpi("aov")),
+    "marketing": (ids.kpi("new_customers"), ids.marketing("spend"), ids.marketing("roas")),
+    "finance": (ids.kpi("revenue"), ids.kpi("gross_margin"), ids.kpi("discount_rate")),
+    "operations": (ids.kpi("units"), ids.kpi("returns"), ids.inventory("lost_revenue")),
+    "customer_success": (ids.kpi("retention_rate"), ids.kpi("returning_customers")),
 }
 
 
@@ -82,8 +83,10 @@ def insight_lines(report: Report) -> list[str]:
 
 
 def _metric_cells(report: Report, r: Recommendation) -> tuple[str, str]:
-    base = f"recommendation.{r.id}"
-    return _value(report, f"{base}.baseline", r.unit), _value(report, f"{base}.target", r.unit)
+    return (
+        _value(report, ids.recommendation(r.id, "baseline"), r.unit),
+        _value(report, ids.recommendation(r.id, "target"), r.unit),
+    )
 
 
 def recommendations_table(report: Report, recs: tuple[Recommendation, ...]) -> Table:

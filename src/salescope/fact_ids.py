@@ -1,0 +1,174 @@
+"""Fact ids, spelled in one place: the publishers (``salescope.facts``) and the readers
+(insights, actions, department pages) build every id they share through these functions,
+so a renamed fact breaks the type check instead of silently dropping a sentence.
+
+``tests/test_fact_ids.py`` fails on a fact id written as a literal anywhere else.
+
+>>> kpi("revenue", "previous")
+'kpi.revenue.previous'
+>>> contributor(2, "revenue.previous")
+'drivers.contributor.2.revenue.previous'
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+# a family's first word: what a fact id starts with (checked by tests/test_fact_ids.py)
+FAMILIES = (
+    "kpi",
+    "breakdown",
+    "timeseries",
+    "drivers",
+    "customers",
+    "trend",
+    "seasonality",
+    "anomaly",
+    "anomalies",
+    "forecast",
+    "pace",
+    "marketing",
+    "team",
+    "inventory",
+    "operations",
+    "quality",
+    "recommendation",
+)
+
+KpiPart = Literal["value", "previous", "change_pct", "yoy", "yoy_change_pct"]
+ContributorPart = Literal[
+    "change", "revenue", "revenue.previous", "share_of_change", "share", "previous_share"
+]
+ConcentrationPart = Literal["top1_share", "hhi"]
+CustomersPart = Literal["new_revenue_share", "new_revenue_share.previous"]
+MovePart = Literal["customers"]
+TrendPart = Literal["slope_per_month", "months"]
+AnomalyPart = Literal["revenue", "expected"]
+ForecastPart = Literal["total", "horizon", "level"]
+TeamPart = Literal["above_target", "below_target", "median_revenue"]
+RepPart = Literal["attainment", "vs_median"]
+InventoryPart = Literal["lost_revenue", "products_out", "stockouts"]
+MarginPart = Literal["gross_margin", "change", "from_discount", "from_cost"]
+QualityPart = Literal["rows_read", "rows_accepted", "rows_quarantined", "score"]
+MarketingPart = Literal["spend", "roas"]
+RecommendationPart = Literal["baseline", "target"]
+
+
+def slug(text: str) -> str:
+    """A fact-id-safe name: ``Can't Lose Them`` -> ``cant_lose_them``."""
+    kept = "".join(ch if ch.isalnum() else " " for ch in text.replace("'", "").lower())
+    return "_".join(kept.split())
+
+
+def kpi(name: str, part: KpiPart = "value") -> str:
+    return f"kpi.{name}" if part == "value" else f"kpi.{name}.{part}"
+
+
+def breakdown_members(role: str) -> str:
+    """How many members the ``role`` breakdown has in all."""
+    return f"breakdown.{role}.members"
+
+
+def contributor(rank: int, part: ContributorPart) -> str:
+    """The ``rank``-th member of the drivers' contributor list (1-based)."""
+    return f"drivers.contributor.{rank}.{part}"
+
+
+def concentration(dimension: str, part: ConcentrationPart) -> str:
+    return f"drivers.concentration.{dimension}.{part}"
+
+
+def customers(part: CustomersPart) -> str:
+    return f"customers.{part}"
+
+
+def customer_move(rank: int, part: MovePart = "customers") -> str:
+    """The ``rank``-th RFM segment move (1-based)."""
+    return f"customers.move.{rank}.{part}"
+
+
+def trend(part: TrendPart) -> str:
+    return f"trend.{part}"
+
+
+def season_month(month: str) -> str:
+    """The yearly seasonal index of a month, by its short name (``Dec``)."""
+    return f"seasonality.yearly.{month}"
+
+
+def month_of(fid: str) -> str:
+    """The short month name of a :func:`season_month` id."""
+    return fid.removeprefix("seasonality.yearly.")
+
+
+ANOMALIES_IN_PERIOD = "anomalies.in_period"
+
+
+def anomaly(day: date, part: AnomalyPart) -> str:
+    return f"anomaly.{day.isoformat()}.{part}"
+
+
+def forecast(part: ForecastPart) -> str:
+    return f"forecast.{part}"
+
+
+def forecast_month(month: date) -> str:
+    return f"forecast.{month:%Y-%m}.value"
+
+
+def team(part: TeamPart) -> str:
+    return f"team.{part}"
+
+
+def rep(name: str, part: RepPart) -> str:
+    return f"team.rep.{slug(name)}.{part}"
+
+
+def inventory(part: InventoryPart) -> str:
+    return f"inventory.{part}"
+
+
+def margin(part: MarginPart) -> str:
+    return f"operations.margin.{part}"
+
+
+def quality(part: QualityPart) -> str:
+    return f"quality.{part}"
+
+
+def marketing(part: MarketingPart) -> str:
+    return f"marketing.{part}"
+
+
+CampaignPart = Literal[
+    "incremental_revenue",
+    "uplift_pct",
+    "level",
+    "incremental_orders",
+    "orders_uplift_pct",
+    "spend",
+]
+
+
+def campaign(name: str, part: CampaignPart) -> str:
+    return f"marketing.campaign.{slug(name)}.{part}"
+
+
+def channel(name: str, part: str) -> str:
+    """A channel's measure (``roas``, ``spend`` ... : ``facts.CHANNEL_MEASURES``)."""
+    return f"marketing.channel.{slug(name)}.{part}"
+
+
+def returns(key: str, part: Literal["rate", "previous_rate"]) -> str:
+    """Returns of one row of the returns table (``All`` or a category)."""
+    return f"operations.returns.{slug(key)}.{part}"
+
+
+def previous_of(fid: str) -> str:
+    """The previous period's value of a fact that has one."""
+    return f"{fid}.previous"
+
+
+def recommendation(rid: str, part: RecommendationPart) -> str:
+    return f"recommendation.{rid}.{part}"
