@@ -52,6 +52,7 @@ from salescope.facts import (
 )
 from salescope.lines import Lines
 from salescope.metrics.kpis import Windows, compute_kpis
+from salescope.metrics.semantic import Dimension
 from salescope.model import Fact, Kpi
 from salescope.sources.side import SideTables
 
@@ -67,6 +68,9 @@ class Context:
     config: Config
     engine: Engine
     side: SideTables
+    # breakdowns beyond the built-in ones: salescope.yml's dimensions:, then the columns
+    # the validator found (``Validation.dimensions``)
+    dimensions: tuple[Dimension, ...] = ()
     results: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     needs: tuple[str, ...] = ()  # what the running pass declared it reads
@@ -115,7 +119,7 @@ def _breakdowns(c: Context) -> Any:
         c.windows,
         c.config.top_n,
         revenue.value if revenue else None,
-        c.config.custom_dimensions(),
+        c.dimensions,
     )
 
 

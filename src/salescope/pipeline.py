@@ -22,6 +22,7 @@ from salescope.insights.actions import build_recommendations
 from salescope.insights.rules import build_insights
 from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
+from salescope.metrics.semantic import Dimension
 from salescope.model import Fact, InputInfo, PeriodInfo, Report, RunInfo, SideTable
 from salescope.passes import PASSES, Context, Pass, check_order
 from salescope.quality.plausibility import plausibility_checks
@@ -253,6 +254,10 @@ def run(
         config=config,
         engine=eng,
         side=side,
+        dimensions=(
+            *config.custom_dimensions(),
+            *(Dimension(name, name, label) for name, label in validation.dimensions),
+        ),
     )
     facts: dict[str, Fact] = {}
     for p in passes:
@@ -265,6 +270,13 @@ def run(
 
     q = validation.quality
     assumptions = list(q.assumptions) + context.notes
+    if validation.dimensions:
+        assumptions.append(
+            "columns read as breakdowns of their own (few distinct values, no other role): "
+            + ", ".join(label for _, label in validation.dimensions)
+            + "; list one under `ignore:` in salescope.yml to leave it out, or under "
+            "`dimensions:` to name it"
+        )
     if filter_note is not None:
         assumptions.insert(0, filter_note)
     if config.config_file is not None:

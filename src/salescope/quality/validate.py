@@ -95,6 +95,8 @@ class Validation:
     mapping: Mapping
     write_quarantine: Callable[[Path], int]
     currency: str | None = None  # named by the amount columns' headers or values
+    # columns no role took whose few values make a breakdown: (name on the lines, label)
+    dimensions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,71 @@ class Rule:
     condition: ir.BooleanValue
     message: str
     severity: str = "error"
+
+
+# An unmapped text column becomes a breakdown of its own when it holds this few values (and
+# at least two), is filled on most rows and reads as neither dates nor numbers; at most
+# FOUND_MAX of them, in the order of the columns.
+FOUND_VALUES = (2, 20)
+FOUND_MAX = 4
+# header words of columns that hold names, free text, codes or times, never a breakdown
+NOT_DIMENSIONS = frozenset(
+    (
+        "name", "names", "firstname", "lastname", "first", "last", "email", "phone", "address",
+        "street", "zip", "postal", "postcode", "code", "id", "ids", "key", "ref", "no",
+        "number", "sku", "asin", "message", "description", "desc", "notes", "note", "memo",
+        "comment", "url", "link", "date", "time", "day", "week", "month", "quarter", "year",
+        "period",
+    )
+)  # fmt: skip
+
+
+def _words(header: str) -> list[str]:
+    """``Ship-Service Level`` -> ``['ship', 'service', 'level']``; ``cst_gndr`` too."""
+    return "".join(ch if ch.isalnum() else " " for ch in header.lower()).split()
+
+
+def _found_dimensions(
+    raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapping, taken: set[str]
+) -> dict[str, str]:
+    """Low-cardinality columns no role took (a marital status from the customer table, a
+    payment method): line name -> source column. One query over the candidates."""
+    unmapped = set(mapping.unmapped)
+    # a runner-up for an id, a product, a category or the date is that, not a breakdown
+    near = {
+        m.column
+        for role in ("order_id", "product_id", "product_name", "category", "order_date")
+        for m in mapping.candidates.get(role, ())
+    }
+    candidates = [
+        c
+        for c in columns
+        if c.name in unmapped
+        and c.kind == "string"
+        and c.name not in taken
+        and c.name not in near
+        and not NOT_DIMENSIONS & set(_words(c.name))
+        and not c.name.startswith((HELPER_PREFIX, FILE_COLUMN))
+        and (c.date_share or 0.0) < 0.5
+        and (c.number_share or 0.0) < 0.5
+        and (c.filled_share is None or c.filled_share >= 0.5)
+    ]
+    if not candidates:
+        return {}
+    counts = (
+        raw.aggregate(**{f"n{i}": raw[c.name].nunique() for i, c in enumerate(candidates)})
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    low, high = FOUND_VALUES
+    out: dict[str, str] = {}
+    for i, c in enumerate(candidates):
+        name = "_".join(_words(c.name))
+        if low <= int(counts[f"n{i}"] or 0) <= high and name and name not in taken | set(out):
+            out[name] = c.name
+        if len(out) == FOUND_MAX:
+            break
+    return out
 
 
 def _dimension_columns(
@@ -427,7 +494,14 @@ def validate(
     base = (
         raw if rows_accepted + sum(rejected.values()) == rows_read else raw.filter(reason.isnull())
     )
-    custom = _dimension_columns(raw, kinds, dimensions or {}, canonical)
+    declared = {v.strip().lower() for v in (dimensions or {}).values()}
+    found = _found_dimensions(
+        raw,
+        [c for c in columns if c.name.strip().lower() not in declared],
+        mapping,
+        set(canonical) | set(dimensions or {}),
+    )
+    custom = _dimension_columns(raw, kinds, {**(dimensions or {}), **found}, canonical)
     canonical.update(custom)
     accepted = base.select(**canonical)
     if mapping.has("refund"):  # a refund on the sale's own row becomes a return line
@@ -455,7 +529,20 @@ def validate(
     currency = max(sorted(set(currencies)), key=currencies.count) if currencies else None
     if coded is not None or mixed:
         currency = coded  # a currency column says it per line: it wins over headers and signs
-    return Validation(lines, quality, mapping, write_quarantine, currency)
+    return Validation(
+        lines,
+        quality,
+        mapping,
+        write_quarantine,
+        currency,
+        tuple((name, _label(column)) for name, column in found.items()),
+    )
+
+
+def _label(column: str) -> str:
+    """``marital_status`` -> ``Marital status``."""
+    words = " ".join(column.replace("_", " ").split())
+    return words[:1].upper() + words[1:]
 
 
 def _line_types(accepted: ir.Table, stats: list[dict[str, Any]]) -> tuple[LineTypeCount, ...]:
