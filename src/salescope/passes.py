@@ -207,8 +207,9 @@ PASSES: tuple[Pass, ...] = (
     Pass(
         "operations",
         "measuring returns and margin",
-        lambda c: operations.compute_operations(c.lines, c.windows),
+        lambda c: operations.compute_operations(c.lines, c.windows, c.kpis),
         operations_facts,
+        ("kpis",),
     ),
     Pass(
         "order_values",

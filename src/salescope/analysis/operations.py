@@ -60,6 +60,7 @@ from salescope.metrics.kpis import Windows
 from salescope.metrics.query import SEP, Values, available, grouped, metric_value, totals
 from salescope.model import (
     Inventory,
+    Kpi,
     Margin,
     MarginPoint,
     Measure,
@@ -356,13 +357,17 @@ def _gap_stretches(lines: Lines, horizon: Window) -> list[_Stretch]:
 # --- returns and margin -----------------------------------------------------------------
 
 
-def compute_operations(lines: Lines, windows: Windows) -> Operations | None:
+def compute_operations(
+    lines: Lines, windows: Windows, kpis: tuple[Kpi, ...] = ()
+) -> Operations | None:
     """Returns by category (and "All"), and discount depth and margin when there is a cost.
 
-    None when the period and the previous one hold no return line and the data has no cost.
+    The margin's gross margin and discount rate are the KPIs of those names when ``kpis``
+    holds them: one figure, however many places print it. None when the period and the
+    previous one hold no return line and the data has no cost.
     """
     returns = _returns(lines, windows)
-    margin = _margin(lines, windows) if lines.has("cost_amount") else None
+    margin = _margin(lines, windows, kpis) if lines.has("cost_amount") else None
     everything = returns[0]
     if margin is None and not everything.returns and not everything.previous_rate:
         return None
@@ -473,7 +478,7 @@ def margin_split(
     return from_discount, from_cost
 
 
-def _margin(lines: Lines, windows: Windows) -> Margin | None:
+def _margin(lines: Lines, windows: Windows, kpis: tuple[Kpi, ...]) -> Margin | None:
     sums = _margin_sums(lines, windows)
     cur = _figures(sums["cur"])
     prev = _figures(sums["prev"]) if "prev" in sums else None
@@ -493,6 +498,9 @@ def _margin(lines: Lines, windows: Windows) -> Margin | None:
         from_discount, from_cost = (round(x, 6) for x in split)
 
     def measure(name: str) -> Measure:
+        kpi = next((k for k in kpis if k.name == name), None)
+        if kpi is not None:  # the same metric over the same windows: the KPI's figure
+            return Measure(kpi.value, kpi.previous, kpi.change_pct)
         value = _round(getattr(cur, name))
         return Measure.of(value, None if prev is None else _round(getattr(prev, name)))
 
