@@ -17,7 +17,7 @@ from salescope.settings import DeclaredJoin, Thresholds
 
 Format = Literal["json", "md", "html", "pdf", "png", "csv"]
 ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv")
-SideKind = Literal["marketing", "campaigns", "quotas", "inventory"]
+SideKind = Literal["marketing", "campaigns", "quotas", "targets", "inventory"]
 
 
 class JoinSetting(BaseModel):

@@ -34,6 +34,7 @@ FAMILIES = (
     "operations",
     "quality",
     "recommendation",
+    "targets",
 )
 
 KpiPart = Literal["value", "previous", "change_pct", "yoy", "yoy_change_pct"]
@@ -163,6 +164,17 @@ def channel(name: str, part: str) -> str:
 def returns(key: str, part: Literal["rate", "previous_rate"]) -> str:
     """Returns of one row of the returns table (``All`` or a category)."""
     return f"operations.returns.{slug(key)}.{part}"
+
+
+TargetPart = Literal["target", "actual", "attainment", "gap"]
+
+
+def target(metric: str, dimension: str | None, member: str | None, part: TargetPart) -> str:
+    """A target of the period: the whole business (``targets.revenue.all.target``) or one
+    member's (``targets.revenue.region.west.attainment``)."""
+    if dimension is None or member is None:
+        return f"targets.{metric}.all.{part}"
+    return f"targets.{metric}.{dimension}.{slug(member)}.{part}"
 
 
 def previous_of(fid: str) -> str:

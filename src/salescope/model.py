@@ -696,7 +696,7 @@ class SideTable:
     ``mapping`` says which input column fills each field.
     """
 
-    kind: str  # "marketing", "campaigns", "quotas" or "inventory"
+    kind: str  # "marketing", "campaigns", "quotas", "targets" or "inventory"
     path: str
     rows: int
     rows_used: int

@@ -28,6 +28,7 @@ from salescope.analysis import (
     marketing,
     operations,
     series,
+    targets,
     team,
     timeseries,
 )
@@ -149,6 +150,12 @@ def _anomalies(c: Context) -> Any:
     return anomalies.find_anomalies(c.lines, c["timeseries"].daily, current.start, current.end)
 
 
+def _targets(c: Context) -> Any:
+    return targets.compute_targets(
+        c.lines, c.windows, c.side.targets, c.side.label("targets"), c.kpis, c.dimensions
+    )
+
+
 def _team(c: Context) -> Any:
     return team.compute_team(c.lines, c.windows, c.side.quotas, c.side.label("quotas"))
 
@@ -198,6 +205,7 @@ PASSES: tuple[Pass, ...] = (
         marketing_facts,
     ),
     Pass("team", "analysing the sales team", _team, team_facts),
+    Pass("targets", "comparing with targets", _targets, targets.publish, ("kpis",)),
     Pass(
         "inventory",
         "looking for stockouts",

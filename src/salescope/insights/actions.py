@@ -38,7 +38,7 @@ class Action:
     horizon: str
     text: str
     metric: str  # fact id
-    rule: str  # recover | hold | halve | zero | threshold | improve | reduce | forecast
+    rule: str  # recover | hold | halve | zero | threshold | improve | reduce | forecast | reach
 
 
 Rule = Callable[[Insight, Report], list[Action]]
@@ -172,7 +172,7 @@ def _forecast(insight: Insight, report: Report) -> list[Action]:
 def _seasonality(insight: Insight, report: Report) -> list[Action]:
     peak = insight.refs["peak"]
     text = (
-        f"Build stock and staff ahead of {_month(insight.subject or '')}, the peak month, and "
+        f"Build stock and staff ahead of {_month(ids.month_of(peak))}, the peak month, and "
         "plan promotions around the quiet months."
     )
     lost = ids.inventory("lost_revenue")
@@ -282,6 +282,20 @@ def _quality(insight: Insight, report: Report) -> list[Action]:
     ]  # fmt: skip
 
 
+def _targets(insight: Insight, report: Report) -> list[Action]:
+    attainment = insight.refs["attainment"]
+    what = _name(insight).lower()
+    if insight.polarity == "positive":
+        return [
+            Action("finance", "medium", f"Set the next period's {what} target from what was "
+                   "reached, not from last year's plan.", attainment, "hold"),
+        ]  # fmt: skip
+    return [
+        Action("sales", "immediate", f"Close the gap to the {what} target: agree with each "
+               "owner behind target what will be done, and by when.", attainment, "reach"),
+    ]  # fmt: skip
+
+
 RULES: dict[str, Rule] = {
     "kpi_change": _kpi,
     "top_contributor": _contributor,
@@ -300,6 +314,7 @@ RULES: dict[str, Rule] = {
     "stockout_risk": _stockouts,
     "margin_pressure": _margin,
     "returns": _returns,
+    "target": _targets,
     "data_quality": _quality,
 }
 RULE_WORDS = {
@@ -311,6 +326,7 @@ RULE_WORDS = {
     "improve": "improve by a tenth",
     "reduce": "cut by a tenth",
     "forecast": "the forecast",
+    "reach": "reach the target (100%)",
 }
 
 
@@ -327,6 +343,8 @@ def _target(rule: str, fid: str, report: Report, t: Thresholds) -> float | None:
         return 0.0
     if rule == "threshold":
         return t.concentration_share
+    if rule == "reach":
+        return 1.0
     if rule == "improve":
         return round(value * (1 + IMPROVE), 6)
     if rule == "reduce":

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from salescope import fact_ids as ids_
+from salescope.analysis.targets import Targets
 from salescope.fact_ids import slug
 from salescope.model import Insight, Report
 from salescope.narrative import format as fmt
@@ -328,7 +329,6 @@ def seasonality(report: Report, t: Thresholds) -> Iterable[Insight]:
         score=round(_clip((s.yearly[peak] - s.yearly[low]) / 2) * 0.6, 4),
         polarity="neutral",
         departments=("operations", "marketing", "finance"),
-        subject=peak,
         refs={"peak": ids[0]},
     )
 
@@ -671,6 +671,48 @@ def returns(report: Report, t: Thresholds) -> Iterable[Insight]:
     )
 
 
+def targets(report: Report, t: Thresholds) -> Iterable[Insight]:
+    """The whole business against its targets (a targets table): met or missed, by how
+    much; the member furthest behind is named when members have targets too."""
+    found = report.analyses.get("targets")
+    if not isinstance(found, Targets):
+        return
+    cur = report.currency
+    members = [r for r in found.rows if r.dimension is not None and r.attainment is not None]
+    behind = min(members, key=lambda r: r.attainment or 0.0, default=None)
+    for r in found.rows:
+        if r.dimension is not None or r.attainment is None or r.actual is None:
+            continue
+        met = r.attainment >= 1
+        ids = [
+            ids_.target(r.metric, None, None, "attainment"),
+            ids_.target(r.metric, None, None, "actual"),
+            ids_.target(r.metric, None, None, "target"),
+        ]
+        text = (
+            f"{r.label} reached {fmt.fraction(r.attainment)} of its target "
+            f"({fmt.by_unit(r.actual, r.unit, cur)} against {fmt.by_unit(r.target, r.unit, cur)})"
+        )
+        if behind is not None and behind.metric == r.metric and (behind.attainment or 0) < 1:
+            ids.append(ids_.target(behind.metric, behind.dimension, behind.member, "attainment"))
+            text += (
+                f"; {behind.member} ({(behind.dimension or '').replace('_', ' ')}) is furthest "
+                f"behind at {fmt.fraction(behind.attainment)}"
+            )
+        yield Insight(
+            id=f"target.{r.metric}",
+            type="target",
+            title=f"{r.label} {'met' if met else 'missed'} its target",
+            text=text + ".",
+            facts=tuple(ids),
+            score=round(_clip(abs(1 - r.attainment) / 0.2) * 0.9, 4),
+            polarity="positive" if met else "negative",
+            departments=("executive", "finance", "sales"),
+            refs={"attainment": ids[0], "actual": ids[1], "target": ids[2]},
+            subject=r.label,
+        )
+
+
 def data_quality(report: Report, t: Thresholds) -> Iterable[Insight]:
     q = report.quality
     # lines set aside as not sales (cancelled, not won) are no caveat: only unreadable ones
@@ -712,6 +754,7 @@ BUILDERS: tuple[Builder, ...] = (
     stockouts,
     margin,
     returns,
+    targets,
     data_quality,
 )
 

@@ -8,6 +8,7 @@ interval excludes zero.
 
 from __future__ import annotations
 
+from salescope.analysis.targets import Targets
 from salescope.model import (
     CampaignResult,
     ChannelStats,
@@ -521,7 +522,66 @@ def _margin_lines(report: Report, ops: Operations) -> list[str]:
     return lines
 
 
+# --- targets ---------------------------------------------------------------------------------
+
+TARGETS_NAMED = 2  # the members furthest behind and ahead
+
+
+def targets_section(report: Report) -> Section | None:
+    t = report.analyses.get("targets")
+    if not isinstance(t, Targets):
+        return None
+    cur, label = report.currency, report.period.label
+    rated = [r for r in t.rows if r.attainment is not None]
+    lines = []
+    for r in (r for r in rated if r.dimension is None):
+        lines.append(
+            f"{r.label} reached {fmt.fraction(r.attainment)} of its target for {label} "
+            f"({fmt.by_unit(r.actual, r.unit, cur)} against {fmt.by_unit(r.target, r.unit, cur)})."
+        )
+    members = [r for r in rated if r.dimension is not None]
+    if members:
+        behind = min(members, key=lambda r: r.attainment or 0.0)
+        ahead = max(members, key=lambda r: r.attainment or 0.0)
+        hit = sum((r.attainment or 0.0) >= 1 for r in members)
+        lines.append(f"{fmt.count(hit)} of {fmt.count(len(members))} member targets were met.")
+        if ahead is not behind:
+            lines.append(
+                f"Furthest behind: {behind.member} ({behind.label.lower()}, "
+                f"{fmt.fraction(behind.attainment)}); furthest ahead: {ahead.member} "
+                f"({ahead.label.lower()}, {fmt.fraction(ahead.attainment)})."
+            )
+    if not t.rows:
+        lines.append(f"The targets table ({t.source}) holds no target for {label}.")
+    lines += [n[:1].upper() + n[1:] + "." for n in t.notes]
+    table = Table(
+        "targets",
+        "Targets",
+        ("Metric", "For", "Target", "Actual", "Attainment", "Gap"),
+        tuple(
+            (
+                r.label,
+                f"{r.member} ({r.dimension.replace('_', ' ')})" if r.dimension else "all",
+                fmt.by_unit(r.target, r.unit, cur),
+                fmt.by_unit(r.actual, r.unit, cur),
+                fmt.fraction(r.attainment),
+                fmt.by_unit(r.gap, r.unit, cur),
+            )
+            for r in t.rows
+        ),
+        note=f"from {t.source}; a target for a longer span counts its days inside the period",
+        numeric=(False, False, True, True, True, True),
+    )
+    return Section("targets", "Targets", tuple(lines), (table,) if t.rows else ())
+
+
 def side_sections(report: Report) -> tuple[Section, ...]:
-    """Marketing, sales team and operations, leaving out those the data cannot fill."""
-    built = (marketing_section(report), team_section(report), operations_section(report))
+    """Marketing, sales team, targets and operations, leaving out those the data cannot
+    fill."""
+    built = (
+        marketing_section(report),
+        team_section(report),
+        targets_section(report),
+        operations_section(report),
+    )
     return tuple(s for s in built if s is not None)

@@ -13,6 +13,8 @@ marketing               date, channel, campaign, spend, impressions, clicks, lea
                         conversions
 campaigns               campaign, channel, start, end
 quotas                  sales_rep, region, team, start, end (or period), quota
+targets                 metric, start, end (or period), target; any other column is a
+                        dimension (region, category, channel ...) whose value the row is for
 inventory               date, product, region, on_hand, stockout (or in_stock)
 ======================  =========================================================
 
@@ -38,17 +40,19 @@ from salescope.errors import ConfigError, InputError
 from salescope.model import SideTable
 from salescope.quality.formats import decide_date, decide_number, parse_dates, parse_number
 from salescope.quality.parse import to_text
-from salescope.schema.roles import kind_of
+from salescope.schema.roles import Kind, kind_of
 from salescope.sources.combine import Group, column_key
 from salescope.sources.readers import read_spec
 
 log = logging.getLogger("salescope")
 
-SIDE_KINDS: Final = ("marketing", "campaigns", "quotas", "inventory")
+# detection order: a targets table (a metric column, or no rep and no region) before quotas
+SIDE_KINDS: Final = ("marketing", "campaigns", "targets", "quotas", "inventory")
 KIND_LABELS: Final = {
     "marketing": "marketing spend",
     "campaigns": "campaign dates",
     "quotas": "sales quotas",
+    "targets": "targets and budgets",
     "inventory": "inventory snapshots",
 }
 
@@ -84,6 +88,11 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
         "quota", "target", "sales_target", "revenue_target", "target_revenue", "goal",
         "quota_amount", "sales_quota",
     ),
+    "metric": ("metric", "kpi", "measure", "target_metric", "budget_metric"),
+    "target": (
+        "target", "budget", "goal", "plan", "target_value", "target_amount", "budget_amount",
+        "planned", "plan_amount", "revenue_target", "revenue_budget", "sales_budget",
+    ),
     "product": ("product_id", "product", "sku", "item_id", "item", "article", "product_code"),
     "on_hand": (
         "on_hand", "stock", "stock_level", "stock_on_hand", "qty_on_hand", "quantity_on_hand",
@@ -100,10 +109,11 @@ FIELDS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "campaigns": ("campaign", "channel", "start", "end"),
     "quotas": ("sales_rep", "region", "team", "start", "end", "quota"),
+    "targets": ("metric", "dimension", "member", "start", "end", "target"),
     "inventory": ("date", "product", "region", "on_hand", "stockout"),
 }  # fmt: skip
 NUMBERS: Final = frozenset(
-    {"spend", "impressions", "clicks", "leads", "conversions", "quota", "on_hand"}
+    {"spend", "impressions", "clicks", "leads", "conversions", "quota", "on_hand", "target"}
 )
 DATES: Final = frozenset({"date", "start", "end"})
 # the campaign table may call the campaign just "name"
@@ -117,6 +127,7 @@ class SideTables:
     marketing: ir.Table | None = None
     campaigns: ir.Table | None = None
     quotas: ir.Table | None = None
+    targets: ir.Table | None = None
     inventory: ir.Table | None = None
     infos: tuple[SideTable, ...] = ()
 
@@ -132,7 +143,7 @@ def _columns(columns: Sequence[str], kind: str) -> dict[str, str]:
         by_key.setdefault(column_key(c), c)
     found: dict[str, str] = {}
     taken: set[str] = set()
-    wanted = [*FIELDS[kind], "period", "in_stock"]
+    wanted = [f for f in (*FIELDS[kind], "period", "in_stock") if f in SYNONYMS]
     for field in wanted:
         names = SYNONYMS[field] + EXTRA.get(kind, {}).get(field, ())
         for name in names:
@@ -154,6 +165,14 @@ def _fits(kind: str, found: dict[str, str]) -> bool:
     if kind == "quotas":
         when = has("period") or (has("start") and has("end"))
         return has("quota") and (has("sales_rep") or has("region")) and when
+    if kind == "targets":
+        when = has("period") or (has("start") and has("end"))
+        # a rep's or a region's target without a metric column stays a quota
+        return (
+            has("target")
+            and when
+            and (has("metric") or (not has("sales_rep") and not has("region")))
+        )
     return (
         has("date") and has("product") and any(has(f) for f in ("on_hand", "stockout", "in_stock"))
     )
@@ -173,6 +192,8 @@ def required_columns(kind: str) -> str:
         "marketing": "a date, a channel or campaign, and spend, impressions, clicks or conversions",
         "campaigns": "a campaign name, a start date and an end date",
         "quotas": "a sales rep or region, a quota (or target), and a period or start and end dates",
+        "targets": "a target (or budget) and a period or start and end dates; optionally a "
+        "metric and one dimension column such as region or category",
         "inventory": "a date, a product id, and on-hand stock or a stockout flag",
     }[kind]
 
@@ -192,6 +213,8 @@ def normalise_side(
     values: dict[str, ir.Value] = {}
     notes: list[str] = []
     for field in FIELDS[kind]:
+        if kind == "targets" and field in ("dimension", "member"):
+            continue  # from the table's other columns, below
         column = found.get(field)
         if column is None:
             dtype = "date" if field in DATES else "float64" if field in NUMBERS else "string"
@@ -212,7 +235,16 @@ def normalise_side(
             values[field] = _flag(col, kinds[column])
         else:
             values[field] = to_text(col, kinds[column])
-    if kind == "quotas" and "start" not in found:
+    if kind == "targets":
+        values["metric"] = (
+            values["metric"].strip().lower().fill_null("revenue")  # type: ignore[attr-defined]
+            if "metric" in found
+            else ibis.literal("revenue")
+        )
+        values["dimension"], values["member"], values["_dims"] = _target_members(
+            table, found, kinds
+        )
+    if kind in ("quotas", "targets") and "start" not in found:
         values["start"], values["end"] = _period_bounds(
             table, found["period"], notes, fiscal_year_start
         )
@@ -224,7 +256,8 @@ def normalise_side(
             values["stockout"] = values["on_hand"] <= 0
     shaped = table.select(**values)
     usable = _usable(shaped, kind)
-    kept = engine.materialize(shaped.filter(usable))
+    kept = shaped.filter(usable)
+    kept = engine.materialize(kept.drop("_dims") if kind == "targets" else kept)
     counts = (
         shaped.aggregate(n=shaped.count(), ok=usable.cast("int64").sum())
         .to_pyarrow()
@@ -260,6 +293,27 @@ def _flag(col: ir.Value, kind: str) -> ir.BooleanValue:
     return text.isin(["1", "true", "t", "yes", "y", "x", "oos"]).fill_null(False)  # type: ignore[no-any-return]
 
 
+def _target_members(
+    table: ir.Table, found: dict[str, str], kinds: dict[str, Kind]
+) -> tuple[ir.StringValue, ir.StringValue, ir.IntegerValue]:
+    """A targets row's dimension and member: the one other column it fills (its name as
+    ``column_key`` gives it, e.g. ``region``), both null for a whole-business row; and how
+    many such columns the row fills (a row filling two is left out)."""
+    used = set(found.values())
+    others = [c for c in table.columns if c not in used and not c.startswith("_")]
+    if not others:
+        null = ibis.null("string")
+        return null, null, ibis.literal(0)  # type: ignore[return-value]
+    texts = {c: to_text(table[c], kinds[c]) for c in others}
+    dimension = ibis.cases(
+        *((texts[c].notnull(), ibis.literal(column_key(c))) for c in others),
+        else_=ibis.null("string"),
+    )
+    member = ibis.coalesce(*texts.values()) if len(others) > 1 else texts[others[0]]
+    filled = sum((texts[c].notnull().cast("int64") for c in others), ibis.literal(0))
+    return dimension, member, filled  # type: ignore[return-value]
+
+
 def _period_bounds(
     table: ir.Table, column: str, notes: list[str], fiscal_year_start: int
 ) -> tuple[ir.DateValue, ir.DateValue]:
@@ -277,7 +331,7 @@ def _period_bounds(
         bounds[label] = (w.start, w.end)
     bad = len(labels) - len(bounds)
     if bad:
-        notes.append(f"{bad} quota period label(s) in {column!r} could not be read")
+        notes.append(f"{bad} period label(s) in {column!r} could not be read")
     key = table[column].cast("string").strip()
     if not bounds:
         return ibis.null("date"), ibis.null("date")  # type: ignore[return-value]
@@ -296,6 +350,9 @@ def _usable(t: ir.Table, kind: str) -> ir.BooleanValue:
     elif kind == "quotas":
         cond = t.quota.notnull() & t.start.notnull() & t.end.notnull() & (t.start <= t.end)
         cond &= t.sales_rep.notnull() | t.region.notnull()
+    elif kind == "targets":  # a row is for the whole business or for one member
+        cond = t.target.notnull() & t.start.notnull() & t.end.notnull() & (t.start <= t.end)
+        cond &= t["_dims"] <= 1
     else:
         cond = t.date.notnull() & t.product.notnull()
     return cond.fill_null(False)  # type: ignore[no-any-return]
@@ -339,8 +396,8 @@ def load_side_tables(
             if kind is None:
                 raise InputError(
                     f"{read.label} does not look like a side table",
-                    hint="side tables are marketing spend, campaigns, quotas or inventory; "
-                    "see docs/side-tables.md",
+                    hint="side tables are marketing spend, campaigns, quotas, targets or "
+                    "inventory; see docs/side-tables.md",
                 )
             groups.append((group, kind))
     return side_tables(engine, groups, fiscal_year_start)
