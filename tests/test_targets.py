@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import ibis
 import pytest
 
 import salescope
@@ -15,6 +16,7 @@ from salescope.analysis.targets import Targets
 from salescope.config import Config
 from salescope.narrative.view import build_view
 from salescope.render.md import render_markdown
+from salescope.sources.side import detect_kind
 from tests.conftest import fixed_clock
 
 SHOP = Path(__file__).parent / "golden" / "shop_export" / "shop_export.csv"
@@ -111,3 +113,18 @@ def test_an_unknown_metric_is_said_not_guessed(tmp_path: Path) -> None:
     found = _targets(report)
     assert [r.metric for r in found.rows] == ["revenue"]
     assert any("'profit_margin': no such metric" in n for n in found.notes)
+
+
+@pytest.mark.parametrize(
+    ("columns", "kind"),
+    [
+        (["rep", "start", "end", "target"], "quotas"),  # a rep's target is a quota
+        (["region", "period", "target"], "quotas"),  # so is a region's, without a metric
+        (["metric", "period", "region", "target"], "targets"),
+        (["period", "budget"], "targets"),
+        (["category", "quarter", "target"], "targets"),
+    ],
+)
+def test_targets_are_told_from_quotas_by_their_columns(columns: list[str], kind: str) -> None:
+    table = ibis.table({c: "string" for c in columns})
+    assert detect_kind(table) == kind

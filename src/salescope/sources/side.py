@@ -143,7 +143,9 @@ def _columns(columns: Sequence[str], kind: str) -> dict[str, str]:
         by_key.setdefault(column_key(c), c)
     found: dict[str, str] = {}
     taken: set[str] = set()
-    wanted = [f for f in (*FIELDS[kind], "period", "in_stock") if f in SYNONYMS]
+    # a targets table is told from a quota table by its rep and region columns
+    extra = ("sales_rep", "region") if kind == "targets" else ()
+    wanted = [f for f in (*FIELDS[kind], *extra, "period", "in_stock") if f in SYNONYMS]
     for field in wanted:
         names = SYNONYMS[field] + EXTRA.get(kind, {}).get(field, ())
         for name in names:
@@ -299,7 +301,7 @@ def _target_members(
     """A targets row's dimension and member: the one other column it fills (its name as
     ``column_key`` gives it, e.g. ``region``), both null for a whole-business row; and how
     many such columns the row fills (a row filling two is left out)."""
-    used = set(found.values())
+    used = {c for f, c in found.items() if f not in ("sales_rep", "region")}
     others = [c for c in table.columns if c not in used and not c.startswith("_")]
     if not others:
         null = ibis.null("string")
