@@ -12,7 +12,7 @@ import pytest
 
 import salescope
 from salescope import fact_ids as ids
-from salescope.analysis.targets import Targets
+from salescope.model import Targets
 from salescope.config import Config
 from salescope.narrative.view import build_view
 from salescope.render.md import render_markdown
@@ -31,8 +31,8 @@ def _sql(query: str) -> float:
 
 
 def _targets(report: salescope.Report) -> Targets:
-    found = report.analyses["targets"]
-    assert isinstance(found, Targets)
+    found = report.targets
+    assert found is not None
     return found
 
 

@@ -752,6 +752,30 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class TargetRow:
+    """One target for the period: the whole business (``dimension`` None) or a member."""
+
+    metric: str
+    label: str
+    unit: str
+    dimension: str | None
+    member: str | None
+    target: float
+    actual: float | None
+    attainment: float | None
+    gap: float | None
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The period against a targets side table (salescope.analysis.targets)."""
+
+    source: str | None
+    rows: tuple[TargetRow, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Report:
     """The result of one run: every figure a report shows, already computed.
 
@@ -778,6 +802,7 @@ class Report:
     team: Team | None = None
     inventory: Inventory | None = None
     operations: Operations | None = None
+    targets: Targets | None = None
     order_values: tuple[ValueBin, ...] = ()  # order-value distribution of the period
     member_series: tuple[MemberPoint, ...] = ()  # monthly revenue by segment or region
     # results of registered passes (salescope.passes) that have no field of their own

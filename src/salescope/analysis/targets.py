@@ -17,8 +17,6 @@ the member's lines, through the one query builder.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-
 import ibis.expr.types as ir
 
 from salescope import fact_ids as ids
@@ -28,7 +26,7 @@ from salescope.lines import Lines
 from salescope.metrics import query
 from salescope.metrics.kpis import Windows
 from salescope.metrics.semantic import DIMENSIONS, MEASURES, METRICS, Dimension
-from salescope.model import Fact, Kpi
+from salescope.model import Fact, Kpi, TargetRow, Targets
 
 # a targets table's column (as column_key gives it) -> the dimension it names
 ALIASES = {
@@ -39,28 +37,6 @@ ALIASES = {
     "territory": "region",
     "sales_channel": "channel",
 }
-
-
-@dataclass(frozen=True)
-class TargetRow:
-    """One target for the period: the whole business (``dimension`` None) or a member."""
-
-    metric: str
-    label: str
-    unit: str
-    dimension: str | None
-    member: str | None
-    target: float
-    actual: float | None
-    attainment: float | None
-    gap: float | None
-
-
-@dataclass(frozen=True)
-class Targets:
-    source: str | None
-    rows: tuple[TargetRow, ...]
-    notes: tuple[str, ...] = ()
 
 
 def _key(text: str) -> str:

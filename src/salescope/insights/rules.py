@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from salescope import fact_ids as ids_
-from salescope.analysis.targets import Targets
 from salescope.fact_ids import slug
 from salescope.model import Insight, Report
 from salescope.narrative import format as fmt
@@ -674,8 +673,8 @@ def returns(report: Report, t: Thresholds) -> Iterable[Insight]:
 def targets(report: Report, t: Thresholds) -> Iterable[Insight]:
     """The whole business against its targets (a targets table): met or missed, by how
     much; the member furthest behind is named when members have targets too."""
-    found = report.analyses.get("targets")
-    if not isinstance(found, Targets):
+    found = report.targets
+    if found is None:
         return
     cur = report.currency
     members = [r for r in found.rows if r.dimension is not None and r.attainment is not None]

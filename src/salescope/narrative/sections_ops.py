@@ -8,7 +8,6 @@ interval excludes zero.
 
 from __future__ import annotations
 
-from salescope.analysis.targets import Targets
 from salescope.model import (
     CampaignResult,
     ChannelStats,
@@ -528,8 +527,8 @@ TARGETS_NAMED = 2  # the members furthest behind and ahead
 
 
 def targets_section(report: Report) -> Section | None:
-    t = report.analyses.get("targets")
-    if not isinstance(t, Targets):
+    t = report.targets
+    if t is None:
         return None
     cur, label = report.currency, report.period.label
     rated = [r for r in t.rows if r.attainment is not None]

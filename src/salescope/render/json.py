@@ -92,6 +92,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "pace": [asdict(p) for p in report.pace],
         "marketing": _section(report.marketing),
         "team": _section(report.team),
+        "targets": _section(report.targets),
         "inventory": _section(report.inventory),
         "operations": _section(report.operations),
         "order_values": [asdict(b) for b in report.order_values],
