@@ -39,6 +39,21 @@ err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
 _state = {"debug": False, "quiet": False}
 
+
+class _ConsoleWarnings(logging.Filter):
+    """The library's warnings (a language model's text not used ...) as one ``warning:``
+    line each on the console, instead of a log line: the library only logs, the command
+    line writes to the terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING:
+            return True
+        err.print(f"warning: {record.getMessage()}", markup=False, highlight=False, soft_wrap=True)
+        return False
+
+
+_WARNINGS = _ConsoleWarnings()
+
 Inputs = Annotated[
     list[str], typer.Argument(help="Sales data: CSV/TSV or Parquet files, globs or directories.")
 ]
@@ -72,6 +87,7 @@ def _main(
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("salescope").addFilter(_WARNINGS)  # added once, however often called
 
 
 @contextmanager
