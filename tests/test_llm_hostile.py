@@ -422,3 +422,14 @@ def test_the_command_line_warns_once_and_writes_the_report(
     assert llm["used"] is False and llm["accepted"] == []
     assert llm["rejected"] and {r["reason"] for r in llm["rejected"]} == {reason}
     assert len(server.requests) == 1
+
+
+def test_an_api_key_that_is_no_header_value_is_not_sent_nor_recorded(
+    serve: Callable[[Behaviour], Server],
+) -> None:
+    server = serve(answer(chat(json.dumps(FAITHFUL))))
+    texts, rejected = ask(server.url, api_key="sk-secret\r\nX-Other: 1")
+    assert texts == TEMPLATES and server.requests == []
+    assert rejected == every_block(
+        "the API key (SALESCOPE_LLM_API_KEY) holds characters a header cannot"
+    )

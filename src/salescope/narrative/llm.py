@@ -261,6 +261,9 @@ def _ask(
         return None, f"endpoint URL must start with http:// or https://, got {url!r}"
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if api_key:
+        if not api_key.isprintable() or not api_key.isascii():
+            # http.client would refuse it with the key in its message, bound for report.json
+            return None, f"the API key ({API_KEY_ENV}) holds characters a header cannot"
         headers["Authorization"] = f"Bearer {api_key}"
     deadline = _Deadline(timeout)
     try:
