@@ -117,7 +117,7 @@ def test_header_and_lines_in_a_database_read_whole(tmp_path: Path) -> None:
     assert category == {"Beverages": 80.0, "Produce": 65.0}
     model = report.quality.dataset
     assert model is not None
-    places = {t["name"]: t["role"] for t in model["tables"]}  # type: ignore[attr-defined,index]
+    places = {t.name: t.role for t in model.tables}
     assert places == {
         "shop.db#order_details": "fact",
         "shop.db#orders": "header",

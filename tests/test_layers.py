@@ -70,6 +70,7 @@ LAYERS: list[list[str]] = [
     ["salescope.insights.*", "salescope.insights"],
     ["salescope.narrative.*"],
     ["salescope.render.*", "salescope.render"],
+    ["salescope.report_schema"],  # report.json's JSON Schema, generated from the model
     ["salescope.pipeline"],
     ["salescope.demo_data"],
     ["salescope.cli"],

@@ -12,14 +12,16 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import jsonschema
 import pytest
 
 import salescope
 from salescope.metrics.definitions import KPI_DEFINITIONS
+from salescope.model import DEPARTMENTS, RFM_SEGMENTS, Severity
 from salescope.render.json import report_to_dict
+from salescope.report_schema import build_schema, schema_text, shipped_path
 from salescope.resources import report_schema
 from salescope.schema.roles import ROLES
 
@@ -116,12 +118,34 @@ def test_schema_is_a_valid_draft_2020_12_schema(schema: dict[str, Any]) -> None:
     assert schema["properties"]["schema_version"] == {"const": 1}
 
 
+def test_the_shipped_schema_is_the_one_the_model_generates(schema: dict[str, Any]) -> None:
+    """resources/report.schema.json is never edited by hand: ``python -m
+    salescope.report_schema`` writes it from the model, and this fails until it has."""
+    assert schema == build_schema()
+    assert shipped_path().read_text(encoding="utf-8") == schema_text()
+
+
+def test_a_closed_set_in_the_model_is_an_enum_in_the_schema(schema: dict[str, Any]) -> None:
+    """Adding a severity, a department or an RFM segment to the model's ``Literal`` types
+    changes the schema with no other edit."""
+    defs = schema["$defs"]
+    assert defs["Check"]["properties"]["severity"]["enum"] == list(get_args(Severity))
+    departments = defs["Recommendation"]["properties"]["department"]["enum"]
+    assert departments == list(DEPARTMENTS)
+    assert defs["RfmSegment"]["properties"]["segment"]["enum"] == list(RFM_SEGMENTS)
+    # Annotated bounds: a count is never negative, a share lies in [0, 1]
+    assert defs["Check"]["properties"]["rows"]["minimum"] == 0
+    share = defs["DatasetJoin"]["properties"]["match_rate"]
+    assert (share["minimum"], share["maximum"]) == (0, 1)
+
+
 def test_schema_enums_match_the_code(schema: dict[str, Any]) -> None:
     """The roles, KPI units and directions the schema allows are the ones the code has."""
     defs = schema["$defs"]
     assert defs["role"]["enum"] == list(ROLES)
-    assert {d.unit for d in KPI_DEFINITIONS} <= set(defs["kpi"]["properties"]["unit"]["enum"])
-    directions = set(defs["kpi"]["properties"]["good_direction"]["enum"])
+    kpi = defs["KpiJson"]["properties"]
+    assert {d.unit for d in KPI_DEFINITIONS} <= set(kpi["unit"]["enum"])
+    directions = set(kpi["good_direction"]["enum"])
     assert {d.good_direction for d in KPI_DEFINITIONS} <= directions
     always = {d.name for d in KPI_DEFINITIONS if not d.needs}
     assert set(schema["properties"]["kpis"]["required"]) == always
@@ -264,3 +288,34 @@ def test_schema_rejects_broken_reports(
     assert _errors(validator, data) == []
     MUTATIONS[name](data)
     assert _errors(validator, data) != [], f"schema accepted: {name}"
+
+
+# --- every section, as the demo and a targets table fill them -------------------------------
+
+SHOP = Path(__file__).parent / "golden" / "shop_export" / "shop_export.csv"
+
+
+def test_the_demo_report_fills_every_section_and_matches_schema(
+    demo_report: salescope.Report, validator: jsonschema.Draft202012Validator
+) -> None:
+    data = report_to_dict(demo_report)
+    # guards the fixture: the sections only a rich run fills are really there
+    for section in ("drivers", "customers", "trend", "seasonality", "forecast", "marketing"):
+        assert data[section] is not None, section
+    for section in ("team", "inventory", "operations"):
+        assert data[section] is not None, section
+    assert data["anomalies"] and data["insights"] and data["recommendations"]
+    assert data["quality"]["dataset"] is not None
+    assert _errors(validator, data) == []
+
+
+def test_a_targets_report_matches_schema(
+    tmp_path: Path, validator: jsonschema.Draft202012Validator
+) -> None:
+    targets = tmp_path / "targets.csv"
+    targets.write_text("metric,period,target\nrevenue,2024-Q2,1000\norders,2024,40\n")
+    config = salescope.Config(currency="EUR", period="2024-Q2")
+    report = salescope.run([SHOP, targets], config, clock=_clock)
+    data = report_to_dict(report)
+    assert {r["metric"] for r in data["targets"]["rows"]} == {"orders", "revenue"}
+    assert _errors(validator, data) == []

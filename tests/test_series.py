@@ -28,7 +28,7 @@ from salescope.config import Config
 from salescope.demo_data import WEEKDAY_FACTORS, generate_sales, write_demo_data
 from salescope.engine import connect
 from salescope.lines import Lines
-from salescope.model import TimePoint, TimeSeries
+from salescope.model import MonthRevenue, TimePoint, TimeSeries
 from salescope.pipeline import validate_inputs
 from tests.sqlref import SqlRef
 
@@ -146,8 +146,8 @@ def test_demo_trend_is_up_with_the_planted_growth(ref: SqlRef, demo_lines: Lines
         "WHERE order_date >= DATE '2025-10-01' GROUP BY 1 ORDER BY 2"
     ).fetchall()
     assert trend.worst_month is not None and trend.best_month is not None
-    assert trend.worst_month[0] == by_month[0][0] and trend.best_month[0] == by_month[-1][0]
-    assert trend.best_month[1] == pytest.approx(by_month[-1][1], abs=0.006)
+    assert trend.worst_month.month == by_month[0][0] and trend.best_month.month == by_month[-1][0]
+    assert trend.best_month.revenue == pytest.approx(by_month[-1][1], abs=0.006)
 
 
 def test_a_planted_decline_is_down_and_matches_linregress() -> None:
@@ -185,8 +185,9 @@ def test_growth_best_and_worst_month_by_hand_skip_partial_months() -> None:
     assert trend.yoy_growth == round(1925 / 1220 - 1, 6)
     assert trend.cmgr == round((250 / 200) ** (1 / 11) - 1, 6)  # 2025-01 .. 2025-12
     assert trend.cmgr_start == date(2025, 1, 1)
-    assert trend.best_month == (date(2025, 12, 1), 250.0)
-    assert trend.worst_month == (date(2025, 5, 1), 110.0)  # not 2024-04 (90): a year earlier
+    assert trend.best_month == MonthRevenue(date(2025, 12, 1), 250.0)
+    # not 2024-04 (90): a year earlier
+    assert trend.worst_month == MonthRevenue(date(2025, 5, 1), 110.0)
 
 
 def test_short_series_growth_and_too_few_months() -> None:
@@ -196,8 +197,8 @@ def test_short_series_growth_and_too_few_months() -> None:
     assert trend is not None
     assert trend.cmgr == round((160 / 80) ** (1 / 7) - 1, 6)  # 2024-04 .. 2024-11
     assert (trend.cmgr_start, trend.yoy_growth) == (date(2024, 4, 1), None)
-    assert trend.best_month == (date(2024, 11, 1), 160.0)
-    assert trend.worst_month == (date(2024, 4, 1), 80.0)
+    assert trend.best_month == MonthRevenue(date(2024, 11, 1), 160.0)
+    assert trend.worst_month == MonthRevenue(date(2024, 4, 1), 80.0)
     five_full = months([1.0, 100, 100, 100, 100, 100, 1.0], date(2024, 3, 1), (0, 6))
     assert compute_trend(five_full) is None
 

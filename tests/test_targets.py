@@ -12,8 +12,8 @@ import pytest
 
 import salescope
 from salescope import fact_ids as ids
-from salescope.model import Targets
 from salescope.config import Config
+from salescope.model import Targets
 from salescope.narrative.view import build_view
 from salescope.render.md import render_markdown
 from salescope.sources.side import detect_kind

@@ -304,11 +304,11 @@ def trend_facts(facts: dict[str, Fact], t: Trend) -> None:
             _add(
                 facts,
                 f"trend.{key}.revenue",
-                pair[1],
+                pair.revenue,
                 "currency",
-                f"{name}: revenue in {pair[0]:%B %Y}",
+                f"{name}: revenue in {pair.month:%B %Y}",
             )
-            _add(facts, f"trend.{key}.month", f"{pair[0]:%Y-%m}", "month", name)
+            _add(facts, f"trend.{key}.month", f"{pair.month:%Y-%m}", "month", name)
 
 
 def season_facts(facts: dict[str, Fact], s: Seasonality) -> None:

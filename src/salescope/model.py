@@ -1,6 +1,8 @@
 """Typed, frozen values passed between stages. JSON is produced only at the edge.
 
-Nothing here knows about the engine: a ``Report`` holds computed numbers only.
+Nothing here knows about the engine: a ``Report`` holds computed numbers only. Closed sets
+are ``Literal`` types and bounds are ``Annotated`` constraints, so the published JSON Schema
+of report.json (``salescope.report_schema``) is generated from these declarations.
 """
 
 from __future__ import annotations
@@ -9,6 +11,46 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+from annotated_types import Ge, Interval, Len, MinLen
+
+# --- closed sets and bounds ------------------------------------------------------------------
+
+Count = Annotated[int, Ge(0)]
+Positive = Annotated[int, Ge(1)]
+Share = Annotated[float, Interval(ge=0, le=1)]  # a fraction of a whole
+NonNegative = Annotated[float, Ge(0)]
+Text = Annotated[str, MinLen(1)]
+
+Unit = Literal["currency", "count", "number", "fraction"]  # of a KPI
+GoodDirection = Literal["up", "down", "none"]
+Severity = Literal["error", "warning", "info"]
+PeriodGrain = Literal["week", "month", "quarter", "year", "custom", "all"]
+SeriesGrain = Literal["day", "week", "month", "quarter", "year"]
+TrendDirection = Literal["up", "down", "flat"]
+AnomalyDirection = Literal["spike", "drop"]
+ContributorDirection = Literal["driver", "detractor"]
+PaceKind = Literal["QTD", "YTD"]
+Projection = Literal["last year's shape", "run rate"]
+Polarity = Literal["positive", "negative", "neutral"]
+Department = Literal["executive", "sales", "marketing", "finance", "operations", "customer_success"]
+Horizon = Literal["immediate", "short", "medium"]  # weeks 1-2, weeks 3-4, month 2 onwards
+LineType = Literal["sale", "return", "credit_note", "non_merchandise", "cancelled"]
+TableGrain = Literal[
+    "order lines",
+    "sales lines",
+    "order headers",
+    "customers",
+    "products",
+    "categories",
+    "employees",
+    "translations",
+    "lookup",
+    "unused",
+]
+TablePlace = Literal["fact", "header", "lookup", "unused"]
+JoinSource = Literal["names and values", "salescope.yml"]
 
 
 @dataclass(frozen=True)
@@ -17,8 +59,8 @@ class Fact:
 
     id: str
     value: float | int | str | None
-    unit: str
-    label: str
+    unit: Text
+    label: Text
 
 
 @dataclass(frozen=True)
@@ -29,9 +71,9 @@ class Kpi:
     """
 
     name: str
-    label: str
-    unit: str
-    good_direction: str
+    label: Text
+    unit: Unit
+    good_direction: GoodDirection
     value: float | None
     previous: float | None = None
     change_pct: float | None = None
@@ -53,9 +95,9 @@ class Member:
     previous: float | None
     change: float | None  # revenue - previous, in money
     change_pct: float | None
-    orders: int
+    orders: Count
     units: float
-    customers: int | None
+    customers: Count | None
 
 
 @dataclass(frozen=True)
@@ -85,7 +127,7 @@ class Contributor:
     share: float | None  # of this period's revenue
     previous_share: float | None
     share_shift: float | None  # share - previous share, as a fraction
-    direction: str  # "driver" (moves with the total) or "detractor"
+    direction: ContributorDirection  # "driver" moves with the total
 
 
 @dataclass(frozen=True)
@@ -93,7 +135,7 @@ class Concentration:
     """How much of the period's revenue a dimension's largest members hold."""
 
     dimension: str
-    members: int
+    members: Count
     top1_share: float
     top3_share: float
     hhi: float  # sum of squared shares, 0..1
@@ -112,29 +154,29 @@ class Drivers:
     level: str | None  # the dimension the price and mix effects are measured on
     contributors: tuple[Contributor, ...]
     concentration: tuple[Concentration, ...]
-    threshold: float = 0.03  # contributors below this share of the change are left out
+    threshold: Share = 0.03  # contributors below this share of the change are left out
 
 
 @dataclass(frozen=True)
 class TimePoint:
     date: date
     revenue: float
-    orders: int
+    orders: Count
     units: float
-    customers: int | None
+    customers: Count | None
     partial: bool
 
 
 @dataclass(frozen=True)
 class TimeSeries:
-    grain: str
+    grain: SeriesGrain
     points: tuple[TimePoint, ...]
     weekly: tuple[TimePoint, ...] = ()  # weeks start on Monday
     daily: tuple[TimePoint, ...] = ()  # every day from the first to the last, zeros included
 
 
 # The 11 RFM segments, most valuable first (docs/metrics.md has the scoring table).
-RFM_SEGMENTS: tuple[str, ...] = (
+RfmSegmentName = Literal[
     "Champions",
     "Loyal Customers",
     "Potential Loyalists",
@@ -146,19 +188,20 @@ RFM_SEGMENTS: tuple[str, ...] = (
     "Can't Lose Them",
     "Hibernating",
     "Lost",
-)
+]
+RFM_SEGMENTS: tuple[RfmSegmentName, ...] = get_args(RfmSegmentName)
 
 
 @dataclass(frozen=True)
 class RfmSegment:
     """One of the 11 RFM segments at the period end, and at the previous period's end."""
 
-    segment: str
-    customers: int
+    segment: RfmSegmentName
+    customers: Count
     revenue: float  # over the lookback window
     share: float | None  # of the customers scored
     revenue_share: float | None
-    previous_customers: int | None = None
+    previous_customers: Count | None = None
     previous_revenue: float | None = None
 
 
@@ -172,7 +215,7 @@ class SegmentMove:
 
     source: str
     target: str
-    customers: int
+    customers: Count
     revenue: float  # their lookback revenue now
 
 
@@ -185,10 +228,10 @@ class Cohort:
     """
 
     month: date
-    customers: int
+    customers: Count
     revenue: float  # all their revenue in the data
-    active: tuple[int, ...]
-    retention: tuple[float, ...]  # active / customers
+    active: tuple[Count, ...]
+    retention: tuple[Share, ...]  # active / customers
 
 
 @dataclass(frozen=True)
@@ -197,7 +240,7 @@ class CustomerValue:
     revenue per customer per year x expected lifetime in years (1 / yearly churn, capped)."""
 
     revenue_per_customer: float  # per year
-    orders_per_customer: float
+    orders_per_customer: NonNegative
     aov: float
     yearly_retention: float | None
     lifetime_years: float | None
@@ -214,13 +257,13 @@ class Customers:
     previous_new_revenue: float | None
     previous_returning_revenue: float | None
     churn_rate: float | None  # 1 - retention_rate
-    lookback_days: int
-    rfm: tuple[RfmSegment, ...]
+    lookback_days: Positive
+    rfm: Annotated[tuple[RfmSegment, ...], Len(len(RFM_SEGMENTS), len(RFM_SEGMENTS))]
     moves: tuple[SegmentMove, ...]  # largest first, customers who changed segment only
     cohorts: tuple[Cohort, ...]
-    retention_curve: tuple[float, ...]  # customer-weighted mean of the cohorts' retention
+    retention_curve: tuple[Share, ...]  # customer-weighted mean of the cohorts' retention
     value: CustomerValue | None
-    top_shares: dict[str, float]  # "top_1pct", "top_10pct", "top_20pct" of period revenue
+    top_shares: dict[str, Share]  # "top_1pct", "top_10pct", "top_20pct" of period revenue
     first_data_month: date | None = None  # its cohort holds customers from before the data
 
     @property
@@ -238,6 +281,12 @@ class Customers:
 
 
 @dataclass(frozen=True)
+class MonthRevenue:
+    month: date
+    revenue: float
+
+
+@dataclass(frozen=True)
 class Trend:
     """The monthly revenue trend over full months (partial months excluded).
 
@@ -248,18 +297,18 @@ class Trend:
 
     start: date
     end: date
-    months: int
+    months: Count
     slope_per_month: float
     slope_pct: float | None  # slope / mean monthly revenue, a fraction
-    std_error: float
-    p_value: float
-    direction: str
+    std_error: NonNegative
+    p_value: Share
+    direction: TrendDirection
     seasonal_adjusted: bool
     cmgr: float | None  # over the last 12 full months (or all full months when fewer)
     cmgr_start: date | None
     yoy_growth: float | None  # last 12 full months vs the 12 before, a fraction
-    best_month: tuple[date, float] | None  # among the last 12 full months
-    worst_month: tuple[date, float] | None
+    best_month: MonthRevenue | None  # among the last 12 full months
+    worst_month: MonthRevenue | None
 
 
 @dataclass(frozen=True)
@@ -269,17 +318,18 @@ class Seasonality:
     Each part is ``None`` when the data holds too few cycles to claim it; ``note`` says why.
     """
 
-    weekly: dict[str, float] | None  # "Mon".."Sun"
+    weekly: dict[str, NonNegative] | None  # "Mon".."Sun"
     weekly_strength: float | None  # STL: 1 - var(remainder) / var(seasonal + remainder)
-    yearly: dict[str, float] | None  # "Jan".."Dec"
+    yearly: dict[str, NonNegative] | None  # "Jan".."Dec"
     yearly_strength: float | None
-    weeks: int
-    months: int
+    weeks: Count
+    months: Count
     note: str | None = None
+    # the weekly strength under the name the report.json shape gives it
+    strength: float | None = field(init=False)
 
-    @property
-    def strength(self) -> float | None:
-        return self.weekly_strength
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "strength", self.weekly_strength)
 
 
 @dataclass(frozen=True)
@@ -299,7 +349,7 @@ class Anomaly:
     revenue: float
     expected: float
     score: float  # robust z of the day's deviation from the seasonal baseline
-    direction: str  # "spike" or "drop"
+    direction: AnomalyDirection
     in_period: bool
     explained_by: tuple[Explainer, ...] = ()
 
@@ -320,31 +370,32 @@ class ForecastPoint:
 @dataclass(frozen=True)
 class Forecast:
     method: str  # e.g. "ETS(A,Ad,A)"
-    horizon: int  # months
-    level: float  # of the interval, 0.8
+    horizon: Positive  # months
+    level: Share  # of the interval, 0.8
     points: tuple[ForecastPoint, ...]
-    trained_on: int  # full months fitted
+    trained_on: Count  # full months fitted
     backtest_mape: float | None  # fraction: the same model fitted without its last months
-    backtest_months: int
+    backtest_months: Count
 
 
 @dataclass(frozen=True)
 class Pace:
     """Period-to-date when the data stops inside a quarter or year, with a run-rate projection."""
 
-    kind: str  # "QTD" or "YTD"
+    kind: PaceKind
     label: str  # the unfinished quarter or year
     start: date
     end: date  # the last day of data
     period_end: date
-    days_elapsed: int
-    days_total: int
+    days_elapsed: Positive
+    days_total: Positive
     revenue: float
     last_year: float | None  # the same days a year earlier
     change_pct: float | None
     projected: float  # to the period's end: see ``projection``
     last_year_total: float | None  # the whole period a year earlier
-    projection: str = "run rate"  # "last year's shape" (its total x growth to date) or "run rate"
+    # "last year's shape" (its total x growth to date) or "run rate"
+    projection: Projection = "run rate"
 
 
 @dataclass(frozen=True)
@@ -576,12 +627,12 @@ class Check:
     """One validation finding; ``severity == 'error'`` rows are quarantined."""
 
     code: str
-    severity: str
+    severity: Severity
     column: str | None
-    rows: int
+    rows: Count
     message: str
     examples: tuple[str, ...] = ()
-    revenue_share: float | None = None  # share of all revenue read that these rows carry
+    revenue_share: Share | None = None  # share of all revenue read that these rows carry
 
 
 @dataclass(frozen=True)
@@ -589,8 +640,8 @@ class LineTypeCount:
     """Accepted lines of one line type (sale, return, credit_note, non_merchandise) or the
     cancelled lines set aside, over all the data, with their revenue."""
 
-    type: str
-    lines: int
+    type: LineType
+    lines: Count
     revenue: float
 
 
@@ -615,14 +666,7 @@ class MemberPoint:
     customers: int | None
 
 
-DEPARTMENTS: tuple[str, ...] = (
-    "executive",
-    "sales",
-    "marketing",
-    "finance",
-    "operations",
-    "customer_success",
-)
+DEPARTMENTS: tuple[Department, ...] = get_args(Department)
 
 
 @dataclass(frozen=True)
@@ -639,8 +683,8 @@ class Insight:
     text: str
     facts: tuple[str, ...]
     score: float
-    polarity: str
-    departments: tuple[str, ...]
+    polarity: Polarity
+    departments: tuple[Department, ...]
     subject: str | None = None  # the member, campaign or product it is about, if one
     # named handles to facts among ``facts``, for the actions that follow from it (e.g.
     # ``{"metric": "drivers.contributor.2.revenue"}``): no reader picks a fact by position
@@ -656,8 +700,8 @@ class Recommendation:
     reach (both facts too, ``recommendation.<id>.baseline`` / ``.target``)."""
 
     id: str
-    department: str
-    horizon: str  # "immediate" (weeks 1-2), "short" (weeks 3-4) or "medium" (month 2+)
+    department: Department
+    horizon: Horizon
     text: str
     based_on: str  # insight id
     metric: str
@@ -708,18 +752,72 @@ QUALITY_SCALE = 100  # the quality score runs from 0 to this
 
 
 @dataclass(frozen=True)
+class DatasetTable:
+    """One input table: its grain, rows, candidate keys and place in the dataset model."""
+
+    name: str
+    rows: Count
+    grain: TableGrain
+    keys: tuple[str, ...]
+    role: TablePlace
+
+
+@dataclass(frozen=True)
+class DatasetJoin:
+    """``left.left_column`` -> ``right.right_column``; a dropped join has ``kept`` false."""
+
+    left: str
+    left_column: str
+    right: str
+    right_column: str
+    match_rate: Share
+    kept: bool
+    found_by: JoinSource
+
+
+@dataclass(frozen=True)
+class RunnerUp:
+    column: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class RoleChoice:
+    """The column a role was given, the table it comes from, and why."""
+
+    role: str
+    column: str
+    table: str
+    confidence: Share
+    evidence: str
+    runner_up: RunnerUp | None
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """The dataset model as a report shows it: tables, joins, the fact table, the roles
+    with their evidence and runner-up, and the line types."""
+
+    fact_table: str
+    tables: tuple[DatasetTable, ...]
+    joins: tuple[DatasetJoin, ...]
+    roles: tuple[RoleChoice, ...]
+    line_types: tuple[LineTypeCount, ...]
+
+
+@dataclass(frozen=True)
 class Quality:
-    rows_read: int
-    rows_accepted: int
-    rows_quarantined: int
-    score: float
-    score_parts: dict[str, float]
+    rows_read: Count
+    rows_accepted: Count
+    rows_quarantined: Count
+    score: Annotated[float, Interval(ge=0, le=QUALITY_SCALE)]
+    score_parts: dict[str, Share]
     mapping: dict[str, str]
     assumptions: tuple[str, ...]
     checks: tuple[Check, ...]
     side_tables: tuple[SideTable, ...] = ()
     line_types: tuple[LineTypeCount, ...] = ()
-    dataset: dict[str, object] | None = None  # the dataset model, as report.json shows it
+    dataset: DatasetView | None = None  # the dataset model (salescope.sources.dataset)
 
 
 @dataclass(frozen=True)
@@ -727,7 +825,7 @@ class PeriodInfo:
     label: str
     start: date
     end: date
-    grain: str
+    grain: PeriodGrain
     previous: tuple[str, date, date, bool] | None
     yoy: tuple[str, date, date] | None
 
@@ -736,7 +834,7 @@ class PeriodInfo:
 class InputInfo:
     path: str
     sha256: str
-    rows: int
+    rows: Count
 
 
 @dataclass(frozen=True)
@@ -745,10 +843,10 @@ class RunInfo:
     created_at: str
     salescope_version: str
     engine: str
-    duration_s: float
+    duration_s: NonNegative
     config_sha256: str
-    inputs: tuple[InputInfo, ...]
-    stages: dict[str, float] = field(default_factory=dict)  # seconds per pipeline stage
+    inputs: Annotated[tuple[InputInfo, ...], MinLen(1)]
+    stages: dict[str, NonNegative] = field(default_factory=dict)  # seconds per pipeline stage
 
 
 @dataclass(frozen=True)

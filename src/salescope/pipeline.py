@@ -28,7 +28,7 @@ from salescope.passes import PASSES, Context, Pass, check_order
 from salescope.quality.plausibility import plausibility_checks
 from salescope.quality.validate import Validation, validate
 from salescope.settings import Thresholds
-from salescope.sources.dataset import dataset_json
+from salescope.sources.dataset import dataset_view
 from salescope.sources.files import read_inputs
 from salescope.sources.side import SideTables, side_tables
 
@@ -101,7 +101,7 @@ def load(
         quality=replace(
             q,
             checks=(*q.checks, *warnings),
-            dataset=(dataset_json(dataset, validation.mapping, q.line_types) if dataset else None),
+            dataset=(dataset_view(dataset, validation.mapping, q.line_types) if dataset else None),
         ),
     )
     side = side_tables(engine, source.side, config.fiscal_year_start)
@@ -295,11 +295,13 @@ def run(
         )
     quality = replace(q, assumptions=tuple(assumptions))
     prev, yoy = periods.previous, periods.yoy
+    grain = periods.current.grain
+    assert grain != "days", "a report period is a calendar period"
     period_info = PeriodInfo(
         label=periods.current.label,
         start=periods.current.start,
         end=periods.current.end,
-        grain=periods.current.grain,
+        grain=grain,
         previous=(prev.label, prev.start, prev.end, prev.covered) if prev else None,
         yoy=(yoy.label, yoy.start, yoy.end) if yoy else None,
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Literal
 
 from salescope.errors import ConfigError
+from salescope.model import PeriodGrain
 
 # Data that starts or ends within this many days of a window's edge still covers it:
 # exports usually begin at the first sale and end at the last, not on the 1st.
@@ -27,7 +29,7 @@ class Window:
     label: str
     start: date
     end: date
-    grain: str
+    grain: PeriodGrain | Literal["days"]  # "days": a lookback window, not a calendar period
     covered: bool = True
 
     @property

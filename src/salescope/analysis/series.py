@@ -35,11 +35,15 @@ from salescope.metrics.query import expressions
 from salescope.model import (
     Forecast,
     ForecastPoint,
+    MonthRevenue,
     Pace,
+    PaceKind,
+    Projection,
     Seasonality,
     TimePoint,
     TimeSeries,
     Trend,
+    TrendDirection,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -194,7 +198,7 @@ def compute_trend(monthly: TimeSeries) -> Trend | None:
     slope, std_error, p_value = _ols_slope(full, seasonal)
     mean = sum(p.revenue for p in full) / len(full)
     flat = p_value >= SIGNIFICANCE or round(slope, 2) == 0  # 0 +- float noise on a constant
-    direction = "flat" if flat else ("up" if slope > 0 else "down")
+    direction: TrendDirection = "flat" if flat else ("up" if slope > 0 else "down")
     cmgr, cmgr_start = _cmgr(full)
     recent = full[-LOOKBACK_MONTHS:]
     best = max(recent, key=lambda p: p.revenue)  # the earliest on ties
@@ -212,8 +216,8 @@ def compute_trend(monthly: TimeSeries) -> Trend | None:
         cmgr=cmgr,
         cmgr_start=cmgr_start,
         yoy_growth=_yoy_growth(full),
-        best_month=(best.date, best.revenue),
-        worst_month=(worst.date, worst.revenue),
+        best_month=MonthRevenue(best.date, best.revenue),
+        worst_month=MonthRevenue(worst.date, worst.revenue),
     )
 
 
@@ -430,7 +434,7 @@ def _projected(
 
 
 def _pace(
-    kind: str,
+    kind: PaceKind,
     window: Window,
     last_year: Window,
     by_day: dict[date, float],
@@ -449,6 +453,7 @@ def _pace(
     last_total = (
         _revenue(by_day, last_year.start, last_year.end) if covers(data_start, last_year) else None
     )
+    method: Projection
     if before and last_total is not None and start == window.start:
         # last year's whole period, grown as much as the same days have grown: keeps the
         # season (a strong December) that a run rate would miss
@@ -494,10 +499,11 @@ def compute_pace(
     fy, q = fiscal_quarter_of(data_end, fys)
     by_day = {p.date: p.revenue for p in daily}
     out = []
-    for kind, spec, earlier in (
+    specs: tuple[tuple[PaceKind, str, str], ...] = (
         ("QTD", f"{fy}-Q{q}", f"{fy - 1}-Q{q}"),
         ("YTD", f"{fy}", f"{fy - 1}"),
-    ):
+    )
+    for kind, spec, earlier in specs:
         window = parse_period(spec, data_start, data_end, fys)
         if data_end < window.end:
             last_year = parse_period(earlier, data_start, data_end, fys)

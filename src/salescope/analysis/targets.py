@@ -17,6 +17,7 @@ the member's lines, through the one query builder.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import ibis.expr.types as ir
 
 from salescope import fact_ids as ids

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from salescope import fact_ids as ids
 from salescope.fact_ids import slug
-from salescope.model import Fact, Insight, Recommendation, Report
+from salescope.model import Department, Fact, Horizon, Insight, Recommendation, Report
 from salescope.settings import Thresholds
 
 IMPROVE = 0.1  # the "improve" target: 10% better than today
@@ -34,8 +34,8 @@ IMPROVE = 0.1  # the "improve" target: 10% better than today
 
 @dataclass(frozen=True)
 class Action:
-    department: str
-    horizon: str
+    department: Department
+    horizon: Horizon
     text: str
     metric: str  # fact id
     rule: str  # recover | hold | halve | zero | threshold | improve | reduce | forecast | reach
@@ -69,7 +69,7 @@ def _kpi(insight: Insight, report: Report) -> list[Action]:
         ]  # fmt: skip
     if up or name == "gross_margin":
         return []
-    texts = {
+    texts: dict[str, tuple[Department, Horizon, str]] = {
         "aov": ("marketing", "short", "Test bundles and a free-delivery threshold just above "
                 "today's average order value."),
         "customers": ("marketing", "immediate", "Bring lapsed buyers back with a reactivation "

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 
 from salescope import fact_ids as ids_
 from salescope.fact_ids import slug
-from salescope.model import Insight, Report
+from salescope.model import Contributor, Department, Insight, Polarity, Report
 from salescope.narrative import format as fmt
 from salescope.settings import Thresholds
 
@@ -31,7 +31,7 @@ FULL_EFFECT_PCT = 20.0  # a change of this many percent is a full-size effect
 
 Builder = Callable[[Report, Thresholds], Iterable[Insight]]
 
-KPI_INSIGHTS = {  # kpi -> departments it concerns
+KPI_INSIGHTS: dict[str, tuple[Department, ...]] = {  # kpi -> departments it concerns
     "revenue": ("executive", "sales", "finance"),
     "orders": ("sales", "operations"),
     "aov": ("sales", "marketing"),
@@ -55,7 +55,7 @@ def _prev_label(report: Report) -> str | None:
     return p[0] if p and p[3] else None
 
 
-def _polarity(change: float, good: str = "up") -> str:
+def _polarity(change: float, good: str = "up") -> Polarity:
     if change == 0 or good == "none":
         return "neutral"
     return "positive" if (change > 0) == (good == "up") else "negative"
@@ -114,10 +114,11 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
     ]
     ups = [(i, c) for i, c in ranked if c.change > 0]
     downs = [(i, c) for i, c in ranked if c.change < 0]
-    for kind, pick, polarity in (
+    sides: tuple[tuple[str, tuple[int, Contributor] | None, Polarity], ...] = (
         ("top_contributor", max(ups, key=lambda x: x[1].change, default=None), "positive"),
         ("bottom_contributor", min(downs, key=lambda x: x[1].change, default=None), "negative"),
-    ):
+    )
+    for kind, pick, polarity in sides:
         if pick is None:
             continue
         i, c = pick
@@ -149,15 +150,16 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
         )
 
 
-def _dimension_departments(dimension: str) -> tuple[str, ...]:
-    return {
+def _dimension_departments(dimension: str) -> tuple[Department, ...]:
+    by_dimension: dict[str, tuple[Department, ...]] = {
         "category": ("sales", "marketing", "operations"),
         "product": ("sales", "operations"),
         "region": ("sales",),
         "channel": ("marketing",),
         "sales_rep": ("sales",),
         "segment": ("sales", "customer_success"),
-    }.get(dimension, ("sales",))
+    }
+    return by_dimension.get(dimension, ("sales",))
 
 
 def concentration(report: Report, t: Thresholds) -> Iterable[Insight]:
@@ -403,6 +405,7 @@ def campaigns(report: Report, t: Thresholds) -> Iterable[Insight]:
     scale = revenue.value if revenue and revenue.value else None
     for k in m.campaigns:
         ids: tuple[str, ...]
+        polarity: Polarity
         if k.significant:
             ids = tuple(
                 ids_.campaign(k.name, part)
@@ -454,7 +457,7 @@ def campaigns(report: Report, t: Thresholds) -> Iterable[Insight]:
         )
 
 
-def _campaign_title(name: str, revenue: bool, polarity: str) -> str:
+def _campaign_title(name: str, revenue: bool, polarity: Polarity) -> str:
     if polarity != "positive":
         return f"{name} showed no payoff"
     return f"{name} paid off" if revenue else f"{name} lifted orders"

@@ -9,14 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from salescope.metrics.semantic import (
-    MEASURES,
-    METRICS,
-    Direction,
-    Metric,
-    Unit,
-    measure_needs,
-)
+from salescope.metrics.semantic import MEASURES, METRICS, Metric, measure_needs
+from salescope.model import GoodDirection, Unit
 
 
 @dataclass(frozen=True)
@@ -24,12 +18,12 @@ class KpiDefinition:
     name: str
     label: str
     unit: Unit
-    good_direction: Direction
+    good_direction: GoodDirection
     needs: tuple[str, ...]  # canonical columns/roles the KPI cannot do without
     formula: str
 
 
-def _from_measure(name: str, good_direction: Direction = "up") -> KpiDefinition:
+def _from_measure(name: str, good_direction: GoodDirection = "up") -> KpiDefinition:
     m = MEASURES[name]
     return KpiDefinition(
         m.name, m.label, m.unit, good_direction, m.needs, m.description or f"sum of {name}"

@@ -20,11 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from salescope.model import GoodDirection, Unit
+
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-Unit = Literal["currency", "count", "number", "fraction"]
-Direction = Literal["up", "down", "none"]
 # which lines a measure adds up: all of them, sales only, returns only, lines with a cost
 Over = Literal["all", "sales", "returns", "costed"]
 
@@ -52,7 +52,7 @@ class Metric:
     name: str
     label: str
     unit: Unit
-    good_direction: Direction
+    good_direction: GoodDirection
     formula: str
     description: str = ""
 
@@ -250,7 +250,7 @@ FORMATS: dict[str, Unit] = {
 
 
 def custom_metric(
-    name: str, expr: str, fmt: str, label: str | None, good_direction: Direction
+    name: str, expr: str, fmt: str, label: str | None, good_direction: GoodDirection
 ) -> Metric:
     """A metric from ``salescope.yml``'s ``metrics:``, checked: a formula over the
     measures, a name of its own.

@@ -236,9 +236,9 @@ def trend_section(report: Report) -> Section | None:
             )
         if t.best_month and t.worst_month:
             lines.append(
-                f"Best month of the last 12: {t.best_month[0]:%B %Y} "
-                f"({fmt.money(t.best_month[1], cur)}); weakest: {t.worst_month[0]:%B %Y} "
-                f"({fmt.money(t.worst_month[1], cur)})."
+                f"Best month of the last 12: {t.best_month.month:%B %Y} "
+                f"({fmt.money(t.best_month.revenue, cur)}); weakest: "
+                f"{t.worst_month.month:%B %Y} ({fmt.money(t.worst_month.revenue, cur)})."
             )
     tables = []
     if s is not None:

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-LINE_TYPES = ("sale", "return", "credit_note", "non_merchandise")
+from salescope.model import LineType
+
+LINE_TYPES: tuple[LineType, ...] = ("sale", "return", "credit_note", "non_merchandise")
 CREDIT_NOTE_ID = r"(?i)^\s*(c|cn|cr|gs|credit)[-_ ]?\d"
 CREDIT_STATUS = r"(?i)(credit)"
 # Product codes that are not goods (exact, case-insensitive), as retail and shop exports

@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 from salescope.engine import Engine
 from salescope.errors import EmptyDataError, MappingError
 from salescope.lines import Lines
-from salescope.model import Check, LineTypeCount, Quality
+from salescope.model import Check, LineTypeCount, Quality, Severity
 from salescope.quality.formats import (
     DateDecision,
     ambiguous_dates,
@@ -107,7 +107,7 @@ class Rule:
     column: str | None
     condition: ir.BooleanValue
     message: str
-    severity: str = "error"
+    severity: Severity = "error"
 
 
 # An unmapped text column becomes a breakdown of its own when it holds this few values (and

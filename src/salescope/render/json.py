@@ -1,15 +1,151 @@
-"""report.json: the machine-readable report (schema_version 1, see resources/)."""
+"""report.json: the machine-readable report (schema_version 1).
+
+Most sections are a model dataclass as it is (``asdict``); the few the report.json shape
+writes differently from the model are declared below as ``TypedDict``s. ``ReportJson``
+is the whole shape: ``salescope.report_schema`` generates the published JSON Schema from
+it and from the model's types, so the schema is never written by hand.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, is_dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from salescope.model import Report
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
+
+from salescope.model import (
+    Anomaly,
+    Cohort,
+    Count,
+    CustomerValue,
+    Drivers,
+    Forecast,
+    GoodDirection,
+    Insight,
+    Inventory,
+    Kpi,
+    LlmOutcome,
+    Marketing,
+    Member,
+    MemberPoint,
+    Operations,
+    Pace,
+    PeriodGrain,
+    Quality,
+    Recommendation,
+    Report,
+    RfmSegment,
+    RunInfo,
+    Seasonality,
+    SegmentMove,
+    Share,
+    Targets,
+    Team,
+    Text,
+    TimeSeries,
+    Trend,
+    Unit,
+    ValueBin,
+)
 
 SCHEMA_VERSION = 1
+
+
+class PeriodSpanJson(TypedDict):
+    label: str
+    start: date
+    end: date
+
+
+class PreviousPeriodJson(PeriodSpanJson):
+    covered: bool  # false: the data starts after it begins, so it is not compared
+
+
+class PeriodJson(TypedDict):
+    label: str
+    start: date
+    end: date
+    grain: PeriodGrain
+    previous: PreviousPeriodJson | None
+    yoy: PeriodSpanJson | None
+
+
+class KpiJson(TypedDict):
+    value: float | None
+    previous: float | None
+    change_pct: float | None  # percent; null when previous is 0 or missing
+    yoy_value: float | None
+    yoy_change_pct: float | None
+    unit: Unit
+    label: Text
+    good_direction: GoodDirection
+    fact: str
+
+
+class RetentionPointJson(TypedDict):
+    months_after: Count
+    rate: Share
+
+
+class CustomersJson(TypedDict):
+    new_revenue: float
+    returning_revenue: float
+    previous_new_revenue: float | None
+    previous_returning_revenue: float | None
+    churn_rate: float | None
+    top_shares: dict[str, Share]
+    value: CustomerValue | None
+    rfm_lookback_days: int
+    rfm: tuple[RfmSegment, ...]
+    rfm_moves: tuple[SegmentMove, ...]
+    first_data_month: date | None
+    cohorts: tuple[Cohort, ...]
+    retention: tuple[RetentionPointJson, ...]
+
+
+class NarrativeJson(TypedDict):
+    llm: LlmOutcome | None
+
+
+class FactJson(TypedDict):
+    value: float | int | str | None
+    unit: Text
+    label: Text
+
+
+class ReportJson(TypedDict):
+    """report.json, section by section (docs/report-json.md)."""
+
+    schema_version: Literal[1]
+    run: RunInfo
+    period: PeriodJson
+    currency: str | None  # ISO code from the config or the data; null: unknown
+    quality: Quality
+    kpis: dict[str, KpiJson]
+    breakdowns: dict[str, tuple[Member, ...]]  # by role, largest member first
+    breakdown_members: dict[str, Count]  # members in all, listed or not
+    drivers: Drivers | None
+    customers: CustomersJson | None
+    timeseries: TimeSeries
+    trend: Trend | None
+    seasonality: Seasonality | None
+    anomalies: tuple[Anomaly, ...]
+    forecast: Forecast | None
+    pace: tuple[Pace, ...]
+    marketing: Marketing | None
+    team: Team | None
+    targets: Targets | None
+    inventory: Inventory | None
+    operations: Operations | None
+    order_values: tuple[ValueBin, ...]
+    member_series: tuple[MemberPoint, ...]
+    analyses: dict[str, Any]  # results of added passes (salescope.passes), by pass name
+    narrative: NarrativeJson
+    insights: tuple[Insight, ...]
+    recommendations: tuple[Recommendation, ...]
+    facts: dict[str, FactJson]
 
 
 def _jsonable(value: Any) -> Any:
@@ -23,13 +159,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
-    """The DESIGN shape of report.json as plain Python values."""
+    """The DESIGN shape of report.json (``ReportJson``) as plain Python values."""
     p = report.period
-    q = report.quality
-    run = asdict(report.run)
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "run": run,
+        "run": asdict(report.run),
         "period": {
             "label": p.label,
             "start": p.start,
@@ -47,48 +181,18 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             ),
             "yoy": ({"label": p.yoy[0], "start": p.yoy[1], "end": p.yoy[2]} if p.yoy else None),
         },
-        "currency": report.currency,  # ISO code from the config or the data; null: unknown
-        "quality": {
-            "rows_read": q.rows_read,
-            "rows_accepted": q.rows_accepted,
-            "rows_quarantined": q.rows_quarantined,
-            "score": q.score,
-            "score_parts": q.score_parts,
-            "mapping": q.mapping,
-            "assumptions": list(q.assumptions),
-            "checks": [asdict(c) for c in q.checks],
-            "side_tables": [asdict(t) for t in q.side_tables],
-            "line_types": [asdict(t) for t in q.line_types],
-            "dataset": q.dataset,
-        },
-        "kpis": {
-            k.name: {
-                "value": k.value,
-                "previous": k.previous,
-                "change_pct": k.change_pct,
-                "yoy_value": k.yoy_value,
-                "yoy_change_pct": k.yoy_change_pct,
-                "unit": k.unit,
-                "label": k.label,
-                "good_direction": k.good_direction,
-                "fact": k.fact,
-            }
-            for k in report.kpis
-        },
+        "currency": report.currency,
+        "quality": asdict(report.quality),
+        "kpis": {k.name: _kpi(k) for k in report.kpis},
         "breakdowns": {b.role: [asdict(m) for m in b.rows] for b in report.breakdowns},
         "breakdown_members": {b.role: b.members for b in report.breakdowns},
-        "drivers": _drivers(report),
+        "drivers": _section(report.drivers),
         "customers": _customers(report),
-        "timeseries": {
-            "grain": report.timeseries.grain,
-            "points": [asdict(pt) for pt in report.timeseries.points],
-            "weekly": [asdict(pt) for pt in report.timeseries.weekly],
-            "daily": [asdict(pt) for pt in report.timeseries.daily],
-        },
-        "trend": _trend(report),
-        "seasonality": _seasonality(report),
+        "timeseries": asdict(report.timeseries),
+        "trend": _section(report.trend),
+        "seasonality": _section(report.seasonality),
         "anomalies": [asdict(a) for a in report.anomalies],
-        "forecast": None if report.forecast is None else asdict(report.forecast),
+        "forecast": _section(report.forecast),
         "pace": [asdict(p) for p in report.pace],
         "marketing": _section(report.marketing),
         "team": _section(report.team),
@@ -109,6 +213,20 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     return _jsonable(out)  # type: ignore[no-any-return]
 
 
+def _kpi(k: Kpi) -> KpiJson:
+    return {
+        "value": k.value,
+        "previous": k.previous,
+        "change_pct": k.change_pct,
+        "yoy_value": k.yoy_value,
+        "yoy_change_pct": k.yoy_change_pct,
+        "unit": k.unit,
+        "label": k.label,
+        "good_direction": k.good_direction,
+        "fact": k.fact,
+    }
+
+
 def _plain(value: Any) -> Any:
     """A registered pass's result (a dataclass, a tuple of them, or plain values)."""
     if is_dataclass(value) and not isinstance(value, type):
@@ -123,22 +241,6 @@ def _section(value: Any) -> dict[str, Any] | None:
     return None if value is None else asdict(value)
 
 
-def _drivers(report: Report) -> dict[str, Any] | None:
-    d = report.drivers
-    if d is None:
-        return None
-    return {
-        "revenue_change": d.revenue_change,
-        "volume": d.volume,
-        "price": d.price,
-        "mix": d.mix,
-        "level": d.level,
-        "threshold": d.threshold,
-        "contributors": [asdict(c) for c in d.contributors],
-        "concentration": [asdict(c) for c in d.concentration],
-    }
-
-
 def _customers(report: Report) -> dict[str, Any] | None:
     c = report.customers
     if c is None:
@@ -150,7 +252,7 @@ def _customers(report: Report) -> dict[str, Any] | None:
         "previous_returning_revenue": c.previous_returning_revenue,
         "churn_rate": c.churn_rate,
         "top_shares": c.top_shares,
-        "value": None if c.value is None else asdict(c.value),
+        "value": _section(c.value),
         "rfm_lookback_days": c.lookback_days,
         "rfm": [asdict(s) for s in c.rfm],
         "rfm_moves": [asdict(m) for m in c.moves],
@@ -160,24 +262,6 @@ def _customers(report: Report) -> dict[str, Any] | None:
             {"months_after": k, "rate": rate} for k, rate in enumerate(c.retention_curve)
         ],
     }
-
-
-def _trend(report: Report) -> dict[str, Any] | None:
-    t = report.trend
-    if t is None:
-        return None
-    out = asdict(t)
-    for key in ("best_month", "worst_month"):
-        pair = out[key]
-        out[key] = None if pair is None else {"month": pair[0], "revenue": pair[1]}
-    return out
-
-
-def _seasonality(report: Report) -> dict[str, Any] | None:
-    s = report.seasonality
-    if s is None:
-        return None
-    return {**asdict(s), "strength": s.strength}
 
 
 def render_json(report: Report) -> str:

@@ -29,6 +29,17 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.errors import InputError
+from salescope.model import (
+    DatasetJoin,
+    DatasetTable,
+    DatasetView,
+    JoinSource,
+    LineTypeCount,
+    RoleChoice,
+    RunnerUp,
+    TableGrain,
+    TablePlace,
+)
 from salescope.schema.profile import (
     ColumnProfile,
     TableProfile,
@@ -58,7 +69,7 @@ FILLER_WORDS = frozenset({"info", "data", "details", "detail", "master", "table"
 # Dimension columns too vague to keep their name after a join: `name` in customers.csv
 # becomes `customer_name`.
 GENERIC = frozenset({"name", "description", "type", "title", "label", "code", "status"})
-GRAIN_WORDS = (
+GRAIN_WORDS: tuple[tuple[TableGrain, tuple[str, ...]], ...] = (
     ("order headers", ("order", "invoice", "transaction", "receipt", "sale", "bestellung")),
     ("customers", ("customer", "client", "account", "buyer", "kunde", "cliente", "person")),
     ("products", ("product", "item", "sku", "article", "artikel", "material", "producto")),
@@ -78,18 +89,9 @@ class TableModel:
 
     label: str
     rows: int
-    grain: str
+    grain: TableGrain
     keys: tuple[str, ...]
-    place: str  # fact | header | lookup | unused
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "name": self.label,
-            "rows": self.rows,
-            "grain": self.grain,
-            "keys": list(self.keys),
-            "role": self.place,
-        }
+    place: TablePlace
 
 
 @dataclass(frozen=True)
@@ -103,18 +105,7 @@ class Join:
     right_column: str
     match_rate: float
     kept: bool
-    found_by: str = "names and values"
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "left": self.left,
-            "left_column": self.left_column,
-            "right": self.right,
-            "right_column": self.right_column,
-            "match_rate": round(self.match_rate, 4),
-            "kept": self.kept,
-            "found_by": self.found_by,
-        }
+    found_by: JoinSource = "names and values"
 
     def describe(self) -> str:
         return (
@@ -130,13 +121,6 @@ class DatasetModel:
     tables: tuple[TableModel, ...]
     joins: tuple[Join, ...]
     fact: str
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "fact_table": self.fact,
-            "tables": [t.as_json() for t in self.tables],
-            "joins": [j.as_json() for j in self.joins],
-        }
 
 
 @dataclass(frozen=True)
@@ -269,7 +253,7 @@ def _candidates(tables: list[_Table]) -> list[Join]:
     return found
 
 
-def _grain(join: Join | None, table: _Table, fact: _Table) -> str:
+def _grain(join: Join | None, table: _Table, fact: _Table) -> TableGrain:
     if table is fact:
         return "order lines" if _repeats_order(fact) else "sales lines"
     words = set(_stem(join.right_column, table.label, table.prefix)) if join else set()
@@ -413,8 +397,8 @@ def build_dataset(
     joins = tuple(j for j, _ in order) + tuple(
         j for j in really_dropped if not any(o.right == j.right for o, _ in order)
     )
-    grains = {fact.label: _grain(None, fact, fact)}
-    places = {fact.label: "fact"}
+    grains: dict[str, TableGrain] = {fact.label: _grain(None, fact, fact)}
+    places: dict[str, TablePlace] = {fact.label: "fact"}
     for j, t in order:
         grains[t.label] = _grain(j, t, fact)
         places[t.label] = (
@@ -541,9 +525,9 @@ def _person_id(
     return {}
 
 
-def dataset_json(
-    assembled: Assembled, mapping: RoleMapping, line_types: Sequence[object] = ()
-) -> dict[str, object]:
+def dataset_view(
+    assembled: Assembled, mapping: RoleMapping, line_types: Sequence[LineTypeCount] = ()
+) -> DatasetView:
     """report.json ``quality.dataset``: tables, joins, roles with evidence and runner-up."""
     origin = {c.name: c for c in assembled.columns}
     roles = []
@@ -551,24 +535,33 @@ def dataset_json(
         info = origin.get(m.column)
         runner = mapping.runner_up(m.role)
         roles.append(
-            {
-                "role": m.role,
-                "column": m.column,
-                "table": info.table if info and info.table else assembled.model.fact,
-                "confidence": m.confidence,
-                "evidence": m.evidence,
-                "runner_up": (
-                    {"column": runner.column, "confidence": runner.confidence}
-                    if runner is not None
-                    else None
+            RoleChoice(
+                role=m.role,
+                column=m.column,
+                table=info.table if info and info.table else assembled.model.fact,
+                confidence=m.confidence,
+                evidence=m.evidence,
+                runner_up=(
+                    RunnerUp(runner.column, runner.confidence) if runner is not None else None
                 ),
-            }
+            )
         )
-    return {
-        **assembled.model.as_json(),
-        "roles": roles,
-        "line_types": [
-            {"type": t.type, "lines": t.lines, "revenue": t.revenue}  # type: ignore[attr-defined]
-            for t in line_types
-        ],
-    }
+    model = assembled.model
+    return DatasetView(
+        fact_table=model.fact,
+        tables=tuple(DatasetTable(t.label, t.rows, t.grain, t.keys, t.place) for t in model.tables),
+        joins=tuple(
+            DatasetJoin(
+                j.left,
+                j.left_column,
+                j.right,
+                j.right_column,
+                round(j.match_rate, 4),
+                j.kept,
+                j.found_by,
+            )
+            for j in model.joins
+        ),
+        roles=tuple(roles),
+        line_types=tuple(line_types),
+    )
