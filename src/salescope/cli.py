@@ -370,7 +370,7 @@ def inspect(inputs: Inputs, config: ConfigOpt = None, engine: EngineOpt = "duckd
     model = source.dataset.model
     tables = Table("table", "rows", "grain", "keys", "used as", title="Tables")
     for t in model.tables:
-        tables.add_row(t.label, f"{t.rows:,}", t.grain, ", ".join(t.keys[:4]), t.place)
+        tables.add_row(t.name, f"{t.rows:,}", t.grain, ", ".join(t.keys[:4]), t.role)
     out.print(tables)
     if model.joins:
         joins = Table("from", "to", "matched", "kept", "found by", title="Joins")
@@ -462,7 +462,7 @@ def config_text(source: Source, mapping: Mapping, currency: str | None = None) -
     lines.append("# Tables found (grain, rows, keys):")
     for t in model.tables:
         keys = ", ".join(t.keys[:3]) or "none"
-        lines.append(f"#   {t.label}: {t.grain}, {t.rows:,} rows, keys: {keys} ({t.place})")
+        lines.append(f"#   {t.name}: {t.grain}, {t.rows:,} rows, keys: {keys} ({t.role})")
     lines += ["", "# Joins found from names and values (declare a missing one here):"]
     kept = [j for j in model.joins if j.kept and j.found_by != "salescope.yml"]
     for j in model.joins:

@@ -772,7 +772,13 @@ class DatasetJoin:
     right_column: str
     match_rate: Share
     kept: bool
-    found_by: JoinSource
+    found_by: JoinSource = "names and values"
+
+    def describe(self) -> str:
+        return (
+            f"{self.left}.{self.left_column} -> {self.right}.{self.right_column} "
+            f"({self.match_rate:.1%} matched)"
+        )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import ibis
 import ibis.expr.types as ir
@@ -33,7 +33,6 @@ from salescope.model import (
     DatasetJoin,
     DatasetTable,
     DatasetView,
-    JoinSource,
     LineTypeCount,
     RoleChoice,
     RunnerUp,
@@ -84,42 +83,11 @@ STAR_HINT = (
 
 
 @dataclass(frozen=True)
-class TableModel:
-    """One input table: its grain, row count, candidate keys and place in the model."""
-
-    label: str
-    rows: int
-    grain: TableGrain
-    keys: tuple[str, ...]
-    place: TablePlace
-
-
-@dataclass(frozen=True)
-class Join:
-    """``left.left_column`` -> ``right.right_column``; ``match_rate`` is the share of
-    ``left``'s non-empty values found in the key. Dropped joins keep ``kept=False``."""
-
-    left: str
-    left_column: str
-    right: str
-    right_column: str
-    match_rate: float
-    kept: bool
-    found_by: JoinSource = "names and values"
-
-    def describe(self) -> str:
-        return (
-            f"{self.left}.{self.left_column} -> {self.right}.{self.right_column} "
-            f"({self.match_rate:.1%} matched)"
-        )
-
-
-@dataclass(frozen=True)
 class DatasetModel:
     """Tables, joins and the fact table, as report.json ``quality.dataset`` shows them."""
 
-    tables: tuple[TableModel, ...]
-    joins: tuple[Join, ...]
+    tables: tuple[DatasetTable, ...]
+    joins: tuple[DatasetJoin, ...]
     fact: str
 
 
@@ -229,9 +197,9 @@ def _match_rate(left: _Table, column: str, right: _Table, key: str) -> float:
     return int(row["hit"] or 0) / n if n else 0.0
 
 
-def _candidates(tables: list[_Table]) -> list[Join]:
+def _candidates(tables: list[_Table]) -> list[DatasetJoin]:
     """Every name-affine (column -> key) pair across tables, with its match rate."""
-    found: list[Join] = []
+    found: list[DatasetJoin] = []
     for left in tables:
         for c in left.profile.columns:
             if not _id_like(c) or c.non_null == 0:
@@ -249,11 +217,11 @@ def _candidates(tables: list[_Table]) -> list[Join]:
                     if left.profile.is_key(c.name) and left.profile.rows > right.profile.rows:
                         continue  # one-to-one the other way round: the smaller table points
                     rate = _match_rate(left, c.name, right, key)
-                    found.append(Join(left.label, c.name, right.label, key, rate, False))
+                    found.append(DatasetJoin(left.label, c.name, right.label, key, rate, False))
     return found
 
 
-def _grain(join: Join | None, table: _Table, fact: _Table) -> TableGrain:
+def _grain(join: DatasetJoin | None, table: _Table, fact: _Table) -> TableGrain:
     if table is fact:
         return "order lines" if _repeats_order(fact) else "sales lines"
     words = set(_stem(join.right_column, table.label, table.prefix)) if join else set()
@@ -276,7 +244,7 @@ def _repeats_order(fact: _Table) -> bool:
     return c.distinct < c.non_null
 
 
-def _declared(tables: list[_Table], declared: Sequence[DeclaredJoin]) -> list[Join]:
+def _declared(tables: list[_Table], declared: Sequence[DeclaredJoin]) -> list[DatasetJoin]:
     by_name = {table_name(t.label): t for t in tables} | {t.label: t for t in tables}
     out = []
     for d in declared:
@@ -295,7 +263,7 @@ def _declared(tables: list[_Table], declared: Sequence[DeclaredJoin]) -> list[Jo
                 )
         rate = _match_rate(left, d.column, right, d.to_column)
         out.append(
-            Join(left.label, d.column, right.label, d.to_column, rate, True, "salescope.yml")
+            DatasetJoin(left.label, d.column, right.label, d.to_column, rate, True, "salescope.yml")
         )
     return out
 
@@ -326,7 +294,7 @@ def build_dataset(
         )
         grain = _grain(None, only, only)
         model = DatasetModel(
-            (TableModel(only.label, only.profile.rows, grain, only.profile.keys(), "fact"),),
+            (DatasetTable(only.label, only.profile.rows, grain, only.profile.keys(), "fact"),),
             (),
             only.label,
         )
@@ -350,11 +318,11 @@ def build_dataset(
     by_label = {t.label: t for t in tables}
 
     # Breadth first from the fact table: each table joined once, by its best join.
-    order: list[tuple[Join, _Table]] = []
+    order: list[tuple[DatasetJoin, _Table]] = []
     reached = {fact.label}
     frontier = [fact.label]
     notes: list[str] = []
-    dropped: list[Join] = []
+    dropped: list[DatasetJoin] = []
     while frontier:
         nxt = []
         for label in frontier:
@@ -372,7 +340,7 @@ def build_dataset(
                 if best.match_rate < JOIN_THRESHOLD and best.found_by != "salescope.yml":
                     dropped.append(best)
                     continue
-                kept = Join(**{**best.__dict__, "kept": True})
+                kept = DatasetJoin(**{**best.__dict__, "kept": True})
                 order.append((kept, by_label[right]))
                 reached.add(right)
                 nxt.append(right)
@@ -406,7 +374,7 @@ def build_dataset(
         )
     model = DatasetModel(
         tuple(
-            TableModel(
+            DatasetTable(
                 t.label,
                 t.profile.rows,
                 grains.get(t.label, "unused"),
@@ -449,7 +417,7 @@ def _unjoinable(table: _Table, reached: list[_Table], fact: _Table) -> InputErro
 
 
 def _assemble(
-    fact: _Table, order: list[tuple[Join, _Table]]
+    fact: _Table, order: list[tuple[DatasetJoin, _Table]]
 ) -> tuple[ir.Table, list[ColumnInfo], dict[str, str], list[str]]:
     """LEFT JOIN each reached table onto the lines, in breadth-first order."""
     table = fact.group.table
@@ -504,12 +472,12 @@ def _assemble(
     return table, infos, person, notes
 
 
-def _is_header(join: Join, right: _Table) -> bool:
+def _is_header(join: DatasetJoin, right: _Table) -> bool:
     return bool(_stem(join.right_column, right.label, right.prefix) & set(GRAIN_WORDS[0][1]))
 
 
 def _person_id(
-    join: Join, right: _Table, left_name: str, renames: dict[str, str]
+    join: DatasetJoin, right: _Table, left_name: str, renames: dict[str, str]
 ) -> dict[str, str]:
     """A customer table whose key is per order (``customer_id``) and that holds the person
     beside it (``customer_unique_id``, repeating): the person is the customer."""
@@ -549,19 +517,8 @@ def dataset_view(
     model = assembled.model
     return DatasetView(
         fact_table=model.fact,
-        tables=tuple(DatasetTable(t.label, t.rows, t.grain, t.keys, t.place) for t in model.tables),
-        joins=tuple(
-            DatasetJoin(
-                j.left,
-                j.left_column,
-                j.right,
-                j.right_column,
-                round(j.match_rate, 4),
-                j.kept,
-                j.found_by,
-            )
-            for j in model.joins
-        ),
+        tables=model.tables,
+        joins=tuple(replace(j, match_rate=round(j.match_rate, 4)) for j in model.joins),
         roles=tuple(roles),
         line_types=tuple(line_types),
     )
