@@ -1,7 +1,8 @@
 """The command line: a thin Typer layer over ``salescope.run``.
 
 Exit codes: 0 success, 2 user error (one ``error:`` line with a hint on
-stderr), 1 a bug. ``--debug`` shows tracebacks.
+stderr), 1 a bug, 130 interrupted (Ctrl-C); ended by SIGTERM, the process dies of it as by
+default, after removing its scratch folder. ``--debug`` shows tracebacks.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from salescope.config import ALL_FORMATS, Config, find_config, load_config
 from salescope.errors import ConfigError, SalescopeError
 
 if TYPE_CHECKING:
+    from salescope.engine import Engine
     from salescope.model import Report
     from salescope.schema.roles import Mapping
     from salescope.sources.files import Source
@@ -63,6 +65,14 @@ ConfigOpt = Annotated[
 ]
 EngineOpt = Annotated[
     str, typer.Option("--engine", help="duckdb (default), pyspark, or an Ibis connection URL.")
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a non-empty --out folder that holds no salescope report (files with "
+        "the report's names are replaced, nothing else is removed).",
+    ),
 ]
 
 
@@ -182,6 +192,7 @@ def report(
             "sales, marketing, finance, operations, customer_success (default: all six).",
         ),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Compute the full report for INPUT files and write it to --out.
 
@@ -195,8 +206,14 @@ def report(
     from salescope.model import DEPARTMENTS
     from salescope.pipeline import run
     from salescope.render import write_outputs
+    from salescope.render.folder import check_out
     from salescope.settings import LlmSettings
 
+    check_out(out_dir, force=force, inputs=inputs)  # before any input is read
+    if by is not None:
+        by_folder = out_dir / f"by-{_by_name(by)}"
+        if not by_folder.is_symlink():  # a link there is replaced by a folder, not followed
+            check_out(by_folder, force=force)
     formats = _formats(fmt)
     departments = None
     if department is not None:
@@ -216,7 +233,7 @@ def report(
     )
     settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
     with _progress("reading inputs...") as progress:
-        result = run(inputs, cfg, engine=engine, progress=progress)
+        result = run(inputs, cfg, engine=_engine(engine, cfg), progress=progress)
         progress("writing outputs")
         if settings is not None:
             progress("asking the language model")
@@ -250,11 +267,12 @@ def _by_member(
     from salescope.fact_ids import slug
     from salescope.pipeline import member_filters, run
     from salescope.render import write_outputs
+    from salescope.render.folder import MARKER, publish, real_folder, record_folder, staging
     from salescope.render.index import MemberReport, render_index_html, render_index_md
 
-    by = by.strip().lower().replace(" ", "_")
+    by = _by_name(by)
     filters, left_out = member_filters(whole, by, cfg.where)
-    folder = out_dir / f"by-{by}"
+    folder = real_folder(out_dir, f"by-{by}")
     written: list[Path] = []
     members: list[MemberReport] = []
     used: set[str] = set()
@@ -264,18 +282,34 @@ def _by_member(
         while name in used:
             name += "_"
         used.add(name)
-        report = run(inputs, cfg.model_copy(update={"where": where}), engine=engine)
-        written += write_outputs(report, folder / name, formats, ())
+        report = run(inputs, cfg.model_copy(update={"where": where}), engine=_engine(engine, cfg))
+        written += write_outputs(report, real_folder(folder, name), formats, ())
         members.append(MemberReport(key, name, report))
+    # the members' files, so that a member of an earlier run that is gone now goes too
+    files = [p.relative_to(folder).as_posix() for p in written]
+    record_folder(folder, "members", files + [f"{n}/{MARKER}" for n in sorted(used)])
     label = by.replace("_", " ")
-    path = folder / "index.md"
-    path.write_text(render_index_md(label, whole, members, left_out), encoding="utf-8")
-    written.append(path)
-    if "html" in set(formats or ALL_FORMATS):
-        path = folder / "index.html"
-        path.write_text(render_index_html(label, whole, members, left_out), encoding="utf-8")
-        written.append(path)
+    with staging(folder) as stage:
+        pages = ["index.md"]
+        text = render_index_md(label, whole, members, left_out)
+        (stage / "index.md").write_text(text, encoding="utf-8")
+        if "html" in set(formats or ALL_FORMATS):
+            pages.append("index.html")
+            text = render_index_html(label, whole, members, left_out)
+            (stage / "index.html").write_text(text, encoding="utf-8")
+        written += publish(folder, stage, pages, group="index")
     return written
+
+
+def _by_name(by: str) -> str:
+    return by.strip().lower().replace(" ", "_")
+
+
+def _engine(spec: str, cfg: Config) -> Engine:
+    """The engine of ``--engine``, with salescope.yml's memory limit."""
+    from salescope.engine import connect
+
+    return connect(spec, cfg.memory_limit)
 
 
 @app.command()
@@ -286,6 +320,7 @@ def demo(
     ] = 200_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 7,
     engine: EngineOpt = "duckdb",
+    force: ForceOpt = False,
 ) -> None:
     """Generate realistic demo data into OUT/data and write a full report into OUT.
 
@@ -294,15 +329,25 @@ def demo(
 
     Example: `salescope demo --rows 50000`
     """
+    from dataclasses import fields, replace
+
     from salescope.demo_data import write_demo_data
     from salescope.pipeline import run
     from salescope.render import write_outputs
+    from salescope.render.folder import check_out, publish, staging
 
+    check_out(out_dir, force=force)
     with _progress("generating demo data...") as progress:
-        files = write_demo_data(out_dir / "data", rows=rows, seed=seed)
+        with staging(out_dir) as stage:  # written aside, then moved in without following links
+            made = write_demo_data(stage / "data", rows=rows, seed=seed)
+            names = {f.name: getattr(made, f.name).name for f in fields(made)}
+            publish(out_dir, stage, [f"data/{n}" for n in names.values()], group="data")
+        files = replace(made, **{k: out_dir / "data" / n for k, n in names.items()})
         progress("computing the report")
         cfg = load_config(files.config)  # the demo's currency: its data names none
-        result = run([str(p) for p in files.inputs], cfg, engine=engine, progress=progress)
+        result = run(
+            [str(p) for p in files.inputs], cfg, engine=_engine(engine, cfg), progress=progress
+        )
         progress("writing outputs")
         write_outputs(result, out_dir)
     out.print(f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)")
@@ -316,22 +361,26 @@ def validate(
     out_dir: OutDir = Path("salescope-report"),
     config: ConfigOpt = None,
     engine: EngineOpt = "duckdb",
+    force: ForceOpt = False,
 ) -> None:
     """Check data quality only: write quality.json and quarantine.csv to --out."""
     import json
     from dataclasses import asdict
     from datetime import date
 
-    from salescope.engine import connect
     from salescope.pipeline import validate_inputs
+    from salescope.render.folder import check_out, publish, staging
 
+    check_out(out_dir, force=force, inputs=inputs)
     cfg = find_config(config)
     with _progress("validating..."):
-        validation, _ = validate_inputs(inputs, cfg, connect(engine), date.today())
-        out_dir.mkdir(parents=True, exist_ok=True)
-        validation.write_quarantine(out_dir / "quarantine.csv")
-    q = validation.quality
-    (out_dir / "quality.json").write_text(json.dumps(asdict(q), indent=2, default=str) + "\n")
+        validation, _ = validate_inputs(inputs, cfg, _engine(engine, cfg), date.today())
+        q = validation.quality
+        with staging(out_dir) as stage:
+            validation.write_quarantine(stage / "quarantine.csv")
+            text = json.dumps(asdict(q), indent=2, default=str) + "\n"
+            (stage / "quality.json").write_text(text, encoding="utf-8")
+            publish(out_dir, stage, ["quality.json", "quarantine.csv"], group="validate")
     out.print(
         f"{q.rows_read:,} rows read, {q.rows_accepted:,} accepted, "
         f"{q.rows_quarantined:,} quarantined; quality score {q.score:.1f}/100"

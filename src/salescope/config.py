@@ -140,6 +140,13 @@ class Config(BaseModel):
         None, description="decimal mark of amounts written as text (default: decided per column)"
     )
     formats: tuple[Format, ...] = Field(ALL_FORMATS, description="outputs to write")
+    memory_limit: str | None = Field(
+        None,
+        exclude=True,  # how much memory the engine may use changes no figure: not in the hash
+        description="memory DuckDB may use, as a size (4GB, 512MB) or a share of this "
+        "machine's memory (25%); beyond it, sorts and joins spill to the scratch folder "
+        "(default: 50%)",
+    )
     insights: dict[str, float] = Field(
         default_factory=dict,
         description="insight thresholds, e.g. {concentration_share: 0.6}; names and defaults "

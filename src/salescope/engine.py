@@ -6,14 +6,22 @@ embedded DuckDB (default), a local PySpark session, or any Ibis URL.
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import logging
 import os
+import re
 import shutil
+import signal
 import tempfile
+import threading
+import time
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import ibis
 import ibis.expr.types as ir
@@ -114,14 +122,165 @@ def _spark_session() -> Any:
     )
 
 
-def _duckdb_scratch() -> BaseBackend:
+# --- scratch folders and memory ----------------------------------------------------------
+
+SCRATCH_PREFIX = "salescope-"
+# $TMPDIR/salescope-<pid>-<random>: the pid tells a later run whether the owner is gone
+_SCRATCH_NAME = re.compile(r"^salescope-(\d+)-[a-z0-9_]+$")
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+_lock = threading.Lock()
+_root: Path | None = None
+_root_pid = 0
+_cleanup_registered = False
+_started = time.time()
+
+
+def scratch_root() -> Path:
+    """This process's scratch folder, ``$TMPDIR/salescope-<pid>-<random>``, made on first use.
+
+    Every scratch file of a run lives under it: DuckDB's working database and the files
+    it spills to, converted inputs. It is removed at exit (after an error or Ctrl-C too)
+    and on SIGTERM or SIGHUP, which then end the process as they would have. Folders a
+    killed run left behind are swept when the next run makes its own.
+    """
+    global _root, _root_pid
+    with _lock:
+        if _root is None or _root_pid != os.getpid() or not _root.is_dir():
+            sweep_scratch()
+            _root = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+            _root_pid = os.getpid()
+            _register_cleanup()
+        return _root
+
+
+def remove_scratch() -> None:
+    """Remove this process's scratch folder (a forked child leaves its parent's alone)."""
+    global _root
+    root, _root = _root, None
+    if root is not None and _root_pid == os.getpid():
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def sweep_scratch(folder: Path | None = None) -> list[Path]:
+    """Remove scratch folders of salescope runs that ended without cleaning up (killed).
+
+    Only folders named by :func:`scratch_root`, owned by this user, last changed before
+    this process started, whose process is gone, are removed; returns them.
+    """
+    parent = Path(tempfile.gettempdir()) if folder is None else folder
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _SCRATCH_NAME.match(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        pid = int(match[1])
+        mine = hasattr(os, "getuid") and info.st_uid == os.getuid()
+        if not mine or info.st_mtime >= _started or not _process_gone(pid):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        log.info("removed the scratch folder of an earlier run: %s", entry.path)
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _process_gone(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # an earlier run's (pid reused, e.g. in a new container): older than us
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # alive, another user's
+    return False
+
+
+def _register_cleanup() -> None:
+    global _cleanup_registered
+    if _cleanup_registered:
+        return
+    _cleanup_registered = True
+    atexit.register(remove_scratch)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in _SIGNALS:
+        if signal.getsignal(signum) == signal.SIG_DFL:  # an application's own handler stays
+            signal.signal(signum, _on_signal)
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    """Remove the scratch folder, then let the signal do what it does by default."""
+    remove_scratch()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+DEFAULT_MEMORY = "50%"
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$", re.IGNORECASE)
+_UNITS = {u.lower(): u for u in ("B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB")}
+MEMORY_HINT = (
+    "write a size such as 4GB or 512MB, or a share of this machine's memory such as 50%; "
+    "see docs/config.md"
+)
+
+
+def memory_limit(value: str | None = None) -> str:
+    """DuckDB's ``memory_limit`` for a size (``4GB``, ``512MiB``) or a share of this
+    machine's memory (``50%``, the default); DuckDB spills what does not fit to disk.
+
+    >>> memory_limit("4 gb")
+    '4GB'
+    """
+    text = DEFAULT_MEMORY if value is None else value
+    match = _SIZE.match(text)
+    number = float(match[1]) if match else 0.0
+    if match is None or number <= 0 or (match[2] == "%" and number > 100):
+        raise ConfigError(f"invalid setting memory_limit: {text!r}", hint=MEMORY_HINT)
+    if match[2] == "%":
+        return f"{max(64, int(total_memory() * number / 100 / 2**20))}MiB"
+    return f"{number:g}{_UNITS[match[2].lower()]}"
+
+
+def total_memory() -> int:
+    """Bytes of memory this process may use: the machine's, or its container's limit."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            total = min(total, int(text))
+    return int(total)
+
+
+def _duckdb_scratch(
+    memory: str | None = None, settings: dict[str, str] | None = None
+) -> BaseBackend:
     """An embedded DuckDB whose working tables live in a scratch file, not in RAM.
 
-    Tables written there are compressed and paged by DuckDB's buffer manager, so
-    memory stays bounded as the data grows. The file is removed with the connection.
+    Tables written there are compressed and paged by DuckDB's buffer manager within
+    ``memory_limit``; sorts and joins larger than that spill to ``spill/`` beside it, so
+    memory stays bounded as the data grows. The folder is removed with the connection
+    (and with the scratch root at exit).
     """
-    folder = tempfile.mkdtemp(prefix="salescope-")
-    con = ibis.duckdb.connect(os.path.join(folder, "scratch.duckdb"))
+    folder = Path(tempfile.mkdtemp(prefix="duckdb-", dir=scratch_root()))
+    config = {"memory_limit": memory_limit(memory), "temp_directory": str(folder / "spill")}
+    config.update(settings or {})
+    try:
+        con = ibis.duckdb.connect(folder / "scratch.duckdb", **config)
+    except Exception as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise ConfigError(f"cannot start DuckDB: {first}", hint=ENGINE_HELP) from exc
     # DuckDB draws its own bar on stderr for queries over 2 s; salescope reports progress
     # per stage, and --quiet must mean quiet
     con.raw_sql("SET enable_progress_bar = false")
@@ -129,14 +288,33 @@ def _duckdb_scratch() -> BaseBackend:
     return con
 
 
-def connect(spec: str = "duckdb") -> Engine:
-    """Open the engine named by ``--engine``.
+def _duckdb_url_settings(spec: str) -> dict[str, str] | None:
+    """The DuckDB settings of a ``duckdb://`` engine URL (its query), or None for a URL that
+    is no local database (MotherDuck). The database file it names is left alone: working
+    tables go to the scratch database, never into the user's file."""
+    parts = urlsplit(spec)
+    if (parts.netloc + parts.path).lstrip("/").startswith(("md:", "motherduck:")):
+        return None
+    return dict(parse_qsl(parts.query))
+
+
+def connect(spec: str = "duckdb", memory: str | None = None) -> Engine:
+    """Open the engine named by ``--engine``; ``memory`` is DuckDB's memory limit
+    (``memory_limit`` in salescope.yml; default half of this machine's memory).
+
+    ``duckdb`` and ``duckdb:///file.duckdb`` (its query may hold DuckDB settings, e.g.
+    ``?threads=2``) both compute in a scratch database: nothing is written into a user's
+    database file. Its tables are read with an input URL, e.g. ``duckdb:///file.duckdb?table=sales``.
 
     >>> connect("duckdb").name
     'duckdb'
     """
     if spec == "duckdb":
-        return Engine("duckdb", _duckdb_scratch())
+        return Engine("duckdb", _duckdb_scratch(memory))
+    if spec.lower().startswith("duckdb://"):
+        settings = _duckdb_url_settings(spec)
+        if settings is not None:
+            return Engine("duckdb", _duckdb_scratch(memory, settings))
     if spec == "pyspark":
         session = _spark_session()
         session.sparkContext.setLogLevel("FATAL")  # codegen fallbacks log Java traces at ERROR

@@ -10,6 +10,7 @@ from salescope.config import ALL_FORMATS
 from salescope.errors import ConfigError
 from salescope.model import DEPARTMENTS, Report
 from salescope.narrative.polish import polish_view
+from salescope.render.folder import check_target, publish, staging
 from salescope.settings import LlmSettings
 
 log = logging.getLogger("salescope")
@@ -26,6 +27,11 @@ def write_outputs(
     reports (``departments``, default all) go to ``out/departments`` as Markdown and HTML
     when those formats are chosen. With ``llm``, the prose goes through the language model
     first (docs/llm.md) and report.json records what it did. Returns the files written.
+
+    Files are written to a staging folder inside ``out`` and moved onto their names
+    without following links (render/folder.py); the files an earlier report in ``out``
+    wrote that this one does not are removed. ``out`` must not be a file, the root or the
+    home folder; the command line also refuses folders that are not salescope's.
 
     >>> write_outputs(report, "out/", formats=("json", "html"))  # doctest: +SKIP
     """
@@ -56,50 +62,53 @@ def write_outputs(
             hint="valid: " + ", ".join(DEPARTMENTS),
         )
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_target(out)
     view = build_view(report)
     if llm is not None:
         view, outcome = polish_view(view, report, llm)
         report = replace(report, llm=outcome)
-    written: list[Path] = []
+    files: list[str] = []  # relative to the staging folder, then to ``out``
 
-    def save(name: str, text: str) -> None:
-        path = out / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
+    with staging(out) as stage:
 
-    if "json" in chosen:
-        save("report.json", render_json(report))
-    if "md" in chosen:
-        save("report.md", render_markdown(report, view))
-    linked = tuple(names) if "html" in chosen else ()  # department pages the report links
-    specs = chart_specs(report) if {"html", "pdf", "png"} & set(chosen) else {}
-    svgs = chart_svgs(specs) if {"html", "pdf"} & set(chosen) else {}
-    html = (
-        render_html(report, view, departments=linked, svgs=svgs, specs=specs)
-        if {"html", "pdf"} & set(chosen)
-        else ""
-    )
-    if "html" in chosen:
-        save("report.html", html)
-    if "pdf" in chosen:
-        written.append(write_pdf(html, out / "report.pdf"))
-    pngs: tuple[str, ...] = ()
-    if "png" in chosen:
-        written += write_pngs(report, out / "charts", specs)
-        pngs = tuple(p.stem for p in written if p.parent.name == "charts")
-    if "csv" in chosen:
-        written += write_tables(report, out / "tables")
-    if {"md", "html"} & set(chosen) and names:
-        folder = out / "departments"
-        folder.mkdir(exist_ok=True)
-        for name, d in department_views(report, view, tuple(names)).items():
-            if "md" in chosen:
-                save(f"departments/{name}.md", render_department_md(d, pngs))
-            if "html" in chosen:
-                save(f"departments/{name}.html", render_department_html(d, svgs))
-    if report.write_quarantine is not None:
-        n = report.write_quarantine(out / "quarantine.csv")
-        written.append(out / "quarantine.csv")
-        log.info("quarantine.csv: %d rows", n)
-    return written
+        def save(name: str, text: str) -> None:
+            (stage / name).write_text(text, encoding="utf-8")
+            files.append(name)
+
+        def wrote(paths: list[Path]) -> list[Path]:
+            files.extend(p.relative_to(stage).as_posix() for p in paths)
+            return paths
+
+        if "json" in chosen:
+            save("report.json", render_json(report))
+        if "md" in chosen:
+            save("report.md", render_markdown(report, view))
+        linked = tuple(names) if "html" in chosen else ()  # department pages the report links
+        specs = chart_specs(report) if {"html", "pdf", "png"} & set(chosen) else {}
+        svgs = chart_svgs(specs) if {"html", "pdf"} & set(chosen) else {}
+        html = (
+            render_html(report, view, departments=linked, svgs=svgs, specs=specs)
+            if {"html", "pdf"} & set(chosen)
+            else ""
+        )
+        if "html" in chosen:
+            save("report.html", html)
+        if "pdf" in chosen:
+            wrote([write_pdf(html, stage / "report.pdf")])
+        pngs: tuple[str, ...] = ()
+        if "png" in chosen:
+            pngs = tuple(p.stem for p in wrote(write_pngs(report, stage / "charts", specs)))
+        if "csv" in chosen:
+            wrote(write_tables(report, stage / "tables"))
+        if {"md", "html"} & set(chosen) and names:
+            (stage / "departments").mkdir()
+            for name, d in department_views(report, view, tuple(names)).items():
+                if "md" in chosen:
+                    save(f"departments/{name}.md", render_department_md(d, pngs))
+                if "html" in chosen:
+                    save(f"departments/{name}.html", render_department_html(d, svgs))
+        if report.write_quarantine is not None:
+            n = report.write_quarantine(stage / "quarantine.csv")
+            files.append("quarantine.csv")
+            log.info("quarantine.csv: %d rows", n)
+        return publish(out, stage, files)

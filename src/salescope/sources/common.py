@@ -23,7 +23,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from salescope.engine import Engine
+from salescope.engine import Engine, scratch_root
 from salescope.errors import InputError
 
 log = logging.getLogger("salescope")
@@ -81,7 +81,7 @@ def scratch_dir(engine: Engine) -> Path:
     key = id(engine.con)
     folder = _SCRATCH.get(key)
     if folder is None or not folder.exists():
-        folder = Path(tempfile.mkdtemp(prefix="salescope-src-"))
+        folder = Path(tempfile.mkdtemp(prefix="src-", dir=scratch_root()))
         _SCRATCH[key] = folder
         weakref.finalize(engine.con, _drop_scratch, key, folder)
     return folder
