@@ -72,13 +72,25 @@ class DateDecision:
 
 @dataclass(frozen=True)
 class NumberDecision:
-    """How one text column of amounts is read: which character is the decimal mark, and
-    the currency its values name, if most of them name one."""
+    """How one text column of amounts is read: which character is the decimal mark, which
+    characters group its thousands, whether its values may end with ``%`` or carry an
+    exponent, and the currency its values name, if most of them name one.
+
+    ``grouping``: the grouping characters its values use (a space stands for the no-break
+    spaces too); empty when its sampled values group no digits, then any grouping
+    character but the decimal mark is taken. ``percent``: ``12%`` reads 0.12 (a discount
+    column, or most values end with ``%``). ``exponent``: ``1.5e3`` reads 1500 (most values
+    are written so). ``codes``: the ISO currency codes its values write (``USD 12``).
+    """
 
     column: str
     decimal: str = "."
     note: str = ""
     currency: str | None = None
+    grouping: str = ""
+    percent: bool = True
+    exponent: bool = False
+    codes: tuple[str, ...] = ()
 
 
 # currency symbol or code -> ISO code, for money written with its currency
@@ -290,64 +302,209 @@ def ambiguous_dates(col: ir.Value, decision: DateDecision, engine: Engine) -> ir
     return (a.notnull() & b.notnull() & (a != b)).fill_null(False)  # type: ignore[no-any-return]
 
 
+# The grammar of an amount written as text (see docs/quality.md, "Amounts"). White space
+# around and inside amounts: a space, a tab, and the no-break spaces (U+00A0, U+202F)
+# French and Swiss exports put between thousands.
+_SP = r"[ \t\x{00A0}\x{202F}]"
+_SPACE_GROUP = r"[ \x{00A0}\x{202F}]"  # a space between thousands, never a tab
+SPACES = " \u00a0\u202f"
+GROUPING = ",. '"  # a space stands for the no-break spaces too
+CURRENCY_SIGNS = "$€£¥₹₽₩₪₺₫฿₱₴₦¢"
+# written before or after an amount, besides the signs above and the ISO codes below
+CURRENCY_WORDS = ("US$", "CA$", "C$", "AU$", "A$", "NZ$", "HK$", "S$", "R$", "MX$", "Rs.", "Rs")
+# ISO 4217 currency codes (with RMB and CNH, as payment exports write the yuan)
+_ISO_TEXT = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN "
+    "BWP BYN BZD CAD CDF CHF CLP CNH CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR "
+    "FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD "
+    "JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT "
+    "MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG "
+    "QAR RMB RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB "
+    "TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER "
+    "ZAR ZMW ZWL"
+)
+ISO_CODES = frozenset(_ISO_TEXT.split())
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + ch if ch in r"\.^$|?*+()[]{}" else ch for ch in text)
+
+
+def _group_class(decision: NumberDecision) -> list[str]:
+    """The grouping characters a value of the column may use, one entry per family (the
+    spaces are one), never the decimal mark."""
+    allowed = decision.grouping or GROUPING
+    return [g for g in GROUPING if g in allowed and g != decision.decimal]
+
+
+def amount_grammar(decision: NumberDecision, backref: str = "\\") -> tuple[str, str]:
+    r"""The regular expression of a well-formed amount of the column and the replacement
+    that rewrites one as a number a cast reads; any other text becomes a lone decimal
+    mark, which no cast reads.
+
+    An amount is: an optional sign (a leading ``-`` or ``+``, a trailing ``-``, or
+    parentheses), an optional currency sign or ISO code (one the column writes) before or
+    after it (with or without a space), digits grouped by threes after the first group
+    with one grouping character, at most one decimal mark (the column's), then, where the
+    column allows them, an exponent and a ``%``. The rewrite puts the signs first (``(1 234,50)`` ->
+    ``()1 234,50``), so two signs make a string no cast reads (``-+12``, ``--12``).
+    ``backref`` is how the engine's replacement names a group (``\`` as in ``\1``, or
+    ``$`` for Spark).
+    """
+    d = _escape(decision.decimal)
+    cur = "|".join([f"[{_escape(CURRENCY_SIGNS)}]", *map(_escape, CURRENCY_WORDS), *decision.codes])
+    cur = f"(?:{cur})"
+    families = [_SPACE_GROUP if g == " " else _escape(g) for g in _group_class(decision)]
+    grouped = "|".join(f"(?:{g}\\d{{3}})+" for g in families)
+    integer = f"\\d{{1,3}}(?:{grouped})|\\d+" if grouped else "\\d+"
+    lead = f"(?:([-+]){_SP}*(?:{cur}{_SP}*)?|{cur}{_SP}*([-+])?{_SP}*)?"
+    parts = [
+        f"^{_SP}*(\\()?{_SP}*",  # 1: (
+        lead,  # 2, 3: a sign before or after a currency
+        f"({integer})?(?:{d}(\\d*))?",  # 4: integer part, 5: fraction
+    ]
+    groups = ["1", "2", "3", "4", "5"]
+    exponent = pct = ""
+    if decision.exponent:
+        parts.append("([eE][-+]?\\d+)?")
+        exponent = str(len(groups) + 1)
+        groups.append(exponent)
+    if decision.percent:
+        parts.append(f"(?:{_SP}*(%))?")
+        pct = str(len(groups) + 1)
+        groups.append(pct)
+    end = str(len(groups) + 1)
+    parts.append(f"(?:{_SP}*{cur})?{_SP}*([)-])?{_SP}*$")
+    pattern = "".join(parts) + "|^(?s:.*)$"
+
+    def ref(group: str) -> str:
+        return backref + group if group else ""
+
+    replacement = (
+        ref(pct)
+        + ref("1")
+        + ref(end)
+        + ref("2")
+        + ref("3")
+        + ref("4")
+        + decision.decimal
+        + ref("5")
+        + ref(exponent)
+    )
+    return pattern, replacement
+
+
 def decide_number(
-    raw: ir.Table, column: str, kind: Kind, forced: str | None = None
+    raw: ir.Table,
+    column: str,
+    kind: Kind,
+    forced: str | None = None,
+    *,
+    percent: bool = False,
 ) -> NumberDecision:
-    """Whether a text column of amounts uses a decimal comma (``1.234,50``) or point, and
-    which currency its values name (``€ 9,90``) when most of them name one."""
+    """How a text column of amounts is written: a decimal comma (``1.234,50``) or point,
+    the grouping characters its values use, whether they end with ``%`` or carry an
+    exponent (``percent``: the column is a share, such as a discount, whatever its
+    values), and which currency they name (``€ 9,90``) when most of them name one."""
     if kind != "string":
         return NumberDecision(column)
-    if forced:
-        return NumberDecision(column, forced, f"decimal mark of {column!r} set to {forced!r}")
     sample = raw.select(v=raw[column].cast("string")).limit(SAMPLE_ROWS)
     v = sample.v
     symbols = {code: mark for mark, code in CURRENCY_MARKS.items() if len(mark) == 1}
+    groups = {
+        ",": r"\d,\d{3}(\D|$)",
+        ".": r"\d\.\d{3}(\D|$)",
+        " ": rf"\d{_SPACE_GROUP}\d{{3}}(\D|$)",
+        "'": r"\d'\d{3}(\D|$)",
+    }
     aggs: dict[str, ir.Scalar] = {
         "n": v.count(),
         "comma": v.re_search(r"\d,\d{1,2}\D*$").cast("int64").sum(),
         "point": v.re_search(r"\d\.\d{1,2}\D*$").cast("int64").sum(),
         "eu_thousands": v.re_search(r"^\D*\d{1,3}(\.\d{3})+(,\d*)?\D*$").cast("int64").sum(),
         "us_thousands": v.re_search(r"^\D*\d{1,3}(,\d{3})+(\.\d*)?\D*$").cast("int64").sum(),
+        "percent": v.re_search(rf"\d{_SP}*%{_SP}*$").cast("int64").sum(),
+        "exponent": v.re_search(rf"\d[eE][-+]?\d+{_SP}*$").cast("int64").sum(),
+        **{f"group{i}": v.re_search(p).cast("int64").sum() for i, p in enumerate(groups.values())},
         **{f"cur_{code}": v.contains(mark).cast("int64").sum() for code, mark in symbols.items()},
+        "codes": v.re_extract(r"([A-Z]{3})", 1).nullif("").collect(distinct=True),
     }
     row = sample.aggregate(**aggs).to_pyarrow().to_pylist()[0]
     comma, point = int(row["comma"] or 0), int(row["point"] or 0)
     eu, us = int(row["eu_thousands"] or 0), int(row["us_thousands"] or 0)
     n = int(row["n"] or 0)
-    named = [code for code in symbols if n and int(row[f"cur_{code}"] or 0) > n / 2]
-    currency = named[0] if named else None
-    if comma > point or (comma == point == 0 and eu > us):
-        note = f"amounts in {column!r} read with a decimal comma"
-        return NumberDecision(column, ",", note, currency)
-    return NumberDecision(column, ".", currency=currency)
+    most = n / 2
+
+    def count(name: str) -> int:
+        return int(row[name] or 0)
+
+    grouping = "".join(g for i, g in enumerate(groups) if count(f"group{i}"))
+    percent = percent or count("percent") > most
+    exponent = count("exponent") > most
+    codes = tuple(sorted(c for c in row["codes"] or () if c in ISO_CODES))
+    notes = []
+    if forced:
+        decimal, currency = forced, None
+        notes.append(f"decimal mark of {column!r} set to {forced!r}")
+    else:
+        named = [code for code in symbols if n and count(f"cur_{code}") > most]
+        currency = named[0] if named else None
+        decimal = "," if comma > point or (comma == point == 0 and eu > us) else "."
+        if decimal == ",":
+            notes.append(f"amounts in {column!r} read with a decimal comma")
+    if exponent:
+        notes.append(f"amounts in {column!r} are written with an exponent (1.5e3 is 1500)")
+    return NumberDecision(
+        column,
+        decimal,
+        "; ".join(notes),
+        currency,
+        grouping.replace(decimal, ""),
+        percent,
+        exponent,
+        codes,
+    )
 
 
-def parse_number(col: ir.Value, kind: Kind, decimal: str = ".") -> ir.FloatingValue:
+def parse_number(
+    col: ir.Value, kind: Kind, decision: NumberDecision | None = None
+) -> ir.FloatingValue:
     """Numbers from numeric columns or from text like ``$1,234.50``, ``€ 99,90``,
-    ``(123.00)`` (negative), ``12%`` (0.12) or ``1 234,50``.
+    ``(123.00)`` and ``123.00-`` (negative), ``12%`` (0.12) or ``1 234,50``, read by the
+    column's ``decision`` (:func:`decide_number`; without one: a decimal point, any
+    grouping, ``%`` allowed, no exponent and no currency code).
 
-    A value holding both marks is read by its last mark whatever the column's
-    decision (``1.234,50`` and ``1,234.50`` are both unambiguous).
+    Text outside the column's grammar (:func:`amount_grammar`) is null, never a number:
+    ``call 555-0199``, ``=1+2``, ``-3-2``, ``$1,2,3``, ``1.234,50`` in a decimal-point
+    column. One regular expression per cell validates the amount and rewrites it; what
+    follows are plain replacements and a cast.
     """
     if kind in ("integer", "float"):
         return col.cast("float64")  # type: ignore[no-any-return]
     if kind not in ("string",):
         return _null_like(col, "float64")  # type: ignore[return-value]
-    text = col.cast("string").strip().nullif("")
-    digits = text.re_replace(r"[^0-9.,]", "")
-    comma_last = digits.re_search(r",[0-9]*$") & digits.contains(".")
-    point_last = digits.re_search(r"\.[0-9]*$") & digits.contains(",")
-    as_comma = digits.replace(".", "").replace(",", ".")
-    as_point = digits.replace(",", "")
-    body = ibis.cases(
-        (comma_last, as_comma),
-        (point_last, as_point),
-        else_=as_comma if decimal == "," else as_point,
-    ).nullif("")
-    value = body.try_cast("float64")
-    negative = text.re_search(r"^\(.*\)$") | text.re_search(r"-\s*[0-9.,]") | text.endswith("-")
-    signed = ibis.ifelse(negative.fill_null(False), -value, value)
-    return ibis.ifelse(text.endswith("%").fill_null(False), signed / 100, signed)  # type: ignore[no-any-return]
+    decision = decision or NumberDecision("")
+    pattern, replacement = amount_grammar(decision, _backref(col))
+    text = col.cast("string").re_replace(pattern, replacement).replace("()", "-")
+    for g in _group_class(decision):
+        for ch in SPACES if g == " " else g:
+            text = text.replace(ch, "")
+    if decision.decimal != ".":
+        text = text.replace(decision.decimal, ".")
+    if not decision.percent:
+        return text.try_cast("float64")  # type: ignore[no-any-return]
+    value = text.replace("%", "").try_cast("float64")
+    return ibis.ifelse(text.startswith("%"), value / 100, value)  # type: ignore[no-any-return]
+
+
+def _backref(col: ir.Value) -> str:
+    """How the engine's regexp_replace names a group in the replacement: ``\\1`` (DuckDB,
+    Postgres and most SQL engines) or ``$1`` (Spark, Java's regular expressions)."""
+    try:
+        name = col._find_backend(use_default=True).name
+    except ibis.common.exceptions.IbisError:  # unbound: the default engine's style
+        return "\\"
+    return "$" if name == "pyspark" else "\\"
 
 
 def _scalar(table: ir.Table) -> object:

@@ -26,6 +26,7 @@ from salescope.lines import Lines
 from salescope.model import Check, LineTypeCount, Quality, Severity
 from salescope.quality.formats import (
     DateDecision,
+    NumberDecision,
     ambiguous_dates,
     currency_in,
     currency_of_codes,
@@ -244,11 +245,11 @@ class _Columns:
         raw: ir.Table,
         mapping: Mapping,
         kinds: dict[str, Kind],
-        decimals: dict[str, str],
+        numbers: dict[str, NumberDecision],
         origins: dict[str, str] | None = None,
         line_types: dict[str, str] | None = None,
     ) -> None:
-        self.raw, self.mapping, self.kinds, self.decimals = raw, mapping, kinds, decimals
+        self.raw, self.mapping, self.kinds, self.numbers = raw, mapping, kinds, numbers
         self.origins = origins or {}
         self.line_types = line_types or {}
 
@@ -270,7 +271,8 @@ class _Columns:
         stored = PARSED_PREFIX + role
         if stored in self.raw.columns:  # parsed once into the stored table
             return self.raw[stored]  # type: ignore[return-value]
-        return parse_number(self.col(role), self.kind(role), self.decimals.get(role, "."))
+        decision = self.numbers.get(role, NumberDecision(self.name(role)))
+        return parse_number(self.col(role), self.kind(role), decision)
 
 
 def validate(
@@ -319,7 +321,7 @@ def validate(
         engine,
         date_format,
     )
-    decimals: dict[str, str] = {}
+    numbers: dict[str, NumberDecision] = {}
     currencies: list[str] = []
     for role in NUMBER_ROLES:
         column = mapping.column(role)
@@ -328,8 +330,11 @@ def validate(
         if (named := currency_in(column)) is not None:
             currencies.append(named)
         if kinds[column] == "string":
-            decision = decide_number(raw, column, kinds[column], decimal)
-            decimals[role] = decision.decimal
+            # a discount is a share: 15% reads 0.15 whatever most of its values look like
+            decision = decide_number(
+                raw, column, kinds[column], decimal, percent=role == "discount"
+            )
+            numbers[role] = decision
             currencies += [decision.currency] if decision.currency else []
             if decision.note:
                 assumptions.append(decision.note)
@@ -339,18 +344,18 @@ def validate(
     # columns: the parse is a long expression that every later scan would repeat.
     texts = [r for r in NUMBER_ROLES if (n := mapping.column(r)) and kinds[n] == "string"]
     if texts:
-        text_columns = _Columns(raw, mapping, kinds, decimals)
+        text_columns = _Columns(raw, mapping, kinds, numbers)
         raw = engine.materialize(
             raw.mutate(**{PARSED_PREFIX + r: text_columns.num(r) for r in texts})
         )
     coded, mixed = _currency_column(raw, [c for c in columns if c.origin != "lookup"])
     if mixed:
         assumptions.append(mixed)
-    c = _Columns(raw, mapping, kinds, decimals, origins, line_types)
+    c = _Columns(raw, mapping, kinds, numbers, origins, line_types)
     fees, note = _fee_like(c)
     if fees:  # judged by their prices; a line_types: entry in salescope.yml still wins
         line_types = {**{f.key: "non_merchandise" for f in fees}, **(line_types or {})}
-        c = _Columns(raw, mapping, kinds, decimals, origins, line_types)
+        c = _Columns(raw, mapping, kinds, numbers, origins, line_types)
         assumptions.append(note)
     order_date = parse_dates(c.col("order_date"), date_decision, engine)
     amount_roles = (
@@ -400,7 +405,7 @@ def validate(
             first = numbered[FILE_COLUMN].min().over(group_by=keys)
             numbered = numbered.mutate(**{FIRST_FILE: first})
         numbered = engine.materialize(numbered)  # the windows run once
-        c = _Columns(numbered, mapping, kinds, decimals, origins, line_types)
+        c = _Columns(numbered, mapping, kinds, numbers, origins, line_types)
         order_date = parse_dates(c.col("order_date"), date_decision, engine)
         rules = _rules(c, order_date, date_decision, engine, amount_roles, latest, won)
         if files:
@@ -425,7 +430,7 @@ def validate(
         reason = ibis.cases(*((r.condition, r.code) for r in rules), else_=ibis.null("string"))
         marked = engine.materialize(numbered.mutate(_reason=reason))
         raw = marked  # later expressions read the stored table (its _reason is ignored)
-        c = _Columns(raw, mapping, kinds, decimals, origins, line_types)
+        c = _Columns(raw, mapping, kinds, numbers, origins, line_types)
         order_date = parse_dates(c.col("order_date"), date_decision, engine)
         parsed = _parsed(c, order_date, optional, untrimmed)
         canonical, _ = _canonical(c, parsed, stats)
@@ -1014,6 +1019,19 @@ def _rules(
                 c.name(role),
                 c.num(role).isnull(),
                 f"{label} could not be read as a number",
+            )
+        )
+    # Every other amount written as text (a discount, a cost, a price beside the revenue):
+    # it may be empty, but text that is not an amount is never read as one.
+    for role in NUMBER_ROLES:
+        if role in amount_roles or not m.has(role) or c.kind(role) != "string":
+            continue
+        rules.append(
+            Rule(
+                f"unparseable_{role}",
+                c.name(role),
+                ~is_missing(c.col(role), "string") & c.num(role).isnull(),
+                f"{role.replace('_', ' ')} could not be read as a number",
             )
         )
     if m.has("unit_price"):

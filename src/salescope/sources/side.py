@@ -232,7 +232,7 @@ def normalise_side(
             values[field] = parse_dates(col, decision, engine)
         elif field in NUMBERS:
             number = decide_number(table, column, kinds[column])
-            values[field] = parse_number(col, kinds[column], number.decimal)
+            values[field] = parse_number(col, kinds[column], number)
         elif field == "stockout":
             values[field] = _flag(col, kinds[column])
         else:
