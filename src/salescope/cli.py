@@ -395,13 +395,12 @@ def validate(
 
 def _detect(inputs: list[str], config: Path | None, engine: str) -> tuple[Source, Mapping]:
     """The dataset model and the roles, exactly as a report would decide them."""
-    from salescope.engine import connect
     from salescope.schema.decide import decide_roles
     from salescope.sources.files import read_inputs
 
     cfg = find_config(config)
     named = [(spec, kind) for kind, specs in cfg.side_tables.items() for spec in specs]
-    source = read_inputs(connect(engine), inputs, named, cfg.declared_joins(), cfg.ignore)
+    source = read_inputs(_engine(engine, cfg), inputs, named, cfg.declared_joins(), cfg.ignore)
     assert source.dataset is not None
     mapping = decide_roles(source.table, source.dataset.columns, cfg.mapping, source.dataset.person)
     return source, mapping

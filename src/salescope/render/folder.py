@@ -46,7 +46,13 @@ def check_out(folder: Path, *, force: bool = False, inputs: Sequence[str] = ()) 
             )
     if force or not folder.is_dir() or is_report_folder(folder):
         return
-    if any(not e.name.startswith(STAGING) for e in os.scandir(folder)):
+    try:
+        names = [e.name for e in os.scandir(folder)]
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the output folder {str(folder)!r}: {exc.strerror}", hint=_OWN_FOLDER
+        ) from exc
+    if any(not name.startswith(STAGING) for name in names):
         raise ConfigError(
             f"the output folder {str(folder)!r} is not empty and holds no salescope report",
             hint="name a new or empty folder, or add --force to write into it anyway (files "
