@@ -218,7 +218,7 @@ def run(
         config = config.model_copy(update={"period": period})
     now = (clock or (lambda: datetime.now(UTC)))()
     started = time.perf_counter()
-    eng = engine if isinstance(engine, Engine) else connect(engine)
+    eng = engine if isinstance(engine, Engine) else connect(engine, config.memory_limit)
 
     stages: dict[str, float] = {}
     mark = time.perf_counter()
