@@ -1,7 +1,8 @@
 """The output folder and the user's machine are safe, on the real command run as a subprocess.
 
-- ``--out`` naming a file, the root or home folder, or a folder holding the inputs is
-  refused with exit 2 before any input is read; a non-empty folder holding no salescope
+- ``--out`` naming a file, the root or home folder, a folder inside an input folder or
+  one where the report would write over an input is refused with exit 2 before any input
+  is read; a non-empty folder holding no salescope
   report is refused unless ``--force``; an earlier report folder is replaced, files of the
   earlier run that this one does not write are removed, nothing else is;
 - no file is written through a link: a link at a file's or a subfolder's name is replaced,
@@ -104,12 +105,36 @@ def test_root_and_home_are_refused(tmp_path: Path) -> None:
     assert list(home.iterdir()) == []
 
 
-def test_a_folder_holding_the_inputs_is_refused_even_with_force(tmp_path: Path) -> None:
+def test_a_folder_inside_the_inputs_or_over_an_input_is_refused_even_with_force(
+    tmp_path: Path,
+) -> None:
     sales = write_sales(tmp_path / "data")
+    # an input named like a file the report writes, in the folder it would write to
+    clash = tmp_path / "shop" / "report.json"
+    clash.parent.mkdir()
+    clash.write_text('{"not": "salescope"}', encoding="utf-8")
     before = tree(tmp_path)
-    assert_user_error(report(sales, Path("."), "--force", cwd=sales.parent), "input folder")
-    assert_user_error(report(sales, tmp_path, "--force", cwd=tmp_path), "input folder")
+    # the output inside a folder given as input: the next read would take its CSV tables
+    folder = sales.parent
+    assert_user_error(report(folder, folder / "out", "--force", cwd=tmp_path), "input folder")
+    assert_user_error(report(folder, folder, "--force", cwd=tmp_path), "input folder")
+    glob = Path("data/*.csv")
+    assert_user_error(report(glob, Path("data"), "--force", cwd=tmp_path), "input folder")
+    assert_user_error(
+        salescope("report", sales, clash, "--out", clash.parent, "--force", cwd=tmp_path),
+        "write over the input",
+    )
     assert tree(tmp_path) == before
+
+
+def test_a_folder_that_holds_the_data_follows_the_non_empty_rule(tmp_path: Path) -> None:
+    """As the demo lays it out: the report beside the data folder it was made from."""
+    sales = write_sales(tmp_path / "data")
+    assert_user_error(report(sales, tmp_path, cwd=tmp_path), "not empty")
+    assert report(sales, tmp_path, "--force", cwd=tmp_path).code == 0
+    assert (tmp_path / "report.json").is_file() and sales.is_file()
+    # now a report folder: the next run needs no --force
+    assert report(sales.parent, tmp_path, cwd=tmp_path).code == 0
 
 
 def test_an_unrelated_non_empty_folder_is_refused_unless_forced(tmp_path: Path) -> None:

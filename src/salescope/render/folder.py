@@ -27,22 +27,40 @@ MARKER = ".salescope.json"
 STAGING = ".salescope-tmp-"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+# what a report writes at the top of its folder (``by-<dimension>/`` folders too)
+REPORT_FILES = frozenset(
+    {"report.json", "report.md", "report.html", "report.pdf", "quarantine.csv", "quality.json"}
+    | {"index.md", "index.html"}
+)
+REPORT_FOLDERS = frozenset({"charts", "tables", "departments"})
 _OWN_FOLDER = "name a folder of its own, e.g. --out salescope-report (it is created if missing)"
 
 
 def check_out(folder: Path, *, force: bool = False, inputs: Sequence[str] = ()) -> None:
     """Refuse an output folder salescope must not write into, before any work is done.
 
-    A file, the root or home folder, a folder holding the inputs' folder: always refused.
-    A non-empty folder without a salescope report: refused unless ``force``.
+    Always refused: a file, the root or home folder, a folder inside an input folder (the
+    next read of that folder would take the report's CSV tables for data) and a folder
+    where the report would write over an input. A non-empty folder without a salescope
+    report: refused unless ``force``. A folder that holds the inputs' folder (the demo's
+    ``salescope-demo`` around ``salescope-demo/data``) follows the last rule.
     """
     check_target(folder)
     where = folder.resolve()
-    for source in input_folders(inputs):
-        if where == source or where in source.parents:
+    for source, is_folder in input_paths(inputs):
+        if is_folder and (where == source or source in where.parents):
             raise ConfigError(
-                f"the output folder {str(folder)!r} holds the input folder {str(source)!r}",
+                f"the output folder {str(folder)!r} is inside the input folder {str(source)!r}",
                 hint=f"write the report outside the inputs: {_OWN_FOLDER}",
+            )
+        if (
+            not is_folder
+            and where in source.parents
+            and _written_by_report(source.relative_to(where))
+        ):
+            raise ConfigError(
+                f"the report would write over the input {str(source)!r}",
+                hint=f"write the report elsewhere: {_OWN_FOLDER}",
             )
     if force or not folder.is_dir() or is_report_folder(folder):
         return
@@ -58,6 +76,14 @@ def check_out(folder: Path, *, force: bool = False, inputs: Sequence[str] = ()) 
             hint="name a new or empty folder, or add --force to write into it anyway (files "
             "with the report's names are replaced, nothing else is removed)",
         )
+
+
+def _written_by_report(relative: Path) -> bool:
+    """Whether a path inside the output folder is one a report may write."""
+    first = relative.parts[0]
+    if len(relative.parts) > 1:
+        return first in REPORT_FOLDERS or first.startswith("by-")
+    return first in REPORT_FILES or first.startswith((MARKER, STAGING))
 
 
 def check_target(folder: Path) -> None:
@@ -85,9 +111,10 @@ def check_target(folder: Path) -> None:
         )
 
 
-def input_folders(inputs: Iterable[str]) -> list[Path]:
-    """The folders the inputs live in (a glob's fixed part; a database file's folder)."""
-    folders: list[Path] = []
+def input_paths(inputs: Iterable[str]) -> list[tuple[Path, bool]]:
+    """Each input's path and whether it names a folder (a folder, or a glob's fixed part);
+    a database URL gives its file."""
+    found: list[tuple[Path, bool]] = []
     for spec in inputs:
         text = str(spec)
         if "://" in text:
@@ -99,13 +126,15 @@ def input_folders(inputs: Iterable[str]) -> list[Path]:
                 continue
         path = Path(text)
         fixed = list(path.parts)
+        glob = False
         for i, part in enumerate(fixed):
             if any(c in part for c in "*?["):
                 path = Path(*fixed[:i]) if i else Path(".")
+                glob = True
                 break
         path = path.resolve()
-        folders.append(path if path.is_dir() else path.parent)
-    return folders
+        found.append((path, glob or path.is_dir()))
+    return found
 
 
 def is_report_folder(folder: Path) -> bool:
