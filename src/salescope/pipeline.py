@@ -100,7 +100,7 @@ def load(
         validation,
         quality=replace(
             q,
-            checks=(*q.checks, *warnings),
+            checks=(*q.checks, *source.checks, *warnings),
             dataset=(dataset_view(dataset, validation.mapping, q.line_types) if dataset else None),
         ),
     )

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from salescope.engine import Engine, scratch_root
 from salescope.errors import InputError
+from salescope.model import Check
 
 log = logging.getLogger("salescope")
 
@@ -40,7 +41,8 @@ class Read:
     """One input as its reader left it.
 
     ``rows`` counts every data row of the input, the rejected ones included, so
-    ``rows == count(table) + count(rejects)``.
+    ``rows == count(table) + count(rejects)``. ``checks`` are what the reader found wrong
+    with rows it kept (e.g. bytes that are not valid UTF-8), for ``quality.checks``.
     """
 
     label: str
@@ -49,6 +51,7 @@ class Read:
     rows: int
     rejects: ir.Table | None = None
     notes: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()
 
 
 def sha256_of(path: Path) -> str:

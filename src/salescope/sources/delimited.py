@@ -4,7 +4,9 @@ Python looks at the bytes first (:mod:`salescope.sources.text`) and decides enco
 delimiter and header line; the engine then parses the file with those options fixed.
 Numbers keep the engine's sniffed types, but dates are left as text: the validation
 stage decides each date column's format itself (``01/02/2024`` is not for a CSV
-reader to guess).
+reader to guess). A UTF-8 file with a few bytes that are not valid UTF-8 is read as
+UTF-8 with each such byte as U+FFFD, and the rows holding one are flagged
+(``invalid_utf8``, docs/quality.md).
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ from salescope.sources.text import (
     UTF8,
     Encoding,
     TextLayout,
-    detect_encoding,
+    examine_encoding,
     grouping_of,
+    invalid_utf8,
     open_bytes,
     physical_lines,
     read_sample,
@@ -74,7 +77,7 @@ INDEX = "_salescope_index"
 def read_delimited(engine: Engine, path: Path) -> Read:
     """Read one CSV/TSV file (optionally ``.gz``) into the engine."""
     label = str(path)
-    encoding = detect_encoding(path)
+    encoding, damage = examine_encoding(path)
     sample = read_sample(path, encoding)
     preferred = "\t" if ".tsv" in (s.lower() for s in path.suffixes) else ","
     layout = sniff_layout(sample, preferred)
@@ -86,6 +89,7 @@ def read_delimited(engine: Engine, path: Path) -> Read:
         f"{path.name}: encoding {encoding.label}, delimiter {DELIMITER_NAMES[layout.delimiter]}"
         + (f", header on line {layout.header_line}" if layout.header_line > 1 else "")
     ]
+    checks = invalid_utf8(path.name, damage, layout.header_line, notes) if damage else ()
     rejects = RejectWriter(engine, label, path.name)
     grouping = grouping_of(sample, layout)
     with ExitStack() as stack:
@@ -99,7 +103,8 @@ def read_delimited(engine: Engine, path: Path) -> Read:
             source = stack.enter_context(temporary(engine, ".csv"))
             transcode(path, encoding, source)
             encoding = UTF8
-            notes.append(f"{path.name}: converted to UTF-8 for reading")
+            if damage is None:
+                notes.append(f"{path.name}: converted to UTF-8 for reading")
         if engine.is_duckdb:
             table = _duckdb_attempts(engine, path, source, encoding, layout, rejects, notes, stack)
         else:
@@ -114,7 +119,7 @@ def read_delimited(engine: Engine, path: Path) -> Read:
     if note:
         notes.append(note)
     rows = count(table) + rejects.count
-    return Read(label, sha256_of(path), table, rows, reject_table, tuple(notes))
+    return Read(label, sha256_of(path), table, rows, reject_table, tuple(notes), checks)
 
 
 def _duckdb_attempts(

@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 
 from salescope.engine import Engine
 from salescope.errors import InputError
+from salescope.model import Check
 from salescope.settings import DeclaredJoin
 from salescope.sources.combine import Group, group_reads, stack
 from salescope.sources.database import is_url
@@ -49,7 +50,8 @@ class Source:
     ``_raw`` (string, the line as read) and ``_reason`` (string, e.g. ``ragged_row``).
     It is None when every line was read. ``rows in table + rows in rejects`` is the
     number of data rows read (for a star schema: the fact table's).
-    ``notes`` says what the readers decided (encoding, delimiter, sheet, joins ...).
+    ``notes`` says what the readers decided (encoding, delimiter, sheet, joins ...);
+    ``checks`` what they found wrong with lines they kept (bytes not valid UTF-8).
     """
 
     table: ir.Table
@@ -58,6 +60,7 @@ class Source:
     notes: tuple[str, ...] = ()
     side: tuple[tuple[Group, str], ...] = ()  # side tables and their kind (see sources.side)
     dataset: Assembled | None = None  # tables, joins and each column's origin
+    checks: tuple[Check, ...] = ()
 
 
 def read_inputs(
@@ -123,4 +126,5 @@ def read_inputs(
     log.info("read %d input(s), %d rows", len(reads), fact.rows)
     for note in notes:
         log.info("%s", note)
-    return Source(table, inputs, reject_table, tuple(notes), tuple(side), assembled)
+    checks = tuple(c for r in reads for c in r.checks)
+    return Source(table, inputs, reject_table, tuple(notes), tuple(side), assembled, checks)

@@ -35,7 +35,8 @@ from salescope.sources.common import (
 from salescope.sources.text import (
     UTF8,
     Encoding,
-    detect_encoding,
+    examine_encoding,
+    invalid_utf8,
     open_bytes,
     read_sample,
     transcode,
@@ -51,19 +52,21 @@ NESTED = ("STRUCT", "MAP", "UNION")
 def read_json(engine: Engine, path: Path) -> Read:
     """Read one file of JSON lines (or a JSON array of objects) into the engine."""
     label = str(path)
-    encoding = detect_encoding(path)
+    encoding, damage = examine_encoding(path)
     sample = read_sample(path, encoding).lstrip("\ufeff \t\r\n")
     if not sample:
         raise InputError(f"{label!r} is empty", hint="export the data again")
     array = sample.startswith("[")
     notes = [f"{path.name}: " + ("a JSON array of records" if array else "JSON lines")]
+    checks = invalid_utf8(path.name, damage, 0, notes) if damage else ()
     rejects = RejectWriter(engine, label, path.name)
     with ExitStack() as stack:
         source = path
         if encoding.engine_name != "utf-8":
             source = stack.enter_context(temporary(engine, ".json"))
             transcode(path, encoding, source)
-            notes.append(f"{path.name}: encoding {encoding.label}, converted to UTF-8")
+            if damage is None:
+                notes.append(f"{path.name}: encoding {encoding.label}, converted to UTF-8")
             encoding = UTF8
         table = _read(engine, source, array)
         if table is None:
@@ -82,7 +85,7 @@ def read_json(engine: Engine, path: Path) -> Read:
     if not table.columns:
         raise InputError(f"{label!r} holds no records", hint="export the data again")
     rows = count(table) + rejects.count
-    return Read(label, sha256_of(path), table, rows, reject_table, tuple(notes))
+    return Read(label, sha256_of(path), table, rows, reject_table, tuple(notes), checks)
 
 
 def _read(engine: Engine, path: Path, array: bool, strict: bool = False) -> ir.Table | None:

@@ -14,10 +14,11 @@ import gzip
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
+from salescope.model import Check
 from salescope.sources.grouped import Grouping, carry_down, find_grouping
 
 BLOCK = 1 << 20
@@ -26,8 +27,28 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 # Bytes 0x80-0x9f are printable in cp1252 but control characters in latin-1; these five
 # are undefined in cp1252, so a file holding them is latin-1.
-_C1 = re.compile(rb"[\x80-\x9f]")
-_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_NOT_C1 = bytes(b for b in range(256) if not 0x80 <= b <= 0x9F)
+_NOT_LEAD = bytes(range(0xC0))  # all but the bytes that open a multi-byte sequence
+_CP1252_UNDEFINED = tuple(bytes([b]) for b in b"\x81\x8d\x8f\x90\x9d")
+# A byte that is not valid UTF-8, as the "surrogateescape" decoder gives it back.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_LINE_END = re.compile("[\r\n]")
+DAMAGED_LINES_KEPT = 16  # damaged lines remembered with their text (the header is among them)
+LOCATE_LIMIT = 1000  # invalid bytes located before a file that looks like cp1252 is given up on
+SNIPPET = 100  # characters of a damaged line kept as an example
+# Each byte that is not valid UTF-8 is read as one U+FFFD (Python's "replace" gives one
+# per broken sequence), so the bytes counted are the replacement characters in the data.
+REPLACE_BYTES = "salescope-replace-bytes"
+INVALID_UTF8 = "invalid_utf8"  # the check on rows holding such a byte (docs/quality.md)
+
+
+def _replace_bytes(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "\ufffd" * (exc.end - exc.start), exc.end
+
+
+codecs.register_error(REPLACE_BYTES, _replace_bytes)
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,10 @@ class Encoding:
 
 UTF8 = Encoding("utf-8", "UTF-8", "utf-8")
 UTF8_BOM = Encoding("utf-8-sig", "UTF-8 with byte-order mark", "utf-8")
+# UTF-8 holding bytes that are not valid UTF-8: copied with each one as U+FFFD for the
+# engines, which refuse such a line (see :class:`Damage`).
+UTF8_DAMAGED = Encoding("utf-8", "UTF-8", None)
+UTF8_BOM_DAMAGED = Encoding("utf-8-sig", "UTF-8 with byte-order mark", None)
 LATIN1 = Encoding("latin-1", "latin-1 (ISO-8859-1; not valid UTF-8)", "latin-1")
 CP1252 = Encoding("cp1252", "cp1252 (Windows-1252; not valid UTF-8)", None)
 UTF16 = Encoding("utf-16", "UTF-16", None)
@@ -54,36 +79,240 @@ def open_bytes(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def detect_encoding(path: Path) -> Encoding:
-    """UTF-8 if every byte decodes strictly (checked block by block), else cp1252/latin-1."""
+def errors_for(encoding: Encoding) -> str:
+    """The decoding error handler for ``encoding``: one U+FFFD per invalid byte of UTF-8."""
+    return REPLACE_BYTES if encoding.name in ("utf-8", "utf-8-sig") else "replace"
+
+
+@dataclass(frozen=True)
+class DamagedLine:
+    """A line holding bytes that are not valid UTF-8."""
+
+    line: int  # 1-based; LF, CRLF and a lone CR end a line, as the engines split them
+    bytes: int  # invalid bytes on the line
+    text: str  # the line with each invalid byte as U+FFFD, cut to ``SNIPPET`` characters
+
+
+@dataclass(frozen=True)
+class Damage:
+    """The bytes that are not valid UTF-8 in a file read as UTF-8.
+
+    ``lines`` counts the lines holding one; ``first`` keeps the first of them (up to
+    ``DAMAGED_LINES_KEPT``), enough to tell the header and title lines from the data.
+    """
+
+    bytes: int
+    lines: int
+    first: tuple[DamagedLine, ...]
+
+    def below(self, header_line: int) -> tuple[Damage, int]:
+        """The damage in the data (the lines after ``header_line``) and the invalid bytes
+        in the header and the lines above it."""
+        above = [d for d in self.first if d.line <= header_line]
+        top = sum(d.bytes for d in above)
+        data = tuple(d for d in self.first if d.line > header_line)
+        return Damage(self.bytes - top, self.lines - len(above), data), top
+
+
+class _Evidence:
+    """What one pass over a file's bytes says about its encoding.
+
+    Counts multi-byte sequences that are valid UTF-8 and bytes that are not, and where
+    the invalid bytes are (line numbers and text); once a byte is invalid, notes the
+    bytes 0x80-0x9f that tell cp1252 from latin-1. A block that decodes is weighed by
+    counting its lead bytes; one that does not is decoded with "surrogateescape" (each
+    invalid byte comes back as a lone surrogate), so the counting runs in C.
+
+    Looking for the lines of invalid bytes stops (``locate`` turns False) once they
+    plainly outnumber the valid sequences: text in cp1252 or latin-1 has an invalid byte
+    on most lines. :func:`examine_encoding` looks again in the rare file that turns out
+    to be UTF-8 all the same (``locate_all``).
+    """
+
+    def __init__(self, locate_all: bool = False) -> None:
+        self.valid = 0  # multi-byte sequences that are valid UTF-8
+        self.invalid = 0  # bytes that are not valid UTF-8
+        self.lines = 0  # lines holding an invalid byte
+        self.first: list[DamagedLine] = []
+        self.c1 = False  # a byte 0x80-0x9f (from the first invalid byte on)
+        self.cp1252_undefined = False  # one of the five bytes cp1252 leaves undefined
+        self.locate = True
+        self._locate_all = locate_all
+        self._pending = b""  # a character cut by the end of the last block
+        self._line = 1  # the line the next byte is on
+        self._cr = False  # the bytes so far end with CR (a CRLF may straddle two blocks)
+        self._last = 0  # the last line found damaged
+
+    def feed(self, block: bytes, final: bool = False) -> None:
+        data = self._pending + block if self._pending else block
+        cut = len(data) if final else _whole_characters(data)
+        chunk, self._pending = (data, b"") if cut == len(data) else (data[:cut], data[cut:])
+        if self._cr and chunk[:1] == b"\n":
+            self._line -= 1  # the CR already ended this line
+        if not chunk.isascii():
+            try:
+                chunk.decode("utf-8")
+                self.valid += len(chunk.translate(None, _NOT_LEAD))
+            except UnicodeDecodeError:
+                self._weigh_damaged(chunk)
+        if self.invalid:
+            if not self.c1:
+                self.c1 = bool(chunk.translate(None, _NOT_C1))
+            if not self.cp1252_undefined:
+                self.cp1252_undefined = any(b in chunk for b in _CP1252_UNDEFINED)
+        if chunk:
+            self._line += chunk.count(b"\n")
+            if b"\r" in chunk:
+                self._line += chunk.count(b"\r") - chunk.count(b"\r\n")
+            self._cr = chunk.endswith(b"\r")
+
+    def _weigh_damaged(self, chunk: bytes) -> None:
+        text = chunk.decode("utf-8", "surrogateescape")
+        wide = len(text) - len(text.encode("ascii", "ignore"))
+        bad = len(chunk) - len(text.encode("utf-8", "ignore"))
+        self.valid += wide - bad
+        self.invalid += bad
+        if self.locate:
+            self._find_lines(text)
+            self.locate = self._locate_all or not (
+                self.invalid > LOCATE_LIMIT and self.invalid > 2 * self.valid
+            )
+
+    def _find_lines(self, text: str) -> None:
+        """Count the lines of ``text`` holding an invalid byte; keep the first ones.
+
+        ``text`` is the block being weighed; its first character is on ``self._line``.
+        """
+        line, at = self._line, 0
+        found = _ESCAPED.search(text)
+        while found is not None:
+            where = found.start()
+            line += _breaks(text, at, where)
+            at = where
+            end = _LINE_END.search(text, where)
+            stop = end.start() if end else len(text)
+            if line != self._last:  # a line cut by a block boundary is counted once
+                self.lines += 1
+                self._last = line
+                if len(self.first) < DAMAGED_LINES_KEPT:
+                    self.first.append(_damaged_line(text, line, where, stop))
+            elif self.first and self.first[-1].line == line:  # the rest of a kept line
+                kept = self.first[-1]
+                n = len(_ESCAPED.findall(text, where, stop))
+                self.first[-1] = replace(kept, bytes=kept.bytes + n)
+            found = _ESCAPED.search(text, stop)
+
+    def damage(self) -> Damage:
+        return Damage(self.invalid, self.lines, tuple(self.first))
+
+
+def _whole_characters(data: bytes) -> int:
+    """Where ``data`` ends but for a UTF-8 sequence the next block completes."""
+    for back in range(1, min(3, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            break
+        if byte >= 0xC0:  # a lead byte: its sequence is 2, 3 or 4 bytes long
+            size = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return len(data) - back if size > back else len(data)
+    return len(data)
+
+
+def _breaks(text: str, start: int, end: int) -> int:
+    """Line ends in ``text[start:end]``: LF, CRLF or a lone CR."""
+    return (
+        text.count("\n", start, end) + text.count("\r", start, end) - text.count("\r\n", start, end)
+    )
+
+
+def _damaged_line(text: str, line: int, where: int, stop: int) -> DamagedLine:
+    begin = max(text.rfind("\n", 0, where), text.rfind("\r", 0, where)) + 1
+    if stop - begin > SNIPPET:  # a window around the first invalid byte
+        begin = max(begin, min(where - SNIPPET // 2, stop - SNIPPET))
+    snippet = _ESCAPED.sub("\ufffd", text[begin : min(stop, begin + SNIPPET)])
+    return DamagedLine(line, len(_ESCAPED.findall(text, where, stop)), snippet)
+
+
+def examine_encoding(path: Path) -> tuple[Encoding, Damage | None]:
+    """The file's encoding, decided from one streamed pass over its bytes, and the
+    bytes that are not valid UTF-8 when it is read as UTF-8 all the same.
+
+    Every byte decodes: UTF-8. Otherwise the evidence is weighed: more multi-byte
+    sequences that are valid UTF-8 than invalid bytes is UTF-8 with damage (each invalid
+    byte is read as U+FFFD, see :class:`Damage`); text in cp1252 or latin-1 makes such
+    sequences only by chance (an accented capital followed by a symbol), so it keeps
+    its reading: cp1252 when bytes 0x80-0x9f occur and none of those cp1252 leaves
+    undefined, else latin-1.
+    """
     with open_bytes(path) as handle:
         head = handle.read(4)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return UTF16
-        bom = head.startswith(codecs.BOM_UTF8)
-        decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        block = head
-        c1: set[int] = set()
-        valid = True
-        while block:
-            if valid:
-                try:
-                    decoder.decode(block)
-                except UnicodeDecodeError:
-                    valid = False
-            if not valid:
-                c1.update(m.group()[0] for m in _C1.finditer(block))
-            block = handle.read(BLOCK)
-        if valid:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                valid = False
-    if valid:
-        return UTF8_BOM if bom else UTF8
-    if c1 and not c1 & _CP1252_UNDEFINED:
-        return CP1252
-    return LATIN1
+            return UTF16, None
+    bom = head.startswith(codecs.BOM_UTF8)
+    evidence = _weigh(path, bom)
+    if not evidence.invalid:
+        return (UTF8_BOM if bom else UTF8), None
+    if evidence.valid > evidence.invalid:
+        if not evidence.locate:  # it gave up looking for the lines early on
+            evidence = _weigh(path, bom, locate_all=True)
+        return (UTF8_BOM_DAMAGED if bom else UTF8_DAMAGED), evidence.damage()
+    if evidence.c1 and not evidence.cp1252_undefined:
+        return CP1252, None
+    return LATIN1, None
+
+
+def _weigh(path: Path, bom: bool, locate_all: bool = False) -> _Evidence:
+    evidence = _Evidence(locate_all)
+    with open_bytes(path) as handle:
+        if bom:
+            handle.read(3)
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            evidence.feed(block)
+        evidence.feed(b"", final=True)
+    return evidence
+
+
+def detect_encoding(path: Path) -> Encoding:
+    """The file's encoding (see :func:`examine_encoding`)."""
+    return examine_encoding(path)[0]
+
+
+def invalid_utf8(
+    name: str, damage: Damage, header_line: int, notes: list[str]
+) -> tuple[Check, ...]:
+    """The warning on the rows of file ``name`` holding a byte that is not valid UTF-8
+    (none when only the header or a line above it does); the note that states the reading
+    goes into ``notes`` (the report's assumptions).
+
+    Rows are counted by line: a quoted field that spans lines counts each damaged line.
+    """
+    data, top = damage.below(header_line)
+    shown = data.first[:5]
+    lines = ("line " if data.lines == 1 else "lines ") + ", ".join(str(d.line) for d in shown)
+    lines += ", ..." if data.lines > len(shown) else ""
+    parts = [f"{data.bytes:,} byte(s) in {data.lines:,} row(s)"] if data.lines else []
+    if top:
+        parts.append(f"{top:,} byte(s) in the header")
+    notes.append(
+        f"{name}: read as UTF-8; "
+        + " and ".join(parts)
+        + " were not valid UTF-8 and were replaced (each byte by U+FFFD"
+        + (f"; {lines})" if data.lines else ")")
+    )
+    if not data.lines:
+        return ()
+    check = Check(
+        INVALID_UTF8,
+        "warning",
+        None,
+        data.lines,
+        f"{name}: {data.bytes:,} byte(s) on these rows ({lines}) are not valid UTF-8 in "
+        "a file that is UTF-8 elsewhere; each was read as U+FFFD and the rows kept. Text "
+        "holding one may be split from its correct spelling; an amount or date holding one "
+        "fails its own check",
+        tuple(f"line {d.line}: {d.text}" for d in data.first[:3]),
+    )
+    return (check,)
 
 
 def transcode(path: Path, encoding: Encoding, target: Path, uniform_newlines: bool = False) -> None:
@@ -94,7 +323,10 @@ def transcode(path: Path, encoding: Encoding, target: Path, uniform_newlines: bo
     codec = "utf-8-sig" if encoding.name == "utf-8" else encoding.name
     with open_bytes(path) as src, target.open("w", encoding="utf-8", newline="\n") as dst:
         text = io.TextIOWrapper(
-            src, encoding=codec, errors="replace", newline=None if uniform_newlines else ""
+            src,
+            encoding=codec,
+            errors=errors_for(encoding),
+            newline=None if uniform_newlines else "",
         )
         for block in iter(lambda: text.read(BLOCK), ""):
             dst.write(block)
@@ -105,7 +337,7 @@ def read_sample(path: Path, encoding: Encoding) -> str:
     with open_bytes(path) as handle:
         data = handle.read(SAMPLE)
         more = bool(handle.read(1))
-    text = data.decode(encoding.name, errors="replace")
+    text = data.decode(encoding.name, errors=errors_for(encoding))
     if more and "\n" in text:
         text = text[: text.rindex("\n") + 1]
     return text
@@ -198,10 +430,10 @@ def sniff_layout(sample: str, preferred: str = ",") -> TextLayout | None:
 def _utf8_blocks(path: Path, encoding: Encoding) -> Iterator[bytes]:
     """The file's bytes as the engine sees them: UTF-8 (BOM kept), block by block."""
     with open_bytes(path) as handle:
-        if encoding.name in ("utf-8", "utf-8-sig"):
+        if encoding.engine_name == "utf-8":
             yield from iter(lambda: handle.read(BLOCK), b"")
             return
-        decoder = codecs.getincrementaldecoder(encoding.name)("replace")
+        decoder = codecs.getincrementaldecoder(encoding.name)(errors_for(encoding))
         for block in iter(lambda: handle.read(BLOCK), b""):
             yield decoder.decode(block).encode("utf-8")
         yield decoder.decode(b"", final=True).encode("utf-8")
@@ -243,7 +475,9 @@ def record_lines(
     """
     line_no = 0
     with open_bytes(path) as raw:
-        text = io.TextIOWrapper(raw, encoding=encoding.name, errors="replace", newline="")
+        text = io.TextIOWrapper(
+            raw, encoding=encoding.name, errors=errors_for(encoding), newline=""
+        )
 
         def lines() -> Iterator[str]:
             nonlocal line_no
@@ -293,7 +527,7 @@ def ungroup(
     carried down (see :func:`salescope.sources.grouped.carry_down`)."""
     codec = "utf-8-sig" if encoding.name == "utf-8" else encoding.name
     with open_bytes(path) as src, target.open("w", encoding="utf-8", newline="") as dst:
-        text = io.TextIOWrapper(src, encoding=codec, errors="replace", newline="")
+        text = io.TextIOWrapper(src, encoding=codec, errors=errors_for(encoding), newline="")
         for _ in range(layout.header_line - 1):
             text.readline()
         reader = csv.reader(text, delimiter=layout.delimiter)
