@@ -27,7 +27,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 # names one module (``salescope.config``) or every module under a package
 # (``salescope.render.*``); the exact name wins over ``.*``, a longer ``.*`` over a shorter.
 LAYERS: list[list[str]] = [
-    ["salescope.errors", "salescope._version"],
+    ["salescope.errors", "salescope._version", "salescope.redact"],
     # pure values and helpers: no engine, no pydantic (LIGHT_MODULES, checked below)
     [
         "salescope.lines",

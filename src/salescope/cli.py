@@ -21,6 +21,8 @@ from rich.table import Table
 from salescope._version import __version__
 from salescope.config import ALL_FORMATS, Config, find_config, load_config
 from salescope.errors import ConfigError, SalescopeError
+from salescope.narrative.format import clean
+from salescope.redact import redact_url
 
 if TYPE_CHECKING:
     from salescope.engine import Engine
@@ -50,7 +52,8 @@ class _ConsoleWarnings(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno != logging.WARNING:
             return True
-        err.print(f"warning: {record.getMessage()}", markup=False, highlight=False, soft_wrap=True)
+        line = clean(redact_url(f"warning: {record.getMessage()}"))
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
         return False
 
 
@@ -554,14 +557,18 @@ def main() -> None:
     except SalescopeError as exc:
         if _state["debug"]:
             raise
-        err.print(exc.one_line(), markup=False, highlight=False, soft_wrap=True)
+        err.print(clean(redact_url(exc.one_line())), markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
         if _state["debug"]:
             raise
         err.print(
-            f"error: internal error: {type(exc).__name__}: {exc} (hint: rerun with --debug and "
-            "report it)",
+            clean(
+                redact_url(
+                    f"error: internal error: {type(exc).__name__}: {exc} (hint: rerun with "
+                    "--debug and report it)"
+                )
+            ),
             markup=False,
             soft_wrap=True,
         )

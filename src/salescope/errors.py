@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from salescope.redact import redact_url
+
 
 class SalescopeError(Exception):
     """Root of every error salescope raises on purpose.
 
     The CLI prints ``error: <message> (hint: <hint>)`` on one line and exits
-    with code 2; the Python API lets it propagate.
+    with code 2; the Python API lets it propagate. Credentials in either (an input or
+    engine URL's password, ``?token=`` ...) are masked (:func:`salescope.redact.redact_url`).
     """
 
     exit_code = 2
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        message = redact_url(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = redact_url(hint) if hint is not None else None
 
     def one_line(self) -> str:
         text = f"error: {self.message}"

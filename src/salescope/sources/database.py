@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from salescope.engine import Engine
 from salescope.errors import InputError
+from salescope.redact import redact_url
 from salescope.sources.common import Read, count, first_line, load_parquet, sha256_of, temporary
 
 log = logging.getLogger("salescope")
@@ -44,7 +45,7 @@ class DatabaseSpec:
     url: str  # for ibis.connect: without the table
     table: str | None
     file: Path | None  # the database file of duckdb:// and sqlite:// URLs
-    label: str  # the URL without its password
+    label: str  # the URL with its password and secret parameters masked
 
 
 def parse_url(spec: str) -> DatabaseSpec:
@@ -59,9 +60,7 @@ def parse_url(spec: str) -> DatabaseSpec:
     table = next((v for k, v in query if k == "table"), None) or parts.fragment or None
     rest = urlencode([(k, v) for k, v in query if k != "table"])
     url = urlunsplit((parts.scheme, parts.netloc, parts.path, rest, ""))
-    label = spec
-    if parts.password is not None:
-        label = spec.replace(f":{parts.password}@", "@", 1)
+    label = redact_url(spec)
     file = Path(parts.netloc + parts.path) if scheme in FILE_SCHEMES else None
     return DatabaseSpec(scheme, url, table, file, label)
 
