@@ -74,24 +74,29 @@ def kpi_changes(report: Report, t: Thresholds) -> Iterable[Insight]:
         ids = (k.fact, ids_.kpi(k.name, "previous"), ids_.kpi(k.name, "change_pct"))
         if not _have(report, *ids):
             continue
-        d = fmt.direction(k.change_pct)
+        d = fmt.direction_of(k.value, k.previous, k.change_pct)
         verb = {"up": "rose", "down": "fell", "flat": "held"}.get(d, "moved")
+        now, before = fmt.by_unit(k.value, k.unit, cur), fmt.by_unit(k.previous, k.unit, cur)
+        title = f"{k.label} {d if d != 'flat' else 'flat'}"
         text = (
-            f"{k.label} {verb} to {fmt.by_unit(k.value, k.unit, cur)} in {report.period.label} "
-            f"({fmt.pct_change(k.change_pct)} on {prev}, "
-            f"{fmt.by_unit(k.previous, k.unit, cur)})."
+            f"{k.label} {verb} to {now} in {report.period.label} "
+            f"({fmt.pct_change(k.change_pct)} on {prev}, {before})."
         )
+        if fmt.below_zero(k.value, k.previous):  # a percent over a negative base misleads
+            title = f"{k.label} {'below zero' if k.value < 0 else 'back above zero'}"
+            text = f"{k.label} was {now} in {report.period.label}, against {before} in {prev}"
+            text += ": returns exceeded sales." if k.value < 0 else " when returns exceeded sales."
         weight = 1.0 if k.name == "revenue" else 0.7
         yield Insight(
             id=f"kpi_change.{k.name}",
             type="kpi_change",
-            title=f"{k.label} {d if d != 'flat' else 'flat'}",
+            title=title,
             text=text,
             facts=ids,
             score=round(_clip(abs(k.change_pct) / FULL_EFFECT_PCT) * weight, 4),
             # revenue is always stated; a move below the threshold is no finding to act on
             polarity=(
-                _polarity(k.change_pct, k.good_direction)
+                _polarity(1.0 if d == "up" else -1.0, k.good_direction)
                 if d != "flat" and abs(k.change_pct) >= t.kpi_change_pct
                 else "neutral"
             ),

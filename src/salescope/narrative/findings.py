@@ -130,7 +130,7 @@ def conclusion_lines(report: Report) -> list[str]:
     worst = next((i for i in report.insights if i.polarity == "negative"), None)
     best = next((i for i in report.insights if i.polarity == "positive"), None)
     if revenue is not None and revenue.change_pct is not None:
-        d = fmt.direction(revenue.change_pct)
+        d = fmt.direction_of(revenue.value, revenue.previous, revenue.change_pct)
         mood = {"up": "grew", "down": "shrank", "flat": "held level"}.get(d, "moved")
         text = f"The business {mood} in {report.period.label}"
         if best is not None and worst is not None:

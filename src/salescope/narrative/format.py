@@ -7,12 +7,85 @@
 - fractions (rates and shares): percent with one decimal, ``34.1%``
 - a change between two fractions: signed percentage points, one decimal, ``-1.2 points``
 - counts: whole numbers with separators; other numbers: 2 decimals
+
+And how text from the data (product, region, channel, rep and campaign names, column names,
+cell values) is shown: :func:`label` for a name, :func:`clean` for any text (docs/report-json.md,
+"Text from the data").
 """
 
 from __future__ import annotations
 
+import re
+
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 FLAT_PCT = 0.5  # |change| below this many percent reads as "flat"
+
+LABEL_MAX = 80  # characters of a name in a sentence, a table cell or a chart (with the "…")
+TEXT_MAX = 4000  # characters of any one sentence, table cell or chart string shown
+ELLIPSIS = "…"
+
+# Invisible characters that change how text around them reads: C0 and C1 controls, the
+# bidirectional embeddings, overrides, isolates and marks (U+202A-U+202E, U+2066-U+2069,
+# U+200E, U+200F, U+061C) and every other format character (Unicode category Cf: soft
+# hyphen, zero-width space, word joiner, byte order mark, tags ...), except the zero-width
+# joiner and non-joiner (U+200C, U+200D) that Persian, Indic scripts and emoji need.
+# Lone surrogates (not text; they cannot be written as UTF-8) go too.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd"
+    "\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
+# line breaks of every kind read as one space in a name or a sentence
+_BREAKS = re.compile("[\t\n\r\u0085\u2028\u2029]")
+
+
+def _visible(text: str) -> str:
+    return _BREAKS.sub(" ", _INVISIBLE.sub("", text))
+
+
+def _shown(value: str, limit: int | None, squeeze: bool) -> str:
+    """The first ``limit`` characters and one more of ``value`` made visible (and its
+    white space squeezed), reading no more of a long ``value`` than that needs."""
+    size = len(value) if limit is None else 2 * limit + 64
+    while True:
+        part = _visible(value[:size])
+        if squeeze:
+            part = " ".join(part.split())
+        if limit is None or len(part) > limit or size >= len(value):
+            return part
+        size *= 4
+
+
+def clean(text: object, limit: int | None = None) -> str:
+    r"""``text`` without invisible control and format characters (line breaks and tabs
+    become spaces); cut to ``limit`` characters, the last being "…", when longer.
+
+    >>> clean("West\u202e (43.5%)")
+    'West (43.5%)'
+    >>> clean("a\x00b\nc"), clean("abcdef", limit=4)
+    ('ab c', 'abc…')
+    """
+    return _cut(_shown(str(text), limit, squeeze=False), limit)
+
+
+def label(text: object, limit: int = LABEL_MAX) -> str:
+    r"""A name from the data as every output but report.json and the CSV tables shows it:
+    clean (:func:`clean`), runs of white space as one space, at most ``limit`` characters.
+
+    >>> label("  North\u202e   West ")
+    'North West'
+    >>> label("x" * 100, limit=10)
+    'xxxxxxxxx…'
+    """
+    return _cut(_shown(str(text), limit, squeeze=True), limit)
+
+
+def _cut(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip(" \u200c\u200d") + ELLIPSIS
 
 
 def symbol(currency: str | None) -> str:
@@ -111,3 +184,23 @@ def direction(change: float | None) -> str:
     if abs(change) < FLAT_PCT:
         return "flat"
     return "up" if change > 0 else "down"
+
+
+def direction_of(value: float | None, previous: float | None, change: float | None) -> str:
+    """:func:`direction` of a value against its previous one, ``change`` in percent. Over a
+    negative previous value (returns exceeded sales) the percent reads backwards
+    (-20 to -34.62 is +73.1%), so there the difference says which way it went.
+
+    >>> direction_of(-34.62, -20.0, 73.1), direction_of(120.0, 100.0, 20.0)
+    ('down', 'up')
+    """
+    d = direction(change)
+    if d in ("flat", "unknown") or value is None or previous is None or previous >= 0:
+        return d
+    return "up" if value > previous else "down"
+
+
+def below_zero(value: float | None, previous: float | None = None) -> bool:
+    """Whether either value is negative: a sentence then states both values instead of
+    a rise or a fall in percent (``AOV was -$34.62 ...: returns exceeded sales``)."""
+    return (value is not None and value < 0) or (previous is not None and previous < 0)

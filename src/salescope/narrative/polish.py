@@ -11,36 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from salescope.model import LlmOutcome, Report
+from salescope.narrative.display import data_strings, display_names
 from salescope.narrative.llm import polish
 from salescope.narrative.view import View
 from salescope.settings import LlmSettings
 
-
-def data_strings(report: Report) -> set[str]:
-    """Names that come from the data (members, channels, campaigns, reps, products, columns,
-    files): quoted data for the model, never numbers to check."""
-    names: set[str] = set()
-    for b in report.breakdowns:
-        names.update(m.key for m in b.rows)
-    if report.drivers is not None:
-        names.update(c.key for c in report.drivers.contributors)
-    if report.marketing is not None:
-        names.update(c.channel for c in report.marketing.channels)
-        names.update(k.name for k in report.marketing.campaigns)
-    if report.team is not None:
-        names.update(r.rep for r in report.team.reps)
-        names.update(t.team for t in report.team.teams)
-    if report.inventory is not None:
-        for s in report.inventory.stockouts:
-            names.update(x for x in (s.product, s.product_name, s.region) if x)
-    if report.operations is not None:
-        names.update(r.key for r in report.operations.returns)
-    names.update(i.subject for i in report.insights if i.subject)
-    for column in report.quality.mapping.values():
-        names.add(column)
-    for source in report.run.inputs:
-        names.update({source.path, source.path.replace("\\", "/").rsplit("/", 1)[-1]})
-    return {n for n in names if n}
+__all__ = ["data_strings", "period_labels", "polish_view"]
 
 
 def period_labels(report: Report) -> list[str]:
@@ -72,7 +48,7 @@ def polish_view(view: View, report: Report, settings: LlmSettings) -> tuple[View
         settings.url,
         currency=report.currency,
         allowed=period_labels(report),
-        protected=data_strings(report),
+        protected=data_strings(report) | set(display_names(report).values()),
         model=settings.model,
         timeout=settings.timeout,
     )

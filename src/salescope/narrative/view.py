@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from salescope.model import QUALITY_SCALE, Kpi, Report
 from salescope.narrative import format as fmt
+from salescope.narrative.display import display_names, displayed
 from salescope.narrative.findings import (
     conclusion_lines,
     finding_lines,
@@ -98,8 +99,17 @@ def _in_period(report: Report) -> str:
     return f"in {p.label}"
 
 
+def _against(value: float | None, other: float | None, change: float | None, label: str,
+             cur: str | None) -> str:  # fmt: skip
+    """``up 12.3% on 2024-Q1 ($1,234)``; with a negative value on either side, where a
+    percent reads backwards, the other value only: ``against -$200.00 in 2024-Q1``."""
+    if fmt.below_zero(value, other):
+        return f"against {fmt.money(other, cur)} in {label}"
+    return _compare(change, f"{label} ({fmt.money(other, cur)})")
+
+
 def _tone(kpi: Kpi) -> str:
-    d = fmt.direction(kpi.change_pct)
+    d = fmt.direction_of(kpi.value, kpi.previous, kpi.change_pct)
     if d in ("flat", "unknown") or kpi.good_direction == "none":
         return "neutral"
     return "good" if (d == "up") == (kpi.good_direction == "up") else "bad"
@@ -118,22 +128,20 @@ def _summary(report: Report) -> list[str]:
     revenue = k("revenue")
     if revenue is not None:
         parts = []
+        value = revenue.value
         if prev_label and revenue.previous is not None:
-            parts.append(
-                _compare(revenue.change_pct, f"{prev_label} ({fmt.money(revenue.previous, cur)})")
-            )
+            parts.append(_against(value, revenue.previous, revenue.change_pct, prev_label, cur))
         if yoy_label and revenue.yoy_value is not None:
-            parts.append(
-                _compare(
-                    revenue.yoy_change_pct, f"{yoy_label} ({fmt.money(revenue.yoy_value, cur)})"
-                )
-            )
+            parts.append(_against(value, revenue.yoy_value, revenue.yoy_change_pct, yoy_label, cur))
         parts = [x for x in parts if x]
         tail = (", " + " and ".join(parts)) if parts else ""
-        out.append(f"Revenue was {fmt.money(revenue.value, cur)} {_in_period(report)}{tail}.")
+        if value is not None and value < 0:
+            tail = " (returns exceeded sales)" + tail
+        out.append(f"Revenue was {fmt.money(value, cur)} {_in_period(report)}{tail}.")
     orders, aov = k("orders"), k("aov")
     if orders is not None and aov is not None:
-        change = _compare(aov.change_pct, prev_label) if prev_label else ""
+        moved = not fmt.below_zero(aov.value, aov.previous)
+        change = _compare(aov.change_pct, prev_label) if prev_label and moved else ""
         out.append(
             f"{fmt.count(orders.value)} orders at an average of {fmt.money(aov.value, cur)} each"
             + (f", average order value {change}" if change else "")
@@ -154,7 +162,8 @@ def _summary(report: Report) -> list[str]:
     cat = report.breakdown("category")
     if cat and cat.rows:
         top = cat.rows[0]
-        change = _compare(top.change_pct, prev_label) if prev_label else ""
+        moved = not fmt.below_zero(top.revenue, top.previous)
+        change = _compare(top.change_pct, prev_label) if prev_label and moved else ""
         out.append(
             f"{top.key} was the largest category with {fmt.money(top.revenue, cur)}"
             f" ({fmt.fraction(top.share)} of revenue)" + (f", {change}" if change else "") + "."
@@ -369,7 +378,12 @@ def _title(report: Report) -> str:
 
 
 def build_view(report: Report) -> View:
-    """Everything the period report prints, as strings."""
+    """Everything the period report prints, as strings; names from the data as they are
+    shown (:mod:`salescope.narrative.display`: clean, at most ``LABEL_MAX`` characters)."""
+    return displayed(_view(report), display_names(report))
+
+
+def _view(report: Report) -> View:
     cur = report.currency
     p = report.period
     kpi_rows = tuple(
@@ -381,7 +395,7 @@ def build_view(report: Report) -> View:
             change=fmt.pct_change(k.change_pct),
             yoy=fmt.by_unit(k.yoy_value, k.unit, cur),
             yoy_change=fmt.pct_change(k.yoy_change_pct),
-            direction=fmt.direction(k.change_pct),
+            direction=fmt.direction_of(k.value, k.previous, k.change_pct),
             tone=_tone(k),
         )
         for k in report.kpis

@@ -16,6 +16,7 @@ from typing import Any
 import altair as alt
 
 from salescope.model import Kpi, Report
+from salescope.narrative.display import display_names, displayed
 from salescope.narrative.format import by_unit, pct_change, symbol
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour-vision type.
@@ -963,7 +964,13 @@ def margin_discount_spec(report: Report) -> dict[str, Any] | None:
 
 
 def chart_specs(report: Report) -> dict[str, dict[str, Any]]:
-    """name -> Vega-Lite spec, for every chart the data supports."""
+    """name -> Vega-Lite spec, for every chart the data supports. Names from the data are
+    shown as everywhere else (:mod:`salescope.narrative.display`): in axis labels, legends,
+    tooltips and the data values behind them, at most ``LABEL_MAX`` characters, clean."""
+    return displayed(_specs(report), display_names(report))
+
+
+def _specs(report: Report) -> dict[str, dict[str, Any]]:
     specs: dict[str, dict[str, Any]] = {"monthly_revenue": monthly_revenue_spec(report)}
     for name, build in (
         ("revenue_trend", revenue_trend_spec),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from markupsafe import Markup
 
 from salescope.model import Report
+from salescope.narrative.display import display_names, displayed
 from salescope.narrative.findings import DepartmentView, department_view
 from salescope.narrative.view import View
 
@@ -15,7 +16,12 @@ from salescope.narrative.view import View
 def department_views(
     report: Report, view: View, names: tuple[str, ...]
 ) -> dict[str, DepartmentView]:
-    return {name: department_view(report, name, view.period_line, view.run_line) for name in names}
+    """Each department's page as text; names from the data as the period report shows them."""
+    shown = display_names(report)
+    return {
+        name: displayed(department_view(report, name, view.period_line, view.run_line), shown)
+        for name in names
+    }
 
 
 def render_department_md(d: DepartmentView, pngs: tuple[str, ...] = ()) -> str:

@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from salescope.model import DEPARTMENTS, Report
+from salescope.narrative.format import TEXT_MAX, clean
 from salescope.narrative.view import Table, View, build_view
 
 # Where the charts go: the sections name theirs (``Section.charts``); these are placed by
@@ -35,6 +36,19 @@ def department_label(name: str) -> str:
     return DEPARTMENT_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
+def text(value: object) -> Markup:
+    """Untrusted text for the page: clean (no invisible control or format characters, at
+    most ``TEXT_MAX`` characters), then escaped."""
+    return escape(_finalize(value))
+
+
+def _finalize(value: object) -> object:
+    """What every ``{{ ... }}`` of the templates prints: strings clean, markup as made."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean(value, TEXT_MAX)
+    return value
+
+
 def html_table(table: Table) -> Markup:
     if not table.rows:
         return Markup('<p class="note">No data.</p>')
@@ -44,11 +58,11 @@ def html_table(table: Table) -> Markup:
         return ' class="num"' if numeric[i] else ""
 
     head = "".join(
-        f'<th{cls(i)} scope="col" aria-sort="none">{escape(c)}</th>'
+        f'<th{cls(i)} scope="col" aria-sort="none">{text(c)}</th>'
         for i, c in enumerate(table.columns)
     )
     body = "".join(
-        "<tr>" + "".join(f"<td{cls(i)}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        "<tr>" + "".join(f"<td{cls(i)}>{text(c)}</td>" for i, c in enumerate(row)) + "</tr>"
         for row in table.rows
     )
     return Markup(
@@ -88,6 +102,7 @@ def _env() -> jinja2.Environment:
         loader=jinja2.PackageLoader("salescope", "narrative/templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
     )
     env.globals["table"] = html_table
     env.globals["department_label"] = department_label
@@ -133,9 +148,10 @@ def render_html(
     svgs: dict[str, Markup] | None = None,
     specs: dict[str, dict[str, Any]] | None = None,
 ) -> str:
-    """The page; every string from the data is escaped by Jinja2's autoescape, and the
-    chart specs by :func:`script_json`. ``departments`` are linked from the header (their
-    pages are ``departments/<name>.html`` next to the report)."""
+    """The page; every string from the data is cleaned and escaped (``finalize`` and
+    Jinja2's autoescape), and the chart specs by :func:`script_json`. ``departments`` are
+    linked from the header (their pages are ``departments/<name>.html`` next to the
+    report)."""
     from salescope.render.charts import chart_specs
 
     view = view or build_view(report)

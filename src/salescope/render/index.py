@@ -12,6 +12,7 @@ from markupsafe import escape
 
 from salescope.model import Report
 from salescope.narrative import format as fmt
+from salescope.render.md import md_escape
 
 # the KPIs compared, in column order
 COLUMNS = ("revenue", "orders", "customers", "aov", "gross_margin")
@@ -87,7 +88,7 @@ def render_index_md(
         "|---|" + "---:|" * (len(header) - 1),
     ]
     for m in members:
-        name = m.key.replace("|", "\\|").replace("[", "\\[").replace("]", "\\]")
+        name = md_escape(fmt.label(m.key))
         link = f"[{name}]({m.folder}/report.md)"
         lines.append("| " + " | ".join([link, *_cells(m.report, columns, whole)]) + " |")
     lines.append("| " + " | ".join(["All", *_cells(whole, columns, whole)]) + " |")
@@ -101,13 +102,14 @@ def _numbers(cells: list[str]) -> str:
 def render_index_html(
     dimension: str, whole: Report, members: list[MemberReport], left_out: int = 0
 ) -> str:
-    """The same table as a page; member names are escaped."""
+    """The same table as a page; member names are shown as everywhere (clean, at most
+    ``LABEL_MAX`` characters) and escaped."""
     columns = _columns(whole)
     header = [dimension.capitalize(), *_header(whole, columns)]
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     rows = []
     for m in members:
-        link = f'<a href="{escape(m.folder)}/report.html">{escape(m.key)}</a>'
+        link = f'<a href="{escape(m.folder)}/report.html">{escape(fmt.label(m.key))}</a>'
         rows.append(f"<tr><td>{link}</td>{_numbers(_cells(m.report, columns, whole))}</tr>")
     total = _numbers(_cells(whole, columns, whole))
     rows.append(f'<tr class="total"><td>All</td>{total}</tr>')

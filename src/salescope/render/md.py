@@ -7,18 +7,20 @@ import re
 import jinja2
 
 from salescope.model import Report
+from salescope.narrative.format import TEXT_MAX, clean
 from salescope.narrative.view import Table, View, build_view
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|<>])")
 
 
 def md_escape(text: object) -> str:
-    """Make untrusted text inert in Markdown (and in HTML made from it).
+    """Make untrusted text inert in Markdown (and in HTML made from it): one line, no
+    invisible control or format characters, at most ``TEXT_MAX`` characters.
 
     >>> md_escape("a|b <script>")
     'a\\\\|b \\\\<script\\\\>'
     """
-    flat = " ".join(str(text).split())
+    flat = " ".join(clean(text, TEXT_MAX).split())
     return _MD_SPECIAL.sub(r"\\\1", flat)
 
 

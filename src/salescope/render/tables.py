@@ -1,4 +1,9 @@
-"""tables/*.csv: the report's tables for spreadsheets, with formula-like cells neutralised."""
+"""tables/*.csv: the report's tables for spreadsheets, with formula-like cells neutralised.
+
+Names from the data are written in full, without the invisible control and format
+characters the pages drop too (:mod:`salescope.narrative.display`); a breakdown that lists
+only its largest members ends with a row saying how many are left out.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from dataclasses import fields, is_dataclass
 from datetime import date
 from pathlib import Path
 
-from salescope.model import Measure, Report
+from salescope.model import Breakdown, Measure, Report
+from salescope.narrative.display import display_names, shown
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _NUMBER = re.compile(r"^[-+]?[0-9][0-9.,eE+-]*$")
@@ -25,12 +31,24 @@ def neutralise(value: object) -> object:
     return value
 
 
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows([[neutralise(v) for v in row] for row in rows])
-    return path
+class _Writer:
+    """Writes one CSV table: text cells clean (names in full), formula-like cells
+    neutralised."""
+
+    def __init__(self, report: Report) -> None:
+        self.names = display_names(report, limit=None)
+
+    def cell(self, value: object) -> object:
+        if isinstance(value, str):
+            value = shown(value, self.names, limit=None)
+        return neutralise(value)
+
+    def __call__(self, path: Path, header: list[str], rows: list[list[object]]) -> Path:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([self.cell(h) for h in header])
+            writer.writerows([[self.cell(v) for v in row] for row in rows])
+        return path
 
 
 def _flat(row: object) -> dict[str, object]:
@@ -54,13 +72,25 @@ def _flat(row: object) -> dict[str, object]:
     return out
 
 
-def _write_rows(path: Path, rows: list[object]) -> Path:
+def _write_rows(_write: _Writer, path: Path, rows: list[object]) -> Path:
     flat = [_flat(r) for r in rows]
     header = list(flat[0])
     return _write(path, header, [[r[h] for h in header] for r in flat])
 
 
-def _side_tables(report: Report, folder: Path) -> list[Path]:
+def left_out_row(b: Breakdown, width: int) -> list[object]:
+    """The last row of a breakdown table that lists only its largest members.
+
+    >>> from salescope.model import Breakdown
+    >>> left_out_row(Breakdown("product", "Product", (), 300), 3)
+    ['(top 0 of 300 members by revenue; 300 more not listed)', '', '']
+    """
+    more = b.members - len(b.rows)
+    text = f"(top {len(b.rows):,} of {b.members:,} members by revenue; {more:,} more not listed)"
+    return [text, *[""] * (width - 1)]
+
+
+def _side_tables(_write: _Writer, report: Report, folder: Path) -> list[Path]:
     """Marketing, sales team and operations tables, where the data allowed them."""
     tables: list[tuple[str, list[object]]] = []
     if report.marketing is not None:
@@ -74,11 +104,12 @@ def _side_tables(report: Report, folder: Path) -> list[Path]:
         tables += [("returns", list(report.operations.returns))]
         if report.operations.margin is not None:
             tables += [("margin_monthly", list(report.operations.margin.monthly))]
-    return [_write_rows(folder / f"{name}.csv", rows) for name, rows in tables if rows]
+    return [_write_rows(_write, folder / f"{name}.csv", rows) for name, rows in tables if rows]
 
 
 def write_tables(report: Report, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
+    _write = _Writer(report)
     written = [
         _write(
             folder / "kpis.csv",
@@ -90,34 +121,15 @@ def write_tables(report: Report, folder: Path) -> list[Path]:
         )
     ]
     for b in report.breakdowns:
-        written.append(
-            _write(
-                folder / f"breakdown_{b.role}.csv",
-                [
-                    b.role,
-                    "revenue",
-                    "share",
-                    "previous",
-                    "change_pct",
-                    "orders",
-                    "units",
-                    "customers",
-                ],
-                [
-                    [
-                        m.key,
-                        m.revenue,
-                        m.share,
-                        m.previous,
-                        m.change_pct,
-                        m.orders,
-                        m.units,
-                        m.customers,
-                    ]
-                    for m in b.rows
-                ],
-            )
-        )
+        header = [b.role, "revenue", "share", "previous", "change_pct", "orders", "units"]
+        header += ["customers"]
+        rows: list[list[object]] = [
+            [m.key, m.revenue, m.share, m.previous, m.change_pct, m.orders, m.units, m.customers]
+            for m in b.rows
+        ]
+        if b.truncated:
+            rows.append(left_out_row(b, len(header)))
+        written.append(_write(folder / f"breakdown_{b.role}.csv", header, rows))
     written.append(
         _write(
             folder / "timeseries_month.csv",
@@ -135,11 +147,11 @@ def write_tables(report: Report, folder: Path) -> list[Path]:
             [[p.date.isoformat(), p.revenue, p.orders, p.units] for p in report.timeseries.daily],
         )
     )
-    written += _analysis_tables(report, folder)
+    written += _analysis_tables(_write, report, folder)
     return written
 
 
-def _analysis_tables(report: Report, folder: Path) -> list[Path]:
+def _analysis_tables(_write: _Writer, report: Report, folder: Path) -> list[Path]:
     """RFM segments, cohorts, unusual days and the forecast, where the data allowed them."""
     written = []
     c = report.customers
@@ -196,5 +208,5 @@ def _analysis_tables(report: Report, folder: Path) -> list[Path]:
                 [[p.date.isoformat(), p.value, p.lower, p.upper] for p in report.forecast.points],
             )
         )
-    written += _side_tables(report, folder)
+    written += _side_tables(_write, report, folder)
     return written
