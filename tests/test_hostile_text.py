@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -175,7 +174,6 @@ def test_no_bidi_control_character_reaches_a_page(
         assert not BIDI.search(text), name
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
 def test_the_pdf_text_holds_no_bidi_control_and_no_long_name(
     hostile: tuple[Path, Path, salescope.Report],
 ) -> None:

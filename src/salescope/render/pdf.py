@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from pathlib import Path
 
 from salescope.errors import MissingDependencyError
@@ -40,9 +39,7 @@ def write_pdf(html: str, path: Path) -> Path:
     for name in ("weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)
     try:
-        with warnings.catch_warnings():  # about an optional system library it can do without
-            warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
-            import weasyprint
+        import weasyprint
     except OSError as exc:  # the Python package is there but Pango is not
         raise MissingDependencyError(
             "PDF output needs the Pango library",
