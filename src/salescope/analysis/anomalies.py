@@ -72,6 +72,7 @@ from statsmodels.tsa.seasonal import STL
 
 from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
 from salescope.lines import Lines
+from salescope.metrics.semantic import EXPLAINING
 from salescope.model import Anomaly, Explainer, TimePoint
 
 FloatArray = npt.NDArray[np.float64]
@@ -89,7 +90,6 @@ MIN_HISTORY_DAYS = 56  # 8 weeks of daily data before any claim
 SETTLE_DAYS = 14  # no day flagged among the first days of the data
 MAX_ANOMALIES = 30
 MAX_EXPLAINED = 20  # the strongest days get explanations
-DIMENSIONS = ("category", "product", "region", "channel", "sales_rep", "segment")
 LOOKBACK_DAYS = 28  # a member's usual share of revenue is measured over these days
 MIN_EXPLAINER_SHARE = 0.2
 EXPLAINERS_PER_DIMENSION = 3
@@ -217,7 +217,7 @@ def _explain(lines: Lines, days: Sequence[_Day]) -> dict[date, tuple[Explainer, 
     if not days:
         return {}
     per_day: dict[date, list[Explainer]] = {d.day: [] for d in days}
-    for dimension in DIMENSIONS:
+    for dimension in EXPLAINING:
         if not lines.has(dimension):
             continue
         rows = _member_rows(lines, dimension, days)
@@ -234,7 +234,7 @@ def _explain(lines: Lines, days: Sequence[_Day]) -> dict[date, tuple[Explainer, 
                     found.append(Explainer(dimension, _key(r), round(deviation, 2), share, usual))
             found.sort(key=lambda e: (-e.share, e.key))
             per_day[d.day] += found[:EXPLAINERS_PER_DIMENSION]
-    order = {name: n for n, name in enumerate(DIMENSIONS)}
+    order = {name: n for n, name in enumerate(EXPLAINING)}
     out = {}
     for day, found in per_day.items():
         found.sort(key=lambda e: (-e.share, order[e.dimension], e.key))

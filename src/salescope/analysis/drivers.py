@@ -20,9 +20,9 @@ import ibis.expr.types as ir
 from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
 from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
+from salescope.metrics.semantic import EXPLAINING
 from salescope.model import Concentration, Contributor, Drivers
 
-DIMENSIONS = ("category", "product", "region", "channel", "sales_rep", "segment")
 TOP_CONTRIBUTORS = 5  # per dimension and ranking
 MIN_SHARE_OF_CHANGE = 0.03  # members moving less than this share of the change are left out
 DOMINANT_SHARE = 0.5
@@ -166,7 +166,7 @@ def compute_drivers(
         level = None
     contributors: list[Contributor] = []
     concentration: list[Concentration] = []
-    for dimension in DIMENSIONS:
+    for dimension in EXPLAINING:
         if lines.has(dimension):
             found, conc = _contributors(lines, windows, dimension, r1 - r0, r1, r0, threshold)
             contributors += found

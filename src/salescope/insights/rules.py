@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 
 from salescope import fact_ids as ids_
 from salescope.fact_ids import slug
+from salescope.metrics.semantic import dimension_departments
 from salescope.model import Contributor, Department, Insight, Polarity, Report
 from salescope.narrative import format as fmt
 from salescope.settings import Thresholds
@@ -148,23 +149,11 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
             facts=ids,
             score=round(_clip(abs(c.change) / revenue.previous * 100 / FULL_EFFECT_PCT), 4),
             polarity=polarity,
-            departments=_dimension_departments(c.dimension),
+            departments=dimension_departments(c.dimension),
             subject=c.key,
             refs=refs,
             dimension=c.dimension,
         )
-
-
-def _dimension_departments(dimension: str) -> tuple[Department, ...]:
-    by_dimension: dict[str, tuple[Department, ...]] = {
-        "category": ("sales", "marketing", "operations"),
-        "product": ("sales", "operations"),
-        "region": ("sales",),
-        "channel": ("marketing",),
-        "sales_rep": ("sales",),
-        "segment": ("sales", "customer_success"),
-    }
-    return by_dimension.get(dimension, ("sales",))
 
 
 def concentration(report: Report, t: Thresholds) -> Iterable[Insight]:
@@ -192,7 +181,7 @@ def concentration(report: Report, t: Thresholds) -> Iterable[Insight]:
             facts=(fid, ids_.breakdown_members(c.dimension)),
             score=round(_clip(c.top1_share) * 0.8, 4),
             polarity="negative",
-            departments=("executive", *_dimension_departments(c.dimension)),
+            departments=("executive", *dimension_departments(c.dimension)),
             refs={"share": fid},
             dimension=c.dimension,
         )

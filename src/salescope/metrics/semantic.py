@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from salescope.model import GoodDirection, Unit
+from salescope.model import Department, GoodDirection, Unit
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -64,13 +64,26 @@ class Metric:
 
 @dataclass(frozen=True)
 class Dimension:
-    """A column lines are grouped by. ``goods``: a dimension of merchandise, so
-    non-merchandise lines (postage, fees) are never one of its members."""
+    """A column lines are grouped by, and what the report does with it.
+
+    ``goods``: a dimension of merchandise, so non-merchandise lines (postage, fees) are
+    never one of its members. ``explains``: the revenue change and unusual days are broken
+    down by it (drivers, anomalies). ``mover``: the summary names its largest gain and
+    drop. ``departments``: who acts on a finding about one of its members.
+    """
 
     name: str
     column: str
-    label: str
+    label: str  # as a heading: "Customer segment"
     goods: bool = False
+    explains: bool = False
+    mover: bool = False
+    departments: tuple[Department, ...] = ("sales",)
+
+    @property
+    def noun(self) -> str:
+        """As a sentence names it: "customer segment", "sales rep"."""
+        return self.label[:1].lower() + self.label[1:]
 
 
 def _sum(column: str) -> Expression:
@@ -230,15 +243,53 @@ METRICS: dict[str, Metric] = {
 DIMENSIONS: dict[str, Dimension] = {
     d.name: d
     for d in (
-        Dimension("category", "category", "Category", goods=True),
-        Dimension("product", "product", "Product", goods=True),
-        Dimension("region", "region", "Region"),
+        Dimension(
+            "category",
+            "category",
+            "Category",
+            goods=True,
+            explains=True,
+            mover=True,
+            departments=("sales", "marketing", "operations"),
+        ),
+        Dimension(
+            "product",
+            "product",
+            "Product",
+            goods=True,
+            explains=True,
+            departments=("sales", "operations"),
+        ),
+        Dimension("region", "region", "Region", explains=True, mover=True),
         Dimension("country", "country", "Country"),
-        Dimension("channel", "channel", "Channel"),
-        Dimension("sales_rep", "sales_rep", "Sales rep"),
-        Dimension("segment", "segment", "Customer segment"),
+        Dimension(
+            "channel", "channel", "Channel", explains=True, mover=True, departments=("marketing",)
+        ),
+        Dimension("sales_rep", "sales_rep", "Sales rep", explains=True),
+        Dimension(
+            "segment",
+            "segment",
+            "Customer segment",
+            explains=True,
+            mover=True,
+            departments=("sales", "customer_success"),
+        ),
     )
 }
+# the dimensions the revenue change and unusual days are explained by, in this order
+EXPLAINING: tuple[str, ...] = tuple(d.name for d in DIMENSIONS.values() if d.explains)
+
+
+def dimension_noun(name: str) -> str:
+    """How a sentence names a dimension: a built-in one by its declaration, one of the
+    user's or found in the data by its name (``marital_status`` -> "marital status")."""
+    found = DIMENSIONS.get(name)
+    return found.noun if found else name.replace("_", " ")
+
+
+def dimension_departments(name: str) -> tuple[Department, ...]:
+    found = DIMENSIONS.get(name)
+    return found.departments if found else ("sales",)
 
 
 FORMATS: dict[str, Unit] = {

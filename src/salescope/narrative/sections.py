@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from salescope.metrics.semantic import dimension_noun
 from salescope.model import RFM_SEGMENTS, Anomaly, Customers, Explainer, Report, Seasonality
 from salescope.narrative import format as fmt
 from salescope.narrative.table import Table
@@ -20,14 +21,6 @@ COHORT_MONTHS_SHOWN = 6
 # 0 when the day moved every member alike and 1 when the whole gap was in one member.
 STANDOUT = 0.5
 MOVES_SHOWN = 10
-DIMENSION_WORDS = {
-    "category": "category",
-    "product": "product",
-    "region": "region",
-    "channel": "channel",
-    "sales_rep": "rep",
-    "segment": "customer segment",
-}
 
 
 @dataclass(frozen=True)
@@ -331,7 +324,7 @@ def _explained(a: Anomaly) -> str:
     if not standouts:
         return "; it was spread across products, regions and channels in their usual proportions"
     e = standouts[0]
-    word = DIMENSION_WORDS.get(e.dimension, e.dimension)
+    word = dimension_noun(e.dimension)
     usual = (
         f", against {fmt.fraction(e.usual_share)} of a normal day's sales"
         if e.usual_share is not None
@@ -351,7 +344,7 @@ def _anomaly_line(a: Anomaly, currency: str | None) -> str:
 
 def _explainer_cell(e: Explainer) -> str:
     usual = f", usually {fmt.fraction(e.usual_share)}" if e.usual_share is not None else ""
-    word = DIMENSION_WORDS.get(e.dimension, e.dimension)
+    word = dimension_noun(e.dimension)
     return f"{word} {e.key} ({fmt.fraction(e.share)}{usual})"
 
 

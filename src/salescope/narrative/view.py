@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from salescope.metrics.semantic import DIMENSIONS, dimension_noun
 from salescope.model import QUALITY_SCALE, Kpi, Report
 from salescope.narrative import format as fmt
 from salescope.narrative.display import display_names, displayed
@@ -185,7 +186,7 @@ def _summary(report: Report) -> list[str]:
     return out
 
 
-MOVER_ROLES = ("category", "region", "channel", "segment")
+MOVER_ROLES = tuple(d.name for d in DIMENSIONS.values() if d.mover)
 
 
 def _movers(report: Report, prev_label: str | None) -> str:
@@ -252,7 +253,6 @@ def _top_issues(report: Report, limit: int = 3) -> list[str]:
     return lines
 
 
-DIMENSION_NAMES = {"sales_rep": "sales rep", "segment": "customer segment"}
 SHOWN_PER_DIMENSION = 3  # contributors per dimension in the text; report.json has them all
 
 
@@ -279,13 +279,13 @@ def _drivers(report: Report) -> tuple[list[str], Table | None]:
     lines.append(text + ".")
     for c in d.concentration:
         if c.dominated:
-            name = DIMENSION_NAMES.get(c.dimension, c.dimension)
+            name = dimension_noun(c.dimension)
             lines.append(
                 f"One {name} holds {fmt.fraction(c.top1_share)} of revenue: a concentration risk."
             )
     rows = tuple(
         (
-            DIMENSION_NAMES.get(c.dimension, c.dimension).capitalize(),
+            dimension_noun(c.dimension).capitalize(),
             c.key,
             fmt.money(c.change, cur),
             fmt.fraction(c.share_of_change),
