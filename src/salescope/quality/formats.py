@@ -411,21 +411,20 @@ def decide_number(
     sample = raw.select(v=raw[column].cast("string")).limit(SAMPLE_ROWS)
     v = sample.v
     symbols = {code: mark for mark, code in CURRENCY_MARKS.items() if len(mark) == 1}
-    groups = {
-        ",": r"\d,\d{3}(\D|$)",
-        ".": r"\d\.\d{3}(\D|$)",
-        " ": rf"\d{_SPACE_GROUP}\d{{3}}(\D|$)",
-        "'": r"\d'\d{3}(\D|$)",
-    }
+    # the first character of each value that stands between a digit and three more
+    group = r"\d([,.'\x{00A0}\x{202F} ])\d{3}(?:\D|$)"
     aggs: dict[str, ir.Scalar] = {
         "n": v.count(),
         "comma": v.re_search(r"\d,\d{1,2}\D*$").cast("int64").sum(),
         "point": v.re_search(r"\d\.\d{1,2}\D*$").cast("int64").sum(),
         "eu_thousands": v.re_search(r"^\D*\d{1,3}(\.\d{3})+(,\d*)?\D*$").cast("int64").sum(),
         "us_thousands": v.re_search(r"^\D*\d{1,3}(,\d{3})+(\.\d*)?\D*$").cast("int64").sum(),
-        "percent": v.re_search(rf"\d{_SP}*%{_SP}*$").cast("int64").sum(),
-        "exponent": v.re_search(rf"\d[eE][-+]?\d+{_SP}*$").cast("int64").sum(),
-        **{f"group{i}": v.re_search(p).cast("int64").sum() for i, p in enumerate(groups.values())},
+        # a regular expression only where a plain search finds the character
+        "percent": _where(v.contains("%"), v.re_search(rf"\d{_SP}*%{_SP}*$")),
+        "exponent": _where(
+            v.contains("e") | v.contains("E"), v.re_search(rf"\d[eE][-+]?\d+{_SP}*$")
+        ),
+        "groups": v.re_extract(group, 1).nullif("").collect(distinct=True),
         **{f"cur_{code}": v.contains(mark).cast("int64").sum() for code, mark in symbols.items()},
         "codes": v.re_extract(r"([A-Z]{3})", 1).nullif("").collect(distinct=True),
     }
@@ -438,7 +437,8 @@ def decide_number(
     def count(name: str) -> int:
         return int(row[name] or 0)
 
-    grouping = "".join(g for i, g in enumerate(groups) if count(f"group{i}"))
+    seen = "".join(row["groups"] or ())
+    grouping = "".join(g for g in GROUPING if g in seen or (g == " " and set(seen) & set(SPACES)))
     percent = percent or count("percent") > most
     exponent = count("exponent") > most
     codes = tuple(sorted(c for c in row["codes"] or () if c in ISO_CODES))
@@ -464,6 +464,11 @@ def decide_number(
         exponent,
         codes,
     )
+
+
+def _where(found: ir.BooleanValue, test: ir.BooleanValue) -> ir.IntegerScalar:
+    """How many values ``test`` holds for, evaluated only where ``found`` holds."""
+    return ibis.ifelse(found, test, False).cast("int64").sum()  # type: ignore[no-any-return]
 
 
 def parse_number(

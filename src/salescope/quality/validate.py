@@ -1030,7 +1030,7 @@ def _rules(
             Rule(
                 f"unparseable_{role}",
                 c.name(role),
-                ~is_missing(c.col(role), "string") & c.num(role).isnull(),
+                c.num(role).isnull() & ~is_missing(c.col(role), "string"),  # stored: cheap first
                 f"{role.replace('_', ' ')} could not be read as a number",
             )
         )
