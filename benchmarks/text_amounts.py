@@ -116,7 +116,7 @@ def main() -> None:
                 ["git", "-C", str(src), "rev-parse", "--short", "HEAD"],
                 capture_output=True,
                 text=True,
-            ).stdout.strip()
+            ).stdout.strip() or str(src)  # a copy of a src folder, outside any checkout
             busiest = ", ".join(
                 f"{k} {v:.2f}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1])[:4]
             )
