@@ -49,7 +49,28 @@ AnomalyPart = Literal["revenue", "expected"]
 ForecastPart = Literal["total", "horizon", "level"]
 TeamPart = Literal["above_target", "below_target", "median_revenue"]
 RepPart = Literal["attainment", "vs_median"]
-InventoryPart = Literal["lost_revenue", "products_out", "stockouts"]
+InventoryPart = Literal[
+    "lost_revenue", "products_out", "stockouts", "products_more", "stockouts_listed"
+]
+StockoutPart = Literal[
+    "start",
+    "end",
+    "days",
+    "days_in_period",
+    "daily_revenue",
+    "lost_revenue",
+    "usual_interval",
+    "stretch_lost_revenue",
+]
+RulePart = Literal[
+    "steady_days",
+    "min_sale_days",
+    "min_gap_days",
+    "gap_intervals",
+    "season_weeks",
+    "season_share",
+    "strong_sale_days",
+]
 MarginPart = Literal["gross_margin", "change", "from_discount", "from_cost"]
 QualityPart = Literal["rows_read", "rows_accepted", "rows_quarantined", "score"]
 MarketingPart = Literal["spend", "roas"]
@@ -128,6 +149,16 @@ def rep(name: str, part: RepPart) -> str:
 
 def inventory(part: InventoryPart) -> str:
     return f"inventory.{part}"
+
+
+def stockout(index: int, part: StockoutPart) -> str:
+    """The ``index``-th stockout (1 = largest lost revenue)."""
+    return f"inventory.stockout.{index}.{part}"
+
+
+def gap_rule(part: RulePart) -> str:
+    """A threshold of the possible-stockout rule."""
+    return f"inventory.rule.{part}"
 
 
 def margin(part: MarginPart) -> str:

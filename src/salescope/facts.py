@@ -10,6 +10,8 @@ from salescope import fact_ids as ids
 from salescope.fact_ids import slug
 from salescope.model import (
     QUALITY_SCALE,
+    STOCKOUTS_LISTED,
+    STOCKOUTS_NAMED,
     Anomaly,
     Breakdown,
     Customers,
@@ -559,29 +561,51 @@ def team_facts(facts: dict[str, Fact], t: Team) -> None:
 
 
 def inventory_facts(facts: dict[str, Fact], inv: Inventory) -> None:
-    _add(
-        facts,
-        ids.inventory("lost_revenue"),
-        inv.lost_revenue,
-        "currency",
-        "revenue lost to stockouts",
+    possible = inv.source != "inventory table"
+    what = (
+        "estimated revenue lost to possible stockouts" if possible else "revenue lost to stockouts"
     )
+    _add(facts, ids.inventory("lost_revenue"), inv.lost_revenue, "currency", what)
     _add(facts, ids.inventory("products_out"), inv.products_out, "count", "products out of stock")
     _add(facts, ids.inventory("stockouts"), len(inv.stockouts), "count", "stockouts")
+    more = inv.products_out - STOCKOUTS_NAMED
+    if more > 0:
+        _add(facts, ids.inventory("products_more"), more, "count", "products out, not named")
+    if len(inv.stockouts) > STOCKOUTS_LISTED:
+        listed = STOCKOUTS_LISTED
+        _add(facts, ids.inventory("stockouts_listed"), listed, "count", "stockouts in the table")
     days = sum(s.days_in_period for s in inv.stockouts if s.in_period)
     _add(facts, "inventory.days_out", days, "count", "product-days out of stock in the period")
+    if inv.rule is not None:
+        r = inv.rule
+        rule: tuple[tuple[ids.RulePart, float, str, str], ...] = (
+            ("steady_days", r.steady_days, "count", "days before and after a gap judged"),
+            ("min_sale_days", r.min_sale_days, "count", "sale days needed in each"),
+            ("min_gap_days", r.min_gap_days, "count", "shortest gap"),
+            ("gap_intervals", r.gap_intervals, "count", "gap in usual intervals between sales"),
+            ("season_weeks", r.season_weeks, "count", "weeks either side of a seasonal peak"),
+            ("season_share", r.season_share, "fraction", "revenue share that makes a season"),
+            ("strong_sale_days", r.strong_sale_days, "count", "sale days of strong evidence"),
+        )
+        for part, value, unit, label in rule:
+            _add(facts, ids.gap_rule(part), value, unit, f"possible stockout rule: {label}")
     for i, s in enumerate(inv.stockouts, start=1):
-        base = f"inventory.stockout.{i}"
-        label = f"{s.product_name or s.product} out of stock from {s.start}"
-        _add(facts, f"{base}.start", s.start.isoformat(), "date", f"{label}: first day")
-        _add(facts, f"{base}.end", s.end.isoformat(), "date", f"{label}: last day")
-        _add(facts, f"{base}.days", s.days, "count", f"{label}: days")
-        _add(facts, f"{base}.days_in_period", s.days_in_period, "count", f"{label}: days in period")
-        _add(facts, f"{base}.daily_revenue", s.daily_revenue, "currency", f"{label}: daily revenue")
-        _add(facts, f"{base}.lost_revenue", s.lost_revenue, "currency", f"{label}: lost revenue")
+        name = s.product_name or s.product
+        label = f"{name} {'possibly ' if possible else ''}out of stock from {s.start}"
+        _add(facts, ids.stockout(i, "start"), s.start.isoformat(), "date", f"{label}: first day")
+        _add(facts, ids.stockout(i, "end"), s.end.isoformat(), "date", f"{label}: last day")
+        _add(facts, ids.stockout(i, "days"), s.days, "count", f"{label}: days")
+        in_period = ids.stockout(i, "days_in_period")
+        _add(facts, in_period, s.days_in_period, "count", f"{label}: days in period")
+        daily = ids.stockout(i, "daily_revenue")
+        _add(facts, daily, s.daily_revenue, "currency", f"{label}: daily revenue")
+        lost = ids.stockout(i, "lost_revenue")
+        _add(facts, lost, s.lost_revenue, "currency", f"{label}: lost revenue")
+        interval = ids.stockout(i, "usual_interval")
+        _add(facts, interval, s.usual_interval, "number", f"{label}: usual days between sales")
         _add(
             facts,
-            f"{base}.stretch_lost_revenue",
+            ids.stockout(i, "stretch_lost_revenue"),
             s.stretch_lost_revenue,
             "currency",
             f"{label}: lost revenue over the stretch",

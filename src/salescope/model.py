@@ -563,11 +563,42 @@ class Stockout:
     daily_revenue: float
     lost_revenue: float
     confirmed: bool
+    channel: str | None = None  # a possible stockout seen in one channel's sales only
+    # possible stockouts: the sale days in the rule's days before the gap and after it, and
+    # the usual days between sale days over both (None with an inventory table)
+    sale_days_before: int | None = None
+    sale_days_after: int | None = None
+    usual_interval: float | None = None
 
     @property
     def stretch_lost_revenue(self) -> float:
         """Revenue lost over the whole stretch, inside the period or not."""
         return round(self.days * self.daily_revenue, 2)
+
+
+@dataclass(frozen=True)
+class GapRule:
+    """When a gap in a product's sales counts as a possible stockout (docs/operations.md):
+    the product sold on at least ``min_sale_days`` of the ``steady_days`` days before the
+    gap and of the ``steady_days`` days from the first sale after it, its first sale was at
+    least ``steady_days`` days before the gap, the gap lasted at least ``min_gap_days`` days
+    and ``gap_intervals`` times the usual days between its sale days, and less than
+    ``season_share`` of its revenue fell within ``season_weeks`` weeks either side of one
+    week of the year."""
+
+    steady_days: int
+    min_sale_days: int
+    min_gap_days: int
+    gap_intervals: int
+    season_weeks: int
+    season_share: float
+    # strong evidence: sale days on both sides; a gap in one region's or channel's sales
+    # needs it, and so do possible stockouts before their insight may lead the report
+    strong_sale_days: int
+
+
+STOCKOUTS_NAMED = 3  # sentences name at most this many products, then "and N more"
+STOCKOUTS_LISTED = 10  # rows of the stockout table; report.json keeps every stockout
 
 
 @dataclass(frozen=True)
@@ -578,6 +609,16 @@ class Inventory:
     stockouts: tuple[Stockout, ...]
     lost_revenue: float  # in the period
     products_out: int  # distinct products out of stock in the period
+    rule: GapRule | None = None  # the possible-stockout rule (sales gaps only)
+
+    def named(self) -> tuple[tuple[int, Stockout], ...]:
+        """The stockouts sentences name: in the period, the costliest of each of the first
+        ``STOCKOUTS_NAMED`` products, with their 1-based place in ``stockouts``."""
+        picked: dict[str, tuple[int, Stockout]] = {}
+        for i, s in enumerate(self.stockouts, start=1):
+            if s.in_period and s.product not in picked and len(picked) < STOCKOUTS_NAMED:
+                picked[s.product] = (i, s)
+        return tuple(picked.values())
 
 
 @dataclass(frozen=True)

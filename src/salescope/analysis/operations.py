@@ -11,17 +11,20 @@ Stockouts (:func:`compute_inventory`) are listed over the 365 days up to the per
   ends the day before the first sale after the last out-of-stock snapshot, but not later
   than the day before the next in-stock snapshot. A stretch with no later snapshot and no
   later sale is ``ongoing`` and runs to the end of the data.
-* Without one, possible stockouts are read from the sales: a product that sold on at
-  least 30% of the 56 days before a run of ``G >= 7`` days without a sale, where ``G``
-  days without a sale at that selling rate ``p`` would have probability
-  ``(1 - p) ** G < 0.0001``. The gaps are found in the engine with window functions over
-  the product-day table (the next sale day per product, and a 56-day range window for the
-  selling rate); only the flagged gaps leave it. A gap running to the end of the data is
-  ``ongoing``: the product may as well have been discontinued.
+* Without one, possible stockouts are read from the sales: a gap between two sale days of
+  a product counts when the product sold on at least 8 of the 28 days before it and of
+  the 28 days from the first sale after it (steady, not new, not discontinued: sales came
+  back), the gap lasted at least 7 days and 8 times the usual days between its sales, and
+  the product is not seasonal (less than half its revenue within 6 weeks either side of one
+  week of the year, judged with 273 days of data or more). Gaps in one region's or
+  channel's sales count with 14 sale days on each side. The gaps are found in the engine
+  with window functions over the product-day table; only the flagged gaps leave it. Their
+  normal daily revenue is the revenue of the 28 days before the gap, per day.
 
-A stretch's normal daily revenue is the product's sales revenue (return lines left out)
-over the 56 days before the stretch, divided by the days it was in stock then (days before
-the data and days of earlier stretches of the same product excluded). Lost revenue is that
+With an inventory table, a stretch's normal daily revenue is the product's sales revenue
+(return lines left out) over the 56 days before the stretch, divided by the days it was in
+stock then (days before the data and days of earlier stretches of the same product
+excluded). Lost revenue is that
 daily revenue times the stretch's days inside the reported period. It assumes demand would
 have continued at its recent level and was not made up later or by another product.
 
@@ -59,6 +62,7 @@ from salescope.metrics.definitions import ratio
 from salescope.metrics.kpis import Windows
 from salescope.metrics.query import SEP, Values, available, grouped, metric_value, totals
 from salescope.model import (
+    GapRule,
     Inventory,
     Kpi,
     Margin,
@@ -73,9 +77,26 @@ __all__ = ["compute_inventory", "compute_operations", "margin_split"]
 
 LOOKBACK_DAYS: Final = 365  # stockouts listed: their stretch touches these days to the period end
 NORMAL_DAYS: Final = 56  # the days before a stretch that set its normal daily revenue
-GAP_MIN_RATE: Final = 0.3  # a product must have sold on this share of those days
-GAP_MAX_PROBABILITY: Final = 0.0001  # (1 - rate) ** gap below this: not chance
-GAP_MIN_DAYS: Final = 7
+# a gap in the sales is a possible stockout when (docs/operations.md):
+STEADY_DAYS: Final = 28  # these days before it and after it are in the product's data
+STEADY_MIN_SALE_DAYS: Final = 8  # and the product sold on at least this many of each
+STRONG_SALE_DAYS: Final = 14  # strong evidence: half the days on both sides
+GAP_MIN_DAYS: Final = 7  # the gap is this long at least
+GAP_INTERVALS: Final = 8  # and this many times the product's usual interval between sales
+SEASON_WEEKS: Final = 6  # not seasonal: less than SEASON_SHARE of its revenue within
+SEASON_SHARE: Final = 0.5  # SEASON_WEEKS weeks either side of one week of the year,
+SEASON_MIN_DATA_DAYS: Final = 273  # judged when the data covers this much of a year
+YEAR_WEEKS: Final = 53  # weeks of the year counted from 1 January: 0..52
+GAP_WHERE: Final = ("region", "channel")  # gaps are also looked for in each of these
+GAP_RULE: Final = GapRule(
+    steady_days=STEADY_DAYS,
+    min_sale_days=STEADY_MIN_SALE_DAYS,
+    min_gap_days=GAP_MIN_DAYS,
+    gap_intervals=GAP_INTERVALS,
+    season_weeks=SEASON_WEEKS,
+    season_share=SEASON_SHARE,
+    strong_sale_days=STRONG_SALE_DAYS,
+)
 MONTHS_SHOWN: Final = 12
 ALL_KEY: Final = "All"
 SOURCE_TABLE: Final = "inventory table"
@@ -95,6 +116,9 @@ class _Stretch:
     end: date
     ongoing: bool
     daily_revenue: float
+    channel: str | None = None
+    sale_days_before: int | None = None  # possible stockouts: sale days in the 28 before
+    sale_days_after: int | None = None  # and in the 28 from the first sale after
 
 
 def compute_inventory(
@@ -114,21 +138,25 @@ def compute_inventory(
         return None
     cur = windows.by_key["cur"]
     horizon = Window("stockouts", cur.end - timedelta(days=LOOKBACK_DAYS - 1), cur.end, "days")
+    rule = None
     if inventory is not None:
         stretches = _table_stretches(lines, inventory, horizon)
         source, confirmed = SOURCE_TABLE, True
     else:
         stretches = _gap_stretches(lines, horizon)
-        source, confirmed = SOURCE_GAPS, False
+        source, confirmed, rule = SOURCE_GAPS, False, GAP_RULE
     names = _product_names(lines, {s.product for s in stretches})
     stockouts = [_stockout(s, cur, names.get(s.product), confirmed) for s in stretches]
-    stockouts.sort(key=lambda s: (-s.lost_revenue, s.start, s.product, s.region or ""))
+    stockouts.sort(
+        key=lambda s: (-s.lost_revenue, s.start, s.product, s.region or "", s.channel or "")
+    )
     in_period = [s for s in stockouts if s.in_period]
     return Inventory(
         source=source,
         stockouts=tuple(stockouts),
         lost_revenue=round(sum(s.lost_revenue for s in in_period), 2),
         products_out=len({s.product for s in in_period}),
+        rule=rule,
     )
 
 
@@ -147,7 +175,18 @@ def _stockout(s: _Stretch, cur: Window, name: str | None, confirmed: bool) -> St
         daily_revenue=round(s.daily_revenue, 2),
         lost_revenue=round(s.daily_revenue * days_in, 2),
         confirmed=confirmed,
+        channel=s.channel,
+        sale_days_before=s.sale_days_before,
+        sale_days_after=s.sale_days_after,
+        usual_interval=_interval(s),
     )
+
+
+def _interval(s: _Stretch) -> float | None:
+    """Days between sale days over the 28 days before the gap and the 28 after it."""
+    if s.sale_days_before is None or s.sale_days_after is None:
+        return None
+    return round(2 * STEADY_DAYS / (s.sale_days_before + s.sale_days_after), 1)
 
 
 def _overlap(a_start: date, a_end: date, b_start: date, b_end: date) -> int:
@@ -307,51 +346,118 @@ def _normal_daily(
 
 
 def _gap_stretches(lines: Lines, horizon: Window) -> list[_Stretch]:
-    """Possible stockouts: improbable runs of days without a sale, found in the engine."""
+    """Possible stockouts: gaps in the sales of products that sold steadily on both sides.
+
+    One query: the product-day table (and the product-region and product-channel ones,
+    when the lines have those columns), the next sale day and the sale days in the 28 days
+    before and from each sale day by window functions, the seasonal products left out by
+    an anti-join; only the flagged gaps leave the engine. A product-level gap takes the
+    place of the regional and channel gaps of that product it overlaps.
+    """
     origin = lines.data_start
     s = _sales(lines)
-    daily = s.group_by(product=s["product"], day=s.order_date).aggregate(revenue=s.revenue.sum())
+    wheres = [d for d in GAP_WHERE if lines.has(d)]
+    tables = []
+    for dim in ("", *wheres):
+        t = s.filter(s[dim].notnull()) if dim else s
+        place = t[dim].cast("string") if dim else ibis.null("string")
+        tables.append(
+            t.group_by(
+                product=t["product"], dim=ibis.literal(dim), place=place, day=t.order_date
+            ).aggregate(revenue=t.revenue.sum())
+        )
+    daily = ibis.union(*tables) if len(tables) > 1 else tables[0]
     daily = daily.mutate(n=_day_number(daily.day, origin))
-    recent = ibis.window(group_by="product", order_by="n", range=(-(NORMAL_DAYS - 1), 0))
-    ordered = ibis.window(group_by="product", order_by="n")
+    keys = ["product", "dim", "place"]
+    window = STEADY_DAYS - 1
+    before = ibis.window(group_by=keys, order_by="n", range=(-window, 0))
+    after = ibis.window(group_by=keys, order_by="n", range=(0, window))
+    ordered = ibis.window(group_by=keys, order_by="n")
     d = daily.mutate(
-        sold_days=daily.n.count().over(recent),
-        recent_revenue=daily.revenue.sum().over(recent),
+        sold_before=daily.n.count().over(before),
+        revenue_before=daily.revenue.sum().over(before),
+        sold_from=daily.n.count().over(after),
+        first_n=daily.n.min().over(ibis.window(group_by=keys)),
         next_n=daily.n.lead().over(ordered),
     )
+    d = d.mutate(sold_after=d.sold_from.lead().over(ordered))
     end_n = (lines.data_end - origin).days
-    gap = (d.next_n - d.n - 1).fill_null(end_n - d.n)
-    rate = d.sold_days.cast("float64") / NORMAL_DAYS
+    gap = d.next_n - d.n - 1
+    interval = (2 * STEADY_DAYS) / (d.sold_before + d.sold_after).cast("float64")
+    # a gap in one region's or channel's sales needs the strong evidence: more series, more
+    # chance gaps
+    least = ibis.ifelse(d.dim == "", STEADY_MIN_SALE_DAYS, STRONG_SALE_DAYS)
     flagged = d.filter(
-        (d.n >= NORMAL_DAYS - 1)  # a full 56 days of data before the gap
+        d.next_n.notnull()  # sales came back: not discontinued
+        & (d.n - d.first_n >= window)  # sold for the 28 days before the gap: not new
+        & (d.sold_before >= least)
+        & (d.next_n + window <= end_n)  # 28 days of data after the gap
+        & (d.sold_after >= least)
         & (gap >= GAP_MIN_DAYS)
-        & (rate >= GAP_MIN_RATE)
-        & ((1.0 - rate) ** gap < GAP_MAX_PROBABILITY)
-        & (d.n + gap >= (horizon.start - origin).days)  # the gap reaches the horizon
+        & (gap >= GAP_INTERVALS * interval)
+        & (d.next_n - 1 >= (horizon.start - origin).days)  # the gap reaches the horizon
         & (d.n + 1 <= (horizon.end - origin).days)  # and starts by its end
     )
+    seasonal = _seasonal_products(lines, s)
+    if seasonal is not None:
+        flagged = flagged.anti_join(seasonal, "product")
     rows = (
         flagged.select(
-            product=flagged["product"],
+            "product",
+            "dim",
+            "place",
             last_sale=flagged.day,
             gap=gap,
-            ongoing=flagged.next_n.isnull(),
-            recent_revenue=flagged.recent_revenue,
+            revenue_before=flagged.revenue_before,
+            sold_before=flagged.sold_before,
+            sold_after=flagged.sold_after,
         )
         .to_pyarrow()
         .to_pylist()
     )
-    return [
+    stretches = [
         _Stretch(
             product=str(r["product"]),
-            region=None,
+            region=r["place"] if r["dim"] == "region" else None,
             start=r["last_sale"] + timedelta(days=1),
             end=r["last_sale"] + timedelta(days=int(r["gap"])),
-            ongoing=bool(r["ongoing"]),
-            daily_revenue=float(r["recent_revenue"] or 0.0) / NORMAL_DAYS,
+            ongoing=False,
+            daily_revenue=float(r["revenue_before"] or 0.0) / STEADY_DAYS,
+            channel=r["place"] if r["dim"] == "channel" else None,
+            sale_days_before=int(r["sold_before"]),
+            sale_days_after=int(r["sold_after"]),
         )
         for r in rows
     ]
+    whole = [x for x in stretches if x.region is None and x.channel is None]
+    return [
+        x
+        for x in stretches
+        if x in whole
+        or not any(
+            w.product == x.product and _overlap(w.start, w.end, x.start, x.end) for w in whole
+        )
+    ]
+
+
+def _seasonal_products(lines: Lines, s: ir.Table) -> ir.Table | None:
+    """Products with at least half their revenue within six weeks either side of one week
+    of the year (weeks of all years added up), when the data covers enough of a year to
+    tell; None when it does not."""
+    if (lines.data_end - lines.data_start).days + 1 < SEASON_MIN_DATA_DAYS:
+        return None
+    week = ((s.order_date.day_of_year() - 1) // 7).cast("int64")  # 0..52
+    weekly = s.group_by(product=s["product"], week=week).aggregate(revenue=s.revenue.sum())
+    wrapped = weekly.union(weekly.mutate(week=weekly.week + YEAR_WEEKS))  # the year goes round
+    around = ibis.window(group_by="product", order_by="week", range=(-SEASON_WEEKS, SEASON_WEEKS))
+    w = wrapped.mutate(season=wrapped.revenue.sum().over(around))
+    centred = w.filter(w.week.between(SEASON_WEEKS, SEASON_WEEKS + YEAR_WEEKS - 1))
+    peaks = centred.group_by("product").aggregate(peak=centred.season.max())
+    totals_ = weekly.group_by("product").aggregate(total=weekly.revenue.sum())
+    joined = peaks.join(totals_, "product")
+    return joined.filter((joined.total > 0) & (joined.peak >= SEASON_SHARE * joined.total)).select(
+        "product"
+    )
 
 
 # --- returns and margin -----------------------------------------------------------------

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from salescope import fact_ids as ids
 from salescope.fact_ids import slug
 from salescope.model import Department, Fact, Horizon, Insight, Recommendation, Report
+from salescope.narrative.sections_ops import stockout_names
 from salescope.settings import Thresholds
 
 IMPROVE = 0.1  # the "improve" target: 10% better than today
@@ -235,13 +236,23 @@ def _reps(insight: Insight, report: Report) -> list[Action]:
 
 
 def _stockouts(insight: Insight, report: Report) -> list[Action]:
-    if "lost" in insight.refs:
+    inv = report.inventory
+    if "lost" in insight.refs and inv is not None:
         lost = insight.refs["lost"]
+        names = stockout_names(inv)
+        if inv.products_out > len(inv.named()):
+            names += " and the other products listed under Operations"
+        if inv.source != "inventory table":  # possible stockouts: check before acting
+            return [
+                Action("operations", "short", f"Check the stock records of {names} for the "
+                       "days without sales; where a product ran out, set a reorder point from "
+                       "its normal daily sales and supplier lead time.", lost, "zero"),
+            ]  # fmt: skip
         return [
-            Action("operations", "immediate", "Set reorder points for the products that ran "
-                   "out, from their normal daily sales and supplier lead times.", lost, "zero"),
-            Action("sales", "immediate", "Tell customers when the products that ran out are "
-                   "back, and offer an alternative meanwhile.", lost, "zero"),
+            Action("operations", "immediate", f"Set reorder points for {names}, from their "
+                   "normal daily sales and supplier lead times.", lost, "zero"),
+            Action("sales", "immediate", f"Tell customers when {names} are back in stock, and "
+                   "offer an alternative meanwhile.", lost, "zero"),
         ]  # fmt: skip
     return [
         Action("operations", "short", "Review stock cover for the products that ran out "

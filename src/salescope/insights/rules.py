@@ -23,8 +23,16 @@ from collections.abc import Callable, Iterable
 from salescope import fact_ids as ids_
 from salescope.fact_ids import slug
 from salescope.metrics.semantic import dimension_departments
-from salescope.model import Contributor, Department, Insight, Polarity, Report
+from salescope.model import (
+    STOCKOUTS_NAMED,
+    Contributor,
+    Department,
+    Insight,
+    Polarity,
+    Report,
+)
 from salescope.narrative import format as fmt
+from salescope.narrative.sections_ops import stockout_label, usually
 from salescope.settings import Thresholds
 
 FULL_EFFECT_PCT = 20.0  # a change of this many percent is a full-size effect
@@ -549,31 +557,76 @@ def reps(report: Report, t: Thresholds) -> Iterable[Insight]:
     )
 
 
+POSSIBLE_STOCKOUT_CAP = 0.05  # score of possible stockouts without strong, large evidence
+POSSIBLE_STOCKOUT_LEAD_SHARE = 0.05  # strong possible stockouts this share of revenue may lead
+
+
 def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
+    """Stockouts that cost sales, naming the products. Possible stockouts (no inventory
+    table) score at most ``POSSIBLE_STOCKOUT_CAP`` and read as neutral, unless those with
+    strong evidence (the rule's ``strong_sale_days`` on both sides) lost an estimated
+    ``POSSIBLE_STOCKOUT_LEAD_SHARE`` of the period's revenue or more."""
     inv = report.inventory
     revenue = report.kpi("revenue")
     if inv is None or not inv.stockouts:
         return
-    inside = [s for s in inv.stockouts if s.in_period]
+    named = inv.named()
     confirmed = inv.source == "inventory table"
     lost, out = ids_.inventory("lost_revenue"), ids_.inventory("products_out")
-    if inside and _have(report, lost, out):
-        share = inv.lost_revenue / revenue.value if revenue and revenue.value else 0.0
+    cited = [ids_.stockout(i, part) for i, _ in named for part in ("days", "start", "lost_revenue")]
+    cited += [ids_.stockout(i, "usual_interval") for i, s in named if s.usual_interval]
+    more = ids_.inventory("products_more")
+    if more in report.facts:
+        cited.append(more)
+    if named and _have(report, lost, out, *cited):
+        total = revenue.value if revenue and revenue.value else 0.0
+        share = inv.lost_revenue / total if total else 0.0
+        score, polarity = _clip(share * 20), "negative"
+        if not confirmed:
+            strong = inv.rule.strong_sale_days if inv.rule is not None else 0
+            sure = sum(
+                s.lost_revenue
+                for s in inv.stockouts
+                if s.in_period and min(s.sale_days_before or 0, s.sale_days_after or 0) >= strong
+            )
+            if total and sure >= POSSIBLE_STOCKOUT_LEAD_SHARE * total:
+                score *= 0.5
+            else:
+                score, polarity = min(score * 0.5, POSSIBLE_STOCKOUT_CAP), "neutral"
+        cur = report.currency
+        if confirmed:
+            parts = [
+                f"{stockout_label(s)} for {fmt.count(s.days)} days from {s.start}" for _, s in named
+            ]
+            text = (
+                f"Out of stock in {report.period.label}: {_listed(parts, report)}, an "
+                f"estimated {fmt.money(inv.lost_revenue, cur)} of lost revenue at their normal "
+                "daily sales."
+            )
+        else:
+            parts = [
+                f"{stockout_label(s)} had no sales for {fmt.count(s.days)} days from "
+                f"{s.start}{usually(s)}"
+                for _, s in named
+            ]
+            text = (
+                f"Possible stockouts in {report.period.label} (no inventory table to confirm "
+                f"them): {_listed(parts, report)}. Estimated revenue lost, at each product's "
+                f"normal daily revenue over its days without sales: "
+                f"{fmt.money(inv.lost_revenue, cur)}."
+            )
+        top = named[0][1]
         yield Insight(
             id="stockout_risk",
             type="stockout_risk",
             title="Stockouts cost sales" if confirmed else "Possible stockouts",
-            text=(
-                f"{fmt.count(inv.products_out)} product(s) were "
-                f"{'out of stock' if confirmed else 'possibly out of stock'} in "
-                f"{report.period.label}, an estimated "
-                f"{fmt.money(inv.lost_revenue, report.currency)} of lost revenue."
-            ),
-            facts=(out, lost),
+            text=text,
+            facts=(out, lost, *cited),
             refs={"lost": lost},
-            score=round(_clip(share * 20) * (1.0 if confirmed else 0.5), 4),
-            polarity="negative",
+            score=round(score, 4),
+            polarity=polarity,  # type: ignore[arg-type]
             departments=("operations", "sales"),
+            subject=top.product_name or top.product,
         )
     elif confirmed and _have(report, ids_.inventory("stockouts")):
         yield Insight(
@@ -590,6 +643,14 @@ def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
             polarity="neutral",
             departments=("operations",),
         )
+
+
+def _listed(parts: list[str], report: Report) -> str:
+    """``a; b; c and 12 more products`` (the count a fact)."""
+    inv = report.inventory
+    more = 0 if inv is None else inv.products_out - STOCKOUTS_NAMED
+    text = "; ".join(parts)
+    return f"{text}; and {fmt.count(more)} more product(s)" if more > 0 else text
 
 
 def margin(report: Report, t: Thresholds) -> Iterable[Insight]:

@@ -39,7 +39,7 @@ def data_strings(report: Report) -> set[str]:
         names.update(t.team for t in report.team.teams)
     if report.inventory is not None:
         for s in report.inventory.stockouts:
-            names.update(x for x in (s.product, s.product_name, s.region) if x)
+            names.update(x for x in (s.product, s.product_name, s.region, s.channel) if x)
     if report.operations is not None:
         names.update(r.key for r in report.operations.returns)
     names.update(i.subject for i in report.insights if i.subject)

@@ -9,13 +9,17 @@ interval excludes zero.
 from __future__ import annotations
 
 from salescope.model import (
+    STOCKOUTS_LISTED,
+    STOCKOUTS_NAMED,
     CampaignResult,
     ChannelStats,
+    GapRule,
     Inventory,
     Marketing,
     Measure,
     Operations,
     Report,
+    Stockout,
     Team,
 )
 from salescope.narrative import format as fmt
@@ -23,7 +27,6 @@ from salescope.narrative.sections import Section, _previous_label
 from salescope.narrative.table import Table
 
 CHANNELS_NAMED = 2  # best and worst by ROAS
-STOCKOUTS_LISTED = 10
 REPS_NAMED = 3
 
 
@@ -391,48 +394,112 @@ def operations_section(report: Report) -> Section | None:
     return Section("operations", "Operations", tuple(lines), tuple(tables), charts)
 
 
+def stockout_label(s: Stockout) -> str:
+    """``Product in East``, ``Product in the Web channel`` or the product alone."""
+    name = s.product_name or s.product
+    if s.region:
+        return f"{name} in {s.region}"
+    return f"{name} in the {s.channel} channel" if s.channel else name
+
+
+def stockout_names(inv: Inventory) -> str:
+    """The named products, joined: ``A, B and C``."""
+    names = [stockout_label(s) for _, s in inv.named()]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _more(inv: Inventory) -> str:
+    """`` and 12 more`` when more products are out than the sentences name."""
+    more = inv.products_out - STOCKOUTS_NAMED
+    return f" and {fmt.count(more)} more" if more > 0 else ""
+
+
 def _stockout_lines(report: Report, inv: Inventory) -> list[str]:
     cur, label = report.currency, report.period.label
     inside = [s for s in inv.stockouts if s.in_period]
     confirmed = inv.source == "inventory table"
+    lines = [] if confirmed or inv.rule is None else [_rule_line(inv.rule)]
     if not inside:
-        what = "No product ran out of stock" if confirmed else "No product's sales stopped"
-        suffix = "" if confirmed else " abruptly (no inventory table: possible stockouts only)"
-        lines = [f"{what} in {label}{suffix}."]
+        if confirmed:
+            lines.append(f"No product ran out of stock in {label}.")
+        else:
+            lines.append(
+                f"No product's sales stopped in {label} in a way the rule counts as a possible "
+                "stockout (no inventory table to confirm stockouts)."
+            )
         if inv.stockouts:
             last = max(inv.stockouts, key=lambda s: s.end)
+            what = "stockout(s) are" if confirmed else "possible stockout(s) are"
             lines.append(
-                f"In the year before, {fmt.count(len(inv.stockouts))} stockout(s) are "
-                f"listed below; the latest, {last.product_name or last.product}, was out "
-                f"{fmt.count(last.days)} days from {last.start} (about "
-                f"{fmt.money(last.stretch_lost_revenue, cur)} of revenue lost)."
+                f"In the year before, {fmt.count(len(inv.stockouts))} {what} listed below; "
+                f"the latest, {stockout_label(last)}, "
+                f"{'was out' if confirmed else 'had no sales for'} {fmt.count(last.days)} "
+                f"days from {last.start} (about {fmt.money(last.stretch_lost_revenue, cur)} "
+                f"of revenue {'lost' if confirmed else 'lost, estimated'})."
             )
         return lines
     days = sum(s.days_in_period for s in inside)
     if confirmed:
         text = (
             f"{fmt.count(inv.products_out)} product(s) ran out of stock in {label}, "
-            f"{fmt.count(days)} product-days in all"
+            f"{fmt.count(days)} product-days in all, an estimated "
+            f"{fmt.money(inv.lost_revenue, cur)} of revenue lost at each product's normal "
+            "daily sales"
         )
-    else:
-        text = (
-            f"Sales of {fmt.count(inv.products_out)} product(s) stopped abruptly in {label} "
-            f"for {fmt.count(days)} product-days: possible stockouts (no inventory table to "
-            "confirm them)"
-        )
-    text += (
-        f", an estimated {fmt.money(inv.lost_revenue, cur)} of revenue lost at each "
-        "product's normal daily sales."
+        named = [
+            f"{stockout_label(s)}, {fmt.count(s.days)} days from {s.start}"
+            f"{', still out at the end of the data' if s.ongoing else ''} (about "
+            f"{fmt.money(s.lost_revenue, cur)})"
+            for _, s in inv.named()
+        ]
+        return [*lines, f"{text}: {'; '.join(named)}{_more(inv)}."]
+    text = (
+        f"Possible stockouts (no inventory table to confirm them): the sales of "
+        f"{fmt.count(inv.products_out)} product(s) stopped in {label} for "
+        f"{fmt.count(days)} product-days in all"
     )
-    top = max(inside, key=lambda s: s.lost_revenue)
-    name = top.product_name or top.product
-    where = f" in {top.region}" if top.region else ""
-    ongoing = ", still out at the end of the data" if top.ongoing else ""
-    return [
-        text,
-        f"The costliest: {name}{where}, {fmt.count(top.days)} days from {top.start}{ongoing} "
-        f"(about {fmt.money(top.lost_revenue, cur)}).",
+    named = [
+        f"{stockout_label(s)} had no sales for {fmt.count(s.days)} days from {s.start}"
+        f"{usually(s)} (about {fmt.money(s.lost_revenue, cur)})"
+        for _, s in inv.named()
     ]
+    return [
+        *lines,
+        f"{text}: {'; '.join(named)}{_more(inv)}.",
+        f"Estimated lost revenue: {fmt.money(inv.lost_revenue, cur)}, each product's normal "
+        f"daily revenue (its revenue over the {fmt.count(_steady(inv))} days before the gap, per "
+        "day) times its days without sales in the period. It is an estimate: demand may have "
+        "been lower, made up later or met by another product.",
+    ]
+
+
+def _steady(inv: Inventory) -> int | None:
+    return None if inv.rule is None else inv.rule.steady_days
+
+
+def usually(s: Stockout) -> str:
+    """`` while it usually sells every 2.50 days``, or nothing with an inventory table."""
+    if s.usual_interval is None:
+        return ""
+    if s.usual_interval <= 1:
+        return " while it usually sells every day"
+    return f" while it usually sells every {fmt.number(s.usual_interval)} days"
+
+
+def _rule_line(rule: GapRule) -> str:
+    days, least = fmt.count(rule.steady_days), fmt.count(rule.min_sale_days)
+    return (
+        "Without an inventory table, stockouts are inferred from gaps in the sales. A gap "
+        f"counts when the product sold on at least {least} of the {days} days before it and "
+        f"of the {days} days after it (sales came back: not discontinued), its first sale "
+        f"was at least {days} days before it (not new), the gap lasted at least "
+        f"{fmt.count(rule.min_gap_days)} days and {fmt.count(rule.gap_intervals)} times the "
+        "usual days between its sales, and less than "
+        f"{fmt.fraction(rule.season_share)} of its revenue falls within "
+        f"{fmt.count(rule.season_weeks)} weeks either side of one date of the year (not "
+        f"seasonal). A gap in one region's or channel's sales needs "
+        f"{fmt.count(rule.strong_sale_days)} sale days on each side."
+    )
 
 
 def _stockout_table(report: Report, inv: Inventory) -> Table:
@@ -441,7 +508,7 @@ def _stockout_table(report: Report, inv: Inventory) -> Table:
         (
             s.product_name or s.product,
             s.product,
-            s.region or "",
+            s.region or s.channel or "",
             f"{s.start} to {s.end}",
             fmt.count(s.days),
             fmt.count(s.days_in_period),
@@ -452,13 +519,25 @@ def _stockout_table(report: Report, inv: Inventory) -> Table:
         )
         for s in inv.stockouts[:STOCKOUTS_LISTED]
     )
+    note = "lost revenue = days out of stock x the product's normal daily revenue"
+    if not inv.stockouts or not inv.stockouts[0].confirmed:
+        note = "possible stockouts; estimated lost revenue = days without sales x the " + (
+            "product's normal daily revenue"
+        )
+    if len(inv.stockouts) > STOCKOUTS_LISTED:
+        note += (
+            f"; the {fmt.count(STOCKOUTS_LISTED)} costliest of {fmt.count(len(inv.stockouts))}"
+            ", report.json lists all"
+        )
+    confirmed = inv.source == "inventory table"
     return Table(
         "stockouts",
-        "Stockouts in the year to the period end",
-        ("Product", "Id", "Region", "Dates", "Days", "In period", "Normal daily revenue",
-         "Lost in period", "Lost over the stretch", "Confirmed"),
+        "Stockouts in the year to the period end" if confirmed
+        else "Possible stockouts in the year to the period end",
+        ("Product", "Id", "Region or channel", "Dates", "Days", "In period",
+         "Normal daily revenue", "Lost in period", "Lost over the stretch", "Confirmed"),
         rows,
-        note="lost revenue = days out of stock x the product's normal daily revenue",
+        note=note,
         numeric=(False, False, False, False, True, True, True, True, True, False),
     )  # fmt: skip
 
