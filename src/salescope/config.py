@@ -126,6 +126,12 @@ class Config(BaseModel):
         "the one the amount columns name, e.g. 'Price (EUR)' or '€ 9,90', else unknown: "
         "amounts are shown without a symbol and the report says so",
     )
+    holidays: str | None = Field(
+        None,
+        description="public holiday calendar for unusual days: an ISO 3166 country code (GB, "
+        "US, DE ...), with a region after a dash (GB-SCT, US-CA), or none to use no calendar; "
+        "default: the country of 90% or more of revenue, from the data's country column",
+    )
     top_n: int = Field(10, ge=1, le=1000, description="members listed in product breakdowns")
     min_contribution: float = Field(
         0.03,
@@ -242,6 +248,35 @@ class Config(BaseModel):
             f"invalid setting currency: {value!r} is not a three-letter ISO 4217 code",
             hint=f"write the code, e.g. {example} (EUR, USD, CHF ...), or leave currency out "
             "to take it from the data; see docs/config.md",
+        )
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holiday_calendar(cls, value: object) -> object:
+        """``none`` (or YAML's ``no``/``false``), or a country code the ``holidays`` package
+        knows, upper-cased, with an optional subdivision (``GB-SCT``); anything else is a
+        ConfigError listing the codes."""
+        if value is None:
+            return None
+        if value is False or (isinstance(value, str) and value.strip().lower() in ("none", "no")):
+            return "none"
+        import holidays as calendars
+
+        supported = calendars.list_supported_countries()
+        code = value.strip().upper() if isinstance(value, str) else ""
+        country, _, region = code.partition("-")
+        if country in supported and (not region or region in supported[country]):
+            return code
+        regions = supported.get(country)
+        hint = (
+            f"regions of {country}: {', '.join(regions)}"
+            if regions
+            else f"codes: {', '.join(sorted(c for c in supported if len(c) == 2))}"
+        )
+        raise ConfigError(
+            f"invalid setting holidays: {value!r} is not a holiday calendar",
+            hint="write a country code such as `holidays: GB`, a region after a dash "
+            f"(`holidays: GB-SCT`), or `holidays: none` for no calendar; {hint}",
         )
 
     @field_validator("side_tables", mode="before")

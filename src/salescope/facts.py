@@ -9,6 +9,7 @@ from __future__ import annotations
 from salescope import fact_ids as ids
 from salescope.fact_ids import slug
 from salescope.model import (
+    HOLIDAYS_LISTED,
     QUALITY_SCALE,
     STOCKOUTS_LISTED,
     STOCKOUTS_NAMED,
@@ -29,6 +30,7 @@ from salescope.model import (
     Team,
     TimeSeries,
     Trend,
+    UnusualDays,
 )
 
 
@@ -390,6 +392,39 @@ def anomaly_facts(facts: dict[str, Fact], anomalies: tuple[Anomaly, ...]) -> Non
                 "fraction",
                 f"{label}: usual share",
             )
+
+
+def unusual_day_facts(facts: dict[str, Fact], u: UnusualDays) -> None:
+    """The order-volume rule and each holiday set aside (``holiday.<date>``)."""
+    _add(facts, "unusual_days.orders_per_day", u.orders_per_day, "number", "orders a day")
+    _add(
+        facts,
+        "unusual_days.min_orders_per_day",
+        u.min_orders_per_day,
+        "count",
+        "orders a day needed to call a day unusual",
+    )
+    shown = [h for h in u.holidays if h.trade != "usual"]
+    _add(facts, "unusual_days.holidays", len(u.holidays), "count", "holidays set aside")
+    _add(
+        facts,
+        "unusual_days.holidays_closed_or_quiet",
+        len(shown),
+        "count",
+        "holidays closed or quiet",
+    )
+    _add(
+        facts,
+        "unusual_days.holidays_not_listed",
+        max(len(shown) - HOLIDAYS_LISTED, 0),
+        "count",
+        "closed or quiet holidays not listed",
+    )
+    for h in u.holidays:
+        base = f"holiday.{h.date.isoformat()}"
+        _add(facts, f"{base}.date", h.date.isoformat(), "date", h.name)
+        _add(facts, f"{base}.revenue", h.revenue, "currency", f"revenue on {h.date}")
+        _add(facts, f"{base}.usual", h.usual, "currency", f"usual revenue on {h.date}")
 
 
 def forecast_facts(facts: dict[str, Fact], f: Forecast) -> None:

@@ -30,6 +30,9 @@ PeriodGrain = Literal["week", "month", "quarter", "year", "custom", "all"]
 SeriesGrain = Literal["day", "week", "month", "quarter", "year"]
 TrendDirection = Literal["up", "down", "flat"]
 AnomalyDirection = Literal["spike", "drop"]
+HolidayKind = Literal["holiday", "closure"]  # on the calendar, or closed next to one
+HolidayTrade = Literal["closed", "quiet", "usual"]
+CalendarSource = Literal["config", "data"]
 ContributorDirection = Literal["driver", "detractor"]
 PaceKind = Literal["QTD", "YTD"]
 Projection = Literal["last year's shape", "run rate"]
@@ -339,7 +342,10 @@ class Explainer:
     dimension: str
     key: str
     deviation: float  # its revenue that day minus its expected revenue
-    share: float  # deviation / the day's total deviation
+    # its part of the dimension's movement in the day's direction: deviation / the sum of
+    # the deviations of the members that moved the same way (a spike's rises, a drop's
+    # falls), so a dimension's shares lie in [0, 1] and add up to at most 1
+    share: Share
     usual_share: float | None = None  # its share of revenue on the days before
 
 
@@ -357,6 +363,38 @@ class Anomaly:
     def change_pct(self) -> float | None:
         """Revenue against expected, in percent."""
         return 100 * (self.revenue / self.expected - 1) if self.expected else None
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A public holiday inside the data, or a closed day running into one: set aside from
+    the unusual-days baseline and never called unusual (salescope.analysis.anomalies)."""
+
+    date: date
+    name: str  # the holiday's name in the calendar; a closure: the holiday it runs into
+    kind: HolidayKind
+    revenue: float
+    usual: float  # median revenue of the same weekday in the 4 weeks either side
+    trade: HolidayTrade  # closed: at most 10% of usual; quiet: 30% or more under it
+    in_period: bool
+
+
+HOLIDAYS_LISTED = 10  # closed or quiet holidays the report names; report.json has them all
+
+
+@dataclass(frozen=True)
+class UnusualDays:
+    """How unusual days were looked for: the holiday calendar, the holidays set aside and
+    the minimum order volume (salescope.analysis.anomalies)."""
+
+    calendar: str | None  # ISO 3166 code, with a subdivision when used (GB-ENG); None: none
+    # salescope.yml's holidays: (with calendar None: `holidays: none`), or the data's country
+    calendar_source: CalendarSource | None
+    calendar_note: str | None  # without a calendar found in the data: why
+    holidays: tuple[Holiday, ...]  # every holiday and holiday closure in the data, by date
+    orders_per_day: float | None  # median orders of the days with orders, holidays left out
+    min_orders_per_day: Count  # below this median no day is called unusual
+    too_few_orders: bool
 
 
 @dataclass(frozen=True)
@@ -941,6 +979,7 @@ class Report:
     trend: Trend | None = None
     seasonality: Seasonality | None = None
     anomalies: tuple[Anomaly, ...] = ()
+    unusual_days: UnusualDays | None = None  # the calendar and rules behind ``anomalies``
     forecast: Forecast | None = None
     pace: tuple[Pace, ...] = ()
     marketing: Marketing | None = None

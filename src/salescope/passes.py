@@ -50,6 +50,7 @@ from salescope.facts import (
     series_facts,
     team_facts,
     trend_facts,
+    unusual_day_facts,
 )
 from salescope.lines import Lines
 from salescope.metrics.kpis import Windows, compute_kpis
@@ -145,9 +146,23 @@ def _pace(c: Context) -> Any:
     )
 
 
+def _unusual_days(c: Context) -> Any:
+    current = c.periods.current
+    return anomalies.describe_days(
+        c.lines, c["timeseries"].daily, current.start, current.end, c.config.holidays
+    )
+
+
 def _anomalies(c: Context) -> Any:
     current = c.periods.current
-    return anomalies.find_anomalies(c.lines, c["timeseries"].daily, current.start, current.end)
+    return anomalies.find_anomalies(
+        c.lines,
+        c["timeseries"].daily,
+        current.start,
+        current.end,
+        c["unusual_days"],
+        c.dimensions,
+    )
 
 
 def _targets(c: Context) -> Any:
@@ -195,7 +210,20 @@ PASSES: tuple[Pass, ...] = (
         ("timeseries",),
     ),
     Pass("pace", "measuring the pace to date", _pace, pace_facts, ("timeseries", "seasonality")),
-    Pass("anomalies", "looking for unusual days", _anomalies, anomaly_facts, ("timeseries",)),
+    Pass(
+        "unusual_days",
+        "reading the holiday calendar",
+        _unusual_days,
+        unusual_day_facts,
+        ("timeseries",),
+    ),
+    Pass(
+        "anomalies",
+        "looking for unusual days",
+        _anomalies,
+        anomaly_facts,
+        ("timeseries", "unusual_days"),
+    ),
     Pass(
         "marketing",
         "analysing marketing",

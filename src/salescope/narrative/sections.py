@@ -11,7 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from salescope.metrics.semantic import dimension_noun
-from salescope.model import RFM_SEGMENTS, Anomaly, Customers, Explainer, Report, Seasonality
+from salescope.model import (
+    HOLIDAYS_LISTED,
+    RFM_SEGMENTS,
+    Anomaly,
+    Customers,
+    Explainer,
+    Report,
+    Seasonality,
+    UnusualDays,
+)
 from salescope.narrative import format as fmt
 from salescope.narrative.table import Table
 
@@ -282,8 +291,15 @@ def anomalies_section(report: Report) -> Section | None:
     cur = report.currency
     label = report.period.label
     inside = [a for a in report.anomalies if a.in_period]
+    seen = report.unusual_days
     lines = []
-    if not report.anomalies:
+    if seen is not None and seen.too_few_orders:
+        lines.append(
+            "No day is called unusual: too few orders a day to call a day unusual (a median "
+            f"of {fmt.number(seen.orders_per_day)} on days with orders; "
+            f"{fmt.count(seen.min_orders_per_day)} are needed)."
+        )
+    elif not report.anomalies:
         lines.append(
             "No unusual days: every day's revenue was within the normal range for its "
             "weekday and season."
@@ -297,10 +313,42 @@ def anomalies_section(report: Report) -> Section | None:
         lines.append(
             f"{fmt.count(earlier)} other unusual day(s) elsewhere in the data are listed below."
         )
+    if seen is not None:
+        lines.extend(_holiday_lines(seen))
     tables = []
     if report.anomalies:
         tables.append(_anomaly_table(report))
     return Section("anomalies", "Unusual days", tuple(lines), tuple(tables), ("daily_revenue",))
+
+
+def _holiday_lines(seen: UnusualDays) -> list[str]:
+    """What was done about public holidays: the calendar and the days it set aside, or
+    that there was none."""
+    if seen.calendar is None:
+        if seen.calendar_source == "config":
+            return [
+                "No holiday calendar was used (`holidays: none` in salescope.yml): a public "
+                "holiday is judged like any other day, so a closure on one is a drop."
+            ]
+        why = f" ({seen.calendar_note})" if seen.calendar_note else ""
+        return [
+            f"No holiday calendar{why}: set `holidays:` in salescope.yml (e.g. `holidays: GB`) "
+            "so closures on public holidays are not called drops."
+        ]
+    source = "from salescope.yml" if seen.calendar_source == "config" else "from the data's country"
+    out = [
+        f"Public holidays ({seen.calendar} calendar, {source}) are left out of the baseline "
+        "and never called unusual."
+    ]
+    shown = [h for h in seen.holidays if h.trade != "usual"]
+    if shown:
+        days = ", ".join(f"{h.date.day} {h.date:%b %Y}" for h in shown[:HOLIDAYS_LISTED])
+        more = len(shown) - HOLIDAYS_LISTED
+        rest = f" and {fmt.count(more)} more" if more > 0 else ""
+        closures = any(h.kind == "closure" for h in shown)
+        what = " (or closed on the days running into one)" if closures else ""
+        out.append(f"Closed or quiet on public holidays{what}: {days}{rest}.")
+    return out
 
 
 def _standouts(a: Anomaly) -> list[Explainer]:
@@ -330,7 +378,8 @@ def _explained(a: Anomaly) -> str:
         if e.usual_share is not None
         else ""
     )
-    return f"; led by {word} {e.key} ({fmt.fraction(e.share)} of the gap{usual})"
+    moved = "rise" if a.direction == "spike" else "fall"
+    return f"; led by {word} {e.key} ({fmt.fraction(e.share)} of the {moved}{usual})"
 
 
 def _anomaly_line(a: Anomaly, currency: str | None) -> str:
@@ -368,8 +417,9 @@ def _anomaly_table(report: Report) -> Table:
         ("Day", "Kind", "Revenue", "Expected", "Deviation", "Score", "Explained by"),
         rows,
         note="Expected: the weekday and seasonal baseline. Score: robust z of the day's "
-        "deviation. Explained by: members whose own deviation makes up that share of it, and "
-        "their usual share of sales.",
+        "deviation. Explained by: members with that share of the day's rise (a spike) or fall "
+        "(a drop) among the members of their kind that moved the same way, and their usual "
+        "share of sales.",
         numeric=(False, False, True, True, True, True, False),
     )
 

@@ -47,6 +47,7 @@ from salescope.model import (
     TimeSeries,
     Trend,
     Unit,
+    UnusualDays,
     ValueBin,
 )
 
@@ -132,6 +133,7 @@ class ReportJson(TypedDict):
     trend: Trend | None
     seasonality: Seasonality | None
     anomalies: tuple[Anomaly, ...]
+    unusual_days: UnusualDays | None  # holiday calendar, holidays, order-volume rule
     forecast: Forecast | None
     pace: tuple[Pace, ...]
     marketing: Marketing | None
@@ -192,6 +194,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "trend": _section(report.trend),
         "seasonality": _section(report.seasonality),
         "anomalies": [asdict(a) for a in report.anomalies],
+        "unusual_days": _section(report.unusual_days),
         "forecast": _section(report.forecast),
         "pace": [asdict(p) for p in report.pace],
         "marketing": _section(report.marketing),
