@@ -42,6 +42,8 @@ LAYERS: list[list[str]] = [
         # how numbers are written: insights and config use it, not only the narrative
         "salescope.narrative",
         "salescope.narrative.format",
+        # how a stockout is named in a sentence: insights and the sections use it
+        "salescope.narrative.wording",
         # the metric layer's declarations: config checks custom metrics against them
         "salescope.metrics",
         "salescope.metrics.semantic",

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from salescope import fact_ids as ids
 from salescope.fact_ids import slug
 from salescope.model import Department, Fact, Horizon, Insight, Recommendation, Report
-from salescope.narrative.sections_ops import stockout_names
+from salescope.narrative.wording import stockout_names
 from salescope.settings import Thresholds
 
 IMPROVE = 0.1  # the "improve" target: 10% better than today

@@ -32,7 +32,7 @@ from salescope.model import (
     Report,
 )
 from salescope.narrative import format as fmt
-from salescope.narrative.sections_ops import stockout_label, usually
+from salescope.narrative.wording import stockout_label, usually
 from salescope.settings import Thresholds
 
 FULL_EFFECT_PCT = 20.0  # a change of this many percent is a full-size effect

@@ -19,12 +19,12 @@ from salescope.model import (
     Measure,
     Operations,
     Report,
-    Stockout,
     Team,
 )
 from salescope.narrative import format as fmt
 from salescope.narrative.sections import Section, _previous_label
 from salescope.narrative.table import Table
+from salescope.narrative.wording import stockout_label, usually
 
 CHANNELS_NAMED = 2  # best and worst by ROAS
 REPS_NAMED = 3
@@ -394,20 +394,6 @@ def operations_section(report: Report) -> Section | None:
     return Section("operations", "Operations", tuple(lines), tuple(tables), charts)
 
 
-def stockout_label(s: Stockout) -> str:
-    """``Product in East``, ``Product in the Web channel`` or the product alone."""
-    name = s.product_name or s.product
-    if s.region:
-        return f"{name} in {s.region}"
-    return f"{name} in the {s.channel} channel" if s.channel else name
-
-
-def stockout_names(inv: Inventory) -> str:
-    """The named products, joined: ``A, B and C``."""
-    names = [stockout_label(s) for _, s in inv.named()]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def _more(inv: Inventory) -> str:
     """`` and 12 more`` when more products are out than the sentences name."""
     more = inv.products_out - STOCKOUTS_NAMED
@@ -475,15 +461,6 @@ def _stockout_lines(report: Report, inv: Inventory) -> list[str]:
 
 def _steady(inv: Inventory) -> int | None:
     return None if inv.rule is None else inv.rule.steady_days
-
-
-def usually(s: Stockout) -> str:
-    """`` while it usually sells every 2.50 days``, or nothing with an inventory table."""
-    if s.usual_interval is None:
-        return ""
-    if s.usual_interval <= 1:
-        return " while it usually sells every day"
-    return f" while it usually sells every {fmt.number(s.usual_interval)} days"
 
 
 def _rule_line(rule: GapRule) -> str:
