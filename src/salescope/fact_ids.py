@@ -71,7 +71,17 @@ RulePart = Literal[
     "season_share",
     "strong_sale_days",
 ]
-MarginPart = Literal["gross_margin", "change", "from_discount", "from_cost"]
+MarginPart = Literal[
+    "gross_margin",
+    "change",
+    "from_discount",
+    "from_cost",
+    "gross_profit",
+    "gross_profit.change_pct",
+    "revenue",
+    "revenue.change_pct",
+]
+MarginMemberPart = Literal["gross_margin", "gross_margin.previous", "rate_effect", "mix_effect"]
 QualityPart = Literal["rows_read", "rows_accepted", "rows_quarantined", "score"]
 MarketingPart = Literal["spend", "roas"]
 RecommendationPart = Literal["baseline", "target"]
@@ -163,6 +173,16 @@ def gap_rule(part: RulePart) -> str:
 
 def margin(part: MarginPart) -> str:
     return f"operations.margin.{part}"
+
+
+def margin_member(key: str, part: MarginMemberPart) -> str:
+    """One category's (or product's) part in the gross margin's change."""
+    return f"operations.margin.member.{slug(key)}.{part}"
+
+
+def cancelled_pairs() -> str:
+    """Sales and the returns that cancelled them, left out of the contributors."""
+    return "drivers.cancelled_pairs"
 
 
 def quality(part: QualityPart) -> str:

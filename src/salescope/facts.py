@@ -134,6 +134,7 @@ def driver_facts(facts: dict[str, Fact], d: Drivers) -> None:
     _add(facts, "drivers.price", d.price, "currency", "price effect")
     _add(facts, "drivers.mix", d.mix, "currency", "mix effect")
     _add(facts, "drivers.threshold", d.threshold, "fraction", "contributor threshold")
+    _add(facts, ids.cancelled_pairs(), d.cancelled_pairs, "count", "cancelled orders set aside")
     for i, member in enumerate(d.contributors, start=1):
         label = f"{member.key} ({member.dimension.replace('_', ' ')})"
         _add(facts, ids.contributor(i, "change"), member.change, "currency", f"{label}: change")
@@ -669,3 +670,15 @@ def operations_facts(facts: dict[str, Fact], ops: Operations) -> None:
     if m.gross_margin.value is not None and m.gross_margin.previous is not None:
         change = m.gross_margin.value - m.gross_margin.previous
         _add(facts, ids.margin("change"), change, "fraction", "gross margin change (points)")
+    _measure(facts, ids.margin("gross_profit"), m.gross_profit, "currency", "gross profit")
+    _measure(facts, ids.margin("revenue"), m.revenue, "currency", "revenue of lines with a cost")
+    for member in m.members:
+        label = f"{member.key} ({(m.level or '').replace('_', ' ')})"
+        parts: tuple[tuple[ids.MarginMemberPart, float | None, str], ...] = (
+            ("gross_margin", member.gross_margin, "gross margin"),
+            ("gross_margin.previous", member.previous_margin, "gross margin, previous period"),
+            ("rate_effect", member.rate_effect, "margin change from its own margin (points)"),
+            ("mix_effect", member.mix_effect, "margin change from its weight (points)"),
+        )
+        for part, value, what in parts:
+            _add(facts, ids.margin_member(member.key, part), value, "fraction", f"{label}: {what}")

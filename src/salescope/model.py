@@ -131,6 +131,13 @@ class Contributor:
     previous_share: float | None
     share_shift: float | None  # share - previous share, as a fraction
     direction: ContributorDirection  # "driver" moves with the total
+    orders: Count = 0  # this period's orders of the member (cancelled orders left out)
+    previous_orders: Count = 0
+    # the move rests on a few orders: those of the period that carries it (this one for a
+    # rise, the previous one for a fall) are ``thin_orders`` or fewer; no insight or action
+    thin: bool = False
+    # the change without orders cancelled within ``cancel_days`` (members are ranked on it)
+    net_change: float | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,9 @@ class Drivers:
     contributors: tuple[Contributor, ...]
     concentration: tuple[Concentration, ...]
     threshold: Share = 0.03  # contributors below this share of the change are left out
+    # sale lines and the returns that cancelled them within ``cancel_days``, left out of
+    # the contributors (counted in pairs)
+    cancelled_pairs: Count = 0
 
 
 @dataclass(frozen=True)
@@ -678,11 +688,33 @@ class MarginPoint:
 
 
 @dataclass(frozen=True)
+class MarginMember:
+    """One category's (or product's) part in the change of the gross margin.
+
+    With ``w`` its share of the revenue of lines with a cost and ``m`` its margin, the
+    margin change is the sum over members of ``rate_effect`` = mean ``w`` x change in ``m``
+    (its own margin moved) plus ``mix_effect`` = change in ``w`` x mean ``m`` (its weight
+    moved); both in fraction points. A member sold in one period only has all in mix.
+    """
+
+    key: str
+    revenue: float  # of its lines with a cost, this period
+    previous: float
+    gross_margin: float | None
+    previous_margin: float | None
+    rate_effect: float
+    mix_effect: float
+
+
+@dataclass(frozen=True)
 class Margin:
     """Gross margin and discount depth, and what moved the margin.
 
     ``from_discount`` + ``from_cost`` = the change in gross margin (fraction points),
     split between deeper or shallower discounts and cost against list price.
+    ``gross_profit`` = revenue - cost and ``revenue`` are over the lines with a cost;
+    ``members`` are the categories (products without a category column) whose own margin
+    moved the total most, largest ``rate_effect`` either way first.
     """
 
     gross_margin: Measure
@@ -691,6 +723,10 @@ class Margin:
     from_discount: float | None
     from_cost: float | None
     monthly: tuple[MarginPoint, ...]
+    gross_profit: Measure | None = None
+    revenue: Measure | None = None  # revenue of the lines with a cost
+    level: str | None = None  # the dimension of ``members``
+    members: tuple[MarginMember, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ from salescope.lines import Lines
 from salescope.metrics.kpis import Windows, compute_kpis
 from salescope.metrics.semantic import Dimension
 from salescope.model import Fact, Kpi
+from salescope.settings import Thresholds
 from salescope.sources.side import SideTables
 
 
@@ -128,7 +129,10 @@ def _breakdowns(c: Context) -> Any:
 def _drivers(c: Context) -> Any:
     r = c.kpi("revenue")
     known = (r.value, r.previous) if r and r.value is not None and r.previous is not None else None
-    return drivers.compute_drivers(c.lines, c.windows, c.config.min_contribution, known)
+    thresholds = Thresholds(min_contribution=c.config.min_contribution, **c.config.insights)
+    return drivers.compute_drivers(
+        c.lines, c.windows, thresholds.min_contribution, known, thresholds
+    )
 
 
 def _timeseries(c: Context) -> Any:

@@ -23,6 +23,11 @@ class Thresholds:
     roas_ratio: float = 2.0  # best channel's ROAS at least this multiple of the worst's
     margin_points: float = 0.005  # gross margin moving this much (fraction points)
     returns_points: float = 0.005  # returns rate moving this much, or a category at 1.5x
+    thin_orders: float = 2  # a mover resting on this many orders or fewer is thin
+    min_base_share: float = 0.005  # a mover's base period below this share of revenue: small
+    cancel_days: float = 1  # a return this many days or fewer after its sale cancels it
+    squeeze_points: float = 0.02  # revenue up, gross margin down this much: a squeeze
+    squeeze_gap_pct: float = 10.0  # or profit growth this many percent behind revenue's
     quarantine_share: float = 0.01  # rows quarantined above this share: a caveat
     quality_score: float = 90.0  # or a quality score below this
 

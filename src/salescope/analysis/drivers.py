@@ -10,9 +10,25 @@ The split, over the finest product level the data has (product, else category):
 so the three always add up to the change. Contributors rank every member of each
 dimension by its change and by the shift in its share of revenue, so a small member
 that grew from 1% to 6% shows next to the large ones.
+
+Members are ranked, and kept or left out, on their change without cancelled orders: a
+sale line and the return or credit note that cancelled it (the same product, the same
+customer when the data has one, the opposite amount, dated ``cancel_days`` or fewer after
+the sale). Their figures stay as booked, so they match the breakdowns, with
+``net_change`` beside them. Pairs are found in the engine: the lines of one product,
+customer and amount in date order, sales before returns on a day; a return cancels the
+sale just before it. Such a pair nets to nothing inside one period and member, but one
+that straddles the two periods, or whose lines carry different members, would otherwise
+make a member move through gross flows.
+
+Each member carries its orders in both periods (cancelled ones left out). A member whose
+move rests on ``thin_orders`` orders or fewer (this period's for a rise, the previous
+one's for a fall) is ``thin``: it stays in the list, marked, and gets no insight.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -22,17 +38,57 @@ from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.metrics.semantic import EXPLAINING
 from salescope.model import Concentration, Contributor, Drivers
+from salescope.settings import Thresholds
 
 TOP_CONTRIBUTORS = 5  # per dimension and ranking
 MIN_SHARE_OF_CHANGE = 0.03  # members moving less than this share of the change are left out
 DOMINANT_SHARE = 0.5
+# the columns that order one product's, customer's and amount's lines within a day, so the
+# pairing of sales and cancellations is the same on every run
+_TIE_BREAKERS = ("order_id", "category", "region", "country", "channel", "sales_rep", "segment")
 
 
-def _per_member(lines: Lines, windows: Windows, column: str, goods: bool = False) -> ir.Table:
+def _with_cancellations(lines: Lines, windows: Windows, days: int) -> ir.Table:
+    """The lines of the two periods (and the ``days`` before them) with ``cancelled``: True
+    on a sale line and on the return that cancelled it (see the module docstring)."""
+    t = lines.table
+    prev, cur = windows.by_key["prev"], windows.by_key["cur"]
+    pad = timedelta(days=max(days, 0))
+    t = t.filter(
+        t.order_date.between(min(prev.start, cur.start) - pad, max(prev.end, cur.end) + pad)
+    )
+    if not lines.has("product") or days < 0:
+        return t.mutate(cancelled=ibis.literal(False))
+    cents = (t.revenue * 100).round().abs().cast("int64")
+    who = next((c for c in ("customer_id", "customer_name") if lines.has(c)), None)
+    parts = [t["product"], cents] + ([t[who]] if who else [])
+    ties = [t[c] for c in _TIE_BREAKERS if c in t.columns]
+    w = ibis.window(group_by=parts, order_by=[t.order_date, t.is_return, *ties])
+    before_is_return, before_day = t.is_return.lag().over(w), t.order_date.lag().over(w)
+    after_is_return, after_day = t.is_return.lead().over(w), t.order_date.lead().over(w)
+    cancels = ~before_is_return.fill_null(True) & (
+        t.order_date.delta(before_day, unit="day") <= days
+    )
+    cancelled = ~t.is_return & after_is_return.fill_null(False)
+    cancelled &= after_day.delta(t.order_date, unit="day") <= days
+    found = ibis.ifelse(t.is_return, cancels, cancelled).fill_null(False)
+    return t.mutate(cancelled=found & t["product"].notnull() & (cents > 0))
+
+
+def _per_member(
+    lines: Lines,
+    windows: Windows,
+    column: str,
+    goods: bool = False,
+    table: ir.Table | None = None,
+) -> ir.Table:
     """Revenue (and units) per member, this period and the previous; ``goods`` leaves
     non-merchandise lines out of a product or category dimension (for the movers; the
-    volume and price effects keep every line, so they add up to the change)."""
-    t = goods_lines(lines, lines.table, column) if goods else lines.table
+    volume and price effects keep every line, so they add up to the change). ``table``:
+    the lines with ``cancelled`` (:func:`_with_cancellations`), for the revenue without the
+    pairs (``n1``, ``n0``) and the orders without them (sale lines: returns carry none)."""
+    t = lines.table if table is None else table
+    t = goods_lines(lines, t, column) if goods else t
     t = t.filter(windows.any_flag(t, ("cur", "prev")))
     cur, prev = windows.flag(t, "cur"), windows.flag(t, "prev")
     aggs = {
@@ -42,6 +98,17 @@ def _per_member(lines: Lines, windows: Windows, column: str, goods: bool = False
     if lines.has("quantity"):
         aggs["q1"] = t.quantity.sum(where=cur).fill_null(0.0)
         aggs["q0"] = t.quantity.sum(where=prev).fill_null(0.0)
+    if table is not None:
+        kept = ~t.cancelled
+        aggs["n1"] = t.revenue.sum(where=cur & kept).fill_null(0.0)
+        aggs["n0"] = t.revenue.sum(where=prev & kept).fill_null(0.0)
+        sale = kept & ~t.is_return
+        if "order_id" in t.columns:
+            aggs["o1"] = t.order_id.nunique(where=cur & sale)
+            aggs["o0"] = t.order_id.nunique(where=prev & sale)
+        else:  # no order id: each sale line is one order
+            aggs["o1"] = t.count(where=cur & sale)
+            aggs["o0"] = t.count(where=prev & sale)
     if column == "product" and lines.has("product_id") and lines.has("product_name"):
         aggs["name"] = t.product_name.max()
     return t.group_by(key=t[column].fill_null(MISSING_KEY)).aggregate(**aggs)
@@ -74,16 +141,19 @@ def _contributors(
     r1: float,
     r0: float,
     threshold: float,
+    netted: ir.Table,
+    thin_orders: float,
 ) -> tuple[list[Contributor], Concentration]:
-    m = _per_member(lines, windows, dimension, goods=True)
+    m = _per_member(lines, windows, dimension, goods=True, table=netted)
     shift = m.r1 / r1 - m.r0 / r0 if r1 and r0 else ibis.literal(0.0)
     share = m.r1 / r1 if r1 else ibis.literal(0.0)
-    m = m.mutate(delta=m.r1 - m.r0, shift=shift, share=share)
+    # ranked on the change without cancelled orders; reported as booked
+    m = m.mutate(delta=m.r1 - m.r0, net=m.n1 - m.n0, shift=shift, share=share)
     # One query: each member's rank by change, by share shift and by revenue, with the
     # concentration of the whole dimension alongside (window aggregates).
     whole = ibis.window()
     ranked = m.mutate(
-        by_change=ibis.row_number().over(order_by=[ibis.desc(m.delta.abs()), m.key]),
+        by_change=ibis.row_number().over(order_by=[ibis.desc(m.net.abs()), m.key]),
         by_shift=ibis.row_number().over(order_by=[ibis.desc(m.shift.abs()), m.key]),
         by_revenue=ibis.row_number().over(order_by=[ibis.desc(m.r1), m.key]),
         members=m.key.count().over(whole),
@@ -102,9 +172,10 @@ def _contributors(
     conc = found[0] if found else {"members": 0, "hhi": 0.0, "top": 0.0, "top3": 0.0}
     out = []
     for key, r in rows.items():
-        delta = float(r["delta"])
-        if change and abs(delta) < threshold * abs(change):
+        delta, net = float(r["delta"]), float(r["net"])
+        if change and abs(net) < threshold * abs(change):
             continue
+        orders, previous_orders = int(r["o1"] or 0), int(r["o0"] or 0)
         out.append(
             Contributor(
                 dimension=dimension,
@@ -117,6 +188,10 @@ def _contributors(
                 previous_share=round(float(r["r0"]) / r0, 6) if r0 else None,
                 share_shift=round(float(r["shift"]), 6) if r1 and r0 else None,
                 direction="driver" if delta * change >= 0 else "detractor",
+                orders=orders,
+                previous_orders=previous_orders,
+                thin=(orders if net > 0 else previous_orders) <= thin_orders,
+                net_change=round(net, 2),
             )
         )
     out.sort(key=lambda c: (-abs(c.change), c.key))
@@ -137,12 +212,15 @@ def compute_drivers(
     windows: Windows,
     threshold: float = MIN_SHARE_OF_CHANGE,
     revenue: tuple[float, float] | None = None,
+    thresholds: Thresholds | None = None,
 ) -> Drivers | None:
     """None without a previous period to compare with. Contributors moving less than
     ``threshold`` of the change are left out. ``revenue`` (now, before) saves a scan
-    when the KPIs already have it."""
+    when the KPIs already have it. ``thresholds`` give ``cancel_days`` and
+    ``thin_orders`` (docs/insights.md)."""
     if "prev" not in windows:
         return None
+    t_ = thresholds or Thresholds()
     if revenue is None:
         t = lines.table
         totals = (
@@ -166,9 +244,12 @@ def compute_drivers(
         level = None
     contributors: list[Contributor] = []
     concentration: list[Concentration] = []
+    netted = _with_cancellations(lines, windows, int(t_.cancel_days))
     for dimension in EXPLAINING:
         if lines.has(dimension):
-            found, conc = _contributors(lines, windows, dimension, r1 - r0, r1, r0, threshold)
+            found, conc = _contributors(
+                lines, windows, dimension, r1 - r0, r1, r0, threshold, netted, t_.thin_orders
+            )
             contributors += found
             concentration.append(conc)
     return Drivers(
@@ -180,4 +261,12 @@ def compute_drivers(
         contributors=tuple(contributors),
         concentration=tuple(concentration),
         threshold=threshold,
+        cancelled_pairs=_pairs(netted, windows),
     )
+
+
+def _pairs(netted: ir.Table, windows: Windows) -> int:
+    """Cancelled sales of the two periods (a sale and its return count as one pair)."""
+    t = netted.filter(windows.any_flag(netted, ("cur", "prev")))
+    row = t.aggregate(n=t.count(where=t.cancelled & ~t.is_return)).to_pyarrow().to_pylist()
+    return int(row[0]["n"] or 0) if row else 0

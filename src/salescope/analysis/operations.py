@@ -43,6 +43,13 @@ with a cost has a list amount (otherwise it explains the lines that have both). 
 is the price realised below list, ``1 - revenue / list``: it is the discount rate when
 revenue is list minus discount, and it takes in any other gap between the revenue column
 and list price (rounding, returns' share) so the split stays exact.
+
+Gross profit is revenue - cost over the same lines. Which categories moved the margin
+(:class:`salescope.model.MarginMember`) is one grouped query: with ``w`` a category's share
+of the revenue of lines with a cost and ``m`` its margin, the change of the whole margin is
+the sum over categories of ``mean(w) x change(m)`` (its own margin moved) and ``change(w) x
+mean(m)`` (its weight moved), computed in the engine; the five largest own-margin effects
+leave it.
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ from salescope.model import (
     Inventory,
     Kpi,
     Margin,
+    MarginMember,
     MarginPoint,
     Measure,
     Operations,
@@ -610,6 +618,16 @@ def _margin(lines: Lines, windows: Windows, kpis: tuple[Kpi, ...]) -> Margin | N
         value = _round(getattr(cur, name))
         return Measure.of(value, None if prev is None else _round(getattr(prev, name)))
 
+    def profit(key: str) -> float | None:
+        s = sums.get(key, {})
+        revenue, cost = s.get("revenue_with_cost"), s.get("cost")
+        return None if revenue is None or cost is None else round(revenue - cost, 2)
+
+    def costed(key: str) -> float | None:
+        value = sums.get(key, {}).get("revenue_with_cost")
+        return None if value is None else round(value, 2)
+
+    level, members = _margin_members(lines, windows)
     return Margin(
         gross_margin=measure("gross_margin"),
         discount_rate=measure("discount_rate"),
@@ -617,6 +635,55 @@ def _margin(lines: Lines, windows: Windows, kpis: tuple[Kpi, ...]) -> Margin | N
         from_discount=from_discount,
         from_cost=from_cost,
         monthly=_monthly(lines, windows.by_key["cur"].end),
+        gross_profit=Measure.of(profit("cur"), profit("prev")),
+        revenue=Measure.of(costed("cur"), costed("prev")),
+        level=level,
+        members=members,
+    )
+
+
+MARGIN_MEMBERS: Final = 5  # the categories with the largest own-margin effects
+
+
+def _margin_members(lines: Lines, windows: Windows) -> tuple[str | None, tuple[MarginMember, ...]]:
+    """The categories (products without one) whose own margin moved the gross margin most,
+    largest effect either way first: one grouped query (see the module docstring)."""
+    level = next((d for d in ("category", "product") if lines.has(d)), None)
+    if level is None or "prev" not in windows:
+        return None, ()
+    t = lines.table
+    t = t.filter(windows.any_flag(t, ("cur", "prev")) & t.cost_amount.notnull())
+    cur, prev = windows.flag(t, "cur"), windows.flag(t, "prev")
+    g = t.group_by(key=t[level].fill_null(MISSING_KEY)).aggregate(
+        r1=t.revenue.sum(where=cur).fill_null(0.0),
+        c1=t.cost_amount.sum(where=cur).fill_null(0.0),
+        r0=t.revenue.sum(where=prev).fill_null(0.0),
+        c0=t.cost_amount.sum(where=prev).fill_null(0.0),
+    )
+    whole = ibis.window()
+    g = g.mutate(total1=g.r1.sum().over(whole), total0=g.r0.sum().over(whole))
+    g = g.filter((g.total1 > 0) & (g.total0 > 0))
+    w1, w0 = g.r1 / g.total1, g.r0 / g.total0
+    m1 = ibis.ifelse(g.r1 > 0, (g.r1 - g.c1) / g.r1, ibis.null("float64"))
+    m0 = ibis.ifelse(g.r0 > 0, (g.r0 - g.c0) / g.r0, ibis.null("float64"))
+    rate = ibis.ifelse((g.r1 > 0) & (g.r0 > 0), (w0 + w1) / 2 * (m1 - m0), 0.0)
+    # each member's part of the whole change is its profit share now minus before
+    part = (g.r1 - g.c1) / g.total1 - (g.r0 - g.c0) / g.total0
+    g = g.mutate(m1=m1, m0=m0, rate=rate, mix=part - rate)
+    rows = (
+        g.order_by([ibis.desc(g.rate.abs()), g.key]).limit(MARGIN_MEMBERS).to_pyarrow().to_pylist()
+    )
+    return level, tuple(
+        MarginMember(
+            key=str(r["key"]),
+            revenue=round(float(r["r1"]), 2),
+            previous=round(float(r["r0"]), 2),
+            gross_margin=_round(r["m1"]),
+            previous_margin=_round(r["m0"]),
+            rate_effect=round(float(r["rate"]), 6),
+            mix_effect=round(float(r["mix"]), 6),
+        )
+        for r in rows
     )
 
 

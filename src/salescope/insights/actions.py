@@ -276,6 +276,19 @@ def _margin(insight: Insight, report: Report) -> list[Action]:
     return [Action("finance", "immediate", text, fid, "recover")]
 
 
+def _squeeze(insight: Insight, report: Report) -> list[Action]:
+    fid = insight.refs["margin"]
+    where = f"in {insight.subject} first" if insight.subject else "category by category"
+    what = "discount depth" if insight.cause == "discount" else "prices and supplier costs"
+    return [
+        Action("finance", "immediate", f"Review {what} {where}: gross profit has fallen "
+               "behind revenue.", fid, "recover"),
+        Action("executive", "short", "Judge growth on gross profit as well as revenue, and "
+               "hold volume deals to a margin floor until the margin recovers.", fid,
+               "recover"),
+    ]  # fmt: skip
+
+
 def _returns(insight: Insight, report: Report) -> list[Action]:
     return [
         Action("operations", "short", "Go through return reasons in the categories with the "
@@ -324,6 +337,7 @@ RULES: dict[str, Rule] = {
     "rep_performance": _reps,
     "stockout_risk": _stockouts,
     "margin_pressure": _margin,
+    "margin_squeeze": _squeeze,
     "returns": _returns,
     "target": _targets,
     "data_quality": _quality,

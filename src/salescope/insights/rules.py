@@ -19,6 +19,7 @@ Thresholds (:class:`salescope.settings.Thresholds`, set in salescope.yml under
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from salescope import fact_ids as ids_
 from salescope.fact_ids import slug
@@ -28,6 +29,9 @@ from salescope.model import (
     Contributor,
     Department,
     Insight,
+    Kpi,
+    Margin,
+    Measure,
     Polarity,
     Report,
 )
@@ -124,7 +128,9 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
     ranked = [
         (i, c)
         for i, c in enumerate(d.contributors, start=1)
-        if c.share_of_change is not None and abs(c.share_of_change) >= t.min_contribution
+        if c.share_of_change is not None
+        and abs(c.share_of_change) >= t.min_contribution
+        and _moved(c, revenue, t)
     ]
     ups = [(i, c) for i, c in ranked if c.change > 0]
     downs = [(i, c) for i, c in ranked if c.change < 0]
@@ -162,6 +168,19 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
             refs=refs,
             dimension=c.dimension,
         )
+
+
+def _moved(c: Contributor, revenue: Kpi, t: Thresholds) -> bool:
+    """A member may be called rising or falling: its move rests on more than a few orders
+    (not ``thin``), is not mostly orders cancelled across the periods or members (its
+    ``net_change`` keeps the sign and half the size), and the period that carries it (this
+    one for a rise, the previous one for a fall) gave it at least ``min_base_share`` of
+    that period's revenue."""
+    net = c.change if c.net_change is None else c.net_change
+    if c.thin or net * c.change <= 0 or abs(net) < abs(c.change) / 2:
+        return False
+    base, total = (c.revenue, revenue.value) if c.change > 0 else (c.previous, revenue.previous)
+    return total is not None and total > 0 and base >= t.min_base_share * total
 
 
 def concentration(report: Report, t: Thresholds) -> Iterable[Insight]:
@@ -654,6 +673,8 @@ def _listed(parts: list[str], report: Report) -> str:
 
 
 def margin(report: Report, t: Thresholds) -> Iterable[Insight]:
+    """The gross margin's move, with the split between discounts and cost; when revenue and
+    gross profit part ways (a squeeze, :func:`_squeeze`), that is the finding instead."""
     ops = report.operations
     prev = _prev_label(report)
     if ops is None or ops.margin is None or prev is None:
@@ -663,9 +684,12 @@ def margin(report: Report, t: Thresholds) -> Iterable[Insight]:
         return
     change = gm.value - gm.previous
     ids = [ids_.margin("gross_margin"), ids_.margin("change")]
-    if abs(change) < t.margin_points or not _have(report, *ids):
+    if not _have(report, *ids):
         return
     m = ops.margin
+    squeeze = _squeeze(report, m, change, t)
+    if squeeze is None and abs(change) < t.margin_points:
+        return
     why, cause = "", None
     if m.from_discount is not None and m.from_cost is not None:
         ids += [ids_.margin("from_discount"), ids_.margin("from_cost")]
@@ -677,6 +701,14 @@ def margin(report: Report, t: Thresholds) -> Iterable[Insight]:
             f"; discounts account for {fmt.points(m.from_discount)} and cost for "
             f"{fmt.points(m.from_cost)}, so {driver} did most of it"
         )
+    if squeeze is not None:
+        yield replace(
+            squeeze,
+            text=squeeze.text[:-1] + why + ".",
+            facts=(*squeeze.facts, *ids[2:]),
+            cause=cause,
+        )
+        return
     yield Insight(
         id="margin_pressure" if change < 0 else "margin_gain",
         type="margin_pressure",
@@ -691,6 +723,106 @@ def margin(report: Report, t: Thresholds) -> Iterable[Insight]:
         departments=("finance", "operations"),
         refs={"margin": ids[0]},
         cause=cause,
+    )
+
+
+SQUEEZE_CAUSE_SHARE = 0.2  # a category named as a cause carries this share of the fall
+SQUEEZE_CAUSES = 3  # at most this many named
+
+
+def _size(text: str) -> str:
+    """A signed figure written by its size ("+42.7%" -> "42.7%"): the verb gives the sign."""
+    return text.lstrip("+-")
+
+
+def _squeeze(report: Report, m: Margin, change: float, t: Thresholds) -> Insight | None:
+    """Revenue and gross profit parting ways: the margin fell while revenue rose by
+    ``squeeze_points`` or more, or gross profit grew ``squeeze_gap_pct`` percent less than
+    revenue. Names the categories whose own margin fell most (``Margin.members``)."""
+    gp, revenue = m.gross_profit, report.kpi("revenue")
+    gm = m.gross_margin
+    if change >= 0 or gp is None or gp.change_pct is None or not gp.previous or gp.previous < 0:
+        return None
+    # the revenue change: the KPI's when every line carries a cost, else the costed lines'
+    what, rev_id, rev = "Revenue", ids_.kpi("revenue", "change_pct"), m.revenue
+    if not _same_revenue(revenue, rev):
+        what, rev_id = "Revenue of the lines with a cost", ids_.margin("revenue.change_pct")
+    elif revenue is not None:
+        rev = Measure(revenue.value, revenue.previous, revenue.change_pct)
+    if rev is None or rev.change_pct is None or rev.previous is None or rev.previous <= 0:
+        return None
+    gap = rev.change_pct - gp.change_pct
+    if not ((rev.change_pct > 0 and -change >= t.squeeze_points) or gap >= t.squeeze_gap_pct):
+        return None
+    before = ids_.previous_of(ids_.margin("gross_margin"))
+    ids = [rev_id, ids_.margin("gross_profit.change_pct"), ids_.margin("change"), before]
+    ids.append(ids_.margin("gross_margin"))
+    if not _have(report, *ids):
+        return None
+    up, profit = fmt.direction(rev.change_pct), fmt.direction(gp.change_pct)
+    rev_size, gp_size = _size(fmt.pct_change(rev.change_pct)), _size(fmt.pct_change(gp.change_pct))
+    if up == "up":
+        opening = f"{what} rose {rev_size} but gross profit " + (
+            f"only {gp_size}" if profit == "up" else f"fell {gp_size}"
+        )
+    elif up == "down":
+        opening = f"{what} fell {rev_size} and gross profit {gp_size}"
+    else:
+        opening = f"{what} held level but gross profit fell {gp_size}"
+    text = (
+        f"{opening}: gross margin fell {_size(fmt.points(change))}, from "
+        f"{fmt.fraction(gm.previous)} to {fmt.fraction(gm.value)}"
+    )
+    causes = [
+        c
+        for c in m.members
+        if c.rate_effect < 0
+        and c.rate_effect <= SQUEEZE_CAUSE_SHARE * change
+        and _have(report, *_member_ids(c.key))
+    ][:SQUEEZE_CAUSES]
+    level = (m.level or "category").replace("_", " ")
+    if causes:
+        named = [
+            f"{c.key}, whose own margin went from {fmt.fraction(c.previous_margin)} to "
+            f"{fmt.fraction(c.gross_margin)} ({fmt.points(c.rate_effect)} of the total)"
+            for c in causes
+        ]
+        text += "; " + ("most of it in " if len(causes) == 1 else f"led by the {level}s ")
+        text += " and ".join(named) if len(named) < 3 else "; ".join(named)
+        ids += [i for c in causes for i in _member_ids(c.key)]
+    return Insight(
+        id="margin_squeeze",
+        type="margin_squeeze",
+        title="Margin squeeze: "
+        + (
+            "revenue grew faster than gross profit"
+            if up == "up"
+            else "gross profit fell faster than revenue"
+        ),
+        text=text + ".",
+        facts=tuple(ids),
+        score=round(_clip(max(gap / t.squeeze_gap_pct, -change / t.squeeze_points)), 4),
+        polarity="negative",
+        departments=("executive", "finance", "operations"),
+        subject=causes[0].key if causes else None,
+        refs={"margin": ids_.margin("gross_margin")},
+        dimension=m.level if causes else None,
+    )
+
+
+def _same_revenue(kpi: Kpi | None, costed: Measure | None) -> bool:
+    """Every line carries a cost: the costed lines' revenue is the KPI's, both periods."""
+    if kpi is None or costed is None:
+        return False
+    pairs = ((kpi.value, costed.value), (kpi.previous, costed.previous))
+    return all(a is not None and b is not None and abs(a - b) < 0.01 for a, b in pairs)
+
+
+def _member_ids(key: str) -> tuple[str, ...]:
+    return (
+        ids_.margin_member(key, "gross_margin.previous"),
+        ids_.margin_member(key, "gross_margin"),
+        ids_.margin_member(key, "rate_effect"),
     )
 
 

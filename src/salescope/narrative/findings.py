@@ -70,9 +70,22 @@ def _value(report: Report, fid: str, unit: str) -> str:
     return fmt.by_unit(fact.value, unit, report.currency)
 
 
+ALWAYS_SHOWN = ("margin_squeeze",)  # findings shown among the key ones whatever their rank
+
+
+def key_insights(report: Report) -> list[Insight]:
+    """The strongest insights, with a margin squeeze always among them (in its rank's
+    place, or in place of the weakest shown)."""
+    shown = list(report.insights[:FINDINGS_SHOWN])
+    for extra in report.insights[FINDINGS_SHOWN:]:
+        if extra.type in ALWAYS_SHOWN and shown:
+            shown[-1] = extra
+    return shown
+
+
 def finding_lines(report: Report) -> list[str]:
     """The strongest insights, one line each: title, then what the data says."""
-    return [f"{i.title}: {i.text}" for i in report.insights[:FINDINGS_SHOWN]]
+    return [f"{i.title}: {i.text}" for i in key_insights(report)]
 
 
 def insight_lines(report: Report) -> list[str]:
@@ -133,6 +146,12 @@ def conclusion_lines(report: Report) -> list[str]:
         d = fmt.direction_of(revenue.value, revenue.previous, revenue.change_pct)
         mood = {"up": "grew", "down": "shrank", "flat": "held level"}.get(d, "moved")
         text = f"The business {mood} in {report.period.label}"
+        if any(i.type == "margin_squeeze" for i in report.insights):  # not growth alone
+            profit = {"up": "did not keep pace", "down": "shrank faster"}.get(d, "fell")
+            text = (
+                f"Revenue {mood} in {report.period.label} but gross profit {profit} "
+                "(a margin squeeze)"
+            )
         if best is not None and worst is not None:
             text += f": the strongest point was {_lower(best)}, the main concern {_lower(worst)}"
         lines.append(text + ".")

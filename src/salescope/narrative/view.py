@@ -291,7 +291,7 @@ def _drivers(report: Report) -> tuple[list[str], Table | None]:
             fmt.fraction(c.share_of_change),
             fmt.fraction(c.previous_share),
             fmt.fraction(c.share),
-            c.direction,
+            f"{c.direction}, few orders" if c.thin else c.direction,
         )
         for c in d.contributors
         if sum(1 for o in d.contributors[: d.contributors.index(c)] if o.dimension == c.dimension)
@@ -303,8 +303,9 @@ def _drivers(report: Report) -> tuple[list[str], Table | None]:
         ("Dimension", "Member", "Change", "Share of change", "Share before", "Share now", "Role"),
         rows,
         note="The three largest movers per dimension; members moving less than "
-        f"{fmt.fraction(d.threshold)} of the total change are left out. report.json lists "
-        "them all.",
+        f"{fmt.fraction(d.threshold)} of the total change are left out, and orders cancelled "
+        "within days do not count; 'few orders': the move rests on too few orders to read "
+        "as a trend. report.json lists them all.",
         numeric=(False, False, True, True, True, True, False),
     )
     return lines, table
