@@ -172,7 +172,11 @@ def test_kpi_tiles_show_report_json_as_the_report_formats_it(
         arrow = "▲" if k["change_pct"] > 0 else "▼" if k["change_pct"] < 0 else "▶"
         if fmt.direction(k["change_pct"]) == "flat":
             arrow = "▶"
-        assert change == f"{arrow} {fmt.pct_change(k['change_pct'])} vs previous", name
+        # a rate moves in points, any other KPI in percent (docs/metrics.md)
+        shown = fmt.kpi_change(k["change_pct"], k["change_points"], k["unit"])
+        assert change == f"{arrow} {shown} vs previous", name
+        if k["unit"] == "fraction":
+            assert shown == fmt.points(k["value"] - k["previous"]), name
     d = fmt.direction(data["kpis"]["revenue"]["change_pct"])
     tone = {"up": "good", "down": "bad"}.get(d, "neutral")  # revenue: up is good
     assert demo_page.page.locator(f'.tile[data-kpi="revenue"] .change.{tone}').count() == 1

@@ -37,7 +37,15 @@ FAMILIES = (
     "targets",
 )
 
-KpiPart = Literal["value", "previous", "change_pct", "yoy", "yoy_change_pct"]
+KpiPart = Literal[
+    "value",
+    "previous",
+    "change_pct",
+    "change_points",
+    "yoy",
+    "yoy_change_pct",
+    "yoy_change_points",
+]
 ContributorPart = Literal[
     "change", "revenue", "revenue.previous", "share_of_change", "share", "previous_share"
 ]

@@ -61,6 +61,21 @@ def kpi_facts(facts: dict[str, Fact], kpis: tuple[Kpi, ...]) -> None:
             "percent",
             f"{k.label}, change vs a year earlier",
         )
+        # a rate's move is read in points (docs/metrics.md)
+        _add(
+            facts,
+            ids.kpi(k.name, "change_points"),
+            k.change_points,
+            "fraction",
+            f"{k.label}, change vs previous period in points",
+        )
+        _add(
+            facts,
+            ids.kpi(k.name, "yoy_change_points"),
+            k.yoy_change_points,
+            "fraction",
+            f"{k.label}, change vs a year earlier in points",
+        )
 
 
 def breakdown_facts(facts: dict[str, Fact], breakdowns: tuple[Breakdown, ...]) -> None:

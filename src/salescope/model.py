@@ -87,6 +87,22 @@ class Kpi:
     def fact(self) -> str:
         return f"kpi.{self.name}"
 
+    @property
+    def change_points(self) -> float | None:
+        """A rate's change on the previous period in percentage points, as a fraction
+        (0.043 is +4.3 points): how a rate's move is read; None for other units."""
+        return _points(self.unit, self.value, self.previous)
+
+    @property
+    def yoy_change_points(self) -> float | None:
+        return _points(self.unit, self.value, self.yoy_value)
+
+
+def _points(unit: str, value: float | None, other: float | None) -> float | None:
+    if unit != "fraction" or value is None or other is None:
+        return None
+    return round(value - other, 6)
+
 
 @dataclass(frozen=True)
 class Member:

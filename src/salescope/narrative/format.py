@@ -149,6 +149,15 @@ def points(value: float | None) -> str:
     return "0.0 points" if shown == 0 else f"{shown:+.1f} points"
 
 
+def kpi_change(change_pct: float | None, change_points: float | None, unit: str) -> str:
+    """A KPI's change as a reader expects it: a rate's in points, any other in percent.
+
+    >>> kpi_change(-2.8, -0.021, "fraction"), kpi_change(7.2, None, "currency")
+    ('-2.1 points', '+7.2%')
+    """
+    return points(change_points) if unit == "fraction" else pct_change(change_pct)
+
+
 def count(value: float | None) -> str:
     if value is None:
         return "n/a"

@@ -393,9 +393,9 @@ def _view(report: Report) -> View:
             label=k.label,
             value=fmt.by_unit(k.value, k.unit, cur),
             previous=fmt.by_unit(k.previous, k.unit, cur),
-            change=fmt.pct_change(k.change_pct),
+            change=fmt.kpi_change(k.change_pct, k.change_points, k.unit),
             yoy=fmt.by_unit(k.yoy_value, k.unit, cur),
-            yoy_change=fmt.pct_change(k.yoy_change_pct),
+            yoy_change=fmt.kpi_change(k.yoy_change_pct, k.yoy_change_points, k.unit),
             direction=fmt.direction_of(k.value, k.previous, k.change_pct),
             tone=_tone(k),
         )

@@ -17,7 +17,7 @@ import altair as alt
 
 from salescope.model import Kpi, Report
 from salescope.narrative.display import display_names, displayed
-from salescope.narrative.format import by_unit, pct_change, symbol
+from salescope.narrative.format import by_unit, kpi_change, pct_change, symbol
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour-vision type.
 BLUE = "#0072B2"
@@ -470,7 +470,7 @@ def headline_tiles(report: Report) -> list[dict[str, Any]]:
 def _change_text(k: Kpi, previous_label: str | None) -> str:
     if k.change_pct is None or previous_label is None:
         return "no comparison"
-    return f"{pct_change(k.change_pct)} vs {previous_label}"
+    return f"{kpi_change(k.change_pct, k.change_points, k.unit)} vs {previous_label}"
 
 
 def _tone(k: Kpi) -> str:

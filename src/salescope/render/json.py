@@ -77,8 +77,10 @@ class KpiJson(TypedDict):
     value: float | None
     previous: float | None
     change_pct: float | None  # percent; null when previous is 0 or missing
+    change_points: float | None  # a rate's change in points, as a fraction; null otherwise
     yoy_value: float | None
     yoy_change_pct: float | None
+    yoy_change_points: float | None
     unit: Unit
     label: Text
     good_direction: GoodDirection
@@ -221,8 +223,10 @@ def _kpi(k: Kpi) -> KpiJson:
         "value": k.value,
         "previous": k.previous,
         "change_pct": k.change_pct,
+        "change_points": k.change_points,
         "yoy_value": k.yoy_value,
         "yoy_change_pct": k.yoy_change_pct,
+        "yoy_change_points": k.yoy_change_points,
         "unit": k.unit,
         "label": k.label,
         "good_direction": k.good_direction,
