@@ -6,7 +6,6 @@ now with the product named."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from salescope.analysis.operations import STEADY_DAYS
 from salescope.model import STOCKOUTS_NAMED, Insight, Report
 from salescope.narrative.sections_ops import operations_section
 from tests.conftest import fixed_clock
+from tests.test_operations import write_rows
 
 EASTER = {2024: date(2024, 3, 31), 2025: date(2025, 4, 20), 2026: date(2026, 4, 5)}
 
@@ -33,14 +33,6 @@ def line(day: date, product: str, name: str, price: float, qty: int = 1) -> dict
         "quantity": qty,
         "unit_price": price,
     }
-
-
-def write(path: Path, rows: list[dict[str, Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def report_of(inputs: list[Path], period: str) -> Report:
@@ -76,7 +68,7 @@ def test_seasonal_and_discontinued_products_are_not_possible_stockouts(tmp_path:
             rows.append(line(day, "EGG", "Easter Basket", 25.0, 3))
         if day <= date(2025, 10, 15):
             rows.append(line(day, "OLD", "Retired Lamp", 30.0))
-    report = report_of([write(tmp_path / "sales.csv", rows)], "2025-07-01..2026-06-30")
+    report = report_of([write_rows(tmp_path / "sales.csv", rows)], "2025-07-01..2026-06-30")
     inv = report.inventory
     assert inv is not None and inv.source == "sales gaps"
     assert [s.product for s in inv.stockouts] == []
@@ -100,7 +92,7 @@ def test_a_steady_products_gap_is_flagged_named_and_valued_by_hand(tmp_path: Pat
         for day in days(date(2025, 12, 1), date(2026, 5, 31))
         if not GAP[0] <= day <= GAP[1]
     ]
-    report = report_of([write(tmp_path / "sales.csv", rows)], "2026-03")
+    report = report_of([write_rows(tmp_path / "sales.csv", rows)], "2026-03")
     inv = report.inventory
     assert inv is not None
     assert len(inv.stockouts) == 1
@@ -139,7 +131,7 @@ def test_a_new_product_is_not_flagged(tmp_path: Path) -> None:
         for day in days(first, date(2026, 5, 31))
         if not GAP[0] <= day <= GAP[1]
     ]
-    report = report_of([write(tmp_path / "sales.csv", rows)], "2026-03")
+    report = report_of([write_rows(tmp_path / "sales.csv", rows)], "2026-03")
     assert report.inventory is not None
     assert report.inventory.stockouts == ()
     assert stockout_insight(report) is None
@@ -163,7 +155,7 @@ def test_many_gaps_name_a_few_and_count_the_rest(tmp_path: Path) -> None:
             for day in days(date(2026, 1, 1), date(2026, 5, 31))
             if day not in gap
         ]
-    report = report_of([write(tmp_path / "sales.csv", rows)], "2026-03")
+    report = report_of([write_rows(tmp_path / "sales.csv", rows)], "2026-03")
     inv = report.inventory
     assert inv is not None
     assert sorted(s.product for s in inv.stockouts) == small
@@ -198,7 +190,7 @@ def test_an_inventory_table_confirms_and_names_the_product(tmp_path: Path) -> No
         if day not in out:
             rows.append(line(day, "P1", "Blue Kettle", 10.0))
         rows.append(line(day, "P2", "Red Mug", 20.0))
-    sales = write(tmp_path / "sales.csv", rows)
+    sales = write_rows(tmp_path / "sales.csv", rows)
     snapshots = [
         {
             "date": day.isoformat(),
@@ -209,7 +201,7 @@ def test_an_inventory_table_confirms_and_names_the_product(tmp_path: Path) -> No
         for day in span
         for product in ("P1", "P2")
     ]
-    inventory = write(tmp_path / "inventory.csv", snapshots)
+    inventory = write_rows(tmp_path / "inventory.csv", snapshots)
     report = report_of([sales, inventory], "2026-03")
     inv = report.inventory
     assert inv is not None and inv.source == "inventory table" and inv.rule is None
