@@ -19,7 +19,6 @@ import csv
 import json
 import re
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from salescope.redact import redact_url
 from salescope.render.md import md_escape, render_markdown
 from salescope.sources.database import parse_url
 from tests.conftest import fixed_clock
+from tests.test_cli import salescope as run_cli
 
 LONG = "Widget " + "x" * 200_000
 REGION = "West\u202e"
@@ -247,17 +247,6 @@ def _empty_report() -> salescope.Report:
 # --- secrets ------------------------------------------------------------------------------
 
 
-def cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "salescope.cli", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
 SECRETS = ("hunter2-pw", "tok-777", "key-555", "s3cret-engine", "pw2-secret")
 
 
@@ -272,8 +261,10 @@ def test_input_url_credentials_appear_nowhere(tmp_path: Path) -> None:
     )
     con.close()
     url = f"duckdb:///{db}?table=sales&password=hunter2-pw&token=tok-777&api_key=key-555"
-    done = cli("report", url, "--period", "2024-Q2", "-f", "json,md,csv", "-o", "out", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    done = run_cli(
+        "report", url, "--period", "2024-Q2", "-f", "json,md,csv", "-o", "out", cwd=tmp_path
+    )
+    assert done.code == 0, done.stderr
     out = tmp_path / "out"
     files = [out / "report.json", out / "report.md", *(out / "tables").glob("*.csv")]
     for where, text in [("stdout", done.stdout), ("stderr", done.stderr)] + [
@@ -291,8 +282,8 @@ def test_an_engine_url_password_is_not_printed(tmp_path: Path) -> None:
     sales = tmp_path / "sales.csv"
     sales.write_text("order_date,quantity,unit_price\n2024-04-02,1,9.5\n", encoding="utf-8")
     engine = "postgres://ann:s3cret-engine@127.0.0.1:1/shop?password=pw2-secret"
-    done = cli("report", sales, "--engine", engine, "-f", "json", "-o", "out", cwd=tmp_path)
-    assert done.returncode == 2
+    done = run_cli("report", sales, "--engine", engine, "-f", "json", "-o", "out", cwd=tmp_path)
+    assert done.code == 2
     assert done.stderr.startswith("error: ") and "***" in done.stderr
     for secret in SECRETS:
         assert secret not in done.stdout + done.stderr
