@@ -52,9 +52,9 @@ ContributorPart = Literal[
 ConcentrationPart = Literal["top1_share", "hhi"]
 CustomersPart = Literal["new_revenue_share", "new_revenue_share.previous"]
 MovePart = Literal["customers"]
-TrendPart = Literal["slope_per_month", "months"]
+TrendPart = Literal["slope_per_month", "months", "p_value"]
 AnomalyPart = Literal["revenue", "expected"]
-ForecastPart = Literal["total", "horizon", "level"]
+ForecastPart = Literal["total", "horizon", "level", "backtest_mape"]
 TeamPart = Literal["above_target", "below_target", "median_revenue"]
 RepPart = Literal["attainment", "vs_median"]
 InventoryPart = Literal[
@@ -92,7 +92,7 @@ MarginPart = Literal[
 MarginMemberPart = Literal["gross_margin", "gross_margin.previous", "rate_effect", "mix_effect"]
 QualityPart = Literal["rows_read", "rows_accepted", "rows_quarantined", "score"]
 MarketingPart = Literal["spend", "roas"]
-RecommendationPart = Literal["baseline", "target"]
+RecommendationPart = Literal["baseline", "target", "due"]
 
 
 def slug(text: str) -> str:

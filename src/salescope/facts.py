@@ -444,7 +444,9 @@ def unusual_day_facts(facts: dict[str, Fact], u: UnusualDays) -> None:
 
 
 def forecast_facts(facts: dict[str, Fact], f: Forecast) -> None:
-    _add(facts, "forecast.backtest_mape", f.backtest_mape, "fraction", "forecast backtest error")
+    _add(
+        facts, ids.forecast("backtest_mape"), f.backtest_mape, "fraction", "forecast backtest error"
+    )
     _add(facts, ids.forecast("level"), f.level, "fraction", "forecast interval level")
     _add(facts, ids.forecast("horizon"), f.horizon, "count", "months forecast")
     for p in f.points:

@@ -281,8 +281,9 @@ class CustomerValue:
 class Customers:
     """Who bought: new vs returning, churn, RFM segments and their moves, cohorts, value."""
 
-    new_revenue: float
-    returning_revenue: float
+    # None when the data starts inside the period: everybody would look new
+    new_revenue: float | None
+    returning_revenue: float | None
     previous_new_revenue: float | None
     previous_returning_revenue: float | None
     churn_rate: float | None  # 1 - retention_rate
@@ -298,6 +299,8 @@ class Customers:
     @property
     def new_revenue_share(self) -> float | None:
         """New customers' share of the period's revenue from known customers."""
+        if self.new_revenue is None or self.returning_revenue is None:
+            return None
         total = self.new_revenue + self.returning_revenue
         return self.new_revenue / total if total > 0 else None
 
@@ -440,6 +443,8 @@ class Forecast:
     trained_on: Count  # full months fitted
     backtest_mape: float | None  # fraction: the same model fitted without its last months
     backtest_months: Count
+    # the backtest error was measured and is within insights.forecast_error: plan on it
+    plannable: bool = False
 
 
 @dataclass(frozen=True)
@@ -828,7 +833,8 @@ class Insight:
 class Recommendation:
     """An action for one department, tied to the insight behind it and the metric it should
     move: ``metric`` is a fact id, ``baseline`` its value today and ``target`` the value to
-    reach (both facts too, ``recommendation.<id>.baseline`` / ``.target``)."""
+    reach by ``due`` (facts too, ``recommendation.<id>.baseline`` / ``.target`` / ``.due``).
+    The target always differs from the baseline."""
 
     id: str
     department: Department
@@ -841,6 +847,7 @@ class Recommendation:
     baseline: float | None
     target: float | None
     target_rule: str  # how the target was set, in words
+    due: date  # when the target should be reached: the period's end + the horizon's days
 
 
 @dataclass(frozen=True)

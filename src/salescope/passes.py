@@ -126,10 +126,14 @@ def _breakdowns(c: Context) -> Any:
     )
 
 
+def _thresholds(c: Context) -> Thresholds:
+    return Thresholds(min_contribution=c.config.min_contribution, **c.config.insights)
+
+
 def _drivers(c: Context) -> Any:
     r = c.kpi("revenue")
     known = (r.value, r.previous) if r and r.value is not None and r.previous is not None else None
-    thresholds = Thresholds(min_contribution=c.config.min_contribution, **c.config.insights)
+    thresholds = _thresholds(c)
     return drivers.compute_drivers(
         c.lines, c.windows, thresholds.min_contribution, known, thresholds
     )
@@ -209,7 +213,7 @@ PASSES: tuple[Pass, ...] = (
     Pass(
         "forecast",
         "forecasting",
-        lambda c: series.compute_forecast(c["timeseries"]),
+        lambda c: series.compute_forecast(c["timeseries"], max_error=_thresholds(c).forecast_error),
         forecast_facts,
         ("timeseries",),
     ),

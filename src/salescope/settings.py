@@ -28,6 +28,7 @@ class Thresholds:
     cancel_days: float = 1  # a return this many days or fewer after its sale cancels it
     squeeze_points: float = 0.02  # revenue up, gross margin down this much: a squeeze
     squeeze_gap_pct: float = 10.0  # or profit growth this many percent behind revenue's
+    forecast_error: float = 0.15  # backtest error above this: the forecast is no plan
     quarantine_share: float = 0.01  # rows quarantined above this share: a caveat
     quality_score: float = 90.0  # or a quality score below this
 

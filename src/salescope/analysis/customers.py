@@ -94,10 +94,11 @@ def compute_customers(
     covered_year_before = lines.data_start <= year_before.start + EDGE_GRACE
     cohorts = _cohorts(lines, cur.end)
     # in a period the data starts with, every customer is new by construction: no split
+    history = lines.data_start < cur.start
     prev_history = "prev" in windows and lines.data_start < windows.by_key["prev"].start
     return Customers(
-        new_revenue=round(summary["cur_new"], 2),
-        returning_revenue=round(summary["cur_returning"], 2),
+        new_revenue=round(summary["cur_new"], 2) if history else None,
+        returning_revenue=round(summary["cur_returning"], 2) if history else None,
         previous_new_revenue=_round(summary.get("prev_new"), 2) if prev_history else None,
         previous_returning_revenue=(
             _round(summary.get("prev_returning"), 2) if prev_history else None

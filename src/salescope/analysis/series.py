@@ -45,6 +45,7 @@ from salescope.model import (
     Trend,
     TrendDirection,
 )
+from salescope.settings import Thresholds
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -362,7 +363,10 @@ def _backtest(y: FloatArray, seasonal: bool, horizon: int, level: float) -> floa
 
 
 def compute_forecast(
-    monthly: TimeSeries, horizon: int = FORECAST_HORIZON, level: float = FORECAST_LEVEL
+    monthly: TimeSeries,
+    horizon: int = FORECAST_HORIZON,
+    level: float = FORECAST_LEVEL,
+    max_error: float = Thresholds().forecast_error,
 ) -> Forecast | None:
     """Monthly revenue for the ``horizon`` months after the last full month, with a ``level``
     prediction interval; None with fewer than ``MIN_FORECAST_MONTHS`` full months.
@@ -379,7 +383,8 @@ def compute_forecast(
     ``tests/test_series.py``). The seasonal band is still a little narrow: it ignores the
     uncertainty of the estimated parameters in the mean and assumes homoscedastic errors.
     ``backtest_mape`` is None when the series is too short to hold out ``horizon`` months and
-    still fit the same model.
+    still fit the same model; ``plannable`` says the backtest error was measured and is at most
+    ``max_error`` (insights ``forecast_error``), the only forecast a plan is built on.
     """
     full = _full(monthly)
     if len(full) < MIN_FORECAST_MONTHS:
@@ -405,6 +410,7 @@ def compute_forecast(
         trained_on=len(full),
         backtest_mape=mape,
         backtest_months=horizon if mape is not None else 0,
+        plannable=mape is not None and mape <= max_error,
     )
 
 

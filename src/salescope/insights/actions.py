@@ -1,20 +1,26 @@
 """Recommendations: documented rules from insights to department actions.
 
 Each rule turns one insight into an action for one department, with the horizon it
-belongs to and the metric it should move: a fact id, today's value (``baseline``) and a
-``target`` set by one of these rules (docs/insights.md):
+belongs to, the date it is due (``HORIZON_DAYS`` after the report's period ends) and the
+metric it should move: a fact id, today's value (``baseline``) and a ``target`` set by one
+of these rules (docs/insights.md):
 
 - ``recover``: back to the previous period's value;
-- ``hold``: keep today's value;
 - ``halve``: halve today's value (a count of problems);
 - ``zero``: bring it to zero (lost revenue, quarantined rows);
 - ``threshold``: down to the configured threshold (concentration);
-- ``improve`` / ``reduce``: ``IMPROVE`` higher (efficiency ratios) or lower (a returns
-  rate) than today;
-- ``forecast``: the forecast itself, as the plan to beat.
+- ``improve`` / ``reduce``: ``IMPROVE`` higher (a member's revenue, efficiency ratios,
+  retention) or lower (a returns rate) than today;
+- ``reach``: 100% of a target;
+- ``forecast``: revenue of as many months after the report as its period holds, as the
+  forecast puts them (only a forecast whose backtest error is within ``forecast_error``).
+
+A target that would restate today's value (a count already at zero, a previous period
+level equal to today's) is no target: the action is not emitted. So is an action whose
+metric has no value.
 
 Actions are written without numbers of their own; the numbers a department report prints
-next to them (baseline, target) are facts under ``recommendation.<id>.*``.
+next to them (baseline, target, due date) are facts under ``recommendation.<id>.*``.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import calendar
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from salescope import fact_ids as ids
 from salescope.fact_ids import slug
@@ -31,6 +38,7 @@ from salescope.narrative.wording import stockout_names
 from salescope.settings import Thresholds
 
 IMPROVE = 0.1  # the "improve" target: 10% better than today
+HORIZON_DAYS: dict[Horizon, int] = {"immediate": 14, "short": 28, "medium": 90}  # due after
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,8 @@ class Action:
     horizon: Horizon
     text: str
     metric: str  # fact id
-    rule: str  # recover | hold | halve | zero | threshold | improve | reduce | forecast | reach
+    rule: str  # recover | halve | zero | threshold | improve | reduce | forecast | reach
+    target: float | None = None  # set by the rule builder (forecast), else from ``rule``
 
 
 Rule = Callable[[Insight, Report], list[Action]]
@@ -57,11 +66,8 @@ def _kpi(insight: Insight, report: Report) -> list[Action]:
         return []
     up = insight.polarity == "positive"
     if name == "revenue":
-        if up:
-            return [
-                Action("sales", "short", "Protect the gain: keep the products and accounts "
-                       "that drove it supplied, staffed and followed up.", fid, "hold"),
-            ]  # fmt: skip
+        if up:  # a gain needs no correction; the forecast action plans the next months
+            return []
         return [
             Action("sales", "immediate", "Go through the largest detractors with their owners "
                    "and agree a recovery plan for each.", fid, "recover"),
@@ -94,14 +100,14 @@ def _contributor(insight: Insight, report: Report) -> list[Action]:
                    "(price, stock, competition or a lost account) and decide whether to "
                    "defend it or move the effort elsewhere.", revenue, "recover"),
         ]  # fmt: skip
-    share = insight.refs["share"]
+    revenue = insight.refs["revenue"]
     how = (
         "keep it in stock, visible and promoted, and look for the next one like it"
         if insight.dimension in ("product", "category")
         else "find out what worked there and carry it to the others"
     )
-    return [Action(insight.departments[0], "short", f"Build on {_name(insight)}: {how}.", share,
-                   "hold")]  # fmt: skip
+    return [Action(insight.departments[0], "short", f"Build on {_name(insight)}: {how}.",
+                   revenue, "improve")]  # fmt: skip
 
 
 def _concentration(insight: Insight, report: Report) -> list[Action]:
@@ -117,7 +123,7 @@ def _new_vs_returning(insight: Insight, report: Report) -> list[Action]:
         return [
             Action("customer_success", "short", "Turn this period's first-time buyers into "
                    "second-time buyers: a welcome sequence and a first-repeat offer.",
-                   ids.kpi("retention_rate"), "hold"),
+                   ids.kpi("retention_rate"), "improve"),
         ]  # fmt: skip
     return [
         Action("marketing", "short", "Rebuild acquisition: fewer first-time buyers are "
@@ -126,12 +132,8 @@ def _new_vs_returning(insight: Insight, report: Report) -> list[Action]:
 
 
 def _retention(insight: Insight, report: Report) -> list[Action]:
-    if insight.polarity == "positive":
-        return [
-            Action("customer_success", "medium", "Keep what brought customers back: write "
-                   "down the programmes and offers of the period and repeat them.",
-                   ids.kpi("retention_rate"), "hold"),
-        ]  # fmt: skip
+    if insight.polarity == "positive":  # nothing to correct
+        return []
     return [
         Action("customer_success", "immediate", "Contact the customers who did not come back, "
                "highest spenders first, and ask why.", ids.kpi("retention_rate"), "recover"),
@@ -149,12 +151,9 @@ def _rfm(insight: Insight, report: Report) -> list[Action]:
 
 
 def _trend(insight: Insight, report: Report) -> list[Action]:
-    if insight.polarity == "positive":
-        return [
-            Action("finance", "medium", "Plan cash, stock and hiring for growth at the "
-                   "measured trend, and revisit it each month.", ids.trend("slope_per_month"),
-                   "hold"),
-        ]  # fmt: skip
+    # only a trend net of the season is planned on; a rise needs no correction
+    if insight.cause != "net of the season" or insight.polarity != "negative":
+        return []
     return [
         Action("executive", "medium", "Revisit the annual plan: revenue is falling net of the "
                "season, so the gap will not close by itself.", ids.trend("slope_per_month"),
@@ -163,11 +162,29 @@ def _trend(insight: Insight, report: Report) -> list[Action]:
 
 
 def _forecast(insight: Insight, report: Report) -> list[Action]:
+    """Plan on the forecast only when its backtest error is within ``forecast_error``: the
+    target is the revenue it puts on as many months after the report as the period holds."""
+    target = _forecast_revenue(report)
+    if insight.cause != "checked" or target is None:
+        return []
     return [
         Action("finance", "short", "Set the budget for the coming months on the forecast, "
-               "with its interval as the range to plan cash against.", ids.forecast("total"),
-               "forecast"),
+               "with its interval as the range to plan cash against.", ids.kpi("revenue"),
+               "forecast", target),
     ]  # fmt: skip
+
+
+def _forecast_revenue(report: Report) -> float | None:
+    """The forecast revenue of the months after the report, as many as its period holds
+    (whole calendar months only), or None when the forecast does not reach that far."""
+    f, p = report.forecast, report.period
+    if f is None or p.start.day != 1 or (p.end + timedelta(days=1)).day != 1:
+        return None
+    months = (p.end.year - p.start.year) * 12 + p.end.month - p.start.month + 1
+    ahead = [x for x in f.points if x.date > p.end][:months]
+    if len(ahead) < months or ahead[0].date != p.end + timedelta(days=1):
+        return None
+    return round(sum(x.value for x in ahead), 2)
 
 
 def _seasonality(insight: Insight, report: Report) -> list[Action]:
@@ -179,7 +196,7 @@ def _seasonality(insight: Insight, report: Report) -> list[Action]:
     lost = ids.inventory("lost_revenue")
     if lost in report.facts:  # success: no sale lost to an empty shelf
         return [Action("operations", "medium", text, lost, "zero")]
-    return [Action("operations", "medium", text, peak, "hold")]
+    return []  # no measure of being ready for the peak: no action
 
 
 def _month(short: str) -> str:
@@ -195,20 +212,13 @@ def _unusual(insight: Insight, report: Report) -> list[Action]:
                    "stock, a data error) so the next one is prevented.",
                    insight.refs["count"], "zero"),
         ]  # fmt: skip
-    day = insight.refs["day"]
-    return [
-        Action("sales", "short", "Find what drove the spike (a promotion, a large account, an "
-               "event) and plan to repeat it.", day, "hold"),
-    ]  # fmt: skip
+    return []  # a spike is no problem to fix, and repeating it has no measure
 
 
 def _campaign(insight: Insight, report: Report) -> list[Action]:
     name = _name(insight)
-    if insight.polarity == "positive":
-        return [
-            Action("marketing", "short", f"Repeat {name} and keep a holdout group so its "
-                   "effect can be measured again.", insight.refs["effect"], "hold"),
-        ]  # fmt: skip
+    if insight.polarity == "positive":  # it worked: nothing to correct
+        return []
     return [
         Action("marketing", "immediate", f"Pause spend like {name}'s until a test with a "
                "holdout shows an effect.", insight.refs["effect"], "zero"),
@@ -229,10 +239,7 @@ def _reps(insight: Insight, report: Report) -> list[Action]:
             Action("sales", "immediate", "Pair the reps below target with the top performer "
                    "and review their pipelines every week.", insight.refs["below"], "halve"),
         ]  # fmt: skip
-    return [
-        Action("sales", "short", "Set quotas: without them attainment cannot be tracked. "
-               "Start from the median rep's revenue.", ids.team("median_revenue"), "hold"),
-    ]  # fmt: skip
+    return []  # without quotas no target can be set for the reps
 
 
 def _stockouts(insight: Insight, report: Report) -> list[Action]:
@@ -263,11 +270,8 @@ def _stockouts(insight: Insight, report: Report) -> list[Action]:
 
 def _margin(insight: Insight, report: Report) -> list[Action]:
     fid = insight.refs["margin"]
-    if insight.polarity == "positive":
-        return [
-            Action("finance", "medium", "Keep the pricing and discount discipline that widened "
-                   "the margin.", fid, "hold"),
-        ]  # fmt: skip
+    if insight.polarity == "positive":  # a wider margin needs no correction
+        return []
     text = (
         "Cap discount depth and require approval above the usual level."
         if insight.cause == "discount"
@@ -295,7 +299,7 @@ def _returns(insight: Insight, report: Report) -> list[Action]:
                "highest rate: sizing, damage in transit, product descriptions.",
                insight.refs["worst"], "reduce"),
         Action("customer_success", "short", "Follow up customers who returned items, to keep "
-               "them buying.", insight.refs["rate"], "hold"),
+               "them buying and bring the returns rate down.", insight.refs["rate"], "reduce"),
     ]  # fmt: skip
 
 
@@ -309,11 +313,8 @@ def _quality(insight: Insight, report: Report) -> list[Action]:
 def _targets(insight: Insight, report: Report) -> list[Action]:
     attainment = insight.refs["attainment"]
     what = _name(insight).lower()
-    if insight.polarity == "positive":
-        return [
-            Action("finance", "medium", f"Set the next period's {what} target from what was "
-                   "reached, not from last year's plan.", attainment, "hold"),
-        ]  # fmt: skip
+    if insight.polarity == "positive":  # met: the next target is a planning choice
+        return []
     return [
         Action("sales", "immediate", f"Close the gap to the {what} target: agree with each "
                "owner behind target what will be done, and by when.", attainment, "reach"),
@@ -344,13 +345,12 @@ RULES: dict[str, Rule] = {
 }
 RULE_WORDS = {
     "recover": "back to the previous period's level",
-    "hold": "hold today's level",
     "halve": "halve it",
     "zero": "bring it to zero",
     "threshold": "down to the concentration threshold",
     "improve": "improve by a tenth",
     "reduce": "cut by a tenth",
-    "forecast": "the forecast",
+    "forecast": "the forecast for the months after the report",
     "reach": "reach the target (100%)",
 }
 
@@ -374,7 +374,14 @@ def _target(rule: str, fid: str, report: Report, t: Thresholds) -> float | None:
         return round(value * (1 + IMPROVE), 6)
     if rule == "reduce":
         return round(value * (1 - IMPROVE), 6)
-    return float(value)  # hold, forecast
+    raise ValueError(f"target rule {rule!r} needs its target from the action")
+
+
+def _restates(target: float, baseline: float, unit: str) -> bool:
+    """True when a target reads the same as today's value at the precision reports print
+    (a cent, a tenth of a point, one count): no target at all."""
+    tolerance = 0.0005 if unit in ("fraction", "ratio") else 0.005
+    return abs(target - baseline) < tolerance
 
 
 def build_recommendations(
@@ -395,15 +402,18 @@ def build_recommendations(
                 continue
             seen.add((a.department, a.text))
             rid = f"{a.department}.{slug(insight.id)}"
-            target = _target(a.rule, a.metric, report, t)
+            target = a.target if a.target is not None else _target(a.rule, a.metric, report, t)
             baseline = float(fact.value) if isinstance(fact.value, int | float) else None
-            if target is None or baseline is None:
+            if target is None or baseline is None or _restates(target, baseline, fact.unit):
                 continue
+            due = report.period.end + timedelta(days=HORIZON_DAYS[a.horizon])
             for fid, part, value in (
                 (ids.recommendation(rid, "baseline"), "baseline", baseline),
                 (ids.recommendation(rid, "target"), "target", target),
             ):
                 facts[fid] = Fact(fid, value, fact.unit, f"{fact.label}: {part}")
+            fid = ids.recommendation(rid, "due")
+            facts[fid] = Fact(fid, due.isoformat(), "date", f"{fact.label}: due")
             recs.append(
                 Recommendation(
                     id=rid,
@@ -417,6 +427,7 @@ def build_recommendations(
                     baseline=baseline,
                     target=target,
                     target_rule=RULE_WORDS[a.rule],
+                    due=due,
                 )
             )
     return tuple(recs), facts

@@ -306,26 +306,44 @@ def rfm_movement(report: Report, t: Thresholds) -> Iterable[Insight]:
 
 
 def trend(report: Report, t: Thresholds) -> Iterable[Insight]:
+    """The monthly trend, worded by what the fit could do: net of the yearly season only
+    with two full years (``seasonal_adjusted``); on fewer months the slope may be the season
+    itself, so the insight says so, reads as neutral, weighs half and carries no action."""
     tr = report.trend
     if tr is None or tr.direction == "flat" or tr.slope_pct is None:
         return
-    ids = (ids_.trend("slope_per_month"), ids_.trend("months"))
+    ids = (ids_.trend("slope_per_month"), ids_.trend("months"), ids_.trend("p_value"))
     if not _have(report, *ids):
         return
     up = tr.direction == "up"
+    span = f"the {fmt.count(tr.months)} full months from {tr.start:%b %Y} to {tr.end:%b %Y}"
+    slope = f"about {fmt.money(abs(tr.slope_per_month), report.currency)} a month"
+    score = _clip(abs(tr.slope_pct) * 12 * 100 / FULL_EFFECT_PCT) * 0.9
+    if tr.seasonal_adjusted:
+        title = "Revenue is trending up" if up else "Revenue is trending down"
+        text = (
+            f"Over {span} revenue {'grew' if up else 'shrank'} by {slope} net of the yearly "
+            f"season, a significant trend ({fmt.p_value(tr.p_value)})."
+        )
+        polarity: Polarity = "positive" if up else "negative"
+    else:
+        title = "Revenue rose month by month" if up else "Revenue fell month by month"
+        text = (
+            f"Over {span} revenue {'rose' if up else 'fell'} by {slope} "
+            f"({fmt.p_value(tr.p_value)}), but the yearly season is not separated from it: that "
+            "needs two full years of data, so part or all of the move may be the season."
+        )
+        polarity, score = "neutral", score / 2
     yield Insight(
         id="trend",
         type="trend",
-        title="Revenue is trending up" if up else "Revenue is trending down",
-        text=(
-            f"Over {fmt.count(tr.months)} full months revenue {'grew' if up else 'shrank'} by "
-            f"about {fmt.money(abs(tr.slope_per_month), report.currency)} a month, net of the "
-            "season, a significant trend."
-        ),
+        title=title,
+        text=text,
         facts=ids,
-        score=round(_clip(abs(tr.slope_pct) * 12 * 100 / FULL_EFFECT_PCT) * 0.9, 4),
-        polarity="positive" if up else "negative",
+        score=round(score, 4),
+        polarity=polarity,
         departments=("executive", "finance"),
+        cause="net of the season" if tr.seasonal_adjusted else "season not separated",
     )
 
 
@@ -387,33 +405,55 @@ def unusual_days(report: Report, t: Thresholds) -> Iterable[Insight]:
 
 
 def forecast(report: Report, t: Thresholds) -> Iterable[Insight]:
+    """The months the model forecasts after the report's period (a month the report covers
+    is not "ahead", even when the data stops inside it), worded by how far the forecast can
+    be trusted: its backtest error against ``forecast_error`` and the width of its interval.
+    ``cause`` is "checked" only when the backtest error is within the threshold: the only
+    forecast finance is asked to plan on."""
     f = report.forecast
-    if f is None or not f.points or not _have(report, ids_.forecast("total")):
+    if f is None:
         return
-    first, last = f.points[0], f.points[-1]
-    ids = (
-        ids_.forecast("total"),
-        ids_.forecast_month(first.date),
-        ids_.forecast("horizon"),
-        ids_.forecast("level"),
-    )
+    ahead = [p for p in f.points if p.date > report.period.end]
+    if not ahead:
+        return
+    first, last = ahead[0], ahead[-1]
+    ids = [ids_.forecast_month(first.date), ids_.forecast("level")]
+    cur = report.currency
+    text = f"The model expects {fmt.money(first.value, cur)} in {first.date:%B %Y}"
+    if last is not first:
+        ids.append(ids_.forecast_month(last.date))
+        text += f" and {fmt.money(last.value, cur)} in {last.date:%B %Y}"
+    wide = last.upper - last.lower > last.value
+    text += f" ({fmt.fraction(f.level)} intervals in the Outlook"
+    text += ", wide ones)" if wide else ")"
+    mape = f.backtest_mape
+    if mape is None:
+        text += (
+            "; with too short a history to hold months back, its error is not measured, so "
+            "read it as a rough guide."
+        )
+        checked, score = False, 0.1
+    else:
+        ids.append(ids_.forecast("backtest_mape"))
+        checked = f.plannable
+        text += (
+            f"; held back, the last {fmt.count(f.backtest_months)} months were forecast with "
+            f"an average error of {fmt.fraction(mape)}"
+        )
+        text += "." if checked else ", too large to plan on: read it as a rough guide."
+        score = 0.3 if checked and not wide else 0.15 if checked else 0.1
     if not _have(report, *ids):
         return
-    total = sum(p.value for p in f.points)
     yield Insight(
         id="forecast",
         type="forecast",
-        title="What the next months look like",
-        text=(
-            f"The model expects {fmt.money(total, report.currency)} over the next "
-            f"{fmt.count(f.horizon)} months, starting with "
-            f"{fmt.money(first.value, report.currency)} in {first.date:%B %Y} "
-            f"({fmt.fraction(f.level)} intervals in the Outlook)."
-        ),
-        facts=ids,
-        score=0.3 if last.upper - last.lower < last.value else 0.15,
+        title="Forecast for the months after the report",
+        text=text,
+        facts=tuple(ids),
+        score=score,
         polarity="neutral",
         departments=("finance", "operations", "executive"),
+        cause="checked" if checked else "unchecked",
     )
 
 

@@ -168,7 +168,7 @@ def _values(
     v["products_sold"] = products.get(key)
     if c is not None:
         has_history = data_start < windows.by_key[key].start
-        new = c["new"] if has_history or key == "cur" else None
+        new = c["new"] if has_history else None  # with no data before it, all look new
         v["customers"] = c["customers"]
         v["new_customers"] = new
         v["returning_customers"] = None if new is None else c["customers"] - new

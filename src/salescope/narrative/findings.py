@@ -53,7 +53,7 @@ DEPARTMENT_CHARTS = {  # the charts that say it faster, per department, when the
     "operations": ("daily_revenue", "margin_discount", "weekday_pattern"),
     "customer_success": ("cohort_heatmap", "rfm_segments"),
 }
-FALLBACK_METRICS = {  # a department without actions still tracks these (target: hold)
+FALLBACK_METRICS = {  # a department without actions still watches these (no target)
     "executive": (ids.kpi("revenue"), ids.kpi("customers")),
     "sales": (ids.kpi("revenue"), ids.kpi("orders"), ids.kpi("aov")),
     "marketing": (ids.kpi("new_customers"), ids.marketing("spend"), ids.marketing("roas")),
@@ -124,7 +124,8 @@ def recommendations_table(report: Report, recs: tuple[Recommendation, ...]) -> T
         ("Department", "When", "Action", "Success metric", "Today", "Target"),
         tuple(rows),
         note="Targets follow documented rules (docs/insights.md): back to the previous "
-        "period, hold, halve, zero, or the forecast.",
+        "period, halve, zero, a tenth better, or the forecast; an action whose target would "
+        "restate today's value is not listed.",
         numeric=(False, False, False, False, True, True),
     )
 
@@ -225,21 +226,29 @@ def _metrics_table(report: Report, name: str, recs: tuple[Recommendation, ...]) 
             continue
         seen.add(r.metric)
         today, target = _metric_cells(report, r)
-        rows.append((_cap(r.metric_label), today, target, r.target_rule, HORIZON_LABELS[r.horizon]))
+        rows.append((_cap(r.metric_label), today, target, r.target_rule, _due(report, r)))
+    note = ""
     if not rows:
         for fid in FALLBACK_METRICS[name]:
             fact = report.facts.get(fid)
             if fact is None:
                 continue
-            shown = _value(report, fid, fact.unit)
-            rows.append((_cap(fact.label), shown, shown, "hold today's level", "ongoing"))
+            rows.append((_cap(fact.label), _value(report, fid, fact.unit), "none", "", ""))
+        note = "No finding calls for a change here: these are the figures to watch."
     return Table(
         "metrics",
         "Success metrics",
         ("Metric", "Today", "Target", "How the target is set", "By"),
         tuple(rows),
+        note=note,
         numeric=(False, True, True, False, False),
     )
+
+
+def _due(report: Report, r: Recommendation) -> str:
+    """The day the target is due (a fact), ``30 Nov 2024``."""
+    fact = report.facts.get(ids.recommendation(r.id, "due"))
+    return f"{r.due:%d %b %Y}" if fact is not None else ""
 
 
 def _risks(report: Report, name: str) -> list[str]:
@@ -296,13 +305,17 @@ def _risks(report: Report, name: str) -> list[str]:
 def department_view(report: Report, name: str, period_line: str, run_line: str) -> DepartmentView:
     recs = _department_recs(report, name)
     insights = _department_insights(report, name)
-    objectives = []
-    moving = sorted(recs, key=lambda r: r.target == r.baseline)  # changes before holds
-    for r in moving[:3]:
+    objectives: list[str] = []
+    for r in recs:  # one line per metric and target: two actions can share them
         today, target = _metric_cells(report, r)
-        objectives.append(f"{_cap(r.metric_label)}: from {today} to {target} ({r.target_rule}).")
+        line = (
+            f"{_cap(r.metric_label)}: from {today} to {target} by {_due(report, r)} "
+            f"({r.target_rule})."
+        )
+        if line not in objectives and len(objectives) < 3:
+            objectives.append(line)
     if not objectives:
-        objectives.append("Hold today's levels; no finding calls for a change of course.")
+        objectives.append("No finding calls for a change of course: keep today's plan.")
     actions = tuple(
         (label, tuple(r.text for r in recs if r.horizon == key)) for key, label in HORIZONS
     )

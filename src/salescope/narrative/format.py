@@ -158,6 +158,13 @@ def kpi_change(change_pct: float | None, change_points: float | None, unit: str)
     return points(change_points) if unit == "fraction" else pct_change(change_pct)
 
 
+def p_value(value: float) -> str:
+    """How sure a fit is: ``p = 0.03`` (the p-value, a fact), or "highly significant" when it
+    rounds to zero."""
+    shown = number(value)
+    return "highly significant" if shown in ("0.00", "0") else f"p = {shown}"
+
+
 def count(value: float | None) -> str:
     if value is None:
         return "n/a"

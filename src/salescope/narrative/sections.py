@@ -98,6 +98,11 @@ def customers_section(report: Report) -> Section | None:
 
 def _new_vs_returning(report: Report, c: Customers) -> str:
     cur = report.currency
+    if c.new_revenue is None or c.returning_revenue is None:
+        return (
+            "The data starts with this period, so every customer's first purchase in it falls "
+            "here: new and returning customers cannot be told apart."
+        )
     text = (
         f"New customers brought {fmt.money(c.new_revenue, cur)} "
         f"({fmt.fraction(c.new_revenue_share)} of revenue)"
@@ -202,13 +207,6 @@ def _cohort_table(c: Customers) -> Table:
     )
 
 
-def _p(p_value: float) -> str:
-    """How sure: the p-value of the slope (a fact), or "highly significant" when it rounds to
-    zero."""
-    shown = fmt.number(p_value)
-    return "highly significant" if shown in ("0.00", "0") else f"p = {shown}"
-
-
 def trend_section(report: Report) -> Section | None:
     t, s = report.trend, report.seasonality
     if t is None and s is None:
@@ -219,14 +217,21 @@ def trend_section(report: Report) -> Section | None:
         span = f"the {fmt.count(t.months)} full months from {t.start:%b %Y} to {t.end:%b %Y}"
         net = ", net of the yearly season" if t.seasonal_adjusted else ""
         if t.direction == "flat":
-            lines.append(f"Over {span}, revenue shows no clear trend{net} ({_p(t.p_value)}).")
+            lines.append(
+                f"Over {span}, revenue shows no clear trend{net} ({fmt.p_value(t.p_value)})."
+            )
         else:
             verb = "grew" if t.direction == "up" else "declined"
             lines.append(
                 f"Over {span}, revenue {verb} by about {fmt.money(abs(t.slope_per_month), cur)} "
                 f"a month{net} ({fmt.fraction(abs(t.slope_pct or 0.0))} of an average month; "
-                f"{_p(t.p_value)})."
+                f"{fmt.p_value(t.p_value)})."
             )
+            if not t.seasonal_adjusted:
+                lines.append(
+                    "With fewer than two full years the fit cannot take the yearly season out, "
+                    "so part or all of this move may be the season."
+                )
         if t.yoy_growth is not None:
             lines.append(
                 f"The last 12 full months brought {_signed_fraction(t.yoy_growth)} against "
@@ -457,10 +462,25 @@ def outlook_section(report: Report) -> Section | None:
         if len(f.points) > 1:
             text += f" to {fmt.money(last.value, cur)} in {last.date:%B %Y}"
         lines.append(text + ".")
-        if f.backtest_mape is not None:
+        inside = [p for p in f.points if p.date <= report.period.end]
+        if inside:
+            lines.append(
+                f"{inside[-1].date:%B %Y} is inside this report but not complete in the data: "
+                "the forecast gives the whole month, the report the days the data holds."
+                if len(inside) == 1
+                else "The first forecast months are inside this report but not complete in the "
+                "data: the forecast gives whole months, the report the days the data holds."
+            )
+        if f.backtest_mape is None:
+            lines.append(
+                "The history is too short to hold months back and measure the forecast's "
+                "error: read it as a rough guide."
+            )
+        else:
+            rough = "" if f.plannable else ", too large to plan on: read it as a rough guide"
             lines.append(
                 f"Held back, the last {fmt.count(f.backtest_months)} months were forecast with "
-                f"an average error of {fmt.fraction(f.backtest_mape)}."
+                f"an average error of {fmt.fraction(f.backtest_mape)}{rough}."
             )
         tables.append(
             Table(

@@ -150,10 +150,16 @@ def _summary(report: Report) -> list[str]:
         )
     customers, new, returning = k("customers"), k("new_customers"), k("returning_customers")
     if customers is not None and new is not None and returning is not None:
-        out.append(
-            f"{fmt.count(customers.value)} customers bought: {fmt.count(new.value)} for the first "
-            f"time and {fmt.count(returning.value)} returning."
-        )
+        if new.value is None or returning.value is None:
+            out.append(
+                f"{fmt.count(customers.value)} customers bought; the data starts with this "
+                "period, so who was new cannot be told."
+            )
+        else:
+            out.append(
+                f"{fmt.count(customers.value)} customers bought: {fmt.count(new.value)} for "
+                f"the first time and {fmt.count(returning.value)} returning."
+            )
     retention = k("retention_rate")
     if retention is not None and retention.value is not None and prev_label:
         out.append(

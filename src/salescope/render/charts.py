@@ -88,34 +88,53 @@ def _add_months(d: date, n: int) -> date:
 X_MONTH = alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=8))
 
 
+PARTIAL = "partial month (data for part of it)"
+
+
 def monthly_revenue_spec(report: Report) -> dict[str, Any]:
+    """Monthly revenue: a line through the full months only, a month the data covers in part
+    drawn as a hollow grey point off the line (its lower total is the cut, not a collapse)."""
     money = _Money(report.currency)
     data = [
         {
             "month": _month(p.date),
             "revenue": p.revenue,
-            "kind": "partial month" if p.partial else "full month",
+            "kind": PARTIAL if p.partial else "full month",
         }
         for p in report.timeseries.points
     ]
-    base = alt.Chart(alt.Data(values=data)).encode(
-        x=X_MONTH,
-        y=alt.Y("revenue:Q", title=money.title, axis=alt.Axis(format=money.axis)),
-        tooltip=[
-            alt.Tooltip("month:T", format="%B %Y"),
-            alt.Tooltip("revenue:Q", format=money.full),
-            alt.Tooltip("kind:N"),
-        ],
+    full = [row for row in data if row["kind"] == "full month"]
+    y = alt.Y("revenue:Q", title=money.title, axis=alt.Axis(format=money.axis))
+    tooltip = [
+        alt.Tooltip("month:T", format="%B %Y"),
+        alt.Tooltip("revenue:Q", format=money.full),
+        alt.Tooltip("kind:N"),
+    ]
+    line = (
+        alt.Chart(alt.Data(values=full))
+        .mark_line(color=BLUE, strokeWidth=2.5)
+        .encode(x=X_MONTH, y=y, tooltip=tooltip)
     )
-    chart = base.mark_line(color=BLUE, strokeWidth=2.5) + base.mark_point(
-        filled=True, size=40
-    ).encode(
-        color=alt.Color(
-            "kind:N",
-            title=None,
-            scale=alt.Scale(domain=["full month", "partial month"], range=[BLUE, GREY]),
+    points = (
+        alt.Chart(alt.Data(values=data))
+        .mark_point(size=50, strokeWidth=2)
+        .encode(
+            x=X_MONTH,
+            y=y,
+            tooltip=tooltip,
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(domain=["full month", PARTIAL], range=[BLUE, GREY]),
+            ),
+            fill=alt.Fill(
+                "kind:N",
+                legend=None,
+                scale=alt.Scale(domain=["full month", PARTIAL], range=[BLUE, "white"]),
+            ),
         )
     )
+    chart = line + points
     return _theme(chart.properties(width=WIDTH, height=240, title="Monthly revenue"))
 
 
@@ -386,8 +405,10 @@ def cohort_heatmap_spec(report: Report) -> dict[str, Any] | None:
 
 
 def executive_kpis_trend_spec(report: Report) -> dict[str, Any] | None:
-    """Monthly revenue and customers by segment (or region): two panels, one time axis."""
-    points = report.member_series
+    """Monthly revenue and customers by segment (or region) over full months (a month the
+    data covers in part would read as a collapse): two panels, one time axis."""
+    partial = {p.date for p in report.timeseries.points if p.partial}
+    points = tuple(p for p in report.member_series if p.month not in partial)
     if not points:
         return None
     money = _Money(report.currency)

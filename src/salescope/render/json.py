@@ -93,8 +93,8 @@ class RetentionPointJson(TypedDict):
 
 
 class CustomersJson(TypedDict):
-    new_revenue: float
-    returning_revenue: float
+    new_revenue: float | None
+    returning_revenue: float | None
     previous_new_revenue: float | None
     previous_returning_revenue: float | None
     churn_rate: float | None
