@@ -22,11 +22,7 @@ import salescope
 from salescope.model import Report
 from tests.conftest import fixed_clock
 from tests.corpus.scoreboard import check
-from tests.corpus.stories import Story, b2b_distributor, marketplace_two_years, uk_wholesaler
-
-STORIES: dict[str, Callable[[Path], Story]] = {
-    fn.__name__: fn for fn in (uk_wholesaler, marketplace_two_years, b2b_distributor)
-}
+from tests.corpus.stories import STORIES, Story
 
 
 @dataclass(frozen=True)
