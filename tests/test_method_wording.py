@@ -81,10 +81,15 @@ def test_trend_says_net_of_the_season_only_when_the_fit_took_it_out(
     assert t.seasonal_adjusted is (years == 2)
     insight = next(i for i in report.insights if i.type == "trend")
     text = _md(report, tmp_path / "out")
+    forecast = next(i for i in report.insights if i.type == "forecast")
     if years == 2:
         assert "net of the yearly season, a significant trend" in insight.text
         assert insight.polarity == "positive"
+        assert report.forecast is not None and report.forecast.method == "ETS(A,Ad,A)"
+        assert "no yearly season" not in forecast.text
     else:
+        assert "the model has no yearly season, which needs two full years" in forecast.text
+        assert "with less than two full years the model has no yearly season" in text
         assert "net of the" not in insight.text and "significant trend" not in insight.text
         assert "the yearly season is not separated from it" in insight.text
         assert insight.polarity == "neutral"
@@ -198,6 +203,12 @@ def test_a_forecast_without_a_backtest_is_a_rough_guide(tmp_path: Path) -> None:
 def test_a_partial_month_is_off_the_monthly_line(tmp_path: Path) -> None:
     sales = _write(tmp_path / "s.csv", date(2025, 1, 1), date(2025, 7, 9))
     report = salescope.run([sales], period="2025-Q2", clock=fixed_clock)
+    # no quantity in the data: units are unknown, never a column of zeros
+    salescope.write_outputs(report, tmp_path / "out", ("md", "csv"))
+    monthly = (tmp_path / "out" / "report.md").read_text().split("## Monthly trend")[1]
+    assert monthly.split("\n\n")[1].splitlines()[0] == "| Month | Revenue | Orders | Customers |"
+    with (tmp_path / "out" / "tables" / "timeseries_month.csv").open() as handle:
+        assert {row["units"] for row in csv.DictReader(handle)} == {""}
     partial = [p.date for p in report.timeseries.points if p.partial]
     assert partial == [date(2025, 7, 1)]  # 9 days of July
     spec = chart_specs(report)["monthly_revenue"]

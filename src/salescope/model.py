@@ -446,6 +446,11 @@ class Forecast:
     # the backtest error was measured and is within insights.forecast_error: plan on it
     plannable: bool = False
 
+    @property
+    def seasonal(self) -> bool:
+        """The model has a yearly season (``ETS(A,Ad,A)``, two full years of data or more)."""
+        return self.method.endswith("A)")
+
 
 @dataclass(frozen=True)
 class Pace:

@@ -308,7 +308,10 @@ def describe_days(
         if usual[i] > 0 and revenue[i] <= CLOSED_SHARE * usual[i]:
             for step in (-1, 1):
                 j = i + step
-                while 0 <= j < len(days) and abs(j - i) <= BRIDGE_DAYS and j not in names:
+                while 0 <= j < len(days) and abs(j - i) <= BRIDGE_DAYS:
+                    if j in names:  # another holiday of the run: walk on past it
+                        j += step
+                        continue
                     around = _usual(revenue, skip, j)
                     if revenue[j] > CLOSED_SHARE * around:
                         break

@@ -89,6 +89,11 @@ def _kpi(insight: Insight, report: Report) -> list[Action]:
     if name not in texts:
         return []
     dept, horizon, text = texts[name]
+    if name == "new_customers" and report.breakdown("channel") is None:  # no channel to name
+        text = (
+            "Find out which campaigns and sources brought this period's first orders, and put "
+            "acquisition budget behind them."
+        )
     return [Action(dept, horizon, text, fid, "recover")]
 
 

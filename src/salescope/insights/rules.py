@@ -425,7 +425,8 @@ def forecast(report: Report, t: Thresholds) -> Iterable[Insight]:
         text += f" and {fmt.money(last.value, cur)} in {last.date:%B %Y}"
     wide = last.upper - last.lower > last.value
     text += f" ({fmt.fraction(f.level)} intervals in the Outlook"
-    text += ", wide ones)" if wide else ")"
+    text += ", wide ones" if wide else ""
+    text += ")" if f.seasonal else "; the model has no yearly season, which needs two full years)"
     mape = f.backtest_mape
     if mape is None:
         text += (

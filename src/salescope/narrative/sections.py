@@ -461,6 +461,8 @@ def outlook_section(report: Report) -> Section | None:
         )
         if len(f.points) > 1:
             text += f" to {fmt.money(last.value, cur)} in {last.date:%B %Y}"
+        if not f.seasonal:
+            text += "; with less than two full years the model has no yearly season"
         lines.append(text + ".")
         inside = [p for p in f.points if p.date <= report.period.end]
         if inside:

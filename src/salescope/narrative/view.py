@@ -355,23 +355,27 @@ def _breakdown_tables(report: Report) -> list[Table]:
 
 
 def _series_table(report: Report) -> Table:
+    """Revenue, orders, units and customers by month; without a quantity in the data units
+    are unknown (not zero), so the column is left out."""
     cur = report.currency
+    units = report.kpi("units") is not None
     rows = tuple(
         (
             f"{p.date:%Y-%m}" + (" (partial)" if p.partial else ""),
             fmt.money(p.revenue, cur),
             fmt.count(p.orders),
-            fmt.number(p.units),
+            *((fmt.number(p.units),) if units else ()),
             fmt.count(p.customers) if p.customers is not None else "n/a",
         )
         for p in report.timeseries.points
     )
+    columns = ("Month", "Revenue", "Orders", *(("Units",) if units else ()), "Customers")
     return Table(
         "monthly",
         "Monthly trend",
-        ("Month", "Revenue", "Orders", "Units", "Customers"),
+        columns,
         rows,
-        numeric=(False, True, True, True, True),
+        numeric=(False,) + (True,) * (len(columns) - 1),
     )
 
 

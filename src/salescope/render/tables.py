@@ -130,12 +130,20 @@ def write_tables(report: Report, folder: Path) -> list[Path]:
         if b.truncated:
             rows.append(left_out_row(b, len(header)))
         written.append(_write(folder / f"breakdown_{b.role}.csv", header, rows))
+    units = report.kpi("units") is not None  # without a quantity units are unknown: blank
     written.append(
         _write(
             folder / "timeseries_month.csv",
             ["month", "revenue", "orders", "units", "customers", "partial"],
             [
-                [p.date.isoformat(), p.revenue, p.orders, p.units, p.customers, p.partial]
+                [
+                    p.date.isoformat(),
+                    p.revenue,
+                    p.orders,
+                    p.units if units else None,
+                    p.customers,
+                    p.partial,
+                ]
                 for p in report.timeseries.points
             ],
         )
