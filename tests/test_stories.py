@@ -233,8 +233,13 @@ def test_b2b_order_cancelled_across_the_quarter_end_is_paired_and_no_mover(
     assert products(run, planted.cancelled_product) == []
     movers = subjects(run, "top_contributor", "bottom_contributor")
     assert not [s for s in movers if planted.cancelled_product in s]
-    # the cancellation is booked in the period: returns hold exactly its amount
+    # the cancellation is booked in the period: returns hold exactly its amount, all of it
+    # a cancellation, so no "returns need a look" and no return-reasons action
     assert run.doc["kpis"]["returns"]["value"] == pytest.approx(planted.cancelled_amount)
+    assert run.doc["drivers"]["cancelled_returns"] == pytest.approx(planted.cancelled_amount)
+    assert not subjects(run, "returns") and "returns" not in {
+        i["type"] for i in run.doc["insights"]
+    }
 
 
 def test_b2b_product_of_one_order_is_thin_and_gets_no_action(runs: Callable[[str], Run]) -> None:

@@ -184,6 +184,7 @@ class Drivers:
     # sale lines and the returns that cancelled them within ``cancel_days``, left out of
     # the contributors (counted in pairs)
     cancelled_pairs: Count = 0
+    cancelled_returns: NonNegative = 0.0  # what this period's cancelling returns took back
 
 
 @dataclass(frozen=True)

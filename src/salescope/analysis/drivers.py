@@ -245,6 +245,7 @@ def compute_drivers(
     contributors: list[Contributor] = []
     concentration: list[Concentration] = []
     netted = _with_cancellations(lines, windows, int(t_.cancel_days))
+    pairs, returned = _pairs(netted, windows)
     for dimension in EXPLAINING:
         if lines.has(dimension):
             found, conc = _contributors(
@@ -261,12 +262,23 @@ def compute_drivers(
         contributors=tuple(contributors),
         concentration=tuple(concentration),
         threshold=threshold,
-        cancelled_pairs=_pairs(netted, windows),
+        cancelled_pairs=pairs,
+        cancelled_returns=returned,
     )
 
 
-def _pairs(netted: ir.Table, windows: Windows) -> int:
-    """Cancelled sales of the two periods (a sale and its return count as one pair)."""
+def _pairs(netted: ir.Table, windows: Windows) -> tuple[int, float]:
+    """Cancelled sales of the two periods (a sale and its return count as one pair) and the
+    amount the cancelling returns of the period took back (a positive amount)."""
     t = netted.filter(windows.any_flag(netted, ("cur", "prev")))
-    row = t.aggregate(n=t.count(where=t.cancelled & ~t.is_return)).to_pyarrow().to_pylist()
-    return int(row[0]["n"] or 0) if row else 0
+    back = t.cancelled & t.is_return & windows.flag(t, "cur")
+    row = (
+        t.aggregate(
+            n=t.count(where=t.cancelled & ~t.is_return),
+            back=t.revenue.sum(where=back),
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    n, amount = (row[0]["n"], row[0]["back"]) if row else (0, 0.0)
+    return int(n or 0), round(-float(amount or 0.0), 2)

@@ -872,6 +872,9 @@ def returns(report: Report, t: Thresholds) -> Iterable[Insight]:
     if ops is None or not ops.returns or ops.returns[0].rate is None:
         return
     total = ops.returns[0]
+    d = report.drivers
+    if d is not None and total.returns > 0 and d.cancelled_returns >= total.returns / 2:
+        return  # mostly orders cancelled just after entry, not goods sent back
     rate = total.rate or 0.0
     worst = next((r for r in ops.returns[1:] if r.rate is not None), None)
     rising = total.previous_rate is not None and rate - total.previous_rate >= t.returns_points
