@@ -20,6 +20,7 @@ class Thresholds:
     new_share_points: float = 0.05  # new customers' revenue share moving this much
     retention_points: float = 0.02  # retention moving this much (fraction points)
     rfm_share: float = 0.05  # customers sliding into at-risk segments: this share of all
+    rfm_retention: float = 0.05  # retention below this: segment moves are age, not behaviour
     roas_ratio: float = 2.0  # best channel's ROAS at least this multiple of the worst's
     margin_points: float = 0.005  # gross margin moving this much (fraction points)
     returns_points: float = 0.005  # returns rate moving this much, or a category at 1.5x

@@ -272,8 +272,15 @@ def retention(report: Report, t: Thresholds) -> Iterable[Insight]:
 
 
 def rfm_movement(report: Report, t: Thresholds) -> Iterable[Insight]:
+    """Customers sliding out of the valuable segments; not where customers rarely come back
+    (retention below ``rfm_retention``): there segments move with the time since a single
+    purchase, not with behaviour."""
     c = report.customers
     if c is None or not c.moves:
+        return
+    retention = report.kpi("retention_rate")
+    rate = retention.value if retention is not None else None
+    if rate is not None and rate < t.rfm_retention:
         return
     scored = sum(s.customers for s in c.rfm)
     slid = [
