@@ -170,6 +170,8 @@ def test_finance_plans_only_on_a_forecast_whose_backtest_error_is_small(
     assert f.plannable is (f.backtest_mape <= 0.15)
     assert f.plannable is (noise == 0.0)  # the generator's noise decides it
     insight = next(i for i in report.insights if i.type == "forecast")
+    last = f.points[-1]  # the interval is called wide when it spans more than the forecast
+    assert ("wide ones" in insight.text) is (last.upper - last.lower > last.value)
     budget = [r for r in report.recommendations if r.based_on == "forecast"]
     text = _md(report, tmp_path / "out")
     if noise:
