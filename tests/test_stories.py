@@ -224,6 +224,9 @@ def test_b2b_margin_squeeze_is_a_key_finding_naming_the_category(
     assert "gross profit did not keep pace" in run.section("Conclusion")
     finance = (run.out / "departments" / "finance.md").read_text(encoding="utf-8")
     assert growth in finance
+    # the growth that squeezed the margin is not to be built on as it is
+    tops = {i["id"] for i in run.doc["insights"] if i["type"] == "top_contributor"}
+    assert tops and not [r for r in run.doc["recommendations"] if r["based_on"] in tops]
 
 
 def test_b2b_order_cancelled_across_the_quarter_end_is_paired_and_no_mover(

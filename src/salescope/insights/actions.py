@@ -28,7 +28,7 @@ from __future__ import annotations
 import calendar
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from salescope import fact_ids as ids
@@ -105,6 +105,8 @@ def _contributor(insight: Insight, report: Report) -> list[Action]:
                    "(price, stock, competition or a lost account) and decide whether to "
                    "defend it or move the effort elsewhere.", revenue, "recover"),
         ]  # fmt: skip
+    if any(i.type == "margin_squeeze" for i in report.insights):
+        return []  # growth that squeezed the margin is not to be built on as it is
     revenue = insight.refs["revenue"]
     how = (
         "keep it in stock, visible and promoted, and look for the next one like it"
@@ -394,6 +396,7 @@ def build_recommendations(
 ) -> tuple[tuple[Recommendation, ...], dict[str, Fact]]:
     """Actions for the insights, by department and horizon, and the facts of their targets."""
     t = thresholds or Thresholds()
+    report = replace(report, insights=insights)  # a rule may read the other findings
     recs: list[Recommendation] = []
     facts: dict[str, Fact] = {}
     seen: set[tuple[str, str]] = set()
