@@ -183,6 +183,20 @@ def test_a_product_of_one_order_is_thin_and_gets_no_action(tmp_path: Path) -> No
     assert [row for row in table.splitlines() if "| Z |" in row and "few orders" in row]
 
 
+def test_a_rise_that_is_mostly_one_bulk_order_is_thin(tmp_path: Path) -> None:
+    # B sells as every day, plus one customer's bulk order on one day: 120 x 40 = 4,800 of
+    # a 4,800 rise; A's rise (a third more orders, each of 50) rests on no single order
+    bulk = Sale("BULK", date(2024, 5, 20), "K88", "B", "Kitchen", 120, 40.0)
+    report, doc, _ = run(write(tmp_path / "s.csv", shop([bulk])), tmp_path)
+    b, a = contributor(report, "product", "B"), contributor(report, "product", "A")
+    assert b is not None and b.change == 4800.0 and b.orders == 92 and b.thin
+    assert a is not None and a.change == round(31 * 2 * 25.0, 2) and not a.thin
+    assert "B" not in movers(report, "top_contributor")
+    assert not [t for t in action_texts(report) if "Build on B" in t]
+    listed = [c for c in doc["drivers"]["contributors"] if c["key"] == "B"]
+    assert listed and listed[0]["thin"] is True
+
+
 def test_a_small_base_is_not_called_falling(tmp_path: Path) -> None:
     # three small orders before (0.2% of revenue), none now: not thin, but too small a base
     small = [Sale(f"S{n}", date(2024, 2, 1 + n), "K50", "S", "Spare", 1, 20.0) for n in range(3)]

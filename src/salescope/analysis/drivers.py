@@ -23,7 +23,8 @@ make a member move through gross flows.
 
 Each member carries its orders in both periods (cancelled ones left out). A member whose
 move rests on ``thin_orders`` orders or fewer (this period's for a rise, the previous
-one's for a fall) is ``thin``: it stays in the list, marked, and gets no insight.
+one's for a fall), or half of whose move is one order of that period (one customer's bulk
+buy on a spike day), is ``thin``: it stays in the list, marked, and gets no insight.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from salescope.model import Concentration, Contributor, Drivers
 from salescope.settings import Thresholds
 
 TOP_CONTRIBUTORS = 5  # per dimension and ranking
+ONE_ORDER_SHARE = 0.5  # one order carrying this share of a member's move makes it thin
 MIN_SHARE_OF_CHANGE = 0.03  # members moving less than this share of the change are left out
 DOMINANT_SHARE = 0.5
 # the columns that order one product's, customer's and amount's lines within a day, so the
@@ -169,6 +171,7 @@ def _contributors(
         .to_pylist()
     )
     rows = {r["key"]: r for r in found}
+    largest = _largest_orders(netted, windows, dimension, list(rows))
     conc = found[0] if found else {"members": 0, "hhi": 0.0, "top": 0.0, "top3": 0.0}
     out = []
     for key, r in rows.items():
@@ -176,6 +179,8 @@ def _contributors(
         if change and abs(net) < threshold * abs(change):
             continue
         orders, previous_orders = int(r["o1"] or 0), int(r["o0"] or 0)
+        carrying = largest.get((key, net > 0), 0.0)  # the largest order of the moving period
+        few = (orders if net > 0 else previous_orders) <= thin_orders
         out.append(
             Contributor(
                 dimension=dimension,
@@ -190,7 +195,7 @@ def _contributors(
                 direction="driver" if delta * change >= 0 else "detractor",
                 orders=orders,
                 previous_orders=previous_orders,
-                thin=(orders if net > 0 else previous_orders) <= thin_orders,
+                thin=few or (net != 0 and carrying >= ONE_ORDER_SHARE * abs(net)),
                 net_change=round(net, 2),
             )
         )
@@ -205,6 +210,22 @@ def _contributors(
         dominated=top1 >= DOMINANT_SHARE and int(conc["members"]) > 1,
     )
     return out, concentration
+
+
+def _largest_orders(
+    netted: ir.Table, windows: Windows, dimension: str, keys: list[object]
+) -> dict[tuple[object, bool], float]:
+    """The revenue of each member's largest order, this period (key, True) and the previous
+    one (key, False), cancelled orders left out; empty without an order id."""
+    if not keys or "order_id" not in netted.columns:
+        return {}
+    t = netted
+    t = t.filter(windows.any_flag(t, ("cur", "prev")) & ~t.cancelled & t[dimension].isin(keys))
+    per = t.group_by(key=t[dimension], order=t.order_id, now=windows.flag(t, "cur")).aggregate(
+        revenue=t.revenue.sum()
+    )
+    top = per.group_by(["key", "now"]).aggregate(revenue=per.revenue.max()).to_pyarrow()
+    return {(r["key"], bool(r["now"])): float(r["revenue"] or 0.0) for r in top.to_pylist()}
 
 
 def compute_drivers(

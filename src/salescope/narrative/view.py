@@ -310,8 +310,8 @@ def _drivers(report: Report) -> tuple[list[str], Table | None]:
         rows,
         note="The three largest movers per dimension; members moving less than "
         f"{fmt.fraction(d.threshold)} of the total change are left out, and orders cancelled "
-        "within days do not count; 'few orders': the move rests on too few orders to read "
-        "as a trend. report.json lists them all.",
+        "within days do not count; 'few orders': the move rests on too few orders, or half "
+        "of it on one order, to read as a trend. report.json lists them all.",
         numeric=(False, False, True, True, True, True, False),
     )
     return lines, table
