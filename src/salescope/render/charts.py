@@ -93,7 +93,7 @@ PARTIAL = "partial month (data for part of it)"
 
 def monthly_revenue_spec(report: Report) -> dict[str, Any]:
     """Monthly revenue: a line through the full months only, a month the data covers in part
-    drawn as a hollow grey point off the line (its lower total is the cut, not a collapse)."""
+    drawn as a grey point off the line (its lower total is the cut, not a collapse)."""
     money = _Money(report.currency)
     data = [
         {
@@ -117,7 +117,7 @@ def monthly_revenue_spec(report: Report) -> dict[str, Any]:
     )
     points = (
         alt.Chart(alt.Data(values=data))
-        .mark_point(size=50, strokeWidth=2)
+        .mark_point(filled=True, size=50)
         .encode(
             x=X_MONTH,
             y=y,
@@ -126,11 +126,6 @@ def monthly_revenue_spec(report: Report) -> dict[str, Any]:
                 "kind:N",
                 title=None,
                 scale=alt.Scale(domain=["full month", PARTIAL], range=[BLUE, GREY]),
-            ),
-            fill=alt.Fill(
-                "kind:N",
-                legend=None,
-                scale=alt.Scale(domain=["full month", PARTIAL], range=[BLUE, "white"]),
             ),
         )
     )
