@@ -448,7 +448,8 @@ def outlook_section(report: Report) -> Section | None:
                 f"near {fmt.money(p.projected, cur)}"
             )
         else:
-            text += f". At this pace it ends near {fmt.money(p.projected, cur)}"
+            end = fmt.money(p.projected, cur)
+            text += f". At the same daily pace, season left out, it ends near {end}"
         if p.last_year_total is not None:
             text += f" (a year earlier: {fmt.money(p.last_year_total, cur)})"
         lines.append(text + ".")
