@@ -559,6 +559,66 @@ def _ts(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}"
 
 
+def olist_order(
+    rng: random.Random, order: str, customer_id: str, status: str, bought: datetime
+) -> tuple[list[object], datetime]:
+    """An Olist ``orders`` row (purchase, approval, carrier, delivery and estimated dates as
+    the status has them) and the approval time."""
+    approved = bought + timedelta(minutes=rng.randint(10, 2800))
+    carrier = approved + timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 12))
+    delivered = carrier + timedelta(days=rng.randint(3, 18), hours=rng.randint(0, 20))
+    estimated = datetime.combine(bought.date() + timedelta(days=rng.randint(18, 32)), time())
+    row: list[object] = [
+        order,
+        customer_id,
+        status,
+        _ts(bought),
+        "" if status == "canceled" and rng.random() < 0.5 else _ts(approved),
+        _ts(carrier) if status in ("delivered", "shipped") else "",
+        _ts(delivered) if status == "delivered" else "",
+        _ts(estimated),
+    ]
+    return row, approved
+
+
+OLIST_ORDERS_HEADER = cols(
+    "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,"
+    "order_delivered_carrier_date,order_delivered_customer_date,order_estimated_delivery_date"
+)
+OLIST_ITEMS_HEADER = cols(
+    "order_id,order_item_id,product_id,seller_id,shipping_limit_date,price,freight_value"
+)
+
+
+def write_olist_catalog(
+    rng: random.Random,
+    products: Sequence[tuple[str, int, Decimal]],
+    products_file: Path,
+    translation_file: Path,
+    sizes: bool,
+) -> None:
+    """Olist's products file (Portuguese category names, the sizes when ``sizes``) and the
+    category translation file."""
+    header = (
+        "product_id,product_category_name,product_name_lenght,product_description_lenght,"
+        "product_photos_qty,product_weight_g"
+    )
+    rows: list[list[object]] = []
+    for pid, ci, _ in products:
+        row: list[object] = [pid, OLIST_CATEGORIES[ci][0], rng.randint(20, 60)]
+        row += [rng.randint(150, 3000), rng.randint(1, 6), rng.randint(100, 9000)]
+        if sizes:
+            row += [rng.randint(16, 60), rng.randint(2, 40), rng.randint(11, 45)]
+        rows.append(row)
+    extra = ",product_length_cm,product_height_cm,product_width_cm" if sizes else ""
+    write_csv(products_file, cols(header + extra), rows)
+    write_csv(
+        translation_file,
+        ("product_category_name", "product_category_name_english"),
+        [[pt, en] for pt, en, *_ in OLIST_CATEGORIES if en is not None],
+    )
+
+
 def marketplace(folder: Path) -> Shape:
     """Olist (Brazilian marketplace) public dataset: five CSVs, one row per item unit.
 
@@ -604,22 +664,8 @@ def marketplace(folder: Path) -> Shape:
             status = weighted(
                 rng, (("shipped", 5), ("invoiced", 3), ("delivered", 2), ("canceled", 1))
             )
-        approved = bought + timedelta(minutes=rng.randint(10, 2800))
-        carrier = approved + timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 12))
-        delivered = carrier + timedelta(days=rng.randint(3, 18), hours=rng.randint(0, 20))
-        estimated = datetime.combine(day + timedelta(days=rng.randint(18, 32)), time())
-        orders_rows.append(
-            [
-                order,
-                customer_id,
-                status,
-                _ts(bought),
-                "" if status == "canceled" and rng.random() < 0.5 else _ts(approved),
-                _ts(carrier) if status in ("delivered", "shipped") else "",
-                _ts(delivered) if status == "delivered" else "",
-                _ts(estimated),
-            ]
-        )
+        row, approved = olist_order(rng, order, customer_id, status, bought)
+        orders_rows.append(row)
         city, state, zip_head = home[person]
         customer_rows.append(
             [customer_id, person, f"{zip_head}{rng.randint(1000, 9999)}", city, state]
@@ -643,20 +689,8 @@ def marketplace(folder: Path) -> Shape:
                 )
     rng.shuffle(orders_rows)
     rng.shuffle(customer_rows)
-    write_csv(
-        folder / "orders.csv",
-        cols(
-            "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,"
-            "order_delivered_carrier_date,order_delivered_customer_date,"
-            "order_estimated_delivery_date"
-        ),
-        orders_rows,
-    )
-    write_csv(
-        folder / "order_items.csv",
-        cols("order_id,order_item_id,product_id,seller_id,shipping_limit_date,price,freight_value"),
-        items_rows,
-    )
+    write_csv(folder / "orders.csv", OLIST_ORDERS_HEADER, orders_rows)
+    write_csv(folder / "order_items.csv", OLIST_ITEMS_HEADER, items_rows)
     write_csv(
         folder / "customers.csv",
         (
@@ -668,32 +702,8 @@ def marketplace(folder: Path) -> Shape:
         ),
         customer_rows,
     )
-    write_csv(
-        folder / "products.csv",
-        cols(
-            "product_id,product_category_name,product_name_lenght,product_description_lenght,"
-            "product_photos_qty,product_weight_g,product_length_cm,product_height_cm,"
-            "product_width_cm"
-        ),
-        [
-            [
-                pid,
-                OLIST_CATEGORIES[ci][0],
-                rng.randint(20, 60),
-                rng.randint(150, 3000),
-                rng.randint(1, 6),
-                rng.randint(100, 9000),
-                rng.randint(16, 60),
-                rng.randint(2, 40),
-                rng.randint(11, 45),
-            ]
-            for pid, ci, _ in products
-        ],
-    )
-    write_csv(
-        folder / "category_translation.csv",
-        ("product_category_name", "product_category_name_english"),
-        [[pt, en] for pt, en, *_ in OLIST_CATEGORIES if en is not None],
+    write_olist_catalog(
+        rng, products, folder / "products.csv", folder / "category_translation.csv", sizes=True
     )
     files = (
         "order_items.csv",

@@ -35,6 +35,8 @@ from tests.corpus.shapes import (
     CENT,
     LAST_NAMES,
     OLIST_CATEGORIES,
+    OLIST_ITEMS_HEADER,
+    OLIST_ORDERS_HEADER,
     RETAIL_ITEMS,
     SUPERSTORE_CATALOG,
     SUPERSTORE_PLACES,
@@ -48,6 +50,7 @@ from tests.corpus.shapes import (
     latest_complete_quarter,
     margin_between,
     money,
+    olist_order,
     previous_quarter,
     quarter_bounds,
     quarter_of,
@@ -55,6 +58,7 @@ from tests.corpus.shapes import (
     truth_of,
     weighted,
     write_csv,
+    write_olist_catalog,
 )
 
 
@@ -373,22 +377,8 @@ def marketplace_two_years(folder: Path) -> Story:
                 status = weighted(
                     rng, (("shipped", 5), ("invoiced", 3), ("delivered", 2), ("canceled", 0.3))
                 )
-            approved = bought + timedelta(minutes=rng.randint(10, 2800))
-            carrier = approved + timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 12))
-            delivered = carrier + timedelta(days=rng.randint(3, 18), hours=rng.randint(0, 20))
-            estimated = datetime.combine(day + timedelta(days=rng.randint(18, 32)), time())
-            orders_rows.append(
-                [
-                    order,
-                    customer_id,
-                    status,
-                    _ts(bought),
-                    "" if status == "canceled" and rng.random() < 0.5 else _ts(approved),
-                    _ts(carrier) if status in ("delivered", "shipped") else "",
-                    _ts(delivered) if status == "delivered" else "",
-                    _ts(estimated),
-                ]
-            )
+            row, approved = olist_order(rng, order, customer_id, status, bought)
+            orders_rows.append(row)
             zip_code = rng.choice(home_cities)
             customer_rows.append([customer_id, person, zip_code])
             kind: Kind = "excluded" if status == "canceled" else "sale"
@@ -425,20 +415,8 @@ def marketplace_two_years(folder: Path) -> Story:
                 payment_rows.append([order, 1, method, installments, f"{paid:.2f}"])
     rng.shuffle(orders_rows)
     rng.shuffle(customer_rows)
-    write_csv(
-        folder / "olist_orders_dataset.csv",
-        cols(
-            "order_id,customer_id,order_status,order_purchase_timestamp,order_approved_at,"
-            "order_delivered_carrier_date,order_delivered_customer_date,"
-            "order_estimated_delivery_date"
-        ),
-        orders_rows,
-    )
-    write_csv(
-        folder / "olist_order_items_dataset.csv",
-        cols("order_id,order_item_id,product_id,seller_id,shipping_limit_date,price,freight_value"),
-        items_rows,
-    )
+    write_csv(folder / "olist_orders_dataset.csv", OLIST_ORDERS_HEADER, orders_rows)
+    write_csv(folder / "olist_order_items_dataset.csv", OLIST_ITEMS_HEADER, items_rows)
     write_csv(
         folder / "olist_customers_dataset.csv",
         ("customer_id", "customer_unique_id", "customer_zip_code_prefix"),
@@ -449,28 +427,12 @@ def marketplace_two_years(folder: Path) -> Story:
         cols("order_id,payment_sequential,payment_type,payment_installments,payment_value"),
         payment_rows,
     )
-    write_csv(
+    write_olist_catalog(
+        rng,
+        products,
         folder / "olist_products_dataset.csv",
-        cols(
-            "product_id,product_category_name,product_name_lenght,product_description_lenght,"
-            "product_photos_qty,product_weight_g"
-        ),
-        [
-            [
-                pid,
-                OLIST_CATEGORIES[ci][0],
-                rng.randint(20, 60),
-                rng.randint(150, 3000),
-                rng.randint(1, 6),
-                rng.randint(100, 9000),
-            ]
-            for pid, ci, _ in products
-        ],
-    )
-    write_csv(
         folder / "product_category_name_translation.csv",
-        ("product_category_name", "product_category_name_english"),
-        [[pt, en] for pt, en, *_ in OLIST_CATEGORIES if en is not None],
+        sizes=False,
     )
     ad_rows = []
     for day in every_day(MP_START, MP_END):
