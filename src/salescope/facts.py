@@ -290,7 +290,7 @@ def customer_facts(facts: dict[str, Fact], c: Customers) -> None:
                 f"{base}.retention.month_{k}",
                 rate,
                 "fraction",
-                f"customers buying again {k} month(s) after their first",
+                f"customers buying again {k} {'month' if k == 1 else 'months'} after their first",
             )
     for h in c.cohorts:
         hb = f"{base}.cohort.{h.month:%Y-%m}"
@@ -303,7 +303,7 @@ def customer_facts(facts: dict[str, Fact], c: Customers) -> None:
                     f"{hb}.month_{k}",
                     rate,
                     "fraction",
-                    f"{h.month:%B %Y} cohort: buying {k} month(s) later",
+                    f"{h.month:%B %Y} cohort: buying {k} {'month' if k == 1 else 'months'} later",
                 )
 
 

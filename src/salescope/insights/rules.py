@@ -92,12 +92,12 @@ def kpi_changes(report: Report, t: Thresholds) -> Iterable[Insight]:
         now, before = fmt.by_unit(k.value, k.unit, cur), fmt.by_unit(k.previous, k.unit, cur)
         title = f"{k.label} {d if d != 'flat' else 'flat'}"
         text = (
-            f"{k.label} {verb} to {now} in {report.period.label} "
+            f"{k.label} {verb} to {now} {fmt.in_period(report.period)} "
             f"({fmt.pct_change(k.change_pct)} on {prev}, {before})."
         )
         if fmt.below_zero(k.value, k.previous):  # a percent over a negative base misleads
             title = f"{k.label} {'below zero' if k.value < 0 else 'back above zero'}"
-            text = f"{k.label} was {now} in {report.period.label}, against {before} in {prev}"
+            text = f"{k.label} was {now} {fmt.in_period(report.period)}, against {before} in {prev}"
             text += ": returns exceeded sales." if k.value < 0 else " when returns exceeded sales."
         weight = 1.0 if k.name == "revenue" else 0.7
         yield Insight(
@@ -293,7 +293,7 @@ def rfm_movement(report: Report, t: Thresholds) -> Iterable[Insight]:
         type="rfm_movement",
         title="Valuable customers are slipping",
         text=(
-            f"{fmt.count(largest.customers)} customers moved from {largest.source} to "
+            f"{fmt.plural(largest.customers, 'customer')} moved from {largest.source} to "
             f"{largest.target} since the previous period's end, the largest of the moves out "
             "of the valuable segments."
         ),
@@ -373,7 +373,8 @@ def unusual_days(report: Report, t: Thresholds) -> Iterable[Insight]:
         type="unusual_days",
         title="Unusual days in the period",
         text=(
-            f"{fmt.count(len(inside))} day(s) in {report.period.label} were far off their "
+            f"{fmt.plural(len(inside), 'day')} {fmt.in_period(report.period)} "
+            f"{'was' if len(inside) == 1 else 'were'} far off their "
             f"usual level; the largest, {top.date}, brought "
             f"{fmt.money(top.revenue, report.currency)} against "
             f"{fmt.money(top.expected, report.currency)} expected."
@@ -544,7 +545,7 @@ def reps(report: Report, t: Thresholds) -> Iterable[Insight]:
             title=f"{fmt.count(team.above_target)} of {fmt.count(len(rated))} reps hit quota",
             text=(
                 f"{best.rep} reached {fmt.fraction(best.attainment)} of quota; "
-                f"{fmt.count(below)} rep(s) finished below target."
+                f"{fmt.plural(below, 'rep')} finished below target."
             ),
             facts=ids,
             score=round(_clip(below / len(rated) + max(0.0, (best.attainment or 0) - 1)), 4),
@@ -615,21 +616,22 @@ def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
         cur = report.currency
         if confirmed:
             parts = [
-                f"{stockout_label(s)} for {fmt.count(s.days)} days from {s.start}" for _, s in named
+                f"{stockout_label(s)} for {fmt.plural(s.days, 'day')} from {s.start}"
+                for _, s in named
             ]
             text = (
-                f"Out of stock in {report.period.label}: {_listed(parts, report)}, an "
+                f"Out of stock {fmt.in_period(report.period)}: {_listed(parts, report)}, an "
                 f"estimated {fmt.money(inv.lost_revenue, cur)} of lost revenue at their normal "
                 "daily sales."
             )
         else:
             parts = [
-                f"{stockout_label(s)} had no sales for {fmt.count(s.days)} days from "
+                f"{stockout_label(s)} had no sales for {fmt.plural(s.days, 'day')} from "
                 f"{s.start}{usually(s)}"
                 for _, s in named
             ]
             text = (
-                f"Possible stockouts in {report.period.label} (no inventory table to confirm "
+                f"Possible stockouts {fmt.in_period(report.period)} (no inventory table to confirm "
                 f"them): {_listed(parts, report)}. Estimated revenue lost, at each product's "
                 f"normal daily revenue over its days without sales: "
                 f"{fmt.money(inv.lost_revenue, cur)}."
@@ -653,8 +655,9 @@ def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
             type="stockout_risk",
             title="Stockouts earlier in the year",
             text=(
-                f"No stockout in {report.period.label}, but {fmt.count(len(inv.stockouts))} in the "
-                "months before (see Operations): the same products can run out again."
+                f"No stockout {fmt.in_period(report.period)}, but "
+                f"{fmt.count(len(inv.stockouts))} in the months before (see Operations): the same "
+                "products can run out again."
             ),
             facts=(ids_.inventory("stockouts"),),
             refs={"stockouts": ids_.inventory("stockouts")},
@@ -669,7 +672,7 @@ def _listed(parts: list[str], report: Report) -> str:
     inv = report.inventory
     more = 0 if inv is None else inv.products_out - STOCKOUTS_NAMED
     text = "; ".join(parts)
-    return f"{text}; and {fmt.count(more)} more product(s)" if more > 0 else text
+    return f"{text}; and {fmt.plural(more, 'more product')}" if more > 0 else text
 
 
 def margin(report: Report, t: Thresholds) -> Iterable[Insight]:

@@ -145,11 +145,11 @@ def conclusion_lines(report: Report) -> list[str]:
     if revenue is not None and revenue.change_pct is not None:
         d = fmt.direction_of(revenue.value, revenue.previous, revenue.change_pct)
         mood = {"up": "grew", "down": "shrank", "flat": "held level"}.get(d, "moved")
-        text = f"The business {mood} in {report.period.label}"
+        text = f"The business {mood} {fmt.in_period(report.period)}"
         if any(i.type == "margin_squeeze" for i in report.insights):  # not growth alone
             profit = {"up": "did not keep pace", "down": "shrank faster"}.get(d, "fell")
             text = (
-                f"Revenue {mood} in {report.period.label} but gross profit {profit} "
+                f"Revenue {mood} {fmt.in_period(report.period)} but gross profit {profit} "
                 "(a margin squeeze)"
             )
         if best is not None and worst is not None:
@@ -308,8 +308,8 @@ def department_view(report: Report, name: str, period_line: str, run_line: str) 
     )
     return DepartmentView(
         name=name,
-        title=f"{DEPARTMENT_TITLES[name]} report {report.period.label}",
-        period_label=report.period.label,
+        title=f"{DEPARTMENT_TITLES[name]} report {fmt.period_name(report.period)}",
+        period_label=fmt.period_name(report.period),
         period_line=period_line,
         scope=SCOPE[name],
         objectives=tuple(objectives),

@@ -55,13 +55,13 @@ def customers_section(report: Report) -> Section | None:
     if c is None:
         return None
     cur = report.currency
-    label = report.period.label
+    within = fmt.in_period(report.period)
     prev = _previous_label(report)
     lines = [_new_vs_returning(report, c)]
     retention = report.kpi("retention_rate")
     if retention is not None and retention.value is not None and prev and c.churn_rate is not None:
         lines.append(
-            f"{fmt.fraction(retention.value)} of {prev}'s customers bought again in {label} "
+            f"{fmt.fraction(retention.value)} of {prev}'s customers bought again {within} "
             f"(churn {fmt.fraction(c.churn_rate)})."
         )
     if c.top_shares:
@@ -289,7 +289,7 @@ def anomalies_section(report: Report) -> Section | None:
     if not report.timeseries.daily:
         return None
     cur = report.currency
-    label = report.period.label
+    within = fmt.in_period(report.period)
     inside = [a for a in report.anomalies if a.in_period]
     seen = report.unusual_days
     lines = []
@@ -305,13 +305,14 @@ def anomalies_section(report: Report) -> Section | None:
             "weekday and season."
         )
     elif not inside:
-        lines.append(f"No unusual days in {label}.")
+        lines.append(f"No unusual days {within}.")
     for a in inside:
         lines.append(_anomaly_line(a, cur))
     earlier = len(report.anomalies) - len(inside)
     if earlier:
         lines.append(
-            f"{fmt.count(earlier)} other unusual day(s) elsewhere in the data are listed below."
+            f"{fmt.plural(earlier, 'other unusual day')} elsewhere in the data "
+            f"{'is' if earlier == 1 else 'are'} listed below."
         )
     if seen is not None:
         lines.extend(_holiday_lines(seen))
@@ -494,7 +495,7 @@ def annual_section(report: Report) -> Section | None:
     best = max(months, key=lambda m: m.revenue)
     worst = min(months, key=lambda m: m.revenue)
     lines = [
-        f"{p.label} had {fmt.count(len(months))} months of data; the best was "
+        f"{p.label} had {fmt.plural(len(months), 'month')} of data; the best was "
         f"{best.date:%B %Y} with {fmt.money(best.revenue, cur)}, the weakest "
         f"{worst.date:%B %Y} with {fmt.money(worst.revenue, cur)}."
     ]
@@ -507,7 +508,7 @@ def annual_section(report: Report) -> Section | None:
         )
     inside = [a for a in report.anomalies if a.in_period]
     if inside:
-        lines.append(f"{fmt.count(len(inside))} unusual day(s) in the year: see Unusual days.")
+        lines.append(f"{fmt.plural(len(inside), 'unusual day')} in the year: see Unusual days.")
     table = Table(
         "year_months",
         "Month by month",
