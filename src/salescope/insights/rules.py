@@ -151,14 +151,16 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
             continue
         dim = c.dimension.replace("_", " ")
         verb = "added" if c.change > 0 else "lost"
+        verdict = _contributor_verdict(c)
         text = (
-            f"{c.key} ({dim}) {verb} {fmt.money(abs(c.change), cur)} against {prev}; its share "
-            f"of revenue went from {fmt.fraction(c.previous_share)} to {fmt.fraction(c.share)}."
+            f"{c.key} ({dim}) {verdict}: it {verb} {fmt.money(abs(c.change), cur)} against "
+            f"{prev}; its share of revenue went from {fmt.fraction(c.previous_share)} to "
+            f"{fmt.fraction(c.share)}."
         )
         yield Insight(
             id=f"{kind}.{c.dimension}.{slug(c.key)}",
             type=kind,
-            title=f"{c.key} {'drove growth' if c.change > 0 else 'held revenue back'}",
+            title=f"{c.key} {verdict}",
             text=text,
             facts=ids,
             score=round(_clip(abs(c.change) / revenue.previous * 100 / FULL_EFFECT_PCT), 4),
@@ -168,6 +170,18 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
             refs=refs,
             dimension=c.dimension,
         )
+
+
+def _contributor_verdict(c: Contributor) -> str:
+    """What a mover did for the business: a member that added revenue while its share fell
+    grew with the business, it did not drive the growth; one that lost revenue while its
+    share rose fell less than the rest."""
+    was, now = c.previous_share, c.share
+    lost_share = was is not None and now is not None and now < was
+    gained_share = was is not None and now is not None and now > was
+    if c.change > 0:
+        return "grew with the business but lost share" if lost_share else "drove growth"
+    return "lost revenue but gained share" if gained_share else "held revenue back"
 
 
 def _moved(c: Contributor, revenue: Kpi, t: Thresholds) -> bool:
@@ -341,7 +355,7 @@ def seasonality(report: Report, t: Thresholds) -> Iterable[Insight]:
     yield Insight(
         id="seasonality",
         type="seasonality",
-        title=f"Peak month: {peak}",
+        title=f"{peak} is the peak month",
         text=(
             f"Revenue runs at {fmt.number(s.yearly[peak])}x an average month in {peak} and "
             f"{fmt.number(s.yearly[low])}x in {low}: stock, staffing and campaigns should "

@@ -8,6 +8,7 @@ by the data: whether revenue rose or fell, which department an action belongs to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from salescope import fact_ids as ids
@@ -83,16 +84,31 @@ def key_insights(report: Report) -> list[Insight]:
     return shown
 
 
+def _first_word(text: str) -> str:
+    words = re.findall(r"[^\W_]+", text.casefold())
+    return words[0] if words else ""
+
+
+def finding_line(insight: Insight) -> str:
+    """An insight as one line: its title, then what the data says. A text that opens with
+    the title's subject ("Revenue up" and "Revenue rose to ...") stands alone, so the line
+    does not say it twice; a title holding a colon is closed by a full stop instead."""
+    title, text = insight.title, insight.text
+    if _first_word(title) and _first_word(title) == _first_word(text):
+        return text
+    return f"{title}{'. ' if ':' in title else ': '}{text}"
+
+
 def finding_lines(report: Report) -> list[str]:
-    """The strongest insights, one line each: title, then what the data says."""
-    return [f"{i.title}: {i.text}" for i in key_insights(report)]
+    """The strongest insights, one line each (:func:`finding_line`)."""
+    return [finding_line(i) for i in key_insights(report)]
 
 
 def insight_lines(report: Report) -> list[str]:
     """Every insight, grouped as the reader acts on them: problems first."""
     order = {"negative": 0, "positive": 1, "neutral": 2}
     ranked = sorted(report.insights, key=lambda i: (order.get(i.polarity, 3), -i.score))
-    return [f"{i.title}: {i.text}" for i in ranked]
+    return [finding_line(i) for i in ranked]
 
 
 def _metric_cells(report: Report, r: Recommendation) -> tuple[str, str]:
@@ -287,7 +303,7 @@ def _risks(report: Report, name: str) -> list[str]:
         if "concentration" in kinds:
             out.append("Concentration: one member carries a large share of its dimension.")
         for i in [i for i in report.insights if i.polarity == "negative"][:2]:
-            out.append(f"{i.title}: {i.text}")
+            out.append(finding_line(i))
     if not out:
         out.append("No specific risk stands out in the data for this department.")
     return out
@@ -313,7 +329,7 @@ def department_view(report: Report, name: str, period_line: str, run_line: str) 
         period_line=period_line,
         scope=SCOPE[name],
         objectives=tuple(objectives),
-        insights=tuple(f"{i.title}: {i.text}" for i in insights)
+        insights=tuple(finding_line(i) for i in insights)
         or ("No finding concerns this department this period.",),
         actions=actions,
         metrics=_metrics_table(report, name, recs),
