@@ -605,6 +605,14 @@ class Team:
     median_revenue: float | None
     notes: tuple[str, ...] = ()
 
+    def listed(self) -> tuple[RepStats, ...]:
+        """The reps the report's table shows: all of them up to ``REPS_LISTED_TOP`` +
+        ``REPS_LISTED_BOTTOM``, else the strongest and the weakest by rank (a marketplace
+        has hundreds of sellers); report.json and tables/reps.csv hold every rep."""
+        if len(self.reps) <= REPS_LISTED_TOP + REPS_LISTED_BOTTOM:
+            return self.reps
+        return self.reps[:REPS_LISTED_TOP] + self.reps[-REPS_LISTED_BOTTOM:]
+
 
 @dataclass(frozen=True)
 class Stockout:
@@ -663,6 +671,8 @@ class GapRule:
 
 STOCKOUTS_NAMED = 3  # sentences name at most this many products, then "and N more"
 STOCKOUTS_LISTED = 10  # rows of the stockout table; report.json keeps every stockout
+REPS_LISTED_TOP = 10  # the rep table shows the ten strongest reps by rank
+REPS_LISTED_BOTTOM = 5  # and the five weakest; report.json and tables/reps.csv keep all
 
 
 @dataclass(frozen=True)

@@ -299,9 +299,10 @@ def _quota_lines(report: Report, t: Team) -> list[str]:
 
 def _peer_lines(report: Report, t: Team) -> list[str]:
     cur = report.currency
+    noun = rep_noun(report)
     lines = [
-        "No quota table was given, so reps are compared with each other "
-        f"(median rep revenue {fmt.money(t.median_revenue, cur)})."
+        f"No quota table was given, so {noun}s are compared with each other "
+        f"(median {noun} revenue {fmt.money(t.median_revenue, cur)})."
     ]
     ranked = [r for r in t.reps if r.vs_median is not None]
     if len(ranked) >= 2:
@@ -314,13 +315,22 @@ def _peer_lines(report: Report, t: Team) -> list[str]:
     return lines
 
 
+def rep_noun(report: Report) -> str:
+    """What the rep column's values are called: "seller" when its header says so (a
+    marketplace's sellers are not a sales team), else "rep"."""
+    column = report.quality.mapping.get("sales_rep", "")
+    return "seller" if "seller" in column.casefold() else "rep"
+
+
 def _rep_table(report: Report, t: Team) -> Table:
     cur = report.currency
+    noun = rep_noun(report)
     quotas = t.quota_source is not None and t.quota_by == "sales_rep"
-    columns = ["Rank", "Rep", "Team", "Revenue", "Change", "Orders", "AOV", "New customers"]
-    columns += ["Quota", "Attainment"] if quotas else ["vs median"]
+    columns = ["Rank", noun.capitalize(), "Team", "Revenue", "Change", "Orders", "AOV"]
+    columns += ["New customers", *(["Quota", "Attainment"] if quotas else ["vs median"])]
     rows = []
-    for r in t.reps:
+    listed = t.listed()
+    for r in listed:
         row = [
             fmt.count(r.rank),
             r.rep,
@@ -337,11 +347,19 @@ def _rep_table(report: Report, t: Team) -> Table:
             else [fmt.number(r.vs_median)]
         )
         rows.append(tuple(row))
+    note = ""
+    if len(listed) < len(t.reps):
+        note = (
+            f"{fmt.count(len(listed))} of {fmt.plural(len(t.reps), noun)}: the strongest and "
+            f"the weakest by rank; the other {fmt.count(len(t.reps) - len(listed))} are in "
+            "report.json and tables/reps.csv"
+        )
     return Table(
         "reps",
-        "Sales reps",
+        "Sellers" if noun == "seller" else "Sales reps",
         tuple(columns),
         tuple(rows),
+        note=note,
         numeric=(True, False, False, *([True] * (len(columns) - 3))),
     )
 
