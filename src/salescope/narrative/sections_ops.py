@@ -66,7 +66,8 @@ def _spend_lines(report: Report, m: Marketing) -> list[str]:
     if m.spend is not None and m.spend.value is not None:
         text = f"Marketing spend was {fmt.money(m.spend.value, cur)} {within}{_vs(m.spend, prev)}"
         if m.roas is not None and m.roas.value is not None:
-            text += f"; the channels with spend returned a ROAS of {fmt.number(m.roas.value)}"
+            which = "whose spend matches a sales channel" if _untied(m) else "with spend"
+            text += f"; the channels {which} returned a ROAS of {fmt.number(m.roas.value)}"
             if m.roas.previous is not None:
                 text += f" (was {fmt.number(m.roas.previous)})"
         lines.append(text + ".")
@@ -80,6 +81,12 @@ def _spend_lines(report: Report, m: Marketing) -> list[str]:
             f"(ROAS {fmt.number(_value(worst.roas))}{_cpa(worst, cur)})."
         )
     return lines
+
+
+def _untied(m: Marketing) -> list[ChannelStats]:
+    """Channels with spend whose ROAS is unknown: no sale names the channel, so the spend
+    cannot be tied to revenue (n/a, never zero)."""
+    return [c for c in m.channels if _value(c.spend) is not None and _value(c.roas) is None]
 
 
 def _cpa(c: ChannelStats, currency: str | None) -> str:
@@ -220,7 +227,17 @@ def _channel_table(report: Report, m: Marketing) -> Table:
         "Channels",
         tuple(columns),
         tuple(rows),
-        note="ROAS = channel revenue / spend; CPA = spend / conversions" if spend else "",
+        note=(
+            "ROAS = channel revenue / spend; CPA = spend / conversions"
+            + (
+                "; ROAS n/a: the channel's spend matches no sales channel, so it cannot be "
+                "tied to revenue (unknown, not zero)"
+                if _untied(m)
+                else ""
+            )
+        )
+        if spend
+        else "",
         numeric=(False, *([True] * (len(columns) - 1))),
     )
 
