@@ -20,6 +20,7 @@ from annotated_types import Ge, Interval, Len, MinLen
 Count = Annotated[int, Ge(0)]
 Positive = Annotated[int, Ge(1)]
 Share = Annotated[float, Interval(ge=0, le=1)]  # a fraction of a whole
+SignedShare = Annotated[float, Interval(ge=-1, le=1)]  # a part that may count against it
 NonNegative = Annotated[float, Ge(0)]
 Text = Annotated[str, MinLen(1)]
 
@@ -773,7 +774,9 @@ class Check:
     rows: Count
     message: str
     examples: tuple[str, ...] = ()
-    revenue_share: Share | None = None  # share of all revenue read that these rows carry
+    # share of all revenue read (in absolute value) that these rows carry, with the sign of
+    # their own revenue: negative for quarantined returns
+    revenue_share: SignedShare | None = None
 
 
 @dataclass(frozen=True)
