@@ -285,6 +285,9 @@ def _season_table(s: Seasonality) -> Table:
     )
 
 
+UNUSUAL_DAYS_NAMED = 5  # unusual days of the period told in sentences; the table has all
+
+
 def anomalies_section(report: Report) -> Section | None:
     if not report.timeseries.daily:
         return None
@@ -306,8 +309,13 @@ def anomalies_section(report: Report) -> Section | None:
         )
     elif not inside:
         lines.append(f"No unusual days {within}.")
-    for a in inside:
+    named = sorted(inside, key=lambda a: -abs(a.revenue - a.expected))[:UNUSUAL_DAYS_NAMED]
+    for a in sorted(named, key=lambda a: a.date):
         lines.append(_anomaly_line(a, cur))
+    if len(inside) > len(named):
+        lines.append(
+            "Those are the largest; the other unusual days of the period are in the table below."
+        )
     earlier = len(report.anomalies) - len(inside)
     if earlier:
         lines.append(
