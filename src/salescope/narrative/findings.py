@@ -169,7 +169,8 @@ def conclusion_lines(report: Report) -> list[str]:
                 "(a margin squeeze)"
             )
         if best is not None and worst is not None:
-            text += f": the strongest point was {_lower(best)}, the main concern {_lower(worst)}"
+            # titles are clauses ("Nord drove growth"), not nouns: each gets its own label
+            text += f". Strongest point: {_headline(best)}. Main concern: {_headline(worst)}"
         lines.append(text + ".")
     elif best is not None or worst is not None:
         pick = worst or best
@@ -183,6 +184,12 @@ def conclusion_lines(report: Report) -> list[str]:
     if not lines:
         lines.append("The data supports no finding strong enough to act on this period.")
     return lines
+
+
+def _headline(insight: Insight) -> str:
+    """An insight's title after a label: :func:`_lower`, up to a colon of its own
+    ("margin squeeze", not "margin squeeze: revenue grew faster than gross profit")."""
+    return _lower(insight).split(": ", 1)[0]
 
 
 def _lower(insight: Insight) -> str:
