@@ -97,7 +97,7 @@ def test_one_invalid_byte_is_replaced_in_its_row_only(tmp_path: Path, bad: bytes
     assert found["examples"] == ["line 3: 2024-03-02,Müsli c\ufffdoquant,Petit-déjeuner,4.25"]
     assert "line 3" in found["message"]
     assert (
-        "ventes.csv: read as UTF-8; 1 byte(s) in 1 row(s) were not valid UTF-8 and were "
+        "ventes.csv: read as UTF-8; 1 byte in 1 row was not valid UTF-8 and was "
         "replaced (each byte by U+FFFD; line 3)"
     ) in doc["quality"]["assumptions"]
 
@@ -138,7 +138,7 @@ def test_several_damaged_rows_are_counted_once_each(engine: Engine, tmp_path: Pa
     assert source.rejects is None
     assert [(c.code, c.severity, c.rows) for c in source.checks] == [("invalid_utf8", "warning", 4)]
     assert source.checks[0].examples[0] == "line 2: 2024-03-01,Crème b\ufffdûlée,Desserts,10.50"
-    assert any("7 byte(s) in 4 row(s)" in n and "lines 2, 4, 6, 8)" in n for n in source.notes)
+    assert any("7 bytes in 4 rows" in n and "lines 2, 4, 6, 8)" in n for n in source.notes)
 
 
 def test_a_damaged_amount_is_quarantined_by_its_own_check(tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_a_bad_byte_in_the_header_is_no_row(engine: Engine, tmp_path: Path) -> N
     source = read_inputs(engine, [str(path)])
     assert "Mont\ufffdnt" in source.table.columns
     assert source.checks == ()
-    assert any("read as UTF-8; 1 byte(s) in the header" in n for n in source.notes)
+    assert any("read as UTF-8; 1 byte in the header" in n for n in source.notes)
 
 
 def test_cp1252_file_reads_as_before(engine: Engine, tmp_path: Path) -> None:

@@ -139,7 +139,7 @@ def test_pages_show_the_name_cut_to_the_documented_maximum(
     assert any(SHOWN in t for n, t in texts.items() if n.startswith("departments/"))
     # the insights name it too, in the same form
     md = texts["report.md"]
-    assert f"{SHOWN} drove growth" in md
+    assert f"{SHOWN} (product) drove growth: it added" in md
 
 
 def test_charts_show_the_name_cut_and_every_chart_is_drawn(

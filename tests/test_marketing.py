@@ -184,16 +184,20 @@ def test_spend_figures_match_sql_with_names_matched_loosely(
             assert getattr(c.roas, attr) == pytest.approx(revenue / spend, rel=1e-5)
         spent = {name: spend for name, spend, *_ in rows}
         extra = 500.0 if window == CUR else 0.0  # the Television row
-        totals[attr] = (sum(spent.values()) + extra, sum(sales[window][n][0] for n in spent))
+        revenue_spent = sum(sales[window][n][0] for n in spent)
+        totals[attr] = (sum(spent.values()) + extra, revenue_spent, sum(spent.values()))
     assert m.spend is not None and m.roas is not None
     assert m.spend.value == pytest.approx(totals["value"][0], abs=0.01)
     assert m.spend.previous == pytest.approx(totals["previous"][0], abs=0.01)
-    assert m.roas.value == pytest.approx(totals["value"][1] / totals["value"][0], rel=1e-5)
-    assert m.roas.previous == pytest.approx(totals["previous"][1] / totals["previous"][0], rel=1e-5)
-    # a spend channel without sales appears with zero sales; sales without spend have none
+    # the total ROAS leaves out the Television spend, which no sale can be tied to
+    assert m.roas.value == pytest.approx(totals["value"][1] / totals["value"][2], rel=1e-5)
+    assert m.roas.previous == pytest.approx(totals["previous"][1] / totals["previous"][2], rel=1e-5)
+    # a spend channel without sales appears with zero sales and an unknown ROAS (not zero);
+    # sales without spend have none
     tv = channels["Television"]
     assert tv.revenue.value == 0 and tv.orders.value == 0 and tv.spend is not None
-    assert tv.spend.value == 500.0 and tv.roas is not None and tv.roas.value == 0
+    assert tv.spend.value == 500.0 and tv.roas is not None and tv.roas.value is None
+    assert any(n.startswith("spend of Television matches no sales channel") for n in m.notes)
     for name in ("Direct", "Organic Search"):
         assert channels[name].spend is None and channels[name].roas is None
 

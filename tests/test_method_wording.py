@@ -247,3 +247,27 @@ def test_every_action_has_a_target_that_differs_from_today_and_a_date(tmp_path: 
             if " from " in line and " to " in line:  # "Revenue: from X to Y by ..."
                 today, target = line.split(" from ", 1)[1].split(" by ")[0].split(" to ")
                 assert today != target, line
+
+
+# --- a revenue move under the finding threshold is no rise ---------------------------------
+
+
+@pytest.mark.parametrize(("growth", "level"), [(0.003, True), (0.03, False)])
+def test_revenue_under_the_threshold_held_about_level(
+    tmp_path: Path, growth: float, level: bool
+) -> None:
+    sales = _write(tmp_path / "s.csv", date(2024, 1, 1), date(2024, 6, 30), growth=growth)
+    report = salescope.run([sales], period="2024-Q2", clock=fixed_clock)
+    revenue = report.kpi("revenue")
+    assert revenue is not None and revenue.change_pct is not None
+    assert (abs(revenue.change_pct) < 2.0) is level  # kpi_change_pct, the default threshold
+    insight = next(i for i in report.insights if i.id == "kpi_change.revenue")
+    text = _md(report, tmp_path / "out")
+    conclusion = text.split("## Conclusion")[1]
+    if level:
+        assert insight.title == "Revenue about level" and insight.polarity == "neutral"
+        assert insight.text.startswith("Revenue held about level at ")
+        assert "The business held level in 2024-Q2" in conclusion
+    else:
+        assert insight.title == "Revenue up" and insight.text.startswith("Revenue rose to ")
+        assert "The business grew in 2024-Q2" in conclusion

@@ -269,7 +269,7 @@ def test_ten_weeks_claim_weekly_but_not_yearly_seasonality(tmp_path: Path) -> No
     assert (season.weeks, season.months) == (10, 1)  # only February is a full month
     assert season.weekly is not None and season.yearly is None
     assert season.yearly_strength is None
-    assert season.note == "yearly seasonality needs two full years; the data has 1 full month(s)"
+    assert season.note == "yearly seasonality needs two full years; the data has 1 full month"
 
 
 def test_five_weeks_claim_no_seasonality(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def test_a_target_that_leaves_days_uncovered_gives_no_attainment(tmp_path: Path)
     )
     found = _targets(report)
     assert found.rows == ()
-    assert any("do not cover every day of 2024-Q2" in n for n in found.notes)
+    assert any("1 target does not cover every day of 2024-Q2" in n for n in found.notes)
 
 
 def test_an_unknown_metric_is_said_not_guessed(tmp_path: Path) -> None:

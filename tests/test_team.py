@@ -288,10 +288,10 @@ def test_rep_quotas_by_hand(small: tuple[Lines, Windows], engine: Engine) -> Non
     assert (west.reps, west.revenue.value, west.quota, west.attainment) == (1, 90.0, None, None)
     assert (ann.team, cy.team) == ("Alpha", "West")
     notes = " | ".join(team.notes)
-    assert "1 quota row(s) reach past the edge of 2026-Q1" in notes
-    assert "1 rep(s) have quota rows that do not cover every day of 2026-Q1" in notes
+    assert "1 quota row reaches past the edge of 2026-Q1 and counts for its share" in notes
+    assert "1 rep has quota rows that do not cover every day of 2026-Q1" in notes
     assert "Cy Dow" in notes
-    assert "1 rep(s) with a quota have no sales in the period (zero revenue): Dee Fox" in notes
+    assert "1 rep with a quota has no sales in the period (zero revenue): Dee Fox" in notes
     assert "with sales have no quota rows" not in notes
 
 
@@ -323,7 +323,7 @@ def test_region_quotas_by_hand(small: tuple[Lines, Windows], engine: Engine) -> 
         ("Bob Ray", "East", None, 2),
         ("Cy Dow", "West", None, 3),
     ]
-    assert any("1 quota row(s) reach past the edge" in n for n in team.notes)
+    assert any("1 quota row reaches past the edge" in n for n in team.notes)
 
     # Without a rep column the regions still compare with their quotas.
     lines, windows = small

@@ -245,10 +245,10 @@ def report(
             written += _by_member(result, by, inputs, cfg, engine, out_dir, formats, progress)
     q = result.quality
     revenue = result.kpi("revenue")
-    from salescope.narrative.format import money
+    from salescope.narrative.format import money, period_name
 
     out.print(
-        f"[bold]salescope[/] {result.period.label}: revenue "
+        f"[bold]salescope[/] {period_name(result.period)}: revenue "
         f"{money(revenue.value if revenue else None, result.currency)}, "
         f"{q.rows_accepted:,} of {q.rows_read:,} rows used, {q.rows_quarantined:,} quarantined."
     )

@@ -55,7 +55,9 @@ MovePart = Literal["customers"]
 TrendPart = Literal["slope_per_month", "months", "p_value"]
 AnomalyPart = Literal["revenue", "expected"]
 ForecastPart = Literal["total", "horizon", "level", "backtest_mape"]
-TeamPart = Literal["above_target", "below_target", "median_revenue"]
+TeamPart = Literal[
+    "above_target", "below_target", "median_revenue", "reps", "reps_listed", "reps_more"
+]
 RepPart = Literal["attainment", "vs_median"]
 InventoryPart = Literal[
     "lost_revenue", "products_out", "stockouts", "products_more", "stockouts_listed"

@@ -290,7 +290,7 @@ def customer_facts(facts: dict[str, Fact], c: Customers) -> None:
                 f"{base}.retention.month_{k}",
                 rate,
                 "fraction",
-                f"customers buying again {k} month(s) after their first",
+                f"customers buying again {k} {'month' if k == 1 else 'months'} after their first",
             )
     for h in c.cohorts:
         hb = f"{base}.cohort.{h.month:%Y-%m}"
@@ -303,7 +303,7 @@ def customer_facts(facts: dict[str, Fact], c: Customers) -> None:
                     f"{hb}.month_{k}",
                     rate,
                     "fraction",
-                    f"{h.month:%B %Y} cohort: buying {k} month(s) later",
+                    f"{h.month:%B %Y} cohort: buying {k} {'month' if k == 1 else 'months'} later",
                 )
 
 
@@ -591,7 +591,11 @@ def marketing_facts(facts: dict[str, Fact], m: Marketing) -> None:
 
 
 def team_facts(facts: dict[str, Fact], t: Team) -> None:
-    _add(facts, "team.reps", len(t.reps), "count", "sales reps")
+    _add(facts, ids.team("reps"), len(t.reps), "count", "sales reps")
+    listed = len(t.listed())
+    if listed < len(t.reps):
+        _add(facts, ids.team("reps_listed"), listed, "count", "reps in the report's table")
+        _add(facts, ids.team("reps_more"), len(t.reps) - listed, "count", "reps not in the table")
     _add(facts, ids.team("above_target"), t.above_target, "count", "reps at or above quota")
     _add(facts, ids.team("below_target"), t.below_target, "count", "reps below quota")
     _add(facts, ids.team("median_revenue"), t.median_revenue, "currency", "median rep revenue")

@@ -20,6 +20,7 @@ from annotated_types import Ge, Interval, Len, MinLen
 Count = Annotated[int, Ge(0)]
 Positive = Annotated[int, Ge(1)]
 Share = Annotated[float, Interval(ge=0, le=1)]  # a fraction of a whole
+SignedShare = Annotated[float, Interval(ge=-1, le=1)]  # a part that may count against it
 NonNegative = Annotated[float, Ge(0)]
 Text = Annotated[str, MinLen(1)]
 
@@ -616,6 +617,14 @@ class Team:
     median_revenue: float | None
     notes: tuple[str, ...] = ()
 
+    def listed(self) -> tuple[RepStats, ...]:
+        """The reps the report's table shows: all of them up to ``REPS_LISTED_TOP`` +
+        ``REPS_LISTED_BOTTOM``, else the strongest and the weakest by rank (a marketplace
+        has hundreds of sellers); report.json and tables/reps.csv hold every rep."""
+        if len(self.reps) <= REPS_LISTED_TOP + REPS_LISTED_BOTTOM:
+            return self.reps
+        return self.reps[:REPS_LISTED_TOP] + self.reps[-REPS_LISTED_BOTTOM:]
+
 
 @dataclass(frozen=True)
 class Stockout:
@@ -674,6 +683,8 @@ class GapRule:
 
 STOCKOUTS_NAMED = 3  # sentences name at most this many products, then "and N more"
 STOCKOUTS_LISTED = 10  # rows of the stockout table; report.json keeps every stockout
+REPS_LISTED_TOP = 10  # the rep table shows the ten strongest reps by rank
+REPS_LISTED_BOTTOM = 5  # and the five weakest; report.json and tables/reps.csv keep all
 
 
 @dataclass(frozen=True)
@@ -774,7 +785,9 @@ class Check:
     rows: Count
     message: str
     examples: tuple[str, ...] = ()
-    revenue_share: Share | None = None  # share of all revenue read that these rows carry
+    # share of all revenue read (in absolute value) that these rows carry, with the sign of
+    # their own revenue: negative for quarantined returns
+    revenue_share: SignedShare | None = None
 
 
 @dataclass(frozen=True)

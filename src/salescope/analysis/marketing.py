@@ -135,7 +135,19 @@ def compute_marketing(
     elif sales is None:
         notes.append("the sales carry no channel, so ROAS per channel is not available")
     elif not set(spent.sums.values) & set(sales.values):
-        notes.append("no channel of the spend table matches a sales channel")
+        notes.append(
+            "no channel of the spend table matches a sales channel, so the spend cannot be "
+            "tied to revenue: ROAS is unknown (n/a), not zero"
+        )
+    elif unmatched := sorted(
+        spent.sums.names[k] for k in set(spent.sums.values) - set(sales.values)
+    ):
+        notes.append(
+            f"spend of {', '.join(unmatched)} matches no sales channel, so it cannot be tied "
+            "to revenue: ROAS for "
+            + ("it" if len(unmatched) == 1 else "them")
+            + " is unknown (n/a), not zero, and the total ROAS counts the matched channels only"
+        )
     if has_channel and not lines.has("customer_id"):
         notes.append("new customers per channel need a customer id column")
     results, campaign_notes = _campaigns(lines, windows, spend, campaigns)
@@ -290,7 +302,9 @@ def _window_values(key: str, window: str, x: _ChannelInputs) -> Row:
         v["conversion_rate"] = _round(ratio(v["conversions"], v["clicks"]), 6)
         v["cpa"] = _round(ratio(spend, v["conversions"]), 2)
         v["cost_per_new_customer"] = _round(ratio(spend, v.get("new_customers")), 2)
-        v["roas"] = _round(ratio(v.get("revenue"), spend), 6)
+        # spend of a channel no sale names cannot be tied to revenue: its ROAS is unknown
+        matched = x.sales is not None and key in x.sales.values
+        v["roas"] = _round(ratio(v.get("revenue"), spend), 6) if matched else None
     return v
 
 
@@ -351,9 +365,10 @@ def _spend_totals(x: _ChannelInputs) -> tuple[Measure | None, Measure | None]:
     for w in x.keys:
         by_key = {k: x.spent.sums.get(k, w, "spend") or 0.0 for k in x.spent.sums.values}
         spend[w] = round(sum(by_key.values()), 2)
-        if x.sales is not None:
-            revenue = sum(x.sales.get(k, w, "revenue") or 0.0 for k, s in by_key.items() if s > 0)
-            roas[w] = _round(ratio(revenue, spend[w]), 6)
+        if x.sales is not None:  # spend of a channel no sale names is tied to no revenue
+            matched = {k: s for k, s in by_key.items() if s > 0 and k in x.sales.values}
+            revenue = sum(x.sales.get(k, w, "revenue") or 0.0 for k in matched)
+            roas[w] = _round(ratio(revenue, sum(matched.values())), 6) if matched else None
     total = Measure.of(spend["cur"], spend.get("prev"))
     return total, Measure.of(roas["cur"], roas.get("prev")) if roas else None
 

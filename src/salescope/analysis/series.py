@@ -45,6 +45,7 @@ from salescope.model import (
     Trend,
     TrendDirection,
 )
+from salescope.narrative import format as fmt
 from salescope.settings import Thresholds
 
 FloatArray = npt.NDArray[np.float64]
@@ -290,7 +291,8 @@ def compute_seasonality(daily: tuple[TimePoint, ...], monthly: TimeSeries) -> Se
     yearly = _yearly(months) if len(months) >= MIN_YEARLY_MONTHS else None
     if len(months) < MIN_YEARLY_MONTHS:
         notes.append(
-            f"yearly seasonality needs two full years; the data has {len(months)} full month(s)"
+            "yearly seasonality needs two full years; the data has "
+            f"{fmt.plural(len(months), 'full month')}"
         )
     elif yearly is None:
         notes.append("yearly seasonality needs a positive revenue trend level")

@@ -28,6 +28,7 @@ from salescope.metrics import query
 from salescope.metrics.kpis import Windows
 from salescope.metrics.semantic import DIMENSIONS, MEASURES, METRICS, Dimension
 from salescope.model import Fact, Kpi, TargetRow, Targets
+from salescope.narrative import format as fmt
 
 # a targets table's column (as column_key gives it) -> the dimension it names
 ALIASES = {
@@ -116,7 +117,9 @@ def compute_targets(
             )
     if uncovered:
         notes.append(
-            f"{uncovered} target(s) do not cover every day of {cur.label}: no attainment for them"
+            f"{uncovered} {'target does' if uncovered == 1 else 'targets do'} not cover every "
+            f"day of {fmt.of_period(cur)}: no attainment for "
+            f"{'it' if uncovered == 1 else 'them'}"
         )
     rows.sort(key=lambda r: (r.dimension is not None, r.dimension or "", r.attainment or 0.0))
     return Targets(source, tuple(rows), tuple(notes))

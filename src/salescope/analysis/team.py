@@ -38,6 +38,7 @@ from salescope.metrics.definitions import ratio
 from salescope.metrics.kpis import Windows
 from salescope.metrics.query import expressions
 from salescope.model import Measure, RepStats, Team, TeamStats
+from salescope.narrative import format as fmt
 
 WINDOW_KEYS = ("cur", "prev")
 NO_QUOTA_NOTE = (
@@ -252,16 +253,26 @@ def _rep_stats(
         ]
         if idle:
             notes.append(
-                _named("rep(s) with a quota have no sales in the period (zero revenue)", idle)
+                _named(
+                    "rep with a quota has no sales in the period (zero revenue)",
+                    "reps with a quota have no sales in the period (zero revenue)",
+                    idle,
+                )
             )
         unquoted = [str(per_rep[k]["name"]) for k in keys if k not in rep_quotas.rows]
         if unquoted:
-            notes.append(_named("rep(s) with sales have no quota rows for the period", unquoted))
+            notes.append(
+                _named(
+                    "rep with sales has no quota rows for the period",
+                    "reps with sales have no quota rows for the period",
+                    unquoted,
+                )
+            )
     gone = sum(1 for k, v in per_rep.items() if k not in keys and v.get("lines_prev"))
     if gone:
         notes.append(
-            f"{gone} rep(s) who sold in the previous period sold nothing in this one and "
-            "have no quota for it: not listed"
+            f"{gone} {'rep' if gone == 1 else 'reps'} who sold in the previous period sold "
+            "nothing in this one and have no quota for it: not listed"
         )
     main_region = _main_region(lines, cur) if q is not None and q.by == "region" else {}
     has_prev = "prev" in windows
@@ -479,7 +490,8 @@ def _region_teams(
     if unmatched:
         notes.append(
             _named(
-                "region(s) with sales have no quota for the period",
+                "region with sales has no quota for the period",
+                "regions with sales have no quota for the period",
                 [str(per_region[k]["name"]) for k in unmatched],
             )
         )
@@ -494,8 +506,10 @@ def name_key_py(name: str) -> str:
 # --- notes ----------------------------------------------------------------------------------
 
 
-def _named(what: str, names: list[str]) -> str:
+def _named(one: str, many: str, names: list[str]) -> str:
+    """``3 reps with ...: A, B, C``: ``one`` follows a count of one, ``many`` any other."""
     names = sorted(names)
+    what = one if len(names) == 1 else many
     shown = ", ".join(names[:MAX_NAMED])
     more = f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else ""
     return f"{len(names)} {what}: {shown}{more}"
@@ -507,23 +521,28 @@ def _quota_notes(q: _Quotas, cur: Window, notes: list[str]) -> None:
     prorated = sum(a.prorated_rows for a in aligned.values())
     what = "rep" if q.by == "sales_rep" else "region"
     if not q.rows:
-        notes.append(f"the quota table has no rows for {cur.label}: no attainment")
+        notes.append(f"the quota table has no rows for {fmt.of_period(cur)}: no attainment")
     if prorated:
         notes.append(
-            f"{prorated} quota row(s) reach past the edge of {cur.label} and count for "
-            "their share of days inside it"
+            f"{prorated} quota {'row reaches' if prorated == 1 else 'rows reach'} past the edge "
+            f"of {fmt.of_period(cur)} and "
+            + ("counts for its" if prorated == 1 else "count for their")
+            + " share of days inside it"
         )
     gaps = [q.names[k] for k, a in aligned.items() if a.quota is None]
     if gaps:
         notes.append(
             _named(
-                f"{what}(s) have quota rows that do not cover every day of {cur.label}, so "
-                "no quota or attainment is given for them",
+                f"{what} has quota rows that do not cover every day of {fmt.of_period(cur)}, "
+                "so no quota or attainment is given for it",
+                f"{what}s have quota rows that do not cover every day of {fmt.of_period(cur)}, "
+                "so no quota or attainment is given for them",
                 gaps,
             )
         )
     if q.ignored_rows:
         kind = "region-only" if q.by == "sales_rep" else "rep"
         notes.append(
-            f"{q.ignored_rows} {kind} quota row(s) were not used: quotas are compared per {what}"
+            f"{q.ignored_rows} {kind} quota {'row was' if q.ignored_rows == 1 else 'rows were'} "
+            f"not used: quotas are compared per {what}"
         )

@@ -88,16 +88,20 @@ def kpi_changes(report: Report, t: Thresholds) -> Iterable[Insight]:
         if not _have(report, *ids):
             continue
         d = fmt.direction_of(k.value, k.previous, k.change_pct)
-        verb = {"up": "rose", "down": "fell", "flat": "held"}.get(d, "moved")
+        if abs(k.change_pct) < t.kpi_change_pct:  # revenue only: stated, but no rise or fall
+            d = "flat"
+        verb = {"up": "rose to", "down": "fell to", "flat": "held about level at"}.get(
+            d, "moved to"
+        )
         now, before = fmt.by_unit(k.value, k.unit, cur), fmt.by_unit(k.previous, k.unit, cur)
-        title = f"{k.label} {d if d != 'flat' else 'flat'}"
+        title = f"{k.label} {d if d != 'flat' else 'about level'}"
         text = (
-            f"{k.label} {verb} to {now} in {report.period.label} "
+            f"{k.label} {verb} {now} {fmt.in_period(report.period)} "
             f"({fmt.pct_change(k.change_pct)} on {prev}, {before})."
         )
         if fmt.below_zero(k.value, k.previous):  # a percent over a negative base misleads
             title = f"{k.label} {'below zero' if k.value < 0 else 'back above zero'}"
-            text = f"{k.label} was {now} in {report.period.label}, against {before} in {prev}"
+            text = f"{k.label} was {now} {fmt.in_period(report.period)}, against {before} in {prev}"
             text += ": returns exceeded sales." if k.value < 0 else " when returns exceeded sales."
         weight = 1.0 if k.name == "revenue" else 0.7
         yield Insight(
@@ -151,14 +155,16 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
             continue
         dim = c.dimension.replace("_", " ")
         verb = "added" if c.change > 0 else "lost"
+        verdict = _contributor_verdict(c)
         text = (
-            f"{c.key} ({dim}) {verb} {fmt.money(abs(c.change), cur)} against {prev}; its share "
-            f"of revenue went from {fmt.fraction(c.previous_share)} to {fmt.fraction(c.share)}."
+            f"{c.key} ({dim}) {verdict}: it {verb} {fmt.money(abs(c.change), cur)} against "
+            f"{prev}; its share of revenue went from {fmt.fraction(c.previous_share)} to "
+            f"{fmt.fraction(c.share)}."
         )
         yield Insight(
             id=f"{kind}.{c.dimension}.{slug(c.key)}",
             type=kind,
-            title=f"{c.key} {'drove growth' if c.change > 0 else 'held revenue back'}",
+            title=f"{c.key} {verdict}",
             text=text,
             facts=ids,
             score=round(_clip(abs(c.change) / revenue.previous * 100 / FULL_EFFECT_PCT), 4),
@@ -168,6 +174,18 @@ def contributors(report: Report, t: Thresholds) -> Iterable[Insight]:
             refs=refs,
             dimension=c.dimension,
         )
+
+
+def _contributor_verdict(c: Contributor) -> str:
+    """What a mover did for the business: a member that added revenue while its share fell
+    grew with the business, it did not drive the growth; one that lost revenue while its
+    share rose fell less than the rest."""
+    was, now = c.previous_share, c.share
+    lost_share = was is not None and now is not None and now < was
+    gained_share = was is not None and now is not None and now > was
+    if c.change > 0:
+        return "grew with the business but lost share" if lost_share else "drove growth"
+    return "lost revenue but gained share" if gained_share else "held revenue back"
 
 
 def _moved(c: Contributor, revenue: Kpi, t: Thresholds) -> bool:
@@ -232,7 +250,7 @@ def new_vs_returning(report: Report, t: Thresholds) -> Iterable[Insight]:
         type="new_vs_returning",
         title="More revenue from new customers" if more else "Less revenue from new customers",
         text=(
-            f"New customers brought {fmt.fraction(now)} of revenue in {report.period.label}, "
+            f"New customers brought {fmt.fraction(now)} of revenue {fmt.in_period(report.period)}, "
             f"against {fmt.fraction(before)} in {prev}: the business leans "
             f"{'more on winning' if more else 'more on keeping'} customers."
         ),
@@ -300,7 +318,7 @@ def rfm_movement(report: Report, t: Thresholds) -> Iterable[Insight]:
         type="rfm_movement",
         title="Valuable customers are slipping",
         text=(
-            f"{fmt.count(largest.customers)} customers moved from {largest.source} to "
+            f"{fmt.plural(largest.customers, 'customer')} moved from {largest.source} to "
             f"{largest.target} since the previous period's end, the largest of the moves out "
             "of the valuable segments."
         ),
@@ -366,7 +384,7 @@ def seasonality(report: Report, t: Thresholds) -> Iterable[Insight]:
     yield Insight(
         id="seasonality",
         type="seasonality",
-        title=f"Peak month: {peak}",
+        title=f"{peak} is the peak month",
         text=(
             f"Revenue runs at {fmt.number(s.yearly[peak])}x an average month in {peak} and "
             f"{fmt.number(s.yearly[low])}x in {low}: stock, staffing and campaigns should "
@@ -398,7 +416,8 @@ def unusual_days(report: Report, t: Thresholds) -> Iterable[Insight]:
         type="unusual_days",
         title="Unusual days in the period",
         text=(
-            f"{fmt.count(len(inside))} day(s) in {report.period.label} were far off their "
+            f"{fmt.plural(len(inside), 'day')} {fmt.in_period(report.period)} "
+            f"{'was' if len(inside) == 1 else 'were'} far off their "
             f"usual level; the largest, {top.date}, brought "
             f"{fmt.money(top.revenue, report.currency)} against "
             f"{fmt.money(top.expected, report.currency)} expected."
@@ -592,7 +611,7 @@ def reps(report: Report, t: Thresholds) -> Iterable[Insight]:
             title=f"{fmt.count(team.above_target)} of {fmt.count(len(rated))} reps hit quota",
             text=(
                 f"{best.rep} reached {fmt.fraction(best.attainment)} of quota; "
-                f"{fmt.count(below)} rep(s) finished below target."
+                f"{fmt.plural(below, 'rep')} finished below target."
             ),
             facts=ids,
             score=round(_clip(below / len(rated) + max(0.0, (best.attainment or 0) - 1)), 4),
@@ -663,21 +682,22 @@ def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
         cur = report.currency
         if confirmed:
             parts = [
-                f"{stockout_label(s)} for {fmt.count(s.days)} days from {s.start}" for _, s in named
+                f"{stockout_label(s)} for {fmt.plural(s.days, 'day')} from {s.start}"
+                for _, s in named
             ]
             text = (
-                f"Out of stock in {report.period.label}: {_listed(parts, report)}, an "
+                f"Out of stock {fmt.in_period(report.period)}: {_listed(parts, report)}, an "
                 f"estimated {fmt.money(inv.lost_revenue, cur)} of lost revenue at their normal "
                 "daily sales."
             )
         else:
             parts = [
-                f"{stockout_label(s)} had no sales for {fmt.count(s.days)} days from "
+                f"{stockout_label(s)} had no sales for {fmt.plural(s.days, 'day')} from "
                 f"{s.start}{usually(s)}"
                 for _, s in named
             ]
             text = (
-                f"Possible stockouts in {report.period.label} (no inventory table to confirm "
+                f"Possible stockouts {fmt.in_period(report.period)} (no inventory table to confirm "
                 f"them): {_listed(parts, report)}. Estimated revenue lost, at each product's "
                 f"normal daily revenue over its days without sales: "
                 f"{fmt.money(inv.lost_revenue, cur)}."
@@ -701,8 +721,9 @@ def stockouts(report: Report, t: Thresholds) -> Iterable[Insight]:
             type="stockout_risk",
             title="Stockouts earlier in the year",
             text=(
-                f"No stockout in {report.period.label}, but {fmt.count(len(inv.stockouts))} in the "
-                "months before (see Operations): the same products can run out again."
+                f"No stockout {fmt.in_period(report.period)}, but "
+                f"{fmt.count(len(inv.stockouts))} in the months before (see Operations): the same "
+                "products can run out again."
             ),
             facts=(ids_.inventory("stockouts"),),
             refs={"stockouts": ids_.inventory("stockouts")},
@@ -717,7 +738,7 @@ def _listed(parts: list[str], report: Report) -> str:
     inv = report.inventory
     more = 0 if inv is None else inv.products_out - STOCKOUTS_NAMED
     text = "; ".join(parts)
-    return f"{text}; and {fmt.count(more)} more product(s)" if more > 0 else text
+    return f"{text}; and {fmt.plural(more, 'more product')}" if more > 0 else text
 
 
 def margin(report: Report, t: Thresholds) -> Iterable[Insight]:

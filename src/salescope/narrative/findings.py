@@ -8,6 +8,7 @@ by the data: whether revenue rose or fell, which department an action belongs to
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from salescope import fact_ids as ids
@@ -83,16 +84,31 @@ def key_insights(report: Report) -> list[Insight]:
     return shown
 
 
+def _first_word(text: str) -> str:
+    words = re.findall(r"[^\W_]+", text.casefold())
+    return words[0] if words else ""
+
+
+def finding_line(insight: Insight) -> str:
+    """An insight as one line: its title, then what the data says. A text that opens with
+    the title's subject ("Revenue up" and "Revenue rose to ...") stands alone, so the line
+    does not say it twice; a title holding a colon is closed by a full stop instead."""
+    title, text = insight.title, insight.text
+    if _first_word(title) and _first_word(title) == _first_word(text):
+        return text
+    return f"{title}{'. ' if ':' in title else ': '}{text}"
+
+
 def finding_lines(report: Report) -> list[str]:
-    """The strongest insights, one line each: title, then what the data says."""
-    return [f"{i.title}: {i.text}" for i in key_insights(report)]
+    """The strongest insights, one line each (:func:`finding_line`)."""
+    return [finding_line(i) for i in key_insights(report)]
 
 
 def insight_lines(report: Report) -> list[str]:
     """Every insight, grouped as the reader acts on them: problems first."""
     order = {"negative": 0, "positive": 1, "neutral": 2}
     ranked = sorted(report.insights, key=lambda i: (order.get(i.polarity, 3), -i.score))
-    return [f"{i.title}: {i.text}" for i in ranked]
+    return [finding_line(i) for i in ranked]
 
 
 def _metric_cells(report: Report, r: Recommendation) -> tuple[str, str]:
@@ -145,16 +161,20 @@ def conclusion_lines(report: Report) -> list[str]:
     best = next((i for i in report.insights if i.polarity == "positive"), None)
     if revenue is not None and revenue.change_pct is not None:
         d = fmt.direction_of(revenue.value, revenue.previous, revenue.change_pct)
+        stated = next((i for i in report.insights if i.id == "kpi_change.revenue"), None)
+        if stated is not None and stated.polarity == "neutral":  # under the finding threshold
+            d = "flat"
         mood = {"up": "grew", "down": "shrank", "flat": "held level"}.get(d, "moved")
-        text = f"The business {mood} in {report.period.label}"
+        text = f"The business {mood} {fmt.in_period(report.period)}"
         if any(i.type == "margin_squeeze" for i in report.insights):  # not growth alone
             profit = {"up": "did not keep pace", "down": "shrank faster"}.get(d, "fell")
             text = (
-                f"Revenue {mood} in {report.period.label} but gross profit {profit} "
+                f"Revenue {mood} {fmt.in_period(report.period)} but gross profit {profit} "
                 "(a margin squeeze)"
             )
         if best is not None and worst is not None:
-            text += f": the strongest point was {_lower(best)}, the main concern {_lower(worst)}"
+            # titles are clauses ("Nord drove growth"), not nouns: each gets its own label
+            text += f". Strongest point: {_headline(best)}. Main concern: {_headline(worst)}"
         lines.append(text + ".")
     elif best is not None or worst is not None:
         pick = worst or best
@@ -168,6 +188,12 @@ def conclusion_lines(report: Report) -> list[str]:
     if not lines:
         lines.append("The data supports no finding strong enough to act on this period.")
     return lines
+
+
+def _headline(insight: Insight) -> str:
+    """An insight's title after a label: :func:`_lower`, up to a colon of its own
+    ("margin squeeze", not "margin squeeze: revenue grew faster than gross profit")."""
+    return _lower(insight).split(": ", 1)[0]
 
 
 def _lower(insight: Insight) -> str:
@@ -296,7 +322,7 @@ def _risks(report: Report, name: str) -> list[str]:
         if "concentration" in kinds:
             out.append("Concentration: one member carries a large share of its dimension.")
         for i in [i for i in report.insights if i.polarity == "negative"][:2]:
-            out.append(f"{i.title}: {i.text}")
+            out.append(finding_line(i))
     if not out:
         out.append("No specific risk stands out in the data for this department.")
     return out
@@ -321,12 +347,12 @@ def department_view(report: Report, name: str, period_line: str, run_line: str) 
     )
     return DepartmentView(
         name=name,
-        title=f"{DEPARTMENT_TITLES[name]} report {report.period.label}",
-        period_label=report.period.label,
+        title=f"{DEPARTMENT_TITLES[name]} report {fmt.period_name(report.period)}",
+        period_label=fmt.period_name(report.period),
         period_line=period_line,
         scope=SCOPE[name],
         objectives=tuple(objectives),
-        insights=tuple(f"{i.title}: {i.text}" for i in insights)
+        insights=tuple(finding_line(i) for i in insights)
         or ("No finding concerns this department this period.",),
         actions=actions,
         metrics=_metrics_table(report, name, recs),

@@ -16,6 +16,8 @@ cell values) is shown: :func:`label` for a name, :func:`clean` for any text (doc
 from __future__ import annotations
 
 import re
+from datetime import date
+from typing import Protocol
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 FLAT_PCT = 0.5  # |change| below this many percent reads as "flat"
@@ -169,6 +171,81 @@ def count(value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:,.0f}"
+
+
+def plural(n: float | None, noun: str, many: str | None = None) -> str:
+    """A count and its noun, singular for one: ``many`` is the plural where adding "s"
+    is wrong (``category``/``categories``, ``person``/``people``).
+
+    >>> plural(1, "day"), plural(3, "day"), plural(2, "category", "categories")
+    ('1 day', '3 days', '2 categories')
+    >>> plural(1234, "rep")
+    '1,234 reps'
+    """
+    return f"{count(n)} {noun_for(n, noun, many)}"
+
+
+def noun_for(n: float | None, noun: str, many: str | None = None) -> str:
+    """The noun alone as :func:`plural` writes it after ``n``.
+
+    >>> noun_for(1, "product is", "products are"), noun_for(0, "sale")
+    ('product is', 'sales')
+    """
+    return noun if n == 1 else (many if many is not None else noun + "s")
+
+
+class PeriodLike(Protocol):
+    """What a period's wording needs: model.PeriodInfo and analysis.periods.Window."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def grain(self) -> str: ...
+    @property
+    def start(self) -> date: ...
+    @property
+    def end(self) -> date: ...
+
+
+def _span(p: PeriodLike) -> str:
+    return f"{p.start:%d %b %Y} to {p.end:%d %b %Y}"
+
+
+def period_name(p: PeriodLike) -> str:
+    """A period as a title or a table names it: its label (``2024-Q3``, ``2024``), the
+    dates of the whole data (``--period all``, whose label "all" names nothing) or of a
+    custom range.
+
+    >>> from types import SimpleNamespace as P
+    >>> period_name(P(label="2024-Q3", grain="quarter", start=date(2024, 7, 1),
+    ...                  end=date(2024, 9, 30)))
+    '2024-Q3'
+    >>> period_name(P(label="all", grain="all", start=date(2010, 12, 1),
+    ...                  end=date(2011, 12, 9)))
+    '01 Dec 2010 to 09 Dec 2011'
+    """
+    return _span(p) if p.grain in ("all", "custom") else p.label
+
+
+def in_period(p: PeriodLike) -> str:
+    """A period inside a sentence: ``in 2024-Q3``; ``over the whole period`` for
+    ``--period all``; ``from 01 Jul 2024 to 30 Sep 2024`` for a custom range.
+
+    >>> from types import SimpleNamespace as P
+    >>> in_period(P(label="all", grain="all", start=date(2010, 12, 1), end=date(2011, 12, 9)))
+    'over the whole period'
+    """
+    if p.grain == "all":
+        return "over the whole period"
+    if p.grain == "custom":
+        return f"from {_span(p)}"
+    return f"in {p.label}"
+
+
+def of_period(p: PeriodLike) -> str:
+    """A period after "every day of", "the edge of", "the rest of": ``2024-Q3``, or ``the
+    whole period`` for ``--period all``, ``01 Jul 2024 to 30 Sep 2024`` for a custom range."""
+    return "the whole period" if p.grain == "all" else period_name(p)
 
 
 def number(value: float | None) -> str:

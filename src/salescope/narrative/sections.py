@@ -55,13 +55,13 @@ def customers_section(report: Report) -> Section | None:
     if c is None:
         return None
     cur = report.currency
-    label = report.period.label
+    within = fmt.in_period(report.period)
     prev = _previous_label(report)
     lines = [_new_vs_returning(report, c)]
     retention = report.kpi("retention_rate")
     if retention is not None and retention.value is not None and prev and c.churn_rate is not None:
         lines.append(
-            f"{fmt.fraction(retention.value)} of {prev}'s customers bought again in {label} "
+            f"{fmt.fraction(retention.value)} of {prev}'s customers bought again {within} "
             f"(churn {fmt.fraction(c.churn_rate)})."
         )
     if c.top_shares:
@@ -290,11 +290,14 @@ def _season_table(s: Seasonality) -> Table:
     )
 
 
+UNUSUAL_DAYS_NAMED = 5  # unusual days of the period told in sentences; the table has all
+
+
 def anomalies_section(report: Report) -> Section | None:
     if not report.timeseries.daily:
         return None
     cur = report.currency
-    label = report.period.label
+    within = fmt.in_period(report.period)
     inside = [a for a in report.anomalies if a.in_period]
     seen = report.unusual_days
     lines = []
@@ -310,13 +313,19 @@ def anomalies_section(report: Report) -> Section | None:
             "weekday and season."
         )
     elif not inside:
-        lines.append(f"No unusual days in {label}.")
-    for a in inside:
+        lines.append(f"No unusual days {within}.")
+    named = sorted(inside, key=lambda a: -abs(a.revenue - a.expected))[:UNUSUAL_DAYS_NAMED]
+    for a in sorted(named, key=lambda a: a.date):
         lines.append(_anomaly_line(a, cur))
+    if len(inside) > len(named):
+        lines.append(
+            "Those are the largest; the other unusual days of the period are in the table below."
+        )
     earlier = len(report.anomalies) - len(inside)
     if earlier:
         lines.append(
-            f"{fmt.count(earlier)} other unusual day(s) elsewhere in the data are listed below."
+            f"{fmt.plural(earlier, 'other unusual day')} elsewhere in the data "
+            f"{'is' if earlier == 1 else 'are'} listed below."
         )
     if seen is not None:
         lines.extend(_holiday_lines(seen))
@@ -517,7 +526,7 @@ def annual_section(report: Report) -> Section | None:
     best = max(months, key=lambda m: m.revenue)
     worst = min(months, key=lambda m: m.revenue)
     lines = [
-        f"{p.label} had {fmt.count(len(months))} months of data; the best was "
+        f"{p.label} had {fmt.plural(len(months), 'month')} of data; the best was "
         f"{best.date:%B %Y} with {fmt.money(best.revenue, cur)}, the weakest "
         f"{worst.date:%B %Y} with {fmt.money(worst.revenue, cur)}."
     ]
@@ -530,7 +539,7 @@ def annual_section(report: Report) -> Section | None:
         )
     inside = [a for a in report.anomalies if a.in_period]
     if inside:
-        lines.append(f"{fmt.count(len(inside))} unusual day(s) in the year: see Unusual days.")
+        lines.append(f"{fmt.plural(len(inside), 'unusual day')} in the year: see Unusual days.")
     table = Table(
         "year_months",
         "Month by month",

@@ -61,12 +61,13 @@ def marketing_section(report: Report) -> Section | None:
 
 
 def _spend_lines(report: Report, m: Marketing) -> list[str]:
-    cur, label, prev = report.currency, report.period.label, _previous_label(report)
+    cur, within, prev = report.currency, fmt.in_period(report.period), _previous_label(report)
     lines = []
     if m.spend is not None and m.spend.value is not None:
-        text = f"Marketing spend was {fmt.money(m.spend.value, cur)} in {label}{_vs(m.spend, prev)}"
+        text = f"Marketing spend was {fmt.money(m.spend.value, cur)} {within}{_vs(m.spend, prev)}"
         if m.roas is not None and m.roas.value is not None:
-            text += f"; the channels with spend returned a ROAS of {fmt.number(m.roas.value)}"
+            which = "whose spend matches a sales channel" if _untied(m) else "with spend"
+            text += f"; the channels {which} returned a ROAS of {fmt.number(m.roas.value)}"
             if m.roas.previous is not None:
                 text += f" (was {fmt.number(m.roas.previous)})"
         lines.append(text + ".")
@@ -82,13 +83,19 @@ def _spend_lines(report: Report, m: Marketing) -> list[str]:
     return lines
 
 
+def _untied(m: Marketing) -> list[ChannelStats]:
+    """Channels with spend whose ROAS is unknown: no sale names the channel, so the spend
+    cannot be tied to revenue (n/a, never zero)."""
+    return [c for c in m.channels if _value(c.spend) is not None and _value(c.roas) is None]
+
+
 def _cpa(c: ChannelStats, currency: str | None) -> str:
     cpa = _value(c.cpa)
     return "" if cpa is None else f", {fmt.money(cpa, currency)} per conversion"
 
 
 def _sales_only_lines(report: Report, m: Marketing) -> list[str]:
-    cur, label, prev = report.currency, report.period.label, _previous_label(report)
+    cur, within, prev = report.currency, fmt.in_period(report.period), _previous_label(report)
     lines = [
         "No marketing spend table was given, so channels are compared on sales only: "
         "ROAS and cost per acquisition need spend per channel (see docs/side-tables.md)."
@@ -96,7 +103,7 @@ def _sales_only_lines(report: Report, m: Marketing) -> list[str]:
     if m.channels:
         top = m.channels[0]
         lines.append(
-            f"{top.channel} brought the most revenue in {label}: "
+            f"{top.channel} brought the most revenue {within}: "
             f"{fmt.money(_value(top.revenue), cur)}{_vs(top.revenue, prev)}."
         )
     return lines
@@ -123,15 +130,15 @@ def _campaign_lines(report: Report, m: Marketing) -> list[str]:
     earlier = len(m.campaigns) - len(inside)
     if earlier:
         lines.append(
-            f"{fmt.count(earlier)} earlier campaign(s) of the year before are in the campaign "
-            "table below."
+            f"{fmt.plural(earlier, 'earlier campaign')} of the year before "
+            f"{'is' if earlier == 1 else 'are'} in the campaign table below."
         )
     return lines
 
 
 def _campaign_sentence(k: CampaignResult, currency: str | None) -> str:
     where = f"{k.channel}, " if k.channel else ""
-    head = f"{k.name} ({where}{k.start} to {k.end}, {fmt.count(k.days)} days)"
+    head = f"{k.name} ({where}{k.start} to {k.end}, {fmt.plural(k.days, 'day')})"
     low, high = k.interval
     band = (
         f"{fmt.fraction(k.level)} interval {fmt.money(low, currency)} to "
@@ -220,7 +227,17 @@ def _channel_table(report: Report, m: Marketing) -> Table:
         "Channels",
         tuple(columns),
         tuple(rows),
-        note="ROAS = channel revenue / spend; CPA = spend / conversions" if spend else "",
+        note=(
+            "ROAS = channel revenue / spend; CPA = spend / conversions"
+            + (
+                "; ROAS n/a: the channel's spend matches no sales channel, so it cannot be "
+                "tied to revenue (unknown, not zero)"
+                if _untied(m)
+                else ""
+            )
+        )
+        if spend
+        else "",
         numeric=(False, *([True] * (len(columns) - 1))),
     )
 
@@ -271,13 +288,13 @@ def team_section(report: Report) -> Section | None:
 
 
 def _quota_lines(report: Report, t: Team) -> list[str]:
-    cur, label = report.currency, report.period.label
+    cur, within = report.currency, fmt.in_period(report.period)
     rated = [r for r in t.reps if r.attainment is not None]
     lines = []
     if rated and t.above_target is not None:
         lines.append(
             f"{fmt.count(t.above_target)} of {fmt.count(len(rated))} reps with a quota reached "
-            f"it in {label}."
+            f"it {within}."
         )
         best = rated[0]
         lines.append(
@@ -299,9 +316,10 @@ def _quota_lines(report: Report, t: Team) -> list[str]:
 
 def _peer_lines(report: Report, t: Team) -> list[str]:
     cur = report.currency
+    noun = rep_noun(report)
     lines = [
-        "No quota table was given, so reps are compared with each other "
-        f"(median rep revenue {fmt.money(t.median_revenue, cur)})."
+        f"No quota table was given, so {noun}s are compared with each other "
+        f"(median {noun} revenue {fmt.money(t.median_revenue, cur)})."
     ]
     ranked = [r for r in t.reps if r.vs_median is not None]
     if len(ranked) >= 2:
@@ -314,13 +332,22 @@ def _peer_lines(report: Report, t: Team) -> list[str]:
     return lines
 
 
+def rep_noun(report: Report) -> str:
+    """What the rep column's values are called: "seller" when its header says so (a
+    marketplace's sellers are not a sales team), else "rep"."""
+    column = report.quality.mapping.get("sales_rep", "")
+    return "seller" if "seller" in column.casefold() else "rep"
+
+
 def _rep_table(report: Report, t: Team) -> Table:
     cur = report.currency
+    noun = rep_noun(report)
     quotas = t.quota_source is not None and t.quota_by == "sales_rep"
-    columns = ["Rank", "Rep", "Team", "Revenue", "Change", "Orders", "AOV", "New customers"]
-    columns += ["Quota", "Attainment"] if quotas else ["vs median"]
+    columns = ["Rank", noun.capitalize(), "Team", "Revenue", "Change", "Orders", "AOV"]
+    columns += ["New customers", *(["Quota", "Attainment"] if quotas else ["vs median"])]
     rows = []
-    for r in t.reps:
+    listed = t.listed()
+    for r in listed:
         row = [
             fmt.count(r.rank),
             r.rep,
@@ -337,11 +364,19 @@ def _rep_table(report: Report, t: Team) -> Table:
             else [fmt.number(r.vs_median)]
         )
         rows.append(tuple(row))
+    note = ""
+    if len(listed) < len(t.reps):
+        note = (
+            f"{fmt.count(len(listed))} of {fmt.plural(len(t.reps), noun)}: the strongest and "
+            f"the weakest by rank; the other {fmt.count(len(t.reps) - len(listed))} are in "
+            "report.json and tables/reps.csv"
+        )
     return Table(
         "reps",
-        "Sales reps",
+        "Sellers" if noun == "seller" else "Sales reps",
         tuple(columns),
         tuple(rows),
+        note=note,
         numeric=(True, False, False, *([True] * (len(columns) - 3))),
     )
 
@@ -401,39 +436,41 @@ def _more(inv: Inventory) -> str:
 
 
 def _stockout_lines(report: Report, inv: Inventory) -> list[str]:
-    cur, label = report.currency, report.period.label
+    cur, within = report.currency, fmt.in_period(report.period)
     inside = [s for s in inv.stockouts if s.in_period]
     confirmed = inv.source == "inventory table"
     lines = [] if confirmed or inv.rule is None else [_rule_line(inv.rule)]
     if not inside:
         if confirmed:
-            lines.append(f"No product ran out of stock in {label}.")
+            lines.append(f"No product ran out of stock {within}.")
         else:
             lines.append(
-                f"No product's sales stopped in {label} in a way the rule counts as a possible "
+                f"No product's sales stopped {within} in a way the rule counts as a possible "
                 "stockout (no inventory table to confirm stockouts)."
             )
         if inv.stockouts:
             last = max(inv.stockouts, key=lambda s: s.end)
-            what = "stockout(s) are" if confirmed else "possible stockout(s) are"
+            n = len(inv.stockouts)
+            what = fmt.plural(n, "stockout" if confirmed else "possible stockout")
             lines.append(
-                f"In the year before, {fmt.count(len(inv.stockouts))} {what} listed below; "
+                f"In the year before, {what} {'is' if n == 1 else 'are'} listed below; "
                 f"the latest, {stockout_label(last)}, "
-                f"{'was out' if confirmed else 'had no sales for'} {fmt.count(last.days)} "
-                f"days from {last.start} (about {fmt.money(last.stretch_lost_revenue, cur)} "
+                f"{'was out' if confirmed else 'had no sales for'} "
+                f"{fmt.plural(last.days, 'day')} from {last.start} "
+                f"(about {fmt.money(last.stretch_lost_revenue, cur)} "
                 f"of revenue {'lost' if confirmed else 'lost, estimated'})."
             )
         return lines
     days = sum(s.days_in_period for s in inside)
     if confirmed:
         text = (
-            f"{fmt.count(inv.products_out)} product(s) ran out of stock in {label}, "
-            f"{fmt.count(days)} product-days in all, an estimated "
+            f"{fmt.plural(inv.products_out, 'product')} ran out of stock {within}, "
+            f"{fmt.plural(days, 'product-day')} in total, an estimated "
             f"{fmt.money(inv.lost_revenue, cur)} of revenue lost at each product's normal "
             "daily sales"
         )
         named = [
-            f"{stockout_label(s)}, {fmt.count(s.days)} days from {s.start}"
+            f"{stockout_label(s)}, {fmt.plural(s.days, 'day')} from {s.start}"
             f"{', still out at the end of the data' if s.ongoing else ''} (about "
             f"{fmt.money(s.lost_revenue, cur)})"
             for _, s in inv.named()
@@ -441,11 +478,11 @@ def _stockout_lines(report: Report, inv: Inventory) -> list[str]:
         return [*lines, f"{text}: {'; '.join(named)}{_more(inv)}."]
     text = (
         f"Possible stockouts (no inventory table to confirm them): the sales of "
-        f"{fmt.count(inv.products_out)} product(s) stopped in {label} for "
-        f"{fmt.count(days)} product-days in all"
+        f"{fmt.plural(inv.products_out, 'product')} stopped {within} for "
+        f"{fmt.plural(days, 'product-day')} in total"
     )
     named = [
-        f"{stockout_label(s)} had no sales for {fmt.count(s.days)} days from {s.start}"
+        f"{stockout_label(s)} had no sales for {fmt.plural(s.days, 'day')} from {s.start}"
         f"{usually(s)} (about {fmt.money(s.lost_revenue, cur)})"
         for _, s in inv.named()
     ]
@@ -586,12 +623,12 @@ def targets_section(report: Report) -> Section | None:
     t = report.targets
     if t is None:
         return None
-    cur, label = report.currency, report.period.label
+    cur, name = report.currency, fmt.of_period(report.period)
     rated = [r for r in t.rows if r.attainment is not None]
     lines = []
     for r in (r for r in rated if r.dimension is None):
         lines.append(
-            f"{r.label} reached {fmt.fraction(r.attainment)} of its target for {label} "
+            f"{r.label} reached {fmt.fraction(r.attainment)} of its target for {name} "
             f"({fmt.by_unit(r.actual, r.unit, cur)} against {fmt.by_unit(r.target, r.unit, cur)})."
         )
     members = [r for r in rated if r.dimension is not None]
@@ -607,7 +644,7 @@ def targets_section(report: Report) -> Section | None:
                 f"({ahead.label.lower()}, {fmt.fraction(ahead.attainment)})."
             )
     if not t.rows:
-        lines.append(f"The targets table ({t.source}) holds no target for {label}.")
+        lines.append(f"The targets table ({t.source}) holds no target for {name}.")
     lines += [n[:1].upper() + n[1:] + "." for n in t.notes]
     table = Table(
         "targets",

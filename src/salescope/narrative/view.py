@@ -186,8 +186,9 @@ def _summary(report: Report) -> list[str]:
     q = report.quality
     if q.rows_quarantined:
         out.append(
-            f"{fmt.count(q.rows_quarantined)} of {fmt.count(q.rows_read)} input rows were set "
-            "aside in quarantine.csv (see Data quality)."
+            f"{fmt.count(q.rows_quarantined)} of {fmt.plural(q.rows_read, 'input row')} "
+            f"{'was' if q.rows_quarantined == 1 else 'were'} set aside in quarantine.csv "
+            "(see Data quality)."
         )
     return out
 
@@ -450,7 +451,8 @@ def _view(report: Report) -> View:
     )
     r = report.run
     run_line = (
-        f"Run {r.id}, salescope {r.salescope_version} on {r.engine}, {len(r.inputs)} input file(s)."
+        f"Run {r.id}, salescope {r.salescope_version} on {r.engine}, "
+        f"{fmt.plural(len(r.inputs), 'input file')}."
     )
     method = (
         "Revenue is the sum of line revenue (the revenue column, else quantity x unit price "
@@ -471,7 +473,7 @@ def _view(report: Report) -> View:
         contributors=contributors,
         sections=analysis_sections(report, side_sections(report)),
         title=_title(report),
-        period_label=p.label,
+        period_label="Whole period" if p.grain == "all" else p.label,
         period_line=period_line,
         summary=tuple(_summary(report)),
         kpis=kpi_rows,

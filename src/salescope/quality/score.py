@@ -58,9 +58,11 @@ def quality_score(
     weight = sum(WEIGHTS[k] for k in parts)
     score = 100 * sum(WEIGHTS[k] * v for k, v in parts.items()) / weight if weight else 0.0
 
-    # What each quarantine reason costs, as a share of the revenue of all rows read.
-    revenue = {s["_reason"]: abs(float(s["revenue"] or 0)) for s in stats}  # type: ignore[arg-type]
-    total = sum(revenue.values())
+    # What each quarantine reason costs, as a share of the revenue of all rows read (in
+    # absolute value), with the sign of its own revenue: quarantined returns carry a
+    # negative amount, and the share says so.
+    revenue = {s["_reason"]: float(s["revenue"] or 0) for s in stats}  # type: ignore[arg-type]
+    total = sum(abs(v) for v in revenue.values())
     priced = [
         replace(c, revenue_share=round(revenue.get(c.code, 0.0) / total, 6))
         if c.severity in ("error", "info")

@@ -462,7 +462,7 @@ def validate(
                 "exact copies of a line inside one input (every column equal) are kept as "
                 "real lines (the same product twice in an order); set `quality: {duplicates: "
                 "drop}` in salescope.yml if your system of record does not have them",
-                revenue_share=round(abs(copy_revenue) / total, 6) if total else None,
+                revenue_share=round(copy_revenue / total, 6) if total else None,
             )
         )
     if not mapping.has("order_id"):

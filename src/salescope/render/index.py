@@ -62,13 +62,14 @@ def _header(whole: Report, columns: tuple[str, ...]) -> list[str]:
 def _note(dimension: str, whole: Report, members: list[MemberReport], left_out: int) -> str:
     p = whole.period
     compared = f", compared with {p.previous[0]}" if p.previous and p.previous[3] else ""
+    span = "" if p.grain in ("all", "custom") else f" ({p.start:%d %b %Y} to {p.end:%d %b %Y})"
     text = (
-        f"{p.label} ({p.start:%d %b %Y} to {p.end:%d %b %Y}{compared}), one report per "
+        f"{fmt.period_name(p)}{span}{compared}, one report per "
         f"{dimension}, each computed over its own lines: new customers are new to that "
         f"{dimension}."
     )
     if left_out:
-        text += f" {fmt.count(left_out)} smaller member(s) and lines without a {dimension} "
+        text += f" {fmt.plural(left_out, 'smaller member')} and lines without a {dimension} "
         text += "have no report of their own; they are in the whole."
     return text
 
@@ -80,7 +81,7 @@ def render_index_md(
     columns = _columns(whole)
     header = [dimension.capitalize(), *_header(whole, columns)]
     lines = [
-        f"# Sales by {dimension}, {whole.period.label}",
+        f"# Sales by {dimension}, {fmt.period_name(whole.period)}",
         "",
         _note(dimension, whole, members, left_out),
         "",
@@ -113,7 +114,7 @@ def render_index_html(
         rows.append(f"<tr><td>{link}</td>{_numbers(_cells(m.report, columns, whole))}</tr>")
     total = _numbers(_cells(whole, columns, whole))
     rows.append(f'<tr class="total"><td>All</td>{total}</tr>')
-    title = escape(f"Sales by {dimension}, {whole.period.label}")
+    title = escape(f"Sales by {dimension}, {fmt.period_name(whole.period)}")
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title><style>"

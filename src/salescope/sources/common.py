@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from salescope.engine import Engine, scratch_root
 from salescope.errors import InputError
 from salescope.model import Check
+from salescope.narrative import format as fmt
 
 log = logging.getLogger("salescope")
 
@@ -180,7 +181,8 @@ class RejectWriter:
         where = ", ".join(map(str, self.first))
         more = ", ..." if self.count > len(self.first) else ""
         return (
-            f"{self.name}: {self.count} line(s) could not be split into the header's columns "
+            f"{self.name}: {fmt.plural(self.count, 'line')} could not be split into the header's "
+            "columns "
             f"(lines {where}{more}); they are kept as rejects for the quarantine"
         )
 

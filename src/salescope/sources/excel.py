@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from salescope.engine import Engine
 from salescope.errors import InputError, MissingDependencyError
+from salescope.narrative import format as fmt
 from salescope.sources.common import (
     Read,
     clean_names,
@@ -179,7 +180,7 @@ def _stream(
     dropped = 0  # non-empty cells right of the last header cell
     notes = [f"{path.name}: sheet {sheet!r}, header on row {at + 1}"]
     if at:
-        notes[0] += f" ({at} row(s) above it skipped)"
+        notes[0] += f" ({fmt.plural(at, 'row')} above it skipped)"
 
     def body() -> Iterator[Sequence[Any]]:
         below = chain(head[at + 1 :], rows)
@@ -222,6 +223,9 @@ def _stream(
     if grouping is not None:
         notes.append(grouping.note(path.name))
     if dropped:
-        notes.append(f"{path.name}: {dropped} cell(s) right of the last header column were ignored")
+        notes.append(
+            f"{path.name}: {fmt.plural(dropped, 'cell')} right of the last header column "
+            f"{'was' if dropped == 1 else 'were'} ignored"
+        )
     log.info("read %s: %d rows", label, written)
     return Read(label, sha256_of(path), table, written, None, tuple(notes))

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from salescope.narrative import format as fmt
 from salescope.quality.parse import TOTAL_LABEL
 
 # "Sales by Customer Detail", "Sales by Product/Service Summary", "Umsatz nach Kunde"
@@ -53,11 +54,15 @@ class Grouping:
     def note(self, path_name: str) -> str:
         shown = ", ".join(repr(e) for e in self.examples[:2])
         text = (
-            f"{path_name}: a grouped report: {self.headings} heading row(s) ({shown} ...) name "
+            f"{path_name}: a grouped report: {fmt.plural(self.headings, 'heading row')} "
+            f"({shown} ...) {'names' if self.headings == 1 else 'name'} "
             f"the lines below them; their label was carried down as column {self.name!r}"
         )
         if self.skipped:
-            text += f"; {self.skipped} label-only row(s) with no lines below were left out"
+            text += (
+                f"; {fmt.plural(self.skipped, 'label-only row')} with no lines below "
+                f"{'was' if self.skipped == 1 else 'were'} left out"
+            )
         return text
 
 

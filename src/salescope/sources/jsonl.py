@@ -20,6 +20,7 @@ import ibis.expr.types as ir
 
 from salescope.engine import Engine
 from salescope.errors import InputError
+from salescope.narrative import format as fmt
 from salescope.sources.common import (
     Read,
     RejectWriter,
@@ -77,8 +78,9 @@ def read_json(engine: Engine, path: Path) -> Read:
         reject_table = rejects.finish()
     if rejects.count:
         notes.append(
-            f"{path.name}: {rejects.count} line(s) are not valid JSON records "
-            f"(lines {', '.join(map(str, rejects.first))}"
+            f"{path.name}: {fmt.plural(rejects.count, 'line')} "
+            + ("is not a valid JSON record" if rejects.count == 1 else "are not valid JSON records")
+            + f" (lines {', '.join(map(str, rejects.first))}"
             + (", ..." if rejects.count > len(rejects.first) else "")
             + "); they are kept as rejects for the quarantine"
         )

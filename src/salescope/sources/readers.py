@@ -16,6 +16,7 @@ from pathlib import Path
 
 from salescope.engine import Engine
 from salescope.errors import InputError
+from salescope.narrative import format as fmt
 from salescope.sources.common import Read, clean_names, count, sha256_of, unreadable
 from salescope.sources.database import is_url, read_database
 from salescope.sources.delimited import read_delimited
@@ -148,7 +149,10 @@ def tidy_names(read: Read) -> Read:
     renames = {new: old for new, old in zip(clean, names, strict=True) if new != old}
     if not renames:
         return read
-    note = f"{read.label}: {len(renames)} column name(s) cleaned of control characters or blanks"
+    note = (
+        f"{read.label}: {fmt.plural(len(renames), 'column name')} cleaned of control "
+        "characters or blanks"
+    )
     return replace(read, table=read.table.rename(renames), notes=(*read.notes, note))
 
 

@@ -38,6 +38,7 @@ from salescope.analysis.periods import parse_period
 from salescope.engine import Engine
 from salescope.errors import ConfigError, InputError
 from salescope.model import SideTable
+from salescope.narrative import format as fmt
 from salescope.quality.formats import decide_date, decide_number, parse_dates, parse_number
 from salescope.quality.parse import to_text
 from salescope.schema.roles import Kind, kind_of
@@ -333,7 +334,7 @@ def _period_bounds(
         bounds[label] = (w.start, w.end)
     bad = len(labels) - len(bounds)
     if bad:
-        notes.append(f"{bad} period label(s) in {column!r} could not be read")
+        notes.append(f"{fmt.plural(bad, 'period label')} in {column!r} could not be read")
     key = table[column].cast("string").strip()
     if not bounds:
         return ibis.null("date"), ibis.null("date")  # type: ignore[return-value]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from salescope.model import Check
+from salescope.narrative import format as fmt
 from salescope.sources.grouped import Grouping, carry_down, find_grouping
 
 BLOCK = 1 << 20
@@ -290,13 +291,17 @@ def invalid_utf8(
     shown = data.first[:5]
     lines = ("line " if data.lines == 1 else "lines ") + ", ".join(str(d.line) for d in shown)
     lines += ", ..." if data.lines > len(shown) else ""
-    parts = [f"{data.bytes:,} byte(s) in {data.lines:,} row(s)"] if data.lines else []
+    parts = []
+    if data.lines:
+        parts = [f"{fmt.plural(data.bytes, 'byte')} in {fmt.plural(data.lines, 'row')}"]
     if top:
-        parts.append(f"{top:,} byte(s) in the header")
+        parts.append(f"{fmt.plural(top, 'byte')} in the header")
+    one = (data.bytes if data.lines else 0) + top == 1
     notes.append(
         f"{name}: read as UTF-8; "
         + " and ".join(parts)
-        + " were not valid UTF-8 and were replaced (each byte by U+FFFD"
+        + (" was not valid UTF-8 and was" if one else " were not valid UTF-8 and were")
+        + " replaced (each byte by U+FFFD"
         + (f"; {lines})" if data.lines else ")")
     )
     if not data.lines:
@@ -306,7 +311,8 @@ def invalid_utf8(
         "warning",
         None,
         data.lines,
-        f"{name}: {data.bytes:,} byte(s) on these rows ({lines}) are not valid UTF-8 in "
+        f"{name}: {fmt.plural(data.bytes, 'byte')} on these rows ({lines}) "
+        f"{'is' if data.bytes == 1 else 'are'} not valid UTF-8 in "
         "a file that is UTF-8 elsewhere; each was read as U+FFFD and the rows kept. Text "
         "holding one may be split from its correct spelling; an amount or date holding one "
         "fails its own check",
