@@ -270,7 +270,11 @@ def _trend_sales(path: Path, q2_factor: float) -> Path:
 
 @pytest.mark.parametrize(
     ("factor", "verb", "mood"),
-    [(1.25, "rose", "grew"), (0.8, "fell", "shrank"), (1.002, "held", "held level")],
+    [
+        (1.25, "rose to", "grew"),
+        (0.8, "fell to", "shrank"),
+        (1.002, "held about level at", "held level"),
+    ],
 )
 def test_wording_follows_the_data(tmp_path: Path, factor: float, verb: str, mood: str) -> None:
     sales = _trend_sales(tmp_path / "sales.csv", factor)
@@ -278,7 +282,7 @@ def test_wording_follows_the_data(tmp_path: Path, factor: float, verb: str, mood
     revenue = report.kpi("revenue")
     assert revenue is not None and revenue.change_pct == pytest.approx(100 * (factor - 1), abs=0.01)
     insight = next(i for i in report.insights if i.id == "kpi_change.revenue")
-    assert insight.text.startswith(f"Revenue {verb} to")
+    assert insight.text.startswith(f"Revenue {verb} ")
     md = next(
         p
         for p in salescope.write_outputs(report, tmp_path / "out", ("md",))
