@@ -20,6 +20,7 @@ import pytest
 
 import salescope
 from salescope.model import Report
+from salescope.narrative import format as fmt
 from tests.conftest import fixed_clock
 from tests.corpus.scoreboard import check
 from tests.corpus.stories import STORIES, Story
@@ -246,6 +247,10 @@ def test_b2b_order_cancelled_across_the_quarter_end_is_paired_and_no_mover(
     assert not subjects(run, "returns") and "returns" not in {
         i["type"] for i in run.doc["insights"]
     }
+    amount = fmt.money(planted.cancelled_amount, run.report.currency)
+    assert f"; {amount} of it cancelled orders within a day of entry." in run.section(
+        "Executive summary"
+    )
 
 
 def test_b2b_product_of_one_order_is_thin_and_gets_no_action(runs: Callable[[str], Run]) -> None:

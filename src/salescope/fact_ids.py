@@ -195,6 +195,16 @@ def cancelled_pairs() -> str:
     return "drivers.cancelled_pairs"
 
 
+def cancelled_returns() -> str:
+    """What the period's cancelling returns took back."""
+    return "drivers.cancelled_returns"
+
+
+def cancel_days() -> str:
+    """How many days after its sale a return cancels it."""
+    return "drivers.cancel_days"
+
+
 def quality(part: QualityPart) -> str:
     return f"quality.{part}"
 

@@ -150,6 +150,8 @@ def driver_facts(facts: dict[str, Fact], d: Drivers) -> None:
     _add(facts, "drivers.mix", d.mix, "currency", "mix effect")
     _add(facts, "drivers.threshold", d.threshold, "fraction", "contributor threshold")
     _add(facts, ids.cancelled_pairs(), d.cancelled_pairs, "count", "cancelled orders set aside")
+    _add(facts, ids.cancelled_returns(), d.cancelled_returns, "currency", "returns that cancelled")
+    _add(facts, ids.cancel_days(), d.cancel_days, "count", "days within which a return cancels")
     for i, member in enumerate(d.contributors, start=1):
         label = f"{member.key} ({member.dimension.replace('_', ' ')})"
         _add(facts, ids.contributor(i, "change"), member.change, "currency", f"{label}: change")

@@ -186,6 +186,7 @@ class Drivers:
     # the contributors (counted in pairs)
     cancelled_pairs: Count = 0
     cancelled_returns: NonNegative = 0.0  # what this period's cancelling returns took back
+    cancel_days: Count = 1  # a return this many days or fewer after its sale cancels it
 
 
 @dataclass(frozen=True)

@@ -285,6 +285,7 @@ def compute_drivers(
         threshold=threshold,
         cancelled_pairs=pairs,
         cancelled_returns=returned,
+        cancel_days=max(int(t_.cancel_days), 0),
     )
 
 
@@ -302,4 +303,4 @@ def _pairs(netted: ir.Table, windows: Windows) -> tuple[int, float]:
         .to_pylist()
     )
     n, amount = (row[0]["n"], row[0]["back"]) if row else (0, 0.0)
-    return int(n or 0), round(-float(amount or 0.0), 2)
+    return int(n or 0), round(0.0 - float(amount or 0.0), 2)  # 0.0, never -0.0

@@ -180,9 +180,14 @@ def _summary(report: Report) -> list[str]:
         out.append(movers)
     returns = k("returns")
     if returns is not None and returns.value:
-        out.append(
-            f"Returns took back {fmt.money(returns.value, cur)}, already netted from revenue."
-        )
+        text = f"Returns took back {fmt.money(returns.value, cur)}, already netted from revenue"
+        d = report.drivers
+        if d is not None and d.cancelled_returns > 0:  # cancelled after entry: no goods back
+            days = {0: "on the day of", 1: "within a day of"}.get(
+                d.cancel_days, f"within {fmt.plural(d.cancel_days, 'day')} of"
+            )
+            text += f"; {fmt.money(d.cancelled_returns, cur)} of it cancelled orders {days} entry"
+        out.append(text + ".")
     q = report.quality
     if q.rows_quarantined:
         out.append(
