@@ -199,7 +199,23 @@ def test_marketplace_ad_spend_is_not_tied_to_sales_it_cannot_be_joined_to(
         assert channel["revenue"]["value"] is None and channel["roas"] is None
     (items,) = [Path(p) for p in run.story.inputs if "order_items" in p]
     lines = len(items.read_text(encoding="utf-8").splitlines()) - 1
-    assert run.report.quality.rows_read == lines  # the spend table's rows are no sales lines
+    # neither the spend table's rows nor the payments' are sales lines
+    assert run.report.quality.rows_read == lines
+
+
+def test_marketplace_payments_are_set_aside_not_joined(runs: Callable[[str], Run]) -> None:
+    # a voucher and a card pay one order in two rows: no lookup, and joining it would count
+    # the order's items once per payment; the headline figures are the truth's (above)
+    run = runs("marketplace_two_years")
+    (payments,) = [Path(p) for p in run.story.inputs if "payments" in p]
+    with payments.open(encoding="utf-8") as handle:
+        ids = [row["order_id"] for row in csv.DictReader(handle)]
+    repeated = len(ids) - len(set(ids))
+    assert repeated > 0
+    assert (
+        f"{payments.name}: not joined: it holds several rows for some order_id ({repeated} "
+        "repeated), the key of olist_orders_dataset.csv"
+    ) in " | ".join(run.report.quality.assumptions)
 
 
 # --- b2b_distributor -----------------------------------------------------------------------

@@ -334,7 +334,8 @@ def marketplace_two_years(folder: Path) -> Story:
     is ``customer_unique_id``, the category the English name of the translation file),
     and an ad-spend table passed beside them. ``olist_order_payments_dataset.csv`` (one row
     per payment, freight included; a voucher and a card make two rows for one order) is
-    written as the real export has it but not passed: it is no lookup table of orders.
+    passed too, as a user passes the whole folder: it is no lookup table of the orders and
+    must be set aside, not joined.
 
     Planted: August 2018 holds 9 days (to 9 August); about 800 sellers; one order in
     twenty-five comes from a person who bought before; Black Friday 2017 five times a
@@ -449,6 +450,7 @@ def marketplace_two_years(folder: Path) -> Story:
         "olist_customers_dataset.csv",
         "olist_products_dataset.csv",
         "product_category_name_translation.csv",
+        "olist_order_payments_dataset.csv",
         "ad_spend.csv",
     )
     return Story(
@@ -457,7 +459,7 @@ def marketplace_two_years(folder: Path) -> Story:
         truth_of(recs, currency=None, category=True),
         "Olist over 22 months with an ad-spend table: the last month holds 9 days, few "
         "customers come back, freight is not revenue, ad channels the sales data does not "
-        "have; the payments file (several rows for some orders) is written, not passed",
+        "have; the whole folder is passed, payments (several rows for some orders) too",
         Planted(
             partial_month=date(2018, 8, 1),
             partial_days=9,

@@ -277,7 +277,9 @@ def build_dataset(
     """Profile the tables, find the fact table and join everything it reaches onto it.
 
     A table the sales lines do not reach is an error (it was passed for a reason),
-    unless it is ``optional``: one of the tables of a database read whole.
+    unless it is ``optional``: one of the tables of a database read whole, or it repeats
+    the key of a table already joined (:func:`_other_grain`: payments or shipments of the
+    orders), which is set aside with a note.
     """
     tables = []
     for g in groups:
@@ -352,7 +354,11 @@ def build_dataset(
             notes.append(f"{t.label}: not joined to the sales lines (no key leads to it)")
             continue
         if not any(j.right == t.label for j in really_dropped):
-            raise _unjoinable(t, [by_label[label] for label in reached], fact)
+            joined = [by_label[label] for label in reached]
+            note = _other_grain(t, joined)
+            if note is None:
+                raise _unjoinable(t, joined, fact)
+            notes.append(note)
     for j in really_dropped:
         notes.append(
             f"{j.left}.{j.left_column} matches only {j.match_rate:.1%} of {j.right}."
@@ -390,6 +396,28 @@ def build_dataset(
         notes.append(f"joined {j.describe()}")
     log.info("dataset: fact %s, %d join(s)", fact.label, len(order))
     return Assembled(fact.group, table, tuple(columns), model, tuple(notes), person)
+
+
+def _other_grain(table: _Table, reached: list[_Table]) -> str | None:
+    """A note when ``table`` holds several rows for the key of a table already joined (the
+    orders' id, unique in the orders header): it records those rows at another grain, as
+    payments, shipments or reviews of the orders do, so it is no lookup and is not joined
+    (joining it would count an order's lines once per payment); None otherwise."""
+    for other in reached:
+        unique = other.profile.keys()
+        for key in unique:
+            stem = _stem(key, other.label, other.prefix)
+            for k in table.profile.columns:
+                if table.profile.is_key(k.name) or not _id_like(k):
+                    continue
+                if _affine(stem, _stem(k.name, table.label, table.prefix)):
+                    return (
+                        f"{table.label}: not joined: it holds several rows for some "
+                        f"{k.name} ({k.non_null - k.distinct} repeated), the key of "
+                        f"{other.label}, so it records them at another grain (as payments or "
+                        "shipments do); its rows are no sales lines"
+                    )
+    return None
 
 
 def _unjoinable(table: _Table, reached: list[_Table], fact: _Table) -> InputError:
