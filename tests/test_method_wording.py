@@ -174,11 +174,15 @@ def test_finance_plans_only_on_a_forecast_whose_backtest_error_is_small(
     assert ("wide ones" in insight.text) is (last.upper - last.lower > last.value)
     budget = [r for r in report.recommendations if r.based_on == "forecast"]
     text = _md(report, tmp_path / "out")
+    finance = (tmp_path / "out" / "departments" / "finance.md").read_text()
     if noise:
         assert "too large to plan on: read it as a rough guide" in insight.text
         assert "too large to plan on" in text
         assert not budget and "Set the budget" not in text
+        assert "The forecast is a rough guide, not a plan" in finance
+        assert "plan on its interval" not in finance
         return
+    assert "plan on its interval, not the point" in finance
     assert "too large to plan on" not in text
     (r,) = budget
     # the target: the forecast of the quarter after the report, its three months summed

@@ -308,10 +308,15 @@ def _risks(report: Report, name: str) -> list[str]:
             out.append("No product column: stock and stockouts cannot be tracked.")
         out.append("Reorder points depend on supplier lead times, which the data does not hold.")
     if name == "finance":
-        if report.forecast is not None:
+        if report.forecast is not None and report.forecast.plannable:
             out.append(
                 "The forecast assumes the pattern of the past months holds; plan on its "
                 "interval, not the point."
+            )
+        elif report.forecast is not None:
+            out.append(
+                "The forecast is a rough guide, not a plan: its error on held-back months is "
+                "unmeasured or too large (see the Outlook)."
             )
         if ops is None or ops.margin is None:
             out.append("No cost column: gross margin is not measured.")
