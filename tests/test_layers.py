@@ -315,6 +315,28 @@ def test_light_module_loads_no_heavy_library(module: str) -> None:
     assert done.stdout.strip() == "[]", f"import {module} loads {done.stdout.strip()}"
 
 
+# what the report's stages need, not the command line: help and version stay quick
+STAGE_LIBRARIES = (
+    "statsmodels", "scipy", "weasyprint", "pyspark", "altair", "vl_convert", "pandas", "numpy",
+    "ibis", "duckdb", "pyarrow", "jinja2", "holidays",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("args", [["--help"], ["report", "--help"], ["--version"]])
+def test_command_line_help_loads_no_stage_library(args: list[str]) -> None:
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(sorted({m.split('.')[0] for m in sys.modules} & "
+        f"{set(STAGE_LIBRARIES)!r}), file=sys.stderr))\n"
+        f"sys.argv = ['salescope', *{args!r}]\n"
+        "from salescope.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]", f"salescope {args} loads {done.stderr}"
+
+
 # The checks must be able to fail.
 
 
