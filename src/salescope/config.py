@@ -210,6 +210,10 @@ class Config(BaseModel):
             for name, d in self.dimensions.items()
         )
 
+    def thresholds(self) -> Thresholds:
+        """The ``insights:`` thresholds, with ``min_contribution`` (its own setting)."""
+        return Thresholds(min_contribution=self.min_contribution, **self.insights)
+
     def custom_metrics(self) -> tuple[Metric, ...]:
         """The ``metrics:`` entries as metrics of the metric layer."""
         from salescope.metrics.semantic import custom_metric

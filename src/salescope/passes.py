@@ -56,7 +56,6 @@ from salescope.lines import Lines
 from salescope.metrics.kpis import Windows, compute_kpis
 from salescope.metrics.semantic import Dimension
 from salescope.model import Fact, Kpi
-from salescope.settings import Thresholds
 from salescope.sources.side import SideTables
 
 
@@ -126,14 +125,10 @@ def _breakdowns(c: Context) -> Any:
     )
 
 
-def _thresholds(c: Context) -> Thresholds:
-    return Thresholds(min_contribution=c.config.min_contribution, **c.config.insights)
-
-
 def _drivers(c: Context) -> Any:
     r = c.kpi("revenue")
     known = (r.value, r.previous) if r and r.value is not None and r.previous is not None else None
-    thresholds = _thresholds(c)
+    thresholds = c.config.thresholds()
     return drivers.compute_drivers(
         c.lines, c.windows, thresholds.min_contribution, known, thresholds
     )
@@ -213,7 +208,9 @@ PASSES: tuple[Pass, ...] = (
     Pass(
         "forecast",
         "forecasting",
-        lambda c: series.compute_forecast(c["timeseries"], max_error=_thresholds(c).forecast_error),
+        lambda c: series.compute_forecast(
+            c["timeseries"], max_error=c.config.thresholds().forecast_error
+        ),
         forecast_facts,
         ("timeseries",),
     ),

@@ -27,7 +27,6 @@ from salescope.model import Fact, InputInfo, PeriodInfo, Report, RunInfo, SideTa
 from salescope.passes import PASSES, Context, Pass, check_order
 from salescope.quality.plausibility import plausibility_checks
 from salescope.quality.validate import Validation, validate
-from salescope.settings import Thresholds
 from salescope.sources.dataset import dataset_view
 from salescope.sources.files import read_inputs
 from salescope.sources.side import SideTables, side_tables
@@ -330,7 +329,7 @@ def run(
         analyses={n: r for n, r in results.items() if n not in fields},
         **{n: r for n, r in results.items() if n in fields},
     )
-    thresholds = Thresholds(min_contribution=config.min_contribution, **config.insights)
+    thresholds = config.thresholds()
     insights = build_insights(report, thresholds)
     recommendations, target_facts = build_recommendations(report, insights, thresholds)
     return replace(
