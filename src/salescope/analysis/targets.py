@@ -117,9 +117,9 @@ def compute_targets(
             )
     if uncovered:
         notes.append(
-            f"{uncovered} {'target does' if uncovered == 1 else 'targets do'} not cover every "
+            f"{uncovered} {fmt.noun_for(uncovered, 'target does', 'targets do')} not cover every "
             f"day of {fmt.of_period(cur)}: no attainment for "
-            f"{'it' if uncovered == 1 else 'them'}"
+            f"{fmt.noun_for(uncovered, 'it', 'them')}"
         )
     rows.sort(key=lambda r: (r.dimension is not None, r.dimension or "", r.attainment or 0.0))
     return Targets(source, tuple(rows), tuple(notes))

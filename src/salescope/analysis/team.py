@@ -271,7 +271,7 @@ def _rep_stats(
     gone = sum(1 for k, v in per_rep.items() if k not in keys and v.get("lines_prev"))
     if gone:
         notes.append(
-            f"{gone} {'rep' if gone == 1 else 'reps'} who sold in the previous period sold "
+            f"{gone} {fmt.noun_for(gone, 'rep')} who sold in the previous period sold "
             "nothing in this one and have no quota for it: not listed"
         )
     main_region = _main_region(lines, cur) if q is not None and q.by == "region" else {}
@@ -509,7 +509,7 @@ def name_key_py(name: str) -> str:
 def _named(one: str, many: str, names: list[str]) -> str:
     """``3 reps with ...: A, B, C``: ``one`` follows a count of one, ``many`` any other."""
     names = sorted(names)
-    what = one if len(names) == 1 else many
+    what = fmt.noun_for(len(names), one, many)
     shown = ", ".join(names[:MAX_NAMED])
     more = f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else ""
     return f"{len(names)} {what}: {shown}{more}"
@@ -524,9 +524,9 @@ def _quota_notes(q: _Quotas, cur: Window, notes: list[str]) -> None:
         notes.append(f"the quota table has no rows for {fmt.of_period(cur)}: no attainment")
     if prorated:
         notes.append(
-            f"{prorated} quota {'row reaches' if prorated == 1 else 'rows reach'} past the edge "
+            f"{prorated} quota {fmt.noun_for(prorated, 'row reaches', 'rows reach')} past the edge "
             f"of {fmt.of_period(cur)} and "
-            + ("counts for its" if prorated == 1 else "count for their")
+            + fmt.noun_for(prorated, "counts for its", "count for their")
             + " share of days inside it"
         )
     gaps = [q.names[k] for k, a in aligned.items() if a.quota is None]
@@ -543,6 +543,6 @@ def _quota_notes(q: _Quotas, cur: Window, notes: list[str]) -> None:
     if q.ignored_rows:
         kind = "region-only" if q.by == "sales_rep" else "rep"
         notes.append(
-            f"{q.ignored_rows} {kind} quota {'row was' if q.ignored_rows == 1 else 'rows were'} "
+            f"{q.ignored_rows} {kind} quota {fmt.noun_for(q.ignored_rows, 'row was', 'rows were')} "
             f"not used: quotas are compared per {what}"
         )

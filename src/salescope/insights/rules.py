@@ -417,7 +417,7 @@ def unusual_days(report: Report, t: Thresholds) -> Iterable[Insight]:
         title="Unusual days in the period",
         text=(
             f"{fmt.plural(len(inside), 'day')} {fmt.in_period(report.period)} "
-            f"{'was' if len(inside) == 1 else 'were'} far off their "
+            f"{fmt.noun_for(len(inside), 'was', 'were')} far off their "
             f"usual level; the largest, {top.date}, brought "
             f"{fmt.money(top.revenue, report.currency)} against "
             f"{fmt.money(top.expected, report.currency)} expected."

@@ -677,9 +677,7 @@ def warning_text(outcome: LlmOutcome) -> str:
     else:
         others = len(outcome.rejected) - 1
         why = f"{first.section}: {first.reason}" + (
-            f"; {others} other {'block' if others == 1 else 'blocks'}, see report.json"
-            if others
-            else ""
+            f"; {others} other {fmt.noun_for(others, 'block')}, see report.json" if others else ""
         )
     if outcome.accepted:
         return (

@@ -325,7 +325,7 @@ def anomalies_section(report: Report) -> Section | None:
     if earlier:
         lines.append(
             f"{fmt.plural(earlier, 'other unusual day')} elsewhere in the data "
-            f"{'is' if earlier == 1 else 'are'} listed below."
+            f"{fmt.noun_for(earlier, 'is', 'are')} listed below."
         )
     if seen is not None:
         lines.extend(_holiday_lines(seen))

@@ -131,7 +131,7 @@ def _campaign_lines(report: Report, m: Marketing) -> list[str]:
     if earlier:
         lines.append(
             f"{fmt.plural(earlier, 'earlier campaign')} of the year before "
-            f"{'is' if earlier == 1 else 'are'} in the campaign table below."
+            f"{fmt.noun_for(earlier, 'is', 'are')} in the campaign table below."
         )
     return lines
 
@@ -453,7 +453,7 @@ def _stockout_lines(report: Report, inv: Inventory) -> list[str]:
             n = len(inv.stockouts)
             what = fmt.plural(n, "stockout" if confirmed else "possible stockout")
             lines.append(
-                f"In the year before, {what} {'is' if n == 1 else 'are'} listed below; "
+                f"In the year before, {what} {fmt.noun_for(n, 'is', 'are')} listed below; "
                 f"the latest, {stockout_label(last)}, "
                 f"{'was out' if confirmed else 'had no sales for'} "
                 f"{fmt.plural(last.days, 'day')} from {last.start} "

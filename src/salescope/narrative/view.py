@@ -192,7 +192,7 @@ def _summary(report: Report) -> list[str]:
     if q.rows_quarantined:
         out.append(
             f"{fmt.count(q.rows_quarantined)} of {fmt.plural(q.rows_read, 'input row')} "
-            f"{'was' if q.rows_quarantined == 1 else 'were'} set aside in quarantine.csv "
+            f"{fmt.noun_for(q.rows_quarantined, 'was', 'were')} set aside in quarantine.csv "
             "(see Data quality)."
         )
     return out
@@ -260,7 +260,7 @@ def _top_issues(report: Report, limit: int = 3) -> list[str]:
     for c in quarantined:
         name = ISSUE_NAMES.get(c.code, c.code.replace("_", " "))
         cost = f" ({fmt.fraction(c.revenue_share)} of revenue)" if c.revenue_share else ""
-        noun = "line" if c.rows == 1 else "lines"
+        noun = fmt.noun_for(c.rows, "line")
         lines.append(f"{fmt.count(c.rows)} {noun}{cost} quarantined: {name}.")
     return lines
 
