@@ -83,7 +83,10 @@ def test_trend_says_net_of_the_season_only_when_the_fit_took_it_out(
     text = _md(report, tmp_path / "out")
     forecast = next(i for i in report.insights if i.type == "forecast")
     if years == 2:
-        assert "net of the yearly season, a significant trend" in insight.text
+        # significant, with its p-value in words ("highly significant" said once, not after
+        # "a significant trend")
+        assert f"net of the yearly season ({fmt.p_value(t.p_value)})." in insight.text
+        assert insight.text.count("significant") <= 1
         assert insight.polarity == "positive"
         assert report.forecast is not None and report.forecast.method == "ETS(A,Ad,A)"
         assert "no yearly season" not in forecast.text

@@ -348,7 +348,7 @@ def trend(report: Report, t: Thresholds) -> Iterable[Insight]:
         title = "Revenue is trending up" if up else "Revenue is trending down"
         text = (
             f"Over {span} revenue {'grew' if up else 'shrank'} by {slope} net of the yearly "
-            f"season, a significant trend ({fmt.p_value(tr.p_value)})."
+            f"season ({fmt.p_value(tr.p_value)})."
         )
         polarity: Polarity = "positive" if up else "negative"
     else:
