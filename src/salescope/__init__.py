@@ -4,8 +4,9 @@
 >>> report = salescope.run(["sales.csv"], period="2024-Q3")  # doctest: +SKIP
 >>> salescope.write_outputs(report, "out/", formats=("json", "html"))  # doctest: +SKIP
 
-``run``, ``write_outputs`` and ``Config`` load on first use, so importing a light module
-(``salescope.lines``, ``salescope.model`` ...) does not start the engine.
+``run``, ``write_outputs``, ``Config`` and ``Report`` load on first use, so importing a light module
+(``salescope.lines``, ``salescope.settings`` ...) does not start the engine, and
+``salescope --help`` loads neither pydantic nor the report model.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from salescope._version import __version__
 from salescope.errors import SalescopeError
-from salescope.model import Report
 
 if TYPE_CHECKING:
     from salescope.config import Config
+    from salescope.model import Report
     from salescope.pipeline import run
     from salescope.render import write_outputs
 
@@ -26,6 +27,7 @@ __all__ = ["Config", "Report", "SalescopeError", "__version__", "run", "write_ou
 
 _LAZY = {
     "Config": "salescope.config",
+    "Report": "salescope.model",
     "run": "salescope.pipeline",
     "write_outputs": "salescope.render",
 }

@@ -19,12 +19,13 @@ from rich.console import Console
 from rich.table import Table
 
 from salescope._version import __version__
-from salescope.config import ALL_FORMATS, Config, find_config, load_config
 from salescope.errors import ConfigError, SalescopeError
 from salescope.narrative.format import clean
 from salescope.redact import redact_url
+from salescope.settings import ALL_FORMATS
 
 if TYPE_CHECKING:
+    from salescope.config import Config
     from salescope.engine import Engine
     from salescope.model import Report
     from salescope.schema.roles import Mapping
@@ -206,6 +207,7 @@ def report(
     Examples: `salescope report sales.csv spend.csv --period 2024-Q3 --out q3/`;
     `salescope report sales.csv --period 2024-Q3 --compare 2023-Q3 --where "region = 'West'"`
     """
+    from salescope.config import find_config
     from salescope.model import DEPARTMENTS
     from salescope.pipeline import run
     from salescope.render import write_outputs
@@ -334,6 +336,7 @@ def demo(
     """
     from dataclasses import fields, replace
 
+    from salescope.config import load_config
     from salescope.demo_data import write_demo_data
     from salescope.pipeline import run
     from salescope.render import write_outputs
@@ -371,6 +374,7 @@ def validate(
     from dataclasses import asdict
     from datetime import date
 
+    from salescope.config import find_config
     from salescope.pipeline import validate_inputs
     from salescope.render.folder import check_out, publish, staging
 
@@ -398,6 +402,7 @@ def validate(
 
 def _detect(inputs: list[str], config: Path | None, engine: str) -> tuple[Source, Mapping]:
     """The dataset model and the roles, exactly as a report would decide them."""
+    from salescope.config import find_config
     from salescope.schema.decide import decide_roles
     from salescope.sources.files import read_inputs
 

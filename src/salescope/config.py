@@ -13,10 +13,8 @@ from salescope.errors import ConfigError
 
 if TYPE_CHECKING:
     from salescope.metrics.semantic import Dimension, Metric
-from salescope.settings import DeclaredJoin, Thresholds
+from salescope.settings import ALL_FORMATS, DeclaredJoin, Format, Thresholds
 
-Format = Literal["json", "md", "html", "pdf", "png", "csv"]
-ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv")
 SideKind = Literal["marketing", "campaigns", "quotas", "targets", "inventory"]
 
 

@@ -7,6 +7,10 @@ and the config checks salescope.yml against them without importing stage code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Format = Literal["json", "md", "html", "pdf", "png", "csv"]
+ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv")
 
 
 @dataclass(frozen=True)

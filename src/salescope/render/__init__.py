@@ -6,12 +6,11 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from salescope.config import ALL_FORMATS
 from salescope.errors import ConfigError
 from salescope.model import DEPARTMENTS, Report
 from salescope.narrative.polish import polish_view
 from salescope.render.folder import check_target, publish, staging
-from salescope.settings import LlmSettings
+from salescope.settings import ALL_FORMATS, LlmSettings
 
 log = logging.getLogger("salescope")
 
