@@ -386,3 +386,22 @@ def test_pngs_are_written_for_every_chart(report: salescope.Report, tmp_path: Pa
         head = path.read_bytes()[:8]
         assert head == b"\x89PNG\r\n\x1a\n"
         assert path.stat().st_size > 20_000, path.name
+
+
+def test_every_spec_is_valid_vega_lite(specs: dict[str, dict[str, Any]]) -> None:
+    """The report builds its specs without Altair's schema check (most of the charts'
+    time); the same check runs here, on every chart the demo report draws."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    schema = load_schema()
+    errors = {name: validate_jsonschema(s, schema, raise_error=False) for name, s in specs.items()}
+    assert {name: str(e)[:300] for name, e in errors.items() if e is not None} == {}
+
+
+def test_the_schema_check_finds_a_wrong_spec(specs: dict[str, dict[str, Any]]) -> None:
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    wrong = {**specs["monthly_revenue"], "mark": {"type": "sparkle"}}
+    assert validate_jsonschema(wrong, load_schema(), raise_error=False) is not None

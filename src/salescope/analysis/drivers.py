@@ -30,6 +30,7 @@ buy on a spike day), is ``thin``: it stays in the list, marked, and gets no insi
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
@@ -40,6 +41,9 @@ from salescope.metrics.kpis import Windows
 from salescope.metrics.semantic import EXPLAINING
 from salescope.model import Concentration, Contributor, Drivers
 from salescope.settings import Thresholds
+
+if TYPE_CHECKING:
+    from salescope.engine import Engine
 
 TOP_CONTRIBUTORS = 5  # per dimension and ranking
 ONE_ORDER_SHARE = 0.5  # one order carrying this share of a member's move makes it thin
@@ -234,11 +238,14 @@ def compute_drivers(
     threshold: float = MIN_SHARE_OF_CHANGE,
     revenue: tuple[float, float] | None = None,
     thresholds: Thresholds | None = None,
+    engine: Engine | None = None,
 ) -> Drivers | None:
     """None without a previous period to compare with. Contributors moving less than
     ``threshold`` of the change are left out. ``revenue`` (now, before) saves a scan
     when the KPIs already have it. ``thresholds`` give ``cancel_days`` and
-    ``thin_orders`` (docs/insights.md)."""
+    ``thin_orders`` (docs/insights.md). With ``engine``, the lines of the two periods with
+    their cancellations are stored once for the queries that follow (window functions
+    over every line, otherwise run again by each of them)."""
     if "prev" not in windows:
         return None
     t_ = thresholds or Thresholds()
@@ -266,6 +273,8 @@ def compute_drivers(
     contributors: list[Contributor] = []
     concentration: list[Concentration] = []
     netted = _with_cancellations(lines, windows, int(t_.cancel_days))
+    if engine is not None:
+        netted = engine.materialize(netted)
     pairs, returned = _pairs(netted, windows)
     for dimension in EXPLAINING:
         if lines.has(dimension):

@@ -37,16 +37,27 @@ WIDTH = 640
 Chart = alt.Chart | alt.LayerChart | alt.VConcatChart | alt.HConcatChart
 
 
+# The look of every chart, as Vega-Lite's top-level ``config``.
+_CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#e5e7eb", "labelColor": TEXT},
+    "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "top", "labelLimit": 260},
+    "title": {"fontSize": 14, "anchor": "start", "color": TEXT},
+    "view": {"stroke": None},
+    "range": {"category": PALETTE},
+}
+
+
 def _theme(chart: Chart) -> dict[str, Any]:
-    spec: dict[str, Any] = (
-        chart.configure(font=FONT)
-        .configure_axis(labelFontSize=11, titleFontSize=12, gridColor="#e5e7eb", labelColor=TEXT)
-        .configure_legend(labelFontSize=11, titleFontSize=11, orient="top", labelLimit=260)
-        .configure_title(fontSize=14, anchor="start", color=TEXT)
-        .configure_view(stroke=None)
-        .configure_range(category=PALETTE)
-        .to_dict()
-    )
+    """The chart's Vega-Lite spec with the report's look.
+
+    Not checked against the Vega-Lite schema here: that check was three quarters of the
+    charts' time; tests/test_charts.py checks every spec the report draws instead.
+    """
+    spec: dict[str, Any] = chart.to_dict(validate=False)
+    config = spec.setdefault("config", {})
+    for key, value in _CONFIG.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
     return spec
 
 
