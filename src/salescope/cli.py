@@ -400,18 +400,22 @@ def validate(
     out.print(f"Written: {out_dir / 'quality.json'}, {out_dir / 'quarantine.csv'}")
 
 
-def _detect(inputs: list[str], config: Path | None, engine: str) -> tuple[Source, Mapping]:
-    """The dataset model and the roles, exactly as a report would decide them."""
+def _detect(
+    inputs: list[str], config: Path | None, engine: str
+) -> tuple[Source, Mapping, Engine]:
+    """The dataset model and the roles, exactly as a report would decide them, and the
+    engine that holds the tables read."""
     from salescope.config import find_config
     from salescope.schema.decide import decide_roles
     from salescope.sources.files import read_inputs
 
     cfg = find_config(config)
     named = [(spec, kind) for kind, specs in cfg.side_tables.items() for spec in specs]
-    source = read_inputs(_engine(engine, cfg), inputs, named, cfg.declared_joins(), cfg.ignore)
+    eng = _engine(engine, cfg)
+    source = read_inputs(eng, inputs, named, cfg.declared_joins(), cfg.ignore)
     assert source.dataset is not None
     mapping = decide_roles(source.table, source.dataset.columns, cfg.mapping, source.dataset.person)
-    return source, mapping
+    return source, mapping, eng
 
 
 @app.command()
@@ -421,7 +425,7 @@ def inspect(inputs: Inputs, config: ConfigOpt = None, engine: EngineOpt = "duckd
 
     Example: `salescope inspect order_items.csv orders.csv customers.csv products.csv`
     """
-    source, mapping = _detect(inputs, config, engine)
+    source, mapping, _ = _detect(inputs, config, engine)
     assert source.dataset is not None
     model = source.dataset.model
     tables = Table("table", "rows", "grain", "keys", "used as", title="Tables")
@@ -481,22 +485,22 @@ def init(
     """
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists", hint="use --force to overwrite it")
-    source, mapping = _detect(inputs, None, engine)
-    path.write_text(config_text(source, mapping, _currency(source, engine)), encoding="utf-8")
+    source, mapping, eng = _detect(inputs, None, engine)
+    path.write_text(config_text(source, mapping, _currency(source, eng)), encoding="utf-8")
     out.print(f"Wrote {path} with {len(mapping.matches)} mapped roles.")
 
 
-def _currency(source: Source, engine: str) -> str | None:
+def _currency(source: Source, engine: Engine) -> str | None:
     """The currency the data names (headers, values or a currency column), as a report
-    would find it; None when it names none or cannot be validated."""
-    from salescope.engine import connect
+    would find it; None when it names none or cannot be validated. ``engine`` holds the
+    source's tables: the tables validation stores must sit beside them."""
     from salescope.quality.validate import validate
 
     assert source.dataset is not None
     try:
         checked = validate(
             source.table,
-            connect(engine),
+            engine,
             columns=source.dataset.columns,
             person=source.dataset.person,
         )

@@ -196,7 +196,6 @@ def decide_date(
     v = sample.v
     has_time = _scalar(sample.aggregate(n=v.re_search(r"\d:\d\d").cast("int64").sum()))
     strip_time = bool(has_time)
-    part = date_part(v, strip_time)
     if forced:
         fmt = BY_CODE.get(forced, DateFormat(forced, forced))
         return DateDecision(
@@ -207,16 +206,21 @@ def decide_date(
             strip_time,
             f"dates in {column!r} read as {forced} (set in salescope.yml)",
         )
+    # Each distinct date is read once and weighed by its count: a sample holds a few
+    # hundred days, and a reading that fails is slow (DuckDB's try_strptime, per format).
+    texts = sample.select(d=date_part(v, strip_time))
+    values = texts.group_by("d").aggregate(k=texts.count())
+    part, k = values.d, values.k
     parsed = {f.code: engine.parse_date(part, f.code) for f in DATE_FORMATS}
-    aggs: dict[str, ir.Scalar] = {"n": v.count()}
-    aggs.update({f"ok{i}": p.notnull().cast("int64").sum() for i, p in enumerate(parsed.values())})
+    aggs: dict[str, ir.Scalar] = {"n": k.sum(where=part.notnull())}
+    aggs.update({f"ok{i}": k.sum(where=p.notnull()) for i, p in enumerate(parsed.values())})
     mdy = [parsed[f.code] for f in DATE_FORMATS if f.order == "mdy"]
     dmy = [parsed[f.code] for f in DATE_FORMATS if f.order == "dmy"]
     any_mdy = ibis.coalesce(*mdy).notnull()
     any_dmy = ibis.coalesce(*dmy).notnull()
-    aggs["only_mdy"] = (any_mdy & ~any_dmy).cast("int64").sum()
-    aggs["only_dmy"] = (any_dmy & ~any_mdy).cast("int64").sum()
-    row = sample.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    aggs["only_mdy"] = k.sum(where=any_mdy & ~any_dmy)
+    aggs["only_dmy"] = k.sum(where=any_dmy & ~any_mdy)
+    row = values.aggregate(**aggs).to_pyarrow().to_pylist()[0]
     counts = [(int(row[f"ok{i}"] or 0), -i, f) for i, f in enumerate(DATE_FORMATS)]
     fitting = [f for n, _, f in sorted(counts, reverse=True) if n > 0]
     if not fitting:
