@@ -193,3 +193,31 @@ def test_bar_delay_reads_the_environment(value: str, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(DELAY_ENV, value)
     expected = {"0": 0.0, "0.25": 0.25, "junk": DEFAULT_DELAY, "-1": 0.0}[value]
     assert bar_delay() == expected
+
+
+def test_engine_measures_the_running_query_and_draws_no_bar_of_its_own(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """DuckDB's share of a running query, read from another thread, only rises and stays
+    within 0..1; DuckDB prints nothing itself, and its tracking is off again afterwards."""
+    from salescope.engine import connect
+    from salescope.progress import watch
+
+    engine = connect("duckdb")
+    assert engine.query_progress() is None  # nothing running
+    shares: list[float] = []
+
+    def poll() -> None:
+        share = engine.query_progress()
+        if share is not None:
+            shares.append(share)
+
+    engine.con.raw_sql("CREATE TABLE numbers AS SELECT i FROM range(10000000) t(i)")
+    with engine.tracking_progress(), watch(poll, every=0.01):
+        total = engine.con.raw_sql("SELECT sum(hash(i)) FROM numbers").fetchone()
+    assert total is not None
+    assert shares, "no reading while a table scan ran"
+    assert shares == sorted(shares) and all(0 <= s <= 1 for s in shares)
+    setting = engine.con.raw_sql("SELECT current_setting('enable_progress_bar')").fetchone()
+    assert setting == (False,)
+    assert capfd.readouterr().err == ""

@@ -7,7 +7,6 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -94,16 +93,17 @@ def load(
     """
     named = [(spec, kind) for kind, specs in config.side_tables.items() for spec in specs]
     specs = [str(p) for p in inputs]
-    listening = isinstance(progress, Listener)
+    if not isinstance(progress, Listener):  # nobody to tell how far it got: nothing measured
+        source = read_inputs(engine, specs, named, config.declared_joins(), config.ignore)
+        stage("read")
+        return _validated(source, config, engine, today)
     meter = ReadMeter(engine, progress, [*specs, *(spec for spec, _ in named)])
-    tracking = engine.tracking_progress() if listening else nullcontext()
-    with tracking, watch(meter.poll, enabled=listening):
+    with engine.tracking_progress(), watch(meter.poll):
         source = read_inputs(
             engine, specs, named, config.declared_joins(), config.ignore, meter.started
         )
     stage("read")
-    tracking = engine.tracking_progress() if listening else nullcontext()
-    with tracking, watch(lambda: _validating(engine, progress), enabled=listening):
+    with engine.tracking_progress(), watch(lambda: _validating(engine, progress)):
         return _validated(source, config, engine, today)
 
 

@@ -79,17 +79,11 @@ def notify_work(progress: Progress, work: Work) -> None:
 
 
 @contextmanager
-def watch(
-    poll: Callable[[], None], every: float = POLL_SECONDS, enabled: bool = True
-) -> Iterator[None]:
+def watch(poll: Callable[[], None], every: float = POLL_SECONDS) -> Iterator[None]:
     """Call ``poll`` every ``every`` seconds from a background thread while the block runs.
 
-    ``poll`` reads how far the engine has got and reports it; it must not raise. Nothing
-    starts when ``enabled`` is false (nobody listens).
+    ``poll`` reads how far the engine has got and reports it; it must not raise.
     """
-    if not enabled:
-        yield
-        return
     stop = threading.Event()
 
     def loop() -> None:
