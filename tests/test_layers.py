@@ -47,6 +47,8 @@ LAYERS: list[list[str]] = [
         # the metric layer's declarations: config checks custom metrics against them
         "salescope.metrics",
         "salescope.metrics.semantic",
+        # what a run tells its caller while it works (messages, stages, measured work)
+        "salescope.progress",
     ],
     ["salescope.engine", "salescope.filters"],  # filters: --where as Ibis expressions
     ["salescope.schema.*", "salescope.schema"],
@@ -75,7 +77,7 @@ LAYERS: list[list[str]] = [
     ["salescope.report_schema"],  # report.json's JSON Schema, generated from the model
     ["salescope.pipeline"],
     ["salescope.demo_data"],
-    ["salescope.cli"],
+    ["salescope.cli", "salescope.terminal"],  # terminal: the CLI's progress display
     ["salescope"],
 ]
 
@@ -90,6 +92,8 @@ LIGHT_MODULES = (
     "salescope.settings",
     "salescope.analysis.periods",
     "salescope.narrative.format",
+    "salescope.progress",
+    "salescope.terminal",
 )
 HEAVY = ("ibis", "duckdb", "pandas", "statsmodels", "pyarrow", "numpy", "pyspark", "pydantic")
 

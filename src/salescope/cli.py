@@ -106,12 +106,29 @@ def _main(
 
 @contextmanager
 def _progress(first: str) -> Iterator[Callable[[str], None]]:
-    """A spinner on stderr when it is a terminal; silent otherwise or with --quiet."""
+    """Progress on stderr when it is a terminal: what runs now, a measured bar for long
+    reads and validations, a line per finished stage with its time and a total line
+    (:mod:`salescope.terminal`). Silent otherwise or with --quiet."""
     if _state["quiet"] or not err.is_terminal:
         yield lambda _msg: None
         return
-    with err.status(first) as status:
-        yield lambda msg: status.update(msg + "...")
+    from salescope.terminal import TerminalProgress
+
+    with TerminalProgress(err, first) as display:
+        yield display
+        display.finish()
+
+
+@contextmanager
+def _stage(progress: Callable[[str], None], name: str, doing: str) -> Iterator[None]:
+    """A step of the command's own (writing outputs ...), shown and timed like the run's
+    stages."""
+    from salescope.pipeline import StageTimer
+
+    progress(doing)
+    timer = StageTimer(progress)
+    yield
+    timer(name)
 
 
 def _formats(value: str | None) -> tuple[str, ...]:
@@ -239,12 +256,12 @@ def report(
     settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
     with _progress("reading inputs...") as progress:
         result = run(inputs, cfg, engine=_engine(engine, cfg), progress=progress)
-        progress("writing outputs")
-        if settings is not None:
-            progress("asking the language model")
-        written = write_outputs(result, out_dir, formats, departments, settings)
+        doing = "asking the language model" if settings is not None else "writing outputs"
+        with _stage(progress, "outputs", doing):
+            written = write_outputs(result, out_dir, formats, departments, settings)
         if by is not None:
-            written += _by_member(result, by, inputs, cfg, engine, out_dir, formats, progress)
+            with _stage(progress, f"by-{_by_name(by)}", f"reports by {_by_name(by)}"):
+                written += _by_member(result, by, inputs, cfg, engine, out_dir, formats, progress)
     q = result.quality
     revenue = result.kpi("revenue")
     from salescope.narrative.format import money, period_name
@@ -344,7 +361,8 @@ def demo(
 
     check_out(out_dir, force=force)
     with _progress("generating demo data...") as progress:
-        with staging(out_dir) as stage:  # written aside, then moved in without following links
+        with _stage(progress, "demo_data", "generating demo data"), staging(out_dir) as stage:
+            # written aside, then moved in without following links
             made = write_demo_data(stage / "data", rows=rows, seed=seed)
             names = {f.name: getattr(made, f.name).name for f in fields(made)}
             publish(out_dir, stage, [f"data/{n}" for n in names.values()], group="data")
@@ -354,8 +372,8 @@ def demo(
         result = run(
             [str(p) for p in files.inputs], cfg, engine=_engine(engine, cfg), progress=progress
         )
-        progress("writing outputs")
-        write_outputs(result, out_dir)
+        with _stage(progress, "outputs", "writing outputs"):
+            write_outputs(result, out_dir)
     out.print(f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)")
     out.print(f"Report ({result.period.label}): open [bold]{out_dir / 'report.html'}[/]")
     out.print(f"Also: {out_dir / 'report.md'}, {out_dir / 'report.pdf'}, {out_dir / 'report.json'}")
@@ -375,13 +393,16 @@ def validate(
     from datetime import date
 
     from salescope.config import find_config
-    from salescope.pipeline import validate_inputs
+    from salescope.pipeline import StageTimer, validate_inputs
     from salescope.render.folder import check_out, publish, staging
 
     check_out(out_dir, force=force, inputs=inputs)
     cfg = find_config(config)
-    with _progress("validating..."):
-        validation, _ = validate_inputs(inputs, cfg, _engine(engine, cfg), date.today())
+    with _progress("validating...") as progress:
+        progress("reading and validating inputs")
+        validation, _ = validate_inputs(
+            inputs, cfg, _engine(engine, cfg), date.today(), StageTimer(progress), progress
+        )
         q = validation.quality
         with staging(out_dir) as stage:
             validation.write_quarantine(stage / "quarantine.csv")
@@ -400,9 +421,7 @@ def validate(
     out.print(f"Written: {out_dir / 'quality.json'}, {out_dir / 'quarantine.csv'}")
 
 
-def _detect(
-    inputs: list[str], config: Path | None, engine: str
-) -> tuple[Source, Mapping, Engine]:
+def _detect(inputs: list[str], config: Path | None, engine: str) -> tuple[Source, Mapping, Engine]:
     """The dataset model and the roles, exactly as a report would decide them, and the
     engine that holds the tables read."""
     from salescope.config import find_config

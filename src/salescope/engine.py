@@ -17,6 +17,8 @@ import tempfile
 import threading
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -62,6 +64,38 @@ class Engine:
         if fmt == "%Y-%m-%d":
             return text.try_cast("date")  # type: ignore[return-value]
         return text.as_timestamp(fmt).date()  # other backends: strict parsing
+
+    def query_progress(self) -> float | None:
+        """The share (0-1) of the query running now that the engine has done, or None when
+        it cannot say (no query running, no estimate yet, or not DuckDB).
+
+        DuckDB answers this from another thread while the query runs, once
+        :meth:`tracking_progress` has turned its progress tracking on.
+        """
+        if not self.is_duckdb:
+            return None
+        try:
+            percent = float(self.con.con.query_progress())  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - a progress reading must never break a run
+            return None
+        return None if percent < 0 else min(percent, 100.0) / 100
+
+    @contextmanager
+    def tracking_progress(self) -> Iterator[None]:
+        """DuckDB's progress tracking on for the block (without its own bar on stderr), so
+        that :meth:`query_progress` has an answer; nothing on other engines."""
+        if not self.is_duckdb:
+            yield
+            return
+        self.con.raw_sql(  # type: ignore[attr-defined]
+            "SET enable_progress_bar_print = false; SET progress_bar_time = 0; "
+            "SET enable_progress_bar = true"
+        )
+        try:
+            yield
+        finally:
+            with suppress(Exception):  # a connection an error broke must not hide that error
+                self.con.raw_sql("SET enable_progress_bar = false")  # type: ignore[attr-defined]
 
     def materialize(self, table: ir.Table) -> ir.Table:
         """Keep a table in the engine so later queries do not read the source again."""
@@ -282,7 +316,7 @@ def _duckdb_scratch(
         first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
         raise ConfigError(f"cannot start DuckDB: {first}", hint=ENGINE_HELP) from exc
     # DuckDB draws its own bar on stderr for queries over 2 s; salescope reports progress
-    # per stage, and --quiet must mean quiet
+    # per stage, and --quiet must mean quiet (Engine.tracking_progress measures without it)
     con.raw_sql("SET enable_progress_bar = false")
     weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)
     return con

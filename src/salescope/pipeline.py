@@ -25,10 +25,12 @@ from salescope.metrics.kpis import Windows
 from salescope.metrics.semantic import Dimension
 from salescope.model import Fact, InputInfo, PeriodInfo, Report, RunInfo, SideTable
 from salescope.passes import PASSES, Context, Pass, check_order
+from salescope.progress import Listener, Progress, Work, notify_stage, notify_work, watch
 from salescope.quality.plausibility import plausibility_checks
 from salescope.quality.validate import Validation, validate
 from salescope.sources.dataset import dataset_view
-from salescope.sources.files import read_inputs
+from salescope.sources.files import Source, read_inputs
+from salescope.sources.meter import ReadMeter
 from salescope.sources.side import SideTables, side_tables
 
 log = logging.getLogger("salescope")
@@ -39,11 +41,25 @@ NO_CURRENCY = (
     "e.g. `currency: GBP`)"
 )
 
-Progress = Callable[[str], None]
-
 
 def _noop(_: str) -> None:
     return None
+
+
+class StageTimer:
+    """Times the stages of a run (``run.stages``, seconds each) and tells ``progress``
+    of each as it finishes: call it with a stage's name when the stage is done."""
+
+    def __init__(self, progress: Progress = _noop) -> None:
+        self.stages: dict[str, float] = {}
+        self._progress = progress
+        self._mark = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages[name] = round(now - self._mark, 3)
+        self._mark = now
+        notify_stage(self._progress, name, self.stages[name])
 
 
 def run_id(created: datetime, input_hashes: Sequence[str], config_sha: str) -> str:
@@ -67,17 +83,40 @@ def load(
     engine: Engine,
     today: date,
     stage: Callable[[str], None] = _noop,
+    progress: Progress = _noop,
 ) -> Loaded:
     """Read the inputs, validate the sales lines and normalise the side tables.
 
     What the readers decided (encoding, delimiter, joins, side tables ...) opens the
-    assumptions.
+    assumptions. A ``progress`` :class:`~salescope.progress.Listener` hears how far
+    reading (bytes of the input files) and validation (the running query) have got.
     """
     named = [(spec, kind) for kind, specs in config.side_tables.items() for spec in specs]
-    source = read_inputs(
-        engine, [str(p) for p in inputs], named, config.declared_joins(), config.ignore
-    )
+    specs = [str(p) for p in inputs]
+    if not isinstance(progress, Listener):  # nobody to tell how far it got: nothing measured
+        source = read_inputs(engine, specs, named, config.declared_joins(), config.ignore)
+        stage("read")
+        return _validated(source, config, engine, today)
+    meter = ReadMeter(engine, progress, [*specs, *(spec for spec, _ in named)])
+    with engine.tracking_progress(), watch(meter.poll):
+        source = read_inputs(
+            engine, specs, named, config.declared_joins(), config.ignore, meter.started
+        )
     stage("read")
+    with engine.tracking_progress(), watch(lambda: _validating(engine, progress)):
+        return _validated(source, config, engine, today)
+
+
+def _validating(engine: Engine, progress: Progress) -> None:
+    """Report the share of the validation query running now (total 0: none measured)."""
+    share = engine.query_progress()
+    done, total = (0.0, 0.0) if share is None else (100 * share, 100.0)
+    notify_work(progress, Work("validate", "validating", done, total, "%"))
+
+
+def _validated(source: Source, config: Config, engine: Engine, today: date) -> Loaded:
+    """The sales lines of ``source`` validated, with the checks and notes of reading, and
+    the side tables normalised."""
     dataset = source.dataset
     validation = validate(
         source.table,
@@ -189,9 +228,12 @@ def validate_inputs(
     engine: Engine,
     today: date,
     stage: Callable[[str], None] = _noop,
+    progress: Progress = _noop,
 ) -> tuple[Validation, tuple[InputInfo, ...]]:
-    """Read and validate only (``salescope validate``)."""
-    loaded = load(inputs, config, engine, today, stage)
+    """Read and validate only (``salescope validate``); ``stage`` is told when reading and
+    validation finish (a :class:`StageTimer` times them), ``progress`` as in :func:`run`."""
+    loaded = load(inputs, config, engine, today, stage, progress)
+    stage("validate")
     return loaded.validation, loaded.inputs
 
 
@@ -208,6 +250,11 @@ def run(
     """Compute a full report for ``inputs``: read and validate, then run ``passes`` (the
     analyses, :data:`salescope.passes.PASSES`) in order, then the insights.
 
+    ``progress`` is called with a message as each step starts. When it is also a
+    :class:`salescope.progress.Listener`, it is told each stage's seconds as the stage
+    finishes (the names and times of ``run.stages``) and how far reading and validation
+    have got.
+
     >>> report = run(["sales.csv"], period="2024-Q3")  # doctest: +SKIP
     >>> report.kpi("revenue").value  # doctest: +SKIP
     """
@@ -219,16 +266,9 @@ def run(
     started = time.perf_counter()
     eng = engine if isinstance(engine, Engine) else connect(engine, config.memory_limit)
 
-    stages: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def stage(name: str) -> None:
-        nonlocal mark
-        stages[name] = round(time.perf_counter() - mark, 3)
-        mark = time.perf_counter()
-
+    stage = StageTimer(progress)
     progress("reading and validating inputs")
-    loaded = load(inputs, config, eng, now.date(), stage)
+    loaded = load(inputs, config, eng, now.date(), stage, progress)
     validation, infos, side = loaded.validation, loaded.inputs, loaded.side
     stage("validate")
     lines = validation.lines
@@ -314,7 +354,7 @@ def run(
         duration_s=round(time.perf_counter() - started, 3),
         config_sha256=config_sha,
         inputs=infos,
-        stages=stages,
+        stages=stage.stages,
     )
     log.info("report %s computed in %.2fs", info.id, info.duration_s)
     fields = {f.name for f in dataclasses.fields(Report)}

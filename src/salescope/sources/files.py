@@ -9,8 +9,9 @@ same columns are stacked, inputs with different columns are joined as a star sch
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
@@ -69,12 +70,14 @@ def read_inputs(
     side_specs: Sequence[tuple[str, str]] = (),
     joins: Sequence[DeclaredJoin] = (),
     ignore: Sequence[str] = (),
+    started: Callable[[Path], None] | None = None,
 ) -> Source:
     """Read every input; stack inputs with the same columns, join a star schema otherwise.
 
     Inputs whose columns name a side table (marketing spend, campaigns, quotas,
     inventory) are set aside for the analyses; ``side_specs`` names more of them, with
-    their kind, as ``salescope.yml`` does.
+    their kind, as ``salescope.yml`` does. ``started`` is told of each file before it is
+    read (the progress of reading, see :mod:`salescope.progress`).
 
     >>> source = read_inputs(connect("duckdb"), ["sales.csv"])  # doctest: +SKIP
     >>> source.inputs[0].rows  # doctest: +SKIP
@@ -83,7 +86,7 @@ def read_inputs(
         raise InputError(
             "no input given", hint="pass one or more files: salescope report sales.csv"
         )
-    reads = [read for spec in specs for read in read_spec(engine, spec)]
+    reads = [read for spec in specs for read in read_spec(engine, spec, started)]
     notes = [note for read in reads for note in read.notes]
     groups = []
     side: list[tuple[Group, str]] = []
@@ -97,7 +100,7 @@ def read_inputs(
             side.append((group, kind))
             notes.append(f"{group.label} holds {KIND_LABELS[kind]} (a side table)")
     for spec, kind in side_specs:
-        for read in read_spec(engine, spec):
+        for read in read_spec(engine, spec, started):
             side.append((Group((read,), read.table), kind))
             reads.append(read)
             notes.append(f"{read.label} holds {KIND_LABELS[kind]} (named in salescope.yml)")

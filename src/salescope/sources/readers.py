@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import glob
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -156,8 +157,27 @@ def tidy_names(read: Read) -> Read:
     return replace(read, table=read.table.rename(renames), notes=(*read.notes, note))
 
 
-def read_spec(engine: Engine, spec: str) -> list[Read]:
+def read_spec(
+    engine: Engine, spec: str, started: Callable[[Path], None] | None = None
+) -> list[Read]:
+    """Every table ``spec`` names; ``started`` is told of each file before it is read."""
     if is_url(spec):
         return read_database(engine, spec)
     path, sheet = split_sheet(spec)
-    return [read_file(engine, p, sheet) for p in expand(path)]
+    reads = []
+    for file in expand(path):
+        if started is not None:
+            started(file)
+        reads.append(read_file(engine, file, sheet))
+    return reads
+
+
+def spec_files(spec: str) -> list[Path]:
+    """The files ``spec`` names (none for a database URL), without reading them; empty
+    when it names none, which reading it then reports."""
+    if is_url(spec):
+        return []
+    try:
+        return expand(split_sheet(spec)[0])
+    except InputError:
+        return []
