@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def write_outputs(
         report = replace(report, llm=outcome)
     files: list[str] = []  # relative to the staging folder, then to ``out``
 
-    with staging(out) as stage:
+    with staging(out) as stage, ThreadPoolExecutor(max_workers=1) as drawing:
 
         def save(name: str, text: str) -> None:
             (stage / name).write_text(text, encoding="utf-8")
@@ -78,36 +79,52 @@ def write_outputs(
             files.extend(p.relative_to(stage).as_posix() for p in paths)
             return paths
 
-        if "json" in chosen:
-            save("report.json", render_json(report))
-        if "md" in chosen:
-            save("report.md", render_markdown(report, view))
-        linked = tuple(names) if "html" in chosen else ()  # department pages the report links
+        # vl-convert draws the charts (SVG, then PNG) in Rust without holding the GIL: they
+        # are drawn on a worker thread while this one writes the text formats and the PDF.
         specs = chart_specs(report) if {"html", "pdf", "png"} & set(chosen) else {}
-        svgs = chart_svgs(specs) if {"html", "pdf"} & set(chosen) else {}
-        html = (
-            render_html(report, view, departments=linked, svgs=svgs, specs=specs)
-            if {"html", "pdf"} & set(chosen)
-            else ""
+        svg_job = drawing.submit(chart_svgs, specs if {"html", "pdf"} & set(chosen) else {})
+        png_job = (
+            drawing.submit(lambda: write_pngs(report, stage / "charts", specs, svg_job.result()))
+            if "png" in chosen
+            else None
         )
-        if "html" in chosen:
-            save("report.html", html)
-        if "pdf" in chosen:
-            wrote([write_pdf(html, stage / "report.pdf")])
-        pngs: tuple[str, ...] = ()
-        if "png" in chosen:
-            pngs = tuple(p.stem for p in wrote(write_pngs(report, stage / "charts", specs)))
-        if "csv" in chosen:
-            wrote(write_tables(report, stage / "tables"))
-        if {"md", "html"} & set(chosen) and names:
-            (stage / "departments").mkdir()
-            for name, d in department_views(report, view, tuple(names)).items():
-                if "md" in chosen:
-                    save(f"departments/{name}.md", render_department_md(d, pngs))
-                if "html" in chosen:
-                    save(f"departments/{name}.html", render_department_html(d, svgs))
         if report.write_quarantine is not None:
             n = report.write_quarantine(stage / "quarantine.csv")
             files.append("quarantine.csv")
             log.info("quarantine.csv: %d rows", n)
-        return publish(out, stage, files)
+        if "json" in chosen:
+            save("report.json", render_json(report))
+        if "md" in chosen:
+            save("report.md", render_markdown(report, view))
+        if "csv" in chosen:
+            wrote(write_tables(report, stage / "tables"))
+        pngs = tuple(specs) if png_job is not None else ()  # write_pngs writes every spec
+        departments_written = department_views(report, view, tuple(names)) if names else {}
+        if {"md", "html"} & set(chosen) and departments_written:
+            (stage / "departments").mkdir()
+        if "md" in chosen:
+            for name, d in departments_written.items():
+                save(f"departments/{name}.md", render_department_md(d, pngs))
+        linked = tuple(names) if "html" in chosen else ()  # department pages the report links
+        svgs = svg_job.result()
+        if {"html", "pdf"} & set(chosen):
+            html = render_html(report, view, departments=linked, svgs=svgs, specs=specs)
+            if "html" in chosen:
+                save("report.html", html)
+                for name, d in departments_written.items():
+                    save(f"departments/{name}.html", render_department_html(d, svgs))
+            if "pdf" in chosen:
+                wrote([write_pdf(html, stage / "report.pdf")])
+        if png_job is not None:
+            wrote(png_job.result())
+        return publish(out, stage, sorted(files, key=_listed))
+
+
+# The order write_outputs lists what it wrote: the report itself first.
+_ORDER = (
+    "report.json", "report.md", "report.html", "report.pdf", "charts/", "tables/", "departments/",
+)  # fmt: skip
+
+
+def _listed(name: str) -> int:
+    return next((i for i, p in enumerate(_ORDER) if name.startswith(p)), len(_ORDER))
