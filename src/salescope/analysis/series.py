@@ -156,7 +156,7 @@ def _sig(value: float, digits: int = 4) -> float:
 
 def _ols_slope(points: Sequence[TimePoint], seasonal: bool) -> tuple[float, float, float]:
     """(slope per month, standard error, p-value) of revenue on a month index."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     y = np.array([p.revenue for p in points], dtype=np.float64)
     t = np.array([_month_index(p.date) - _month_index(points[0].date) for p in points], float)
@@ -164,7 +164,7 @@ def _ols_slope(points: Sequence[TimePoint], seasonal: bool) -> tuple[float, floa
     if seasonal:  # one dummy per calendar month but the first one seen
         months = [p.date.month for p in points]
         columns += [np.array([m == k for m in months], float) for k in sorted(set(months))[1:]]
-    fit = sm.OLS(y, np.column_stack(columns)).fit()
+    fit = OLS(y, np.column_stack(columns)).fit()
     slope = float(fit.params[1])
     return slope, _finite(float(fit.bse[1]), 0.0), _finite(float(fit.pvalues[1]), 1.0)
 
