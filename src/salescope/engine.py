@@ -257,7 +257,10 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
     os.kill(os.getpid(), signum)
 
 
-DEFAULT_MEMORY = "50%"
+# The default: 2 GiB, or half of this machine's memory when that is less. At 10M lines the
+# limit hardly moves the peak (DuckDB needs about 1 GB there); on larger inputs it is what
+# keeps the process's memory flat (benchmarks/RESULTS.md).
+DEFAULT_MEMORY_MIB = 2048
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$", re.IGNORECASE)
 _UNITS = {u.lower(): u for u in ("B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB")}
 MEMORY_HINT = (
@@ -268,12 +271,15 @@ MEMORY_HINT = (
 
 def memory_limit(value: str | None = None) -> str:
     """DuckDB's ``memory_limit`` for a size (``4GB``, ``512MiB``) or a share of this
-    machine's memory (``50%``, the default); DuckDB spills what does not fit to disk.
+    machine's memory (``50%``); by default 2 GiB, or half of the machine's memory when that
+    is less. DuckDB spills what does not fit to disk.
 
     >>> memory_limit("4 gb")
     '4GB'
     """
-    text = DEFAULT_MEMORY if value is None else value
+    if value is None:
+        return f"{min(DEFAULT_MEMORY_MIB, max(64, total_memory() // 2 // 2**20))}MiB"
+    text = value
     match = _SIZE.match(text)
     number = float(match[1]) if match else 0.0
     if match is None or number <= 0 or (match[2] == "%" and number > 100):
@@ -334,7 +340,7 @@ def _duckdb_url_settings(spec: str) -> dict[str, str] | None:
 
 def connect(spec: str = "duckdb", memory: str | None = None) -> Engine:
     """Open the engine named by ``--engine``; ``memory`` is DuckDB's memory limit
-    (``memory_limit`` in salescope.yml; default half of this machine's memory).
+    (``memory_limit`` in salescope.yml; default 2 GiB, or half of the memory if less).
 
     ``duckdb`` and ``duckdb:///file.duckdb`` (its query may hold DuckDB settings, e.g.
     ``?threads=2``) both compute in a scratch database: nothing is written into a user's
