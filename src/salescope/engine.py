@@ -1,7 +1,8 @@
 """Connecting to the compute engine. The only module that knows which backend runs.
 
 Everything else works on Ibis expressions, so the same pipeline runs on the
-embedded DuckDB (default), a local PySpark session, or any Ibis URL.
+embedded DuckDB (default), PySpark (a local session, a standalone cluster or a Spark
+Connect server: :mod:`salescope.spark`), or any Ibis URL.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -27,11 +28,15 @@ import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
-from salescope.errors import ConfigError, MissingDependencyError
+from salescope import spark
+from salescope.errors import ConfigError
 
 log = logging.getLogger("salescope")
 
-ENGINE_HELP = "use duckdb (default), pyspark, or an Ibis URL such as postgres://user@host/db"
+ENGINE_HELP = (
+    "use duckdb (default), pyspark (local), spark://HOST:PORT (a Spark cluster), "
+    "sc://HOST:PORT (Spark Connect), or an Ibis URL such as postgres://user@host/db"
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,15 @@ class Engine:
     @property
     def is_spark(self) -> bool:
         return bool(self.con.name == "pyspark")
+
+    @property
+    def spark_session(self) -> Any:
+        """The Spark session of a pyspark engine: local, a cluster's or Spark Connect's."""
+        return self.con._session  # type: ignore[attr-defined]
+
+    def spark_functions(self) -> ModuleType:
+        """``pyspark.sql.functions`` that build columns for :attr:`spark_session`."""
+        return spark.functions(self.spark_session)
 
     def parse_date(self, text: ir.StringValue, fmt: str) -> ir.DateValue:
         """``text`` read with a strftime-style format; null where it does not fit.
@@ -69,6 +83,16 @@ class Engine:
             name = ibis.util.gen_name("salescope")
             return self.con.create_table(name, table)  # type: ignore[attr-defined,no-any-return]
         return table.cache()
+
+    def reused(self, table: ir.Table) -> ir.Table:
+        """``table`` ready for the many queries that read it next (the validated lines).
+
+        Spark plans and runs a table's whole lineage again for every query (reading the
+        source, parsing dates and amounts, the validation rules): it is cached once. DuckDB
+        computes the same projection of its stored source in a fraction of a query's time,
+        and a copy would double the scratch space, so it reads the expression as it is.
+        """
+        return self.materialize(table) if self.is_spark else table
 
 
 @ibis.udf.scalar.builtin(name="try_strptime")  # type: ignore[untyped-decorator]
@@ -96,30 +120,6 @@ def java_pattern(fmt: str) -> str:
     for code, pattern in _JAVA.items():
         out = out.replace(code, pattern)
     return out
-
-
-def _spark_session() -> Any:
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "the pyspark engine needs PySpark", hint="pip install 'salescope[spark]'"
-        ) from exc
-    # A local session talks to itself only: keep the driver on the loopback interface.
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    return (
-        SparkSession.builder.master("local[2]")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .appName("salescope")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.ansi.enabled", "false")
-        .config("spark.driver.memory", "4g")
-        .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
-        .getOrCreate()
-    )
 
 
 # --- scratch folders and memory ----------------------------------------------------------
@@ -315,10 +315,8 @@ def connect(spec: str = "duckdb", memory: str | None = None) -> Engine:
         settings = _duckdb_url_settings(spec)
         if settings is not None:
             return Engine("duckdb", _duckdb_scratch(memory, settings))
-    if spec == "pyspark":
-        session = _spark_session()
-        session.sparkContext.setLogLevel("FATAL")  # codegen fallbacks log Java traces at ERROR
-        return Engine("pyspark", ibis.pyspark.connect(session))
+    if spark.is_spark(spec):  # local, a standalone cluster or Spark Connect: one name
+        return Engine("pyspark", ibis.pyspark.connect(spark.session(spec)))
     if "://" in spec:
         try:
             return Engine(spec.split("://", 1)[0], ibis.connect(spec))

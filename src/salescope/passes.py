@@ -130,7 +130,7 @@ def _drivers(c: Context) -> Any:
     known = (r.value, r.previous) if r and r.value is not None and r.previous is not None else None
     thresholds = c.config.thresholds()
     return drivers.compute_drivers(
-        c.lines, c.windows, thresholds.min_contribution, known, thresholds
+        c.lines, c.windows, thresholds.min_contribution, known, thresholds, c.engine
     )
 
 

@@ -35,6 +35,7 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
+from salescope.engine import Engine
 from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.metrics.semantic import EXPLAINING
@@ -234,11 +235,13 @@ def compute_drivers(
     threshold: float = MIN_SHARE_OF_CHANGE,
     revenue: tuple[float, float] | None = None,
     thresholds: Thresholds | None = None,
+    engine: Engine | None = None,
 ) -> Drivers | None:
     """None without a previous period to compare with. Contributors moving less than
     ``threshold`` of the change are left out. ``revenue`` (now, before) saves a scan
     when the KPIs already have it. ``thresholds`` give ``cancel_days`` and
-    ``thin_orders`` (docs/insights.md)."""
+    ``thin_orders`` (docs/insights.md). ``engine`` keeps the lines with their cancellations
+    (window functions) for the queries per dimension, where that pays (Spark)."""
     if "prev" not in windows:
         return None
     t_ = thresholds or Thresholds()
@@ -266,6 +269,8 @@ def compute_drivers(
     contributors: list[Contributor] = []
     concentration: list[Concentration] = []
     netted = _with_cancellations(lines, windows, int(t_.cancel_days))
+    if engine is not None:
+        netted = engine.reused(netted)
     pairs, returned = _pairs(netted, windows)
     for dimension in EXPLAINING:
         if lines.has(dimension):

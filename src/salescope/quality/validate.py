@@ -521,6 +521,7 @@ def validate(
         available.add("product")
     available |= set(custom)
     available.add("line_type")
+    accepted = engine.reused(accepted)
     lines = Lines(accepted, frozenset(available), ok["first"], ok["last"])
     quality = replace(quality, line_types=_line_types(accepted, stats))
 
