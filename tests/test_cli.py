@@ -38,14 +38,14 @@ class Result:
     stderr: str
 
 
-def salescope(*args: str | Path, cwd: Path) -> Result:
+def salescope(*args: str | Path, cwd: Path, timeout: float = 120) -> Result:
     """``python -m salescope.cli ARGS`` as automation would run it (no terminal)."""
     done = subprocess.run(
         [sys.executable, "-m", "salescope.cli", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     return Result(done.returncode, done.stdout, done.stderr)
@@ -217,7 +217,7 @@ def test_pyspark_run_writes_no_jvm_output_to_stderr(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = salescope(
         "--quiet", "report", sales, "--period", "2024-Q2", "--engine", "pyspark",
-        "--format", "json", "--out", out, cwd=tmp_path,
+        "--format", "json", "--out", out, cwd=tmp_path, timeout=600,  # Java starts
     )  # fmt: skip
     assert result.code == 0, result.stderr
     assert [line for line in result.stderr.splitlines() if JVM_LINE.search(line)] == []

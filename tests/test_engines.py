@@ -9,13 +9,17 @@ import pytest
 import salescope
 from salescope.config import load_config
 from salescope.demo_data import DemoFiles
+from salescope.engine import connect
 from tests.conftest import fixed_clock
 
 pytestmark = pytest.mark.spark
 
 
-def spark_report(demo_files: DemoFiles, engine: str) -> salescope.Report:
+def spark_report(demo_files: DemoFiles, spec: str) -> salescope.Report:
     config = load_config(demo_files.config)  # the demo's salescope.yml, as demo_report reads it
+    engine = connect(spec)
+    # a small fixture: interpreted queries finish sooner than compiled ones (as local[2] runs)
+    engine.spark_session.conf.set("spark.sql.codegen.wholeStage", "false")
     return salescope.run(demo_files.inputs, config, engine=engine, clock=fixed_clock)
 
 
