@@ -48,7 +48,8 @@ LAYERS: list[list[str]] = [
         "salescope.metrics",
         "salescope.metrics.semantic",
     ],
-    ["salescope.engine", "salescope.filters"],  # filters: --where as Ibis expressions
+    # spark: the Spark sessions behind the engine; filters: --where as Ibis expressions
+    ["salescope.engine", "salescope.spark", "salescope.filters"],
     ["salescope.schema.*", "salescope.schema"],
     # validates salescope.yml against the role names (schema.roles) and currency signs
     ["salescope.config"],
