@@ -5,11 +5,13 @@ process group (also when a test or the start fails)."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ from pathlib import Path
 _SPEC = find_spec("pyspark")  # found, not imported: the servers are separate JVMs
 SPARK_HOME = Path(_SPEC.origin).parent if _SPEC and _SPEC.origin else Path("pyspark-missing")
 START_TIMEOUT_S = 120.0
+PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -61,6 +64,13 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel kills it when the test process ends, even
+    when that is killed (SIGKILL, SIGTERM) and no fixture teardown runs (Linux only)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def start(name: str, args: list[str], folder: Path) -> Server:
     log = folder / f"{name}.log"
     with log.open("wb") as out:
@@ -72,6 +82,7 @@ def start(name: str, args: list[str], folder: Path) -> Server:
             env=_env(),
             cwd=folder,
             start_new_session=True,  # its own process group, killed as one at the end
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
         )
     return Server(name, proc, log)
 
