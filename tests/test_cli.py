@@ -131,6 +131,10 @@ def _unreachable_spark_connect(tmp: Path) -> list[str | Path]:
     return ["report", write_sales(tmp), "--engine", f"sc://127.0.0.1:{_closed_port()}/;token=s3"]
 
 
+def _spark_url_with_password(tmp: Path) -> list[str | Path]:
+    return ["report", write_sales(tmp), "--engine", "spark://ann:s3cret@127.0.0.1:7077"]
+
+
 USER_ERRORS = {
     "missing file": (_missing_file, ("nowhere.csv",)),
     "unsupported file type": (_unsupported_type, (".xyz",)),
@@ -143,6 +147,7 @@ USER_ERRORS = {
     # refused at once: no Java started, no minutes of Spark's own retries
     "unreachable spark master": (_unreachable_spark_master, ("Spark master", "127.0.0.1:")),
     "unreachable spark connect": (_unreachable_spark_connect, ("Spark Connect", "127.0.0.1:")),
+    "spark url with password": (_spark_url_with_password, ("no user name or password", "***")),
 }
 
 

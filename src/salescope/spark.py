@@ -95,7 +95,12 @@ def endpoints(spec: str) -> list[tuple[str, int]]:
     """
     scheme, rest = spec.split("://", 1)
     default = DEFAULT_PORTS[scheme.lower()]
-    netloc = rest.split("/", 1)[0].split(";", 1)[0].rsplit("@", 1)[-1]
+    netloc = rest.split("/", 1)[0].split(";", 1)[0]
+    if "@" in netloc:
+        raise ConfigError(
+            f"a Spark URL takes no user name or password: {spec!r}",
+            hint="write spark://HOST:PORT; a Spark Connect token goes in sc://HOST:PORT/;token=...",
+        )
     pairs = []
     for part in netloc.split(","):
         parts = urlsplit(f"//{part}")
@@ -195,10 +200,28 @@ def _classic_session(master: str) -> Any:
                 "rerun with --debug to see its output",
             ) from exc
         context._ensure_initialized(gateway=gateway)
-    spark = SparkSession.builder.config(conf=conf).getOrCreate()
+    try:
+        spark = SparkSession.builder.config(conf=conf).getOrCreate()
+    except Exception as exc:
+        first = _first_line(exc)
+        raise ConfigError(
+            f"cannot start a Spark session on {master}: {first}",
+            hint="check the master URL and that the cluster runs the same Spark version; "
+            "rerun with --debug to see Spark's output",
+        ) from exc
     # codegen fallbacks log Java traces at ERROR
     spark.sparkContext.setLogLevel("FATAL" if _quiet() else "WARN")
     return spark
+
+
+def _first_line(exc: Exception) -> str:
+    """The first line of an error; of a Java error's own message, not py4j's wrapper."""
+    java = getattr(exc, "java_exception", None)
+    try:
+        text = str(java.toString()) if java is not None else str(exc)
+    except Exception:  # noqa: BLE001 - the JVM may be gone: py4j's text is the fallback
+        text = str(exc)
+    return (text.strip() or type(exc).__name__).splitlines()[0]
 
 
 def _connect_session(url: str) -> Any:
