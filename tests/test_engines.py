@@ -18,8 +18,9 @@ pytestmark = pytest.mark.spark
 def spark_report(demo_files: DemoFiles, spec: str) -> salescope.Report:
     config = load_config(demo_files.config)  # the demo's salescope.yml, as demo_report reads it
     engine = connect(spec)
-    # a small fixture: interpreted queries finish sooner than compiled ones (as local[2] runs)
+    # a small fixture: interpreted queries in a few partitions finish sooner (as local[2] runs)
     engine.spark_session.conf.set("spark.sql.codegen.wholeStage", "false")
+    engine.spark_session.conf.set("spark.sql.shuffle.partitions", "4")
     return salescope.run(demo_files.inputs, config, engine=engine, clock=fixed_clock)
 
 

@@ -38,8 +38,7 @@ SQL_SETTINGS = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.ansi.enabled": "false",
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",
-    "spark.sql.shuffle.partitions": "4",  # reports aggregate to small tables
-    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.enabled": "true",  # joins and shuffles sized by what they hold
     "spark.sql.adaptive.coalescePartitions.enabled": "true",
 }
 
@@ -158,6 +157,9 @@ def _classic_settings(master: str) -> dict[str, str]:
         # a report runs a few hundred small queries: compiling each to Java (whole-stage
         # code generation) took longer than running it interpreted (the demo: 112 s -> 82 s)
         settings["spark.sql.codegen.wholeStage"] = "false"
+        # two cores: 200 shuffle files per query cost more than they spread; a cluster keeps
+        # its own number (adaptive execution merges small partitions there)
+        settings["spark.sql.shuffle.partitions"] = "4"
     if _loopback(master):  # a session that talks to itself only: keep off the network
         settings["spark.driver.host"] = settings["spark.driver.bindAddress"] = "127.0.0.1"
     if _quiet():
