@@ -51,6 +51,24 @@ def demo_report(demo_files: DemoFiles) -> salescope.Report:
     return salescope.run(demo_files.inputs, load_config(demo_files.config), clock=fixed_clock)
 
 
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A standalone Spark master with two workers on 127.0.0.1: its ``spark://`` URL."""
+    from tests.spark_servers import standalone_cluster
+
+    with standalone_cluster(tmp_path_factory.mktemp("spark_cluster")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def spark_connect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Spark Connect server (on local[2]) on 127.0.0.1: its ``sc://`` URL."""
+    from tests.spark_servers import connect_server
+
+    with connect_server(tmp_path_factory.mktemp("spark_connect")) as url:
+        yield url
+
+
 @pytest.fixture()
 def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)

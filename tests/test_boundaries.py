@@ -15,6 +15,7 @@ ENGINE_MODULES = (
     "duckdb",
     "pyspark",
     "salescope.engine",
+    "salescope.spark",
     "salescope.sources",
     "salescope.quality",
     "salescope.metrics",

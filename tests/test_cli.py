@@ -7,6 +7,8 @@ traceback; success exits 0 and writes the chosen formats.
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -36,14 +38,14 @@ class Result:
     stderr: str
 
 
-def salescope(*args: str | Path, cwd: Path) -> Result:
+def salescope(*args: str | Path, cwd: Path, timeout: float = 120) -> Result:
     """``python -m salescope.cli ARGS`` as automation would run it (no terminal)."""
     done = subprocess.run(
         [sys.executable, "-m", "salescope.cli", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
     return Result(done.returncode, done.stdout, done.stderr)
@@ -115,6 +117,24 @@ def _invalid_currency_in_config(tmp: Path) -> list[str | Path]:
     return ["report", write_sales(tmp), "--config", config]
 
 
+def _closed_port() -> int:
+    with socket.socket() as sock:  # bound, never listening: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _unreachable_spark_master(tmp: Path) -> list[str | Path]:
+    return ["report", write_sales(tmp), "--engine", f"spark://127.0.0.1:{_closed_port()}"]
+
+
+def _unreachable_spark_connect(tmp: Path) -> list[str | Path]:
+    return ["report", write_sales(tmp), "--engine", f"sc://127.0.0.1:{_closed_port()}/;token=s3"]
+
+
+def _spark_url_with_password(tmp: Path) -> list[str | Path]:
+    return ["report", write_sales(tmp), "--engine", "spark://ann:s3cret@127.0.0.1:7077"]
+
+
 USER_ERRORS = {
     "missing file": (_missing_file, ("nowhere.csv",)),
     "unsupported file type": (_unsupported_type, (".xyz",)),
@@ -124,6 +144,10 @@ USER_ERRORS = {
     "unknown format": (_unknown_format, ("docx",)),
     "unknown role in config": (_unknown_role_in_config, ("flavour",)),
     "invalid currency in config": (_invalid_currency_in_config, ("pounds", "ISO 4217")),
+    # refused at once: no Java started, no minutes of Spark's own retries
+    "unreachable spark master": (_unreachable_spark_master, ("Spark master", "127.0.0.1:")),
+    "unreachable spark connect": (_unreachable_spark_connect, ("Spark Connect", "127.0.0.1:")),
+    "spark url with password": (_spark_url_with_password, ("no user name or password", "***")),
 }
 
 
@@ -175,6 +199,8 @@ def test_report_help_documents_period(tmp_path: Path) -> None:
     assert "--period" in result.stdout
     assert "--format" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+    for engine in ("duckdb", "pyspark", "spark://HOST:PORT", "sc://HOST:PORT"):
+        assert engine in result.stdout
 
 
 def test_duckdb_draws_no_progress_bar_of_its_own() -> None:
@@ -184,3 +210,26 @@ def test_duckdb_draws_no_progress_bar_of_its_own() -> None:
 
     setting = connect("duckdb").con.raw_sql("SELECT current_setting('enable_progress_bar')")
     assert setting.fetchone() == (False,)
+
+
+# what Spark's JVM writes to a terminal: log4j lines, its banner, progress bars
+JVM_LINE = re.compile(r"\bWARN\b|\bINFO\b|NativeCodeLoader|log4j|\[Stage \d|setLogLevel|WARNING:")
+
+
+@pytest.mark.spark
+def test_pyspark_run_writes_no_jvm_output_to_stderr(tmp_path: Path) -> None:
+    sales = write_sales(tmp_path)
+    out = tmp_path / "out"
+    result = salescope(
+        "--quiet", "report", sales, "--period", "2024-Q2", "--engine", "pyspark",
+        "--format", "json", "--out", out, cwd=tmp_path, timeout=600,  # Java starts
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if JVM_LINE.search(line)] == []
+    assert result.stderr == ""
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    q2 = [r for r in ROWS if date(2024, 4, 1) <= date.fromisoformat(r[1]) <= date(2024, 6, 30)]
+    revenue = sum(Decimal(r[4]) * Decimal(r[5]) for r in q2)
+    assert report["run"]["engine"] == "pyspark"
+    assert report["kpis"]["revenue"]["value"] == pytest.approx(float(revenue), abs=0.005)
+    assert report["kpis"]["orders"]["value"] == len(q2)

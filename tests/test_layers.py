@@ -50,7 +50,8 @@ LAYERS: list[list[str]] = [
         # what a run tells its caller while it works (messages, stages, measured work)
         "salescope.progress",
     ],
-    ["salescope.engine", "salescope.filters"],  # filters: --where as Ibis expressions
+    # spark: the Spark sessions behind the engine; filters: --where as Ibis expressions
+    ["salescope.engine", "salescope.spark", "salescope.filters"],
     ["salescope.schema.*", "salescope.schema"],
     # validates salescope.yml against the role names (schema.roles) and currency signs
     ["salescope.config"],

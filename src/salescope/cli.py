@@ -68,7 +68,13 @@ ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="salescope.yml with mapping and options.")
 ]
 EngineOpt = Annotated[
-    str, typer.Option("--engine", help="duckdb (default), pyspark, or an Ibis connection URL.")
+    str,
+    typer.Option(
+        "--engine",
+        help="duckdb (default); pyspark (a local Spark session); spark://HOST:PORT (a Spark "
+        "standalone cluster whose workers see these files); sc://HOST:PORT (a Spark Connect "
+        "server); or an Ibis connection URL such as postgres://user@host/db.",
+    ),
 ]
 ForceOpt = Annotated[
     bool,

@@ -1,7 +1,8 @@
 """Connecting to the compute engine. The only module that knows which backend runs.
 
 Everything else works on Ibis expressions, so the same pipeline runs on the
-embedded DuckDB (default), a local PySpark session, or any Ibis URL.
+embedded DuckDB (default), PySpark (a local session, a standalone cluster or a Spark
+Connect server: :mod:`salescope.spark`), or any Ibis URL.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -29,11 +30,17 @@ import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
-from salescope.errors import ConfigError, MissingDependencyError
+from salescope import spark
+from salescope.errors import ConfigError
 
 log = logging.getLogger("salescope")
 
-ENGINE_HELP = "use duckdb (default), pyspark, or an Ibis URL such as postgres://user@host/db"
+# DuckDB stores the validated lines up to this many (Engine.reused).
+STORE_LINES = 1_000_000
+ENGINE_HELP = (
+    "use duckdb (default), pyspark (local), spark://HOST:PORT (a Spark cluster), "
+    "sc://HOST:PORT (Spark Connect), or an Ibis URL such as postgres://user@host/db"
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,15 @@ class Engine:
     def is_spark(self) -> bool:
         return bool(self.con.name == "pyspark")
 
+    @property
+    def spark_session(self) -> Any:
+        """The Spark session of a pyspark engine: local, a cluster's or Spark Connect's."""
+        return self.con._session  # type: ignore[attr-defined]
+
+    def spark_functions(self) -> ModuleType:
+        """``pyspark.sql.functions`` that build columns for :attr:`spark_session`."""
+        return spark.functions(self.spark_session)
+
     def parse_date(self, text: ir.StringValue, fmt: str) -> ir.DateValue:
         """``text`` read with a strftime-style format; null where it does not fit.
 
@@ -60,7 +76,11 @@ class Engine:
         if self.is_duckdb:
             return _duckdb_try_strptime(text, fmt).cast("date")  # type: ignore[no-any-return]
         if self.is_spark:
-            return _spark_to_date(text, java_pattern(fmt))  # type: ignore[no-any-return]
+            # Spark's to_date raises and catches a Java exception for each text that does
+            # not fit: texts without the format's shape skip it (4x faster on the demo's
+            # format detection, which tries 17 formats)
+            parsed = _spark_to_date(text, java_pattern(fmt))
+            return ibis.ifelse(text.re_search(date_shape(fmt)), parsed, ibis.null("date"))
         if fmt == "%Y-%m-%d":
             return text.try_cast("date")  # type: ignore[return-value]
         return text.as_timestamp(fmt).date()  # other backends: strict parsing
@@ -104,6 +124,22 @@ class Engine:
             return self.con.create_table(name, table)  # type: ignore[attr-defined,no-any-return]
         return table.cache()
 
+    def reused(self, table: ir.Table, rows: int | None = None) -> ir.Table:
+        """``table`` (of ``rows`` rows) ready for the many queries that read it next (the
+        validated lines).
+
+        Spark plans and runs a table's whole lineage again for every query (reading the
+        source, parsing dates and amounts, the validation rules): it is cached once.
+        DuckDB stores it when it has at most ``STORE_LINES`` rows: otherwise Ibis
+        compiles the parsing into each of the ~90 later queries and the engine runs it
+        again, the larger cost on small files. Above that, each query reads only the
+        columns it needs from the stored source (at 10M lines storing every column took
+        longer than it saved; benchmarks/RESULTS.md).
+        """
+        if self.is_spark or (self.is_duckdb and rows is not None and rows <= STORE_LINES):
+            return self.materialize(table)
+        return table
+
 
 @ibis.udf.scalar.builtin(name="try_strptime")  # type: ignore[untyped-decorator]
 def _duckdb_try_strptime(text: str, fmt: str) -> datetime.datetime:  # type: ignore[empty-body]
@@ -113,6 +149,20 @@ def _duckdb_try_strptime(text: str, fmt: str) -> datetime.datetime:  # type: ign
 @ibis.udf.scalar.builtin(name="to_date")  # type: ignore[untyped-decorator]
 def _spark_to_date(text: str, fmt: str) -> datetime.date:  # type: ignore[empty-body]
     """Spark SQL's to_date(text, pattern)."""
+
+
+_SHAPES = {"%Y": r"[+-]?\d+", "%y": r"\d+", "%m": r"\d+", "%d": r"\d+", "%b": r"\S+", "%B": r"\S+"}
+
+
+def date_shape(fmt: str) -> str:
+    r"""A regular expression that every text a strftime-style format reads matches (and
+    more: it only rules out texts that cannot fit).
+
+    >>> print(date_shape("%d.%m.%Y"))
+    ^\s*\d+\.\d+\.[+-]?\d+\s*$
+    """
+    parts = re.split(r"(%[a-zA-Z])", fmt)
+    return r"^\s*" + "".join(_SHAPES.get(p, re.escape(p)) for p in parts) + r"\s*$"
 
 
 _JAVA = {"%Y": "yyyy", "%y": "yy", "%m": "M", "%d": "d", "%b": "MMM", "%B": "MMMM"}
@@ -130,30 +180,6 @@ def java_pattern(fmt: str) -> str:
     for code, pattern in _JAVA.items():
         out = out.replace(code, pattern)
     return out
-
-
-def _spark_session() -> Any:
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "the pyspark engine needs PySpark", hint="pip install 'salescope[spark]'"
-        ) from exc
-    # A local session talks to itself only: keep the driver on the loopback interface.
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    return (
-        SparkSession.builder.master("local[2]")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .appName("salescope")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.ansi.enabled", "false")
-        .config("spark.driver.memory", "4g")
-        .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
-        .getOrCreate()
-    )
 
 
 # --- scratch folders and memory ----------------------------------------------------------
@@ -355,10 +381,8 @@ def connect(spec: str = "duckdb", memory: str | None = None) -> Engine:
         settings = _duckdb_url_settings(spec)
         if settings is not None:
             return Engine("duckdb", _duckdb_scratch(memory, settings))
-    if spec == "pyspark":
-        session = _spark_session()
-        session.sparkContext.setLogLevel("FATAL")  # codegen fallbacks log Java traces at ERROR
-        return Engine("pyspark", ibis.pyspark.connect(session))
+    if spark.is_spark(spec):  # local, a standalone cluster or Spark Connect: one name
+        return Engine("pyspark", ibis.pyspark.connect(spark.session(spec)))
     if "://" in spec:
         try:
             return Engine(spec.split("://", 1)[0], ibis.connect(spec))

@@ -36,6 +36,7 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
+from salescope.engine import Engine
 from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.metrics.semantic import EXPLAINING
@@ -244,8 +245,8 @@ def compute_drivers(
     ``threshold`` of the change are left out. ``revenue`` (now, before) saves a scan
     when the KPIs already have it. ``thresholds`` give ``cancel_days`` and
     ``thin_orders`` (docs/insights.md). With ``engine``, the lines of the two periods with
-    their cancellations are stored once for the queries that follow (window functions
-    over every line, otherwise run again by each of them)."""
+    their cancellations are stored (DuckDB) or cached (Spark) once for the queries that
+    follow: window functions over every line, otherwise run again by each of them."""
     if "prev" not in windows:
         return None
     t_ = thresholds or Thresholds()

@@ -78,12 +78,6 @@ TEXT_ROLES = (
 )
 NUMBER_ROLES = ("revenue", "quantity", "unit_price", "discount", "cost", "profit", "refund")
 EARLIEST_DATE = date(1990, 1, 1)
-# Up to this many accepted lines, they are stored once with their parsed columns:
-# otherwise Ibis compiles the parsing into each of the ~90 later queries and the engine
-# runs it again, the larger cost on small files. Above it, the queries read only the
-# columns they need from the stored raw table (at 10M lines storing every column took
-# longer than it saved; benchmarks/RESULTS.md).
-STORE_LINES = 1_000_000
 HELPER_PREFIX = "_salescope_"
 PARSED_PREFIX = HELPER_PREFIX + "number_"  # an amount written as text, parsed once
 WON_STATUS = r"(?i)\bwon\b"
@@ -527,8 +521,7 @@ def validate(
         available.add("product")
     available |= set(custom)
     available.add("line_type")
-    if rows_accepted <= STORE_LINES:
-        accepted = engine.materialize(accepted)
+    accepted = engine.reused(accepted, rows_accepted)
     lines = Lines(accepted, frozenset(available), ok["first"], ok["last"])
     quality = replace(quality, line_types=_line_types(accepted, stats))
 

@@ -266,10 +266,10 @@ def _spark(
     line_offset: int = 0,
 ) -> ir.Table:
     """PERMISSIVE read with a corrupt-record column; dates and timestamps kept as text."""
-    from pyspark.sql import functions as F
-    from pyspark.sql import types as T
+    from pyspark.sql import types as T  # shared by local sessions and Spark Connect
 
-    session = engine.con._session  # type: ignore[attr-defined]
+    session = engine.spark_session
+    F = engine.spark_functions()
     options = {
         "sep": layout.delimiter,
         "header": "true",

@@ -133,10 +133,10 @@ def _duckdb(engine: Engine, path: Path, array: bool) -> ir.Table:
 
 
 def _spark(engine: Engine, path: Path, array: bool) -> ir.Table:
-    from pyspark.sql import functions as F
-    from pyspark.sql import types as T
+    from pyspark.sql import types as T  # shared by local sessions and Spark Connect
 
-    session = engine.con._session  # type: ignore[attr-defined]
+    session = engine.spark_session
+    F = engine.spark_functions()
     frame = (
         session.read.options(
             mode="PERMISSIVE",
