@@ -8,14 +8,13 @@ the customer figures (new vs returning revenue, the top customers' share, RFM se
 both period ends, monthly cohorts); per channel and per sales rep in the period, revenue,
 orders, customers and new customers by the channel or rep of their first order; returns
 by category; gross margin, discount rate and cost ratio in the period and the previous one;
-possible stockouts from gaps in the sales; the daily revenue series; and, for a comparable
+the daily revenue series; and, for a comparable
 amount of post-processing, an STL on daily revenue and an ETS forecast of monthly revenue.
 Seconds per step go to OUT.json under "steps".
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 import re
@@ -23,7 +22,6 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,25 +29,6 @@ import pandas as pd
 LOOKBACK_DAYS = 365
 COHORTS_SHOWN = 12
 MISSING_KEY = "(missing)"
-# possible stockouts from sales gaps (salescope.analysis.operations)
-NORMAL_DAYS = 56
-GAP_MIN_RATE = 0.3
-GAP_MIN_DAYS = 7
-OPERATIONS = Path(__file__).resolve().parents[1] / "src/salescope/analysis/operations.py"
-
-
-def module_constant(path: Path, name: str) -> float:
-    """A literal module constant, read from the source: importing salescope would add its
-    start-up time and memory to the baseline's."""
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-                return float(ast.literal_eval(node.value))
-    raise SystemExit(f"{name} not found in {path}")
-
-
-GAP_MAX_PROBABILITY = module_constant(OPERATIONS, "GAP_MAX_PROBABILITY")
 TOP_SHARES = {"top_1pct": 0.01, "top_10pct": 0.1, "top_20pct": 0.2}
 # RFM segment by R score (rows 5..1) and FM score (columns 1..5), as in docs/metrics.md.
 SEGMENT_GRID = np.array(
@@ -70,7 +49,7 @@ def window_kpis(
 ) -> dict[str, float]:
     sub = df[(df.order_date >= start) & (df.order_date <= end)]
     revenue = float(sub.revenue.sum())
-    orders = int(sub.order_id.nunique())
+    orders = int(sub.sale_order.nunique())
     units = float(sub.quantity.sum())
     customers = int(sub.customer_id.nunique())
     new = int(((first_purchase >= start) & (first_purchase <= end)).sum())
@@ -125,9 +104,9 @@ def rfm_segments(df: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
     """Each customer's RFM segment over the lookback ending at ``end`` (inclusive)."""
     start = end - pd.Timedelta(days=LOOKBACK_DAYS - 1)
     in_window = (df.order_date >= start) & (df.order_date <= end)
-    window = df.loc[in_window, ["customer_id", "order_date", "order_id", "revenue"]]
+    window = df.loc[in_window, ["customer_id", "order_date", "sale_order", "revenue"]]
     rfm = window.groupby("customer_id").agg(
-        last=("order_date", "max"), orders=("order_id", "nunique"), revenue=("revenue", "sum")
+        last=("order_date", "max"), orders=("sale_order", "nunique"), revenue=("revenue", "sum")
     )
     r = quintile(rfm["last"])  # the latest last purchase ranks highest: R = 5
     f = quintile(rfm["orders"])
@@ -189,7 +168,7 @@ def channels(
     key = key_column(cur.channel, channel_key).fillna(MISSING_KEY)
     per = cur.groupby(key).agg(
         revenue=("revenue", "sum"),
-        orders=("order_id", "nunique"),
+        orders=("sale_order", "nunique"),
         customers=("customer_id", "nunique"),
     )
     firsts = first_day.assign(key=key_column(first_day.channel, channel_key))
@@ -216,7 +195,7 @@ def reps(
         .groupby(key[key.notna()])
         .agg(
             revenue=("revenue", "sum"),
-            orders=("order_id", "nunique"),
+            orders=("sale_order", "nunique"),
             customers=("customer_id", "nunique"),
         )
     )
@@ -291,57 +270,6 @@ def margin(
     }
 
 
-def sales_gaps(
-    df: pd.DataFrame, is_return: pd.Series, cur_s: pd.Timestamp, cur_e: pd.Timestamp
-) -> list[dict[str, object]]:
-    """Possible stockouts: a product that sold on >= 30% of the 56 days up to a sale day and
-    then sold nothing for ``G >= 7`` days, with ``(1 - p) ** G`` below the threshold, 56 days
-    of data before; gaps touching the 365 days to the period end."""
-    sales = df.loc[~is_return & df.product_id.notna(), ["product_id", "order_date", "revenue"]]
-    daily = sales.groupby(["product_id", "order_date"], as_index=False).revenue.sum()
-    origin, last = df.order_date.min(), df.order_date.max()
-    recent = (
-        daily.set_index("order_date")
-        .groupby("product_id")
-        .revenue.rolling(f"{NORMAL_DAYS}D")
-        .agg(["count", "sum"])
-    )
-    daily["sold_days"] = recent["count"].to_numpy()
-    daily["recent_revenue"] = recent["sum"].to_numpy()
-    daily["next_day"] = daily.groupby("product_id").order_date.shift(-1)
-    daily["ongoing"] = daily.next_day.isna()
-    after_last = last + pd.Timedelta(days=1)  # a gap to the end of the data is ongoing
-    daily["gap"] = (daily.next_day.fillna(after_last) - daily.order_date).dt.days - 1
-    rate = daily.sold_days / NORMAL_DAYS
-    horizon_start = cur_e - pd.Timedelta(days=LOOKBACK_DAYS - 1)
-    flagged = daily[
-        (daily.order_date >= origin + pd.Timedelta(days=NORMAL_DAYS - 1))
-        & (daily.gap >= GAP_MIN_DAYS)
-        & (rate >= GAP_MIN_RATE)
-        & ((1.0 - rate) ** daily.gap < GAP_MAX_PROBABILITY)
-        & (daily.order_date + pd.to_timedelta(daily.gap, unit="D") >= horizon_start)
-        & (daily.order_date < cur_e)
-    ]
-    gaps = []
-    for r in flagged.itertuples():
-        start = r.order_date + pd.Timedelta(days=1)
-        end = r.order_date + pd.Timedelta(days=int(r.gap))
-        days_in = max(0, (min(end, cur_e) - max(start, cur_s)).days + 1)
-        per_day = r.recent_revenue / NORMAL_DAYS
-        gaps.append(
-            {
-                "product": r.product_id,
-                "start": str(start.date()),
-                "end": str(end.date()),
-                "ongoing": bool(r.ongoing),
-                "in_period": days_in > 0,
-                "daily_revenue": per_day,
-                "lost_revenue": per_day * days_in,
-            }
-        )
-    return gaps
-
-
 def seasonality_and_forecast(daily: pd.Series) -> dict[str, object]:
     """STL (weekly, robust) on daily revenue and a damped additive ETS on full months."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -384,6 +312,9 @@ def main(argv: list[str]) -> None:
 
     df = pd.read_parquet(path)
     df["order_date"] = pd.to_datetime(df["order_date"])
+    # returns and credit notes are never orders: orders count the sale lines' order ids
+    is_return = ((df.revenue < 0) | (df.quantity < 0)).fillna(False)
+    df["sale_order"] = df.order_id.where(~is_return)
     step("read")
     first_purchase = df.groupby("customer_id").order_date.min()
     result: dict[str, object] = {
@@ -399,7 +330,7 @@ def main(argv: list[str]) -> None:
     prev = df[(df.order_date >= prev_s) & (df.order_date <= prev_e)]
     breakdowns = {}
     for col in ("category", "region", "channel", "sales_rep", "segment", "product_id"):
-        now = cur.groupby(col).agg(revenue=("revenue", "sum"), orders=("order_id", "nunique"))
+        now = cur.groupby(col).agg(revenue=("revenue", "sum"), orders=("sale_order", "nunique"))
         before = prev.groupby(col).revenue.sum()
         top = now.join(before.rename("previous"), how="outer").fillna(0)
         breakdowns[col] = (
@@ -427,15 +358,12 @@ def main(argv: list[str]) -> None:
     step("marketing")
     result["team"] = reps(cur, first_day, cur_s, cur_e)
     step("team")
-    is_return = ((df.revenue < 0) | (df.quantity < 0)).fillna(False)
     result["returns"] = returns_by_category(cur, is_return)
     result["margin"] = margin(df, is_return, {"cur": (cur_s, cur_e), "prev": (prev_s, prev_e)})
     step("operations")
-    result["stockouts"] = sales_gaps(df, is_return, cur_s, cur_e)
-    step("inventory")
 
     month = df.order_date.dt.to_period("M")
-    monthly = df.groupby(month).agg(revenue=("revenue", "sum"), orders=("order_id", "nunique"))
+    monthly = df.groupby(month).agg(revenue=("revenue", "sum"), orders=("sale_order", "nunique"))
     result["monthly"] = {str(k): v for k, v in monthly.round(2).to_dict("index").items()}
     daily = df.groupby("order_date").revenue.sum()
     daily = daily.reindex(pd.date_range(daily.index.min(), daily.index.max()), fill_value=0.0)
