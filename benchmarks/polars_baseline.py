@@ -395,9 +395,8 @@ def series(lf: pl.LazyFrame) -> tuple[dict[str, Any], pl.DataFrame]:
 
 def main(argv: list[str]) -> None:
     path, *dates, out = argv
-    cur, prev, yoy = (
-        (date.fromisoformat(a), date.fromisoformat(b)) for a, b in zip(dates[::2], dates[1::2])
-    )
+    days = [date.fromisoformat(d) for d in dates]
+    cur, prev, yoy = (days[0], days[1]), (days[2], days[3]), (days[4], days[5])
     steps: dict[str, float] = {}
     mark = time.perf_counter()
 
