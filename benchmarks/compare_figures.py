@@ -55,6 +55,8 @@ def compare(report: dict[str, Any], baseline: dict[str, Any], baseline_name: str
         *compare_team(report["team"], baseline["team"], close, differ),
         *compare_operations(report["operations"], baseline, close, differ),
     ]
+    if "stockouts" in baseline:  # the pandas baseline does not find them
+        checked.append(compare_stockouts(report["inventory"], baseline["stockouts"], close, differ))
     daily = report["timeseries"].get("daily") or []
     want_daily = baseline["daily"]["revenue"]
     if not daily:
@@ -171,3 +173,38 @@ def compare_operations(
         f"returns: amount, gross and rate, {len(got) - 1} categories and all",
         "margin: gross margin, discount rate, cost ratio (both periods), split of the change",
     ]
+
+
+def compare_stockouts(
+    inventory: dict[str, Any] | None, want: list[dict[str, Any]], close: Close, differ: list[str]
+) -> str:
+    """The same flagged gaps (product, region or channel, first and last day) with the same
+    sale days on each side, daily revenue and lost revenue; the period's totals."""
+    if inventory is None or inventory["source"] != "sales gaps":
+        differ.append(f"inventory: expected stockouts from sales gaps, got {inventory}")
+        return ""
+
+    def gap(s: dict[str, Any]) -> str:
+        where = s["region"] or s["channel"] or "all"
+        return f"{s['product']} {where} {s['start']}..{s['end']}"
+
+    got = {gap(s): s for s in inventory["stockouts"]}
+    wanted = {gap(s): s for s in want}
+    for key in sorted(same_members("inventory.stockouts", set(got), set(wanted), differ)):
+        for field in ("daily_revenue", "lost_revenue"):
+            close(f"inventory.stockouts[{key}].{field}", got[key][field], wanted[key][field], MONEY)
+        for field in ("sale_days_before", "sale_days_after"):
+            if got[key][field] != wanted[key][field]:
+                differ.append(
+                    f"inventory.stockouts[{key}].{field}: salescope {got[key][field]}, "
+                    f"baseline {wanted[key][field]}"
+                )
+    in_period = [s for s in want if s["in_period"]]
+    lost = sum(s["lost_revenue"] for s in in_period)
+    close("inventory.lost_revenue", inventory["lost_revenue"], lost, MONEY)
+    products = len({s["product"] for s in in_period})
+    if inventory["products_out"] != products:
+        differ.append(
+            f"inventory.products_out: salescope {inventory['products_out']}, baseline {products}"
+        )
+    return f"possible stockouts from sales gaps: {len(got)} gaps, lost revenue {lost:,.2f}"

@@ -8,8 +8,10 @@ the customer figures (new vs returning revenue, the top customers' share, RFM se
 both period ends, monthly cohorts); per channel and per sales rep in the period, revenue,
 orders, customers and new customers by the channel or rep of their first order; returns
 by category; gross margin, discount rate and cost ratio in the period and the previous one;
-the daily revenue series; and, for a comparable
-amount of post-processing, an STL on daily revenue and an ETS forecast of monthly revenue.
+possible stockouts from gaps in the sales (the rule of docs/operations.md, per product and
+per product and region or channel, seasonal products left out); the daily revenue series;
+and, for a comparable amount of post-processing, an STL on daily revenue and an ETS forecast
+of monthly revenue.
 Seconds per step go to OUT.json under "steps".
 """
 
@@ -22,6 +24,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +32,16 @@ import pandas as pd
 LOOKBACK_DAYS = 365
 COHORTS_SHOWN = 12
 MISSING_KEY = "(missing)"
+# Possible stockouts from gaps in the sales: the rule's thresholds (docs/operations.md)
+STEADY_DAYS = 28  # sale days counted in the 28 days before a gap and from its end
+STEADY_MIN_SALE_DAYS = 8  # at least this many on each side (per product)
+STRONG_SALE_DAYS = 14  # per product and region, and per product and channel
+GAP_MIN_DAYS = 7
+GAP_INTERVALS = 8  # the gap is this many usual intervals between sale days at least
+SEASON_WEEKS = 6  # seasonal: half the revenue within 6 weeks either side of one week
+SEASON_SHARE = 0.5
+SEASON_MIN_DATA_DAYS = 273  # judged when the data covers this much of a year
+YEAR_WEEKS = 53  # weeks of the year counted from 1 January: 0..52
 TOP_SHARES = {"top_1pct": 0.01, "top_10pct": 0.1, "top_20pct": 0.2}
 # RFM segment by R score (rows 5..1) and FM score (columns 1..5), as in docs/metrics.md.
 SEGMENT_GRID = np.array(
@@ -270,6 +283,117 @@ def margin(
     }
 
 
+def seasonal_products(sales: pd.DataFrame) -> set[str]:
+    """Products with at least half their revenue within six weeks either side of one week of
+    the year (the weeks of all years added up; the year wraps round), centred on a week
+    they sold in."""
+    week = ((sales.order_date.dt.dayofyear - 1) // 7).rename("week")
+    weekly = sales.groupby(["product_id", week]).revenue.sum().unstack()
+    weekly = weekly.reindex(columns=range(YEAR_WEEKS))
+    wrapped = pd.concat([weekly, weekly], axis=1, ignore_index=True)
+    season = wrapped.fillna(0.0).T.rolling(2 * SEASON_WEEKS + 1, center=True, min_periods=1).sum().T
+    centred = slice(SEASON_WEEKS, SEASON_WEEKS + YEAR_WEEKS)
+    peak = season.iloc[:, centred].where(wrapped.iloc[:, centred].notna()).max(axis=1)
+    total = weekly.sum(axis=1)
+    return set(weekly.index[(total > 0) & (peak >= SEASON_SHARE * total)])
+
+
+def gap_days(sales: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    """Per product (and per product and region, and channel) and sale day: the day number
+    ``n``, revenue and sale days in the 28 days to it, the next sale day and the sale days
+    in the 28 days from that one."""
+    keys = ["product_id", "dim", "place"]
+    parts = []
+    for dim in ("", "region", "channel"):
+        part = sales[sales[dim].notna()] if dim else sales
+        by = ["product_id", "order_date", *([dim] if dim else [])]
+        daily = part.groupby(by, as_index=False).revenue.sum()
+        daily["place"] = daily[dim].astype(str) if dim else ""
+        parts.append(daily.assign(dim=dim)[[*keys, "order_date", "revenue"]])
+    days = pd.concat(parts, ignore_index=True).sort_values([*keys, "order_date"], ignore_index=True)
+    days["n"] = (days.order_date - origin).dt.days
+    window = f"{STEADY_DAYS}D"
+    before = (
+        days.set_index("order_date").groupby(keys).revenue.rolling(window).agg(["count", "sum"])
+    )
+    days["sold_before"] = before["count"].to_numpy()
+    days["revenue_before"] = before["sum"].to_numpy()
+    # the sale days in the 28 days from each sale day: the same rolling count on reversed time
+    back = days.assign(back=pd.Timestamp("2200-01-01") - pd.to_timedelta(days.n, unit="D"))
+    back = back.sort_values([*keys, "back"])
+    back["sold_from"] = (
+        back.set_index("back").groupby(keys).revenue.rolling(window).count().to_numpy()
+    )
+    days["sold_from"] = back.sold_from
+    grouped = days.groupby(keys)
+    days["first_n"] = grouped.n.transform("min")
+    days["next_n"] = grouped.n.shift(-1)
+    days["sold_after"] = grouped.sold_from.shift(-1)
+    return days
+
+
+def sales_gaps(
+    df: pd.DataFrame, is_return: pd.Series, cur_s: pd.Timestamp, cur_e: pd.Timestamp
+) -> list[dict[str, object]]:
+    """Possible stockouts: a gap of 7 days or more, and 8 usual intervals, between two sale
+    days of a product that sold on 8 of the 28 days before it and of the 28 days from its
+    end (14 each side per region or channel), first sold 28 days or more before, not
+    seasonal; the gap reaches the 365 days to the period end. A product's gap takes the
+    place of the regional and channel gaps of that product it overlaps."""
+    sales = df.loc[~is_return & df.product_id.notna()]
+    origin, last = df.order_date.min(), df.order_date.max()
+    d = gap_days(sales, origin)
+    steady = STEADY_DAYS - 1
+    gap = d.next_n - d.n - 1
+    interval = 2 * STEADY_DAYS / (d.sold_before + d.sold_after)
+    least = np.where(d.dim == "", STEADY_MIN_SALE_DAYS, STRONG_SALE_DAYS)
+    keep = (
+        d.next_n.notna()
+        & (d.n - d.first_n >= steady)
+        & (d.sold_before >= least)
+        & (d.next_n + steady <= (last - origin).days)
+        & (d.sold_after >= least)
+        & (gap >= GAP_MIN_DAYS)
+        & (gap >= GAP_INTERVALS * interval)
+        & (d.next_n - 1 >= (cur_e - pd.Timedelta(days=LOOKBACK_DAYS - 1) - origin).days)
+        & (d.n + 1 <= (cur_e - origin).days)
+    )
+    if (last - origin).days + 1 >= SEASON_MIN_DATA_DAYS:
+        keep &= ~d.product_id.isin(seasonal_products(sales))
+    gaps = [
+        {
+            "product": r.product_id,
+            "region": r.place if r.dim == "region" else None,
+            "channel": r.place if r.dim == "channel" else None,
+            "start": r.order_date + pd.Timedelta(days=1),
+            "end": r.order_date + pd.Timedelta(days=int(r.gap)),
+            "ongoing": False,
+            "daily_revenue": r.revenue_before / STEADY_DAYS,
+            "sale_days_before": int(r.sold_before),
+            "sale_days_after": int(r.sold_after),
+        }
+        for r in d[keep].assign(gap=gap[keep]).itertuples()
+    ]
+    whole = [g for g in gaps if g["region"] is None and g["channel"] is None]
+    kept = [
+        g
+        for g in gaps
+        if g in whole
+        or not any(w["product"] == g["product"] and overlap(w, g["start"], g["end"]) for w in whole)
+    ]
+    for g in kept:
+        days_in = overlap(g, cur_s, cur_e)
+        g["in_period"] = days_in > 0
+        g["lost_revenue"] = g["daily_revenue"] * days_in
+        g["start"], g["end"] = str(g["start"].date()), str(g["end"].date())
+    return kept
+
+
+def overlap(gap: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Days a gap shares with the closed range ``start`` .. ``end``."""
+    return max(0, (min(gap["end"], end) - max(gap["start"], start)).days + 1)
+
+
 def seasonality_and_forecast(daily: pd.Series) -> dict[str, object]:
     """STL (weekly, robust) on daily revenue and a damped additive ETS on full months."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
@@ -361,6 +485,8 @@ def main(argv: list[str]) -> None:
     result["returns"] = returns_by_category(cur, is_return)
     result["margin"] = margin(df, is_return, {"cur": (cur_s, cur_e), "prev": (prev_s, prev_e)})
     step("operations")
+    result["stockouts"] = sales_gaps(df, is_return, cur_s, cur_e)
+    step("inventory")
 
     month = df.order_date.dt.to_period("M")
     monthly = df.groupby(month).agg(revenue=("revenue", "sum"), orders=("sale_order", "nunique"))

@@ -12,7 +12,8 @@ the KPIs of the three windows, retention, the breakdowns and the monthly series;
 returning revenue, the top customers' share, RFM segments at both period ends, monthly
 cohorts; per channel and per rep in the period revenue, orders, customers and new customers
 by the channel or rep of their first order; returns by category; gross margin, discount rate
-and cost ratio in both periods with the split of the change; the daily revenue series; then the
+and cost ratio in both periods with the split of the change; possible stockouts from gaps in
+the sales (the same rule); the daily revenue series; then the
 same STL and ETS fits as the pandas baseline (statsmodels, on the small daily series).
 Seconds per step go to OUT.json under "steps".
 """
@@ -31,10 +32,19 @@ import polars as pl
 # Shared definitions, so both baselines follow the same rules.
 from pandas_baseline import (
     COHORTS_SHOWN,
+    GAP_INTERVALS,
+    GAP_MIN_DAYS,
     LOOKBACK_DAYS,
     MISSING_KEY,
+    SEASON_MIN_DATA_DAYS,
+    SEASON_SHARE,
+    SEASON_WEEKS,
     SEGMENT_GRID,
+    STEADY_DAYS,
+    STEADY_MIN_SALE_DAYS,
+    STRONG_SALE_DAYS,
     TOP_SHARES,
+    YEAR_WEEKS,
     seasonality_and_forecast,
 )
 
@@ -375,6 +385,150 @@ def margin(lf: pl.LazyFrame, windows: dict[str, Window]) -> dict[str, float]:
     }
 
 
+def seasonal_products(sales: pl.LazyFrame) -> pl.LazyFrame:
+    """Products with at least half their revenue within six weeks either side of one week of
+    the year (the weeks of all years added up; the year wraps round), centred on a week
+    they sold in."""
+    weekly = sales.group_by(
+        "product_id", week=((pl.col("order_date").dt.ordinal_day() - 1) // 7).cast(pl.Int64)
+    ).agg(pl.col("revenue").sum())
+    weeks = pl.LazyFrame({"week": list(range(2 * YEAR_WEEKS))})
+    dense = (
+        weekly.select("product_id")
+        .unique()
+        .join(weeks, how="cross")
+        .join(
+            weekly.rename({"week": "of_year"}),
+            left_on=["product_id", pl.col("week") % YEAR_WEEKS],
+            right_on=["product_id", "of_year"],
+            how="left",
+        )
+        .with_columns(
+            present=pl.col("revenue").is_not_null(), revenue=pl.col("revenue").fill_null(0.0)
+        )
+        .sort("product_id", "week")
+        .with_columns(
+            season=pl.col("revenue")
+            .rolling_sum(2 * SEASON_WEEKS + 1, center=True, min_samples=1)
+            .over("product_id")
+        )
+    )
+    peaks = (
+        dense.filter(
+            pl.col("week").is_between(SEASON_WEEKS, SEASON_WEEKS + YEAR_WEEKS - 1)
+            & pl.col("present")
+        )
+        .group_by("product_id")
+        .agg(peak=pl.col("season").max())
+    )
+    totals = weekly.group_by("product_id").agg(total=pl.col("revenue").sum())
+    return (
+        peaks.join(totals, on="product_id")
+        .filter((pl.col("total") > 0) & (pl.col("peak") >= SEASON_SHARE * pl.col("total")))
+        .select("product_id")
+    )
+
+
+def gap_candidates(lf: pl.LazyFrame, origin: date) -> pl.LazyFrame:
+    """Per product (and per product and region, and channel) and sale day: the day number
+    ``n``, revenue and sale days in the 28 days to it, the next sale day and the sale days
+    in the 28 days from that one."""
+    sales = lf.filter(~is_return() & pl.col("product_id").is_not_null())
+    per = []
+    for dim in ("", "region", "channel"):
+        part = sales.filter(pl.col(dim).is_not_null()) if dim else sales
+        place = pl.col(dim).cast(pl.String) if dim else pl.lit(None, pl.String)
+        per.append(
+            part.group_by("product_id", "order_date", dim=pl.lit(dim), place=place).agg(
+                pl.col("revenue").sum()
+            )
+        )
+    keys = ["product_id", "dim", "place"]
+    window = f"{STEADY_DAYS}i"
+    days = (
+        pl.concat(per)
+        .with_columns(n=(pl.col("order_date") - origin).dt.total_days(), one=pl.lit(1, pl.Int64))
+        .sort(*keys, "n", nulls_last=True)
+        .with_columns(
+            sold_before=pl.col("one").rolling_sum_by("n", window).over(keys),
+            revenue_before=pl.col("revenue").rolling_sum_by("n", window).over(keys),
+            first_n=pl.col("n").min().over(keys),
+            next_n=pl.col("n").shift(-1).over(keys),
+            back=-pl.col("n"),
+        )
+    )
+    # sale days in the 28 days from each sale day: the same rolling count, backwards
+    return (
+        days.sort(*keys, "back", nulls_last=True)
+        .with_columns(sold_from=pl.col("one").rolling_sum_by("back", window).over(keys))
+        .sort(*keys, "n", nulls_last=True)
+        .with_columns(sold_after=pl.col("sold_from").shift(-1).over(keys))
+    )
+
+
+def sales_gaps(lf: pl.LazyFrame, cur: Window) -> list[dict[str, object]]:
+    """Possible stockouts: a gap of 7 days or more, and 8 usual intervals, between two sale
+    days of a product that sold on 8 of the 28 days before it and of the 28 days from its
+    end (14 each side per region or channel), first sold 28 days or more before, not
+    seasonal; the gap reaches the 365 days to the period end. A product's gap takes the
+    place of the regional and channel gaps of that product it overlaps."""
+    span = lf.select(first=pl.col("order_date").min(), last=pl.col("order_date").max()).collect()
+    origin, last = span.row(0)
+    start_n = (cur[1] - timedelta(days=LOOKBACK_DAYS - 1) - origin).days
+    end_n, cur_end_n = (last - origin).days, (cur[1] - origin).days
+    steady = STEADY_DAYS - 1
+    gap = pl.col("next_n") - pl.col("n") - 1
+    interval = 2 * STEADY_DAYS / (pl.col("sold_before") + pl.col("sold_after"))
+    least = pl.when(pl.col("dim") == "").then(STEADY_MIN_SALE_DAYS).otherwise(STRONG_SALE_DAYS)
+    flagged = gap_candidates(lf, origin).filter(
+        pl.col("next_n").is_not_null()
+        & (pl.col("n") - pl.col("first_n") >= steady)
+        & (pl.col("sold_before") >= least)
+        & (pl.col("next_n") + steady <= end_n)
+        & (pl.col("sold_after") >= least)
+        & (gap >= GAP_MIN_DAYS)
+        & (gap >= GAP_INTERVALS * interval)
+        & (pl.col("next_n") - 1 >= start_n)
+        & (pl.col("n") + 1 <= cur_end_n)
+    )
+    if (last - origin).days + 1 >= SEASON_MIN_DATA_DAYS:
+        sales = lf.filter(~is_return() & pl.col("product_id").is_not_null())
+        flagged = flagged.join(seasonal_products(sales), on="product_id", how="anti")
+    rows = flagged.with_columns(gap=gap).collect().to_dicts()
+    gaps = [
+        {
+            "product": r["product_id"],
+            "region": r["place"] if r["dim"] == "region" else None,
+            "channel": r["place"] if r["dim"] == "channel" else None,
+            "start": r["order_date"] + timedelta(days=1),
+            "end": r["order_date"] + timedelta(days=int(r["gap"])),
+            "ongoing": False,
+            "daily_revenue": r["revenue_before"] / STEADY_DAYS,
+            "sale_days_before": r["sold_before"],
+            "sale_days_after": r["sold_after"],
+        }
+        for r in rows
+    ]
+    whole = [g for g in gaps if g["region"] is None and g["channel"] is None]
+    kept = [
+        g
+        for g in gaps
+        if g in whole
+        or not any(w["product"] == g["product"] and overlap(w, g["start"], g["end"]) for w in whole)
+    ]
+    for g in kept:
+        days_in = overlap(g, *cur)
+        g["in_period"] = days_in > 0
+        g["lost_revenue"] = g["daily_revenue"] * days_in
+        g["start"], g["end"] = str(g["start"]), str(g["end"])
+    return kept
+
+
+def overlap(gap: dict[str, Any], start: date, end: date) -> int:
+    """Days a gap shares with the closed range ``start`` .. ``end``."""
+    return max(0, (min(gap["end"], end) - max(gap["start"], start)).days + 1)
+
+
 def series(lf: pl.LazyFrame) -> tuple[dict[str, Any], pl.DataFrame]:
     """Monthly revenue and orders; daily revenue over every day of the data (0 on no sale)."""
     monthly = (
@@ -434,6 +588,8 @@ def main(argv: list[str]) -> None:
     result["returns"] = returns_by_category(cur_lines)
     result["margin"] = margin(lf, {"cur": cur, "prev": prev})
     step("operations")
+    result["stockouts"] = sales_gaps(lf, cur)
+    step("inventory")
     result["monthly"], daily = series(lf)
     result["daily"] = {
         "start": str(daily["order_date"][0]),
