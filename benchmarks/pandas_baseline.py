@@ -121,6 +121,7 @@ def rfm_segments(df: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
     rfm = window.groupby("customer_id").agg(
         last=("order_date", "max"), orders=("sale_order", "nunique"), revenue=("revenue", "sum")
     )
+    rfm = rfm[rfm.orders > 0]  # a customer with only returns in the window is not active
     r = quintile(rfm["last"])  # the latest last purchase ranks highest: R = 5
     f = quintile(rfm["orders"])
     m = quintile(rfm["revenue"])

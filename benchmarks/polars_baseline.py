@@ -206,6 +206,7 @@ def rfm_counts(lf: pl.LazyFrame, end: date) -> dict[str, int]:
             orders=nunique("sale_order"),
             revenue=pl.col("revenue").sum(),
         )
+        .filter(pl.col("orders") > 0)  # a customer with only returns in the window is not active
         .select(r=quintile("last"), fm=(quintile("orders") + quintile("revenue") + 1) // 2)
         .join(SEGMENTS.lazy(), on=["r", "fm"])
         .group_by("segment")
