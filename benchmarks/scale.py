@@ -48,7 +48,7 @@ DATA = HERE / "data"
 RESULTS = HERE / "RESULTS.md"
 SECTION = "## Side by side at scale (`scale.py`)"
 CHUNK_ROWS = 10_000_000  # lines generated at once; larger files are written chunk by chunk
-PANDAS_MB_PER_MILLION = 650  # pandas' peak per million lines (6.4 GB at 10M, RESULTS.md)
+PANDAS_MB_PER_MILLION = 1100  # pandas' peak per million lines (10.9 GB at 10M on 2026-12-06)
 SCAN = """
 import json, sys, time, duckdb
 started = time.perf_counter()
