@@ -103,6 +103,8 @@ for name, d in department_views(report, view, DEPARTMENTS).items():
     (out / "departments" / f"{name}.html").write_text(render_department_html(d, svgs))
 step("departments (md and html)")
 print(json.dumps({"times": times, "pngs": len(pngs)}))
+import shutil
+shutil.rmtree(out)
 """
 
 
