@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-fast lint bench schema clean
+.PHONY: help demo test test-fast lint bench bench-small schema clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test-fast: $(STAMP) ## Tests without the PySpark engine
 bench: $(STAMP) ## Benchmarks at 1M and 10M rows (slow; writes benchmarks/RESULTS.md)
 	$(BIN)/python benchmarks/scale.py --rows 1000000
 	$(BIN)/python benchmarks/scale.py --rows 10000000
+
+bench-small: $(STAMP) ## Start-up and a 10,000-line export, median of fresh processes (prints)
+	$(BIN)/python benchmarks/small.py
 
 schema: $(STAMP) ## Rewrite report.json's JSON Schema from the model (salescope.model)
 	$(BIN)/python -m salescope.report_schema

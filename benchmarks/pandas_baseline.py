@@ -8,14 +8,15 @@ the customer figures (new vs returning revenue, the top customers' share, RFM se
 both period ends, monthly cohorts); per channel and per sales rep in the period, revenue,
 orders, customers and new customers by the channel or rep of their first order; returns
 by category; gross margin, discount rate and cost ratio in the period and the previous one;
-possible stockouts from gaps in the sales; the daily revenue series; and, for a comparable
-amount of post-processing, an STL on daily revenue and an ETS forecast of monthly revenue.
+possible stockouts from gaps in the sales (the rule of docs/operations.md, per product and
+per product and region or channel, seasonal products left out); the daily revenue series;
+and, for a comparable amount of post-processing, an STL on daily revenue and an ETS forecast
+of monthly revenue.
 Seconds per step go to OUT.json under "steps".
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 import re
@@ -23,7 +24,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,25 +32,16 @@ import pandas as pd
 LOOKBACK_DAYS = 365
 COHORTS_SHOWN = 12
 MISSING_KEY = "(missing)"
-# possible stockouts from sales gaps (salescope.analysis.operations)
-NORMAL_DAYS = 56
-GAP_MIN_RATE = 0.3
+# Possible stockouts from gaps in the sales: the rule's thresholds (docs/operations.md)
+STEADY_DAYS = 28  # sale days counted in the 28 days before a gap and from its end
+STEADY_MIN_SALE_DAYS = 8  # at least this many on each side (per product)
+STRONG_SALE_DAYS = 14  # per product and region, and per product and channel
 GAP_MIN_DAYS = 7
-OPERATIONS = Path(__file__).resolve().parents[1] / "src/salescope/analysis/operations.py"
-
-
-def module_constant(path: Path, name: str) -> float:
-    """A literal module constant, read from the source: importing salescope would add its
-    start-up time and memory to the baseline's."""
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.AnnAssign | ast.Assign) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-                return float(ast.literal_eval(node.value))
-    raise SystemExit(f"{name} not found in {path}")
-
-
-GAP_MAX_PROBABILITY = module_constant(OPERATIONS, "GAP_MAX_PROBABILITY")
+GAP_INTERVALS = 8  # the gap is this many usual intervals between sale days at least
+SEASON_WEEKS = 6  # seasonal: half the revenue within 6 weeks either side of one week
+SEASON_SHARE = 0.5
+SEASON_MIN_DATA_DAYS = 273  # judged when the data covers this much of a year
+YEAR_WEEKS = 53  # weeks of the year counted from 1 January: 0..52
 TOP_SHARES = {"top_1pct": 0.01, "top_10pct": 0.1, "top_20pct": 0.2}
 # RFM segment by R score (rows 5..1) and FM score (columns 1..5), as in docs/metrics.md.
 SEGMENT_GRID = np.array(
@@ -70,7 +62,7 @@ def window_kpis(
 ) -> dict[str, float]:
     sub = df[(df.order_date >= start) & (df.order_date <= end)]
     revenue = float(sub.revenue.sum())
-    orders = int(sub.order_id.nunique())
+    orders = int(sub.sale_order.nunique())
     units = float(sub.quantity.sum())
     customers = int(sub.customer_id.nunique())
     new = int(((first_purchase >= start) & (first_purchase <= end)).sum())
@@ -125,10 +117,11 @@ def rfm_segments(df: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
     """Each customer's RFM segment over the lookback ending at ``end`` (inclusive)."""
     start = end - pd.Timedelta(days=LOOKBACK_DAYS - 1)
     in_window = (df.order_date >= start) & (df.order_date <= end)
-    window = df.loc[in_window, ["customer_id", "order_date", "order_id", "revenue"]]
+    window = df.loc[in_window, ["customer_id", "order_date", "sale_order", "revenue"]]
     rfm = window.groupby("customer_id").agg(
-        last=("order_date", "max"), orders=("order_id", "nunique"), revenue=("revenue", "sum")
+        last=("order_date", "max"), orders=("sale_order", "nunique"), revenue=("revenue", "sum")
     )
+    rfm = rfm[rfm.orders > 0]  # a customer with only returns in the window is not active
     r = quintile(rfm["last"])  # the latest last purchase ranks highest: R = 5
     f = quintile(rfm["orders"])
     m = quintile(rfm["revenue"])
@@ -189,7 +182,7 @@ def channels(
     key = key_column(cur.channel, channel_key).fillna(MISSING_KEY)
     per = cur.groupby(key).agg(
         revenue=("revenue", "sum"),
-        orders=("order_id", "nunique"),
+        orders=("sale_order", "nunique"),
         customers=("customer_id", "nunique"),
     )
     firsts = first_day.assign(key=key_column(first_day.channel, channel_key))
@@ -216,7 +209,7 @@ def reps(
         .groupby(key[key.notna()])
         .agg(
             revenue=("revenue", "sum"),
-            orders=("order_id", "nunique"),
+            orders=("sale_order", "nunique"),
             customers=("customer_id", "nunique"),
         )
     )
@@ -291,55 +284,115 @@ def margin(
     }
 
 
+def seasonal_products(sales: pd.DataFrame) -> set[str]:
+    """Products with at least half their revenue within six weeks either side of one week of
+    the year (the weeks of all years added up; the year wraps round), centred on a week
+    they sold in."""
+    week = ((sales.order_date.dt.dayofyear - 1) // 7).rename("week")
+    weekly = sales.groupby(["product_id", week]).revenue.sum().unstack()
+    weekly = weekly.reindex(columns=range(YEAR_WEEKS))
+    wrapped = pd.concat([weekly, weekly], axis=1, ignore_index=True)
+    season = wrapped.fillna(0.0).T.rolling(2 * SEASON_WEEKS + 1, center=True, min_periods=1).sum().T
+    centred = slice(SEASON_WEEKS, SEASON_WEEKS + YEAR_WEEKS)
+    peak = season.iloc[:, centred].where(wrapped.iloc[:, centred].notna()).max(axis=1)
+    total = weekly.sum(axis=1)
+    return set(weekly.index[(total > 0) & (peak >= SEASON_SHARE * total)])
+
+
+def gap_days(sales: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    """Per product (and per product and region, and channel) and sale day: the day number
+    ``n``, revenue and sale days in the 28 days to it, the next sale day and the sale days
+    in the 28 days from that one."""
+    keys = ["product_id", "dim", "place"]
+    parts = []
+    for dim in ("", "region", "channel"):
+        part = sales[sales[dim].notna()] if dim else sales
+        by = ["product_id", "order_date", *([dim] if dim else [])]
+        daily = part.groupby(by, as_index=False).revenue.sum()
+        daily["place"] = daily[dim].astype(str) if dim else ""
+        parts.append(daily.assign(dim=dim)[[*keys, "order_date", "revenue"]])
+    days = pd.concat(parts, ignore_index=True).sort_values([*keys, "order_date"], ignore_index=True)
+    days["n"] = (days.order_date - origin).dt.days
+    window = f"{STEADY_DAYS}D"
+    before = (
+        days.set_index("order_date").groupby(keys).revenue.rolling(window).agg(["count", "sum"])
+    )
+    days["sold_before"] = before["count"].to_numpy()
+    days["revenue_before"] = before["sum"].to_numpy()
+    # the sale days in the 28 days from each sale day: the same rolling count on reversed time
+    back = days.assign(back=pd.Timestamp("2200-01-01") - pd.to_timedelta(days.n, unit="D"))
+    back = back.sort_values([*keys, "back"])
+    back["sold_from"] = (
+        back.set_index("back").groupby(keys).revenue.rolling(window).count().to_numpy()
+    )
+    days["sold_from"] = back.sold_from
+    grouped = days.groupby(keys)
+    days["first_n"] = grouped.n.transform("min")
+    days["next_n"] = grouped.n.shift(-1)
+    days["sold_after"] = grouped.sold_from.shift(-1)
+    return days
+
+
 def sales_gaps(
     df: pd.DataFrame, is_return: pd.Series, cur_s: pd.Timestamp, cur_e: pd.Timestamp
 ) -> list[dict[str, object]]:
-    """Possible stockouts: a product that sold on >= 30% of the 56 days up to a sale day and
-    then sold nothing for ``G >= 7`` days, with ``(1 - p) ** G`` below the threshold, 56 days
-    of data before; gaps touching the 365 days to the period end."""
-    sales = df.loc[~is_return & df.product_id.notna(), ["product_id", "order_date", "revenue"]]
-    daily = sales.groupby(["product_id", "order_date"], as_index=False).revenue.sum()
+    """Possible stockouts: a gap of 7 days or more, and 8 usual intervals, between two sale
+    days of a product that sold on 8 of the 28 days before it and of the 28 days from its
+    end (14 each side per region or channel), first sold 28 days or more before, not
+    seasonal; the gap reaches the 365 days to the period end. A product's gap takes the
+    place of the regional and channel gaps of that product it overlaps."""
+    sales = df.loc[~is_return & df.product_id.notna()]
     origin, last = df.order_date.min(), df.order_date.max()
-    recent = (
-        daily.set_index("order_date")
-        .groupby("product_id")
-        .revenue.rolling(f"{NORMAL_DAYS}D")
-        .agg(["count", "sum"])
+    d = gap_days(sales, origin)
+    steady = STEADY_DAYS - 1
+    gap = d.next_n - d.n - 1
+    interval = 2 * STEADY_DAYS / (d.sold_before + d.sold_after)
+    least = np.where(d.dim == "", STEADY_MIN_SALE_DAYS, STRONG_SALE_DAYS)
+    keep = (
+        d.next_n.notna()
+        & (d.n - d.first_n >= steady)
+        & (d.sold_before >= least)
+        & (d.next_n + steady <= (last - origin).days)
+        & (d.sold_after >= least)
+        & (gap >= GAP_MIN_DAYS)
+        & (gap >= GAP_INTERVALS * interval)
+        & (d.next_n - 1 >= (cur_e - pd.Timedelta(days=LOOKBACK_DAYS - 1) - origin).days)
+        & (d.n + 1 <= (cur_e - origin).days)
     )
-    daily["sold_days"] = recent["count"].to_numpy()
-    daily["recent_revenue"] = recent["sum"].to_numpy()
-    daily["next_day"] = daily.groupby("product_id").order_date.shift(-1)
-    daily["ongoing"] = daily.next_day.isna()
-    after_last = last + pd.Timedelta(days=1)  # a gap to the end of the data is ongoing
-    daily["gap"] = (daily.next_day.fillna(after_last) - daily.order_date).dt.days - 1
-    rate = daily.sold_days / NORMAL_DAYS
-    horizon_start = cur_e - pd.Timedelta(days=LOOKBACK_DAYS - 1)
-    flagged = daily[
-        (daily.order_date >= origin + pd.Timedelta(days=NORMAL_DAYS - 1))
-        & (daily.gap >= GAP_MIN_DAYS)
-        & (rate >= GAP_MIN_RATE)
-        & ((1.0 - rate) ** daily.gap < GAP_MAX_PROBABILITY)
-        & (daily.order_date + pd.to_timedelta(daily.gap, unit="D") >= horizon_start)
-        & (daily.order_date < cur_e)
+    if (last - origin).days + 1 >= SEASON_MIN_DATA_DAYS:
+        keep &= ~d.product_id.isin(seasonal_products(sales))
+    gaps = [
+        {
+            "product": r.product_id,
+            "region": r.place if r.dim == "region" else None,
+            "channel": r.place if r.dim == "channel" else None,
+            "start": r.order_date + pd.Timedelta(days=1),
+            "end": r.order_date + pd.Timedelta(days=int(r.gap)),
+            "ongoing": False,
+            "daily_revenue": r.revenue_before / STEADY_DAYS,
+            "sale_days_before": int(r.sold_before),
+            "sale_days_after": int(r.sold_after),
+        }
+        for r in d[keep].assign(gap=gap[keep]).itertuples()
     ]
-    gaps = []
-    for r in flagged.itertuples():
-        start = r.order_date + pd.Timedelta(days=1)
-        end = r.order_date + pd.Timedelta(days=int(r.gap))
-        days_in = max(0, (min(end, cur_e) - max(start, cur_s)).days + 1)
-        per_day = r.recent_revenue / NORMAL_DAYS
-        gaps.append(
-            {
-                "product": r.product_id,
-                "start": str(start.date()),
-                "end": str(end.date()),
-                "ongoing": bool(r.ongoing),
-                "in_period": days_in > 0,
-                "daily_revenue": per_day,
-                "lost_revenue": per_day * days_in,
-            }
-        )
-    return gaps
+    whole = [g for g in gaps if g["region"] is None and g["channel"] is None]
+    kept = [
+        g
+        for g in gaps
+        if g in whole
+        or not any(w["product"] == g["product"] and overlap(w, g["start"], g["end"]) for w in whole)
+    ]
+    for g in kept:
+        days_in = overlap(g, cur_s, cur_e)
+        g["in_period"] = days_in > 0
+        g["lost_revenue"] = g["daily_revenue"] * days_in
+        g["start"], g["end"] = str(g["start"].date()), str(g["end"].date())
+    return kept
+
+
+def overlap(gap: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Days a gap shares with the closed range ``start`` .. ``end``."""
+    return max(0, (min(gap["end"], end) - max(gap["start"], start)).days + 1)
 
 
 def seasonality_and_forecast(daily: pd.Series) -> dict[str, object]:
@@ -384,6 +437,9 @@ def main(argv: list[str]) -> None:
 
     df = pd.read_parquet(path)
     df["order_date"] = pd.to_datetime(df["order_date"])
+    # returns and credit notes are never orders: orders count the sale lines' order ids
+    is_return = ((df.revenue < 0) | (df.quantity < 0)).fillna(False)
+    df["sale_order"] = df.order_id.where(~is_return)
     step("read")
     first_purchase = df.groupby("customer_id").order_date.min()
     result: dict[str, object] = {
@@ -399,7 +455,7 @@ def main(argv: list[str]) -> None:
     prev = df[(df.order_date >= prev_s) & (df.order_date <= prev_e)]
     breakdowns = {}
     for col in ("category", "region", "channel", "sales_rep", "segment", "product_id"):
-        now = cur.groupby(col).agg(revenue=("revenue", "sum"), orders=("order_id", "nunique"))
+        now = cur.groupby(col).agg(revenue=("revenue", "sum"), orders=("sale_order", "nunique"))
         before = prev.groupby(col).revenue.sum()
         top = now.join(before.rename("previous"), how="outer").fillna(0)
         breakdowns[col] = (
@@ -427,7 +483,6 @@ def main(argv: list[str]) -> None:
     step("marketing")
     result["team"] = reps(cur, first_day, cur_s, cur_e)
     step("team")
-    is_return = ((df.revenue < 0) | (df.quantity < 0)).fillna(False)
     result["returns"] = returns_by_category(cur, is_return)
     result["margin"] = margin(df, is_return, {"cur": (cur_s, cur_e), "prev": (prev_s, prev_e)})
     step("operations")
@@ -435,7 +490,7 @@ def main(argv: list[str]) -> None:
     step("inventory")
 
     month = df.order_date.dt.to_period("M")
-    monthly = df.groupby(month).agg(revenue=("revenue", "sum"), orders=("order_id", "nunique"))
+    monthly = df.groupby(month).agg(revenue=("revenue", "sum"), orders=("sale_order", "nunique"))
     result["monthly"] = {str(k): v for k, v in monthly.round(2).to_dict("index").items()}
     daily = df.groupby("order_date").revenue.sum()
     daily = daily.reindex(pd.date_range(daily.index.min(), daily.index.max()), fill_value=0.0)
