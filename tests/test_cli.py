@@ -233,3 +233,17 @@ def test_pyspark_run_writes_no_jvm_output_to_stderr(tmp_path: Path) -> None:
     assert report["run"]["engine"] == "pyspark"
     assert report["kpis"]["revenue"]["value"] == pytest.approx(float(revenue), abs=0.005)
     assert report["kpis"]["orders"]["value"] == len(q2)
+
+
+def test_python_dash_m_salescope_is_the_command_line(tmp_path: Path) -> None:
+    import salescope
+
+    done = subprocess.run(
+        [sys.executable, "-m", "salescope", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, f"salescope {salescope.__version__}")

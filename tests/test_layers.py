@@ -79,6 +79,7 @@ LAYERS: list[list[str]] = [
     ["salescope.pipeline"],
     ["salescope.demo_data"],
     ["salescope.cli", "salescope.terminal"],  # terminal: the CLI's progress display
+    ["salescope.__main__"],  # python -m salescope
     ["salescope"],
 ]
 
