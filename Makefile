@@ -34,7 +34,7 @@ test: $(STAMP) lint ## Lint, type-check and run the whole test suite (both engin
 test-fast: $(STAMP) ## Tests without the PySpark engine
 	$(SINGLE_THREAD) $(BIN)/python -m pytest -q -m "not spark"
 
-bench: $(STAMP) ## Benchmarks at 1M and 10M rows (slow; writes benchmarks/RESULTS.md)
+bench: $(STAMP) ## Benchmarks at 1M and 10M rows against the one-scan limit, pandas and Polars (slow; prints; add --record to append to benchmarks/RESULTS.md)
 	$(BIN)/python benchmarks/scale.py --rows 1000000
 	$(BIN)/python benchmarks/scale.py --rows 10000000
 
