@@ -24,10 +24,11 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from baseline_rules import kept_gaps, margin_split
 
 LOOKBACK_DAYS = 365
 COHORTS_SHOWN = 12
@@ -271,17 +272,7 @@ def margin(
         name: margin_figures(lines[lines.order_date.between(start, end)], is_return)
         for name, (start, end) in windows.items()
     }
-
-    def m(c: float, d: float) -> float:
-        return 1.0 - c / (1.0 - d)
-
-    c0, c1 = figures["prev"]["cost_ratio"], figures["cur"]["cost_ratio"]
-    d0, d1 = 1 - figures["prev"]["price_ratio"], 1 - figures["cur"]["price_ratio"]
-    return {
-        **figures,
-        "from_discount": 0.5 * ((m(c0, d1) - m(c0, d0)) + (m(c1, d1) - m(c1, d0))),
-        "from_cost": 0.5 * ((m(c1, d0) - m(c0, d0)) + (m(c1, d1) - m(c0, d1))),
-    }
+    return margin_split(figures)
 
 
 def seasonal_products(sales: pd.DataFrame) -> set[str]:
@@ -375,24 +366,10 @@ def sales_gaps(
         }
         for r in d[keep].assign(gap=gap[keep]).itertuples()
     ]
-    whole = [g for g in gaps if g["region"] is None and g["channel"] is None]
-    kept = [
-        g
-        for g in gaps
-        if g in whole
-        or not any(w["product"] == g["product"] and overlap(w, g["start"], g["end"]) for w in whole)
-    ]
+    kept = kept_gaps(gaps, cur_s, cur_e)
     for g in kept:
-        days_in = overlap(g, cur_s, cur_e)
-        g["in_period"] = days_in > 0
-        g["lost_revenue"] = g["daily_revenue"] * days_in
         g["start"], g["end"] = str(g["start"].date()), str(g["end"].date())
     return kept
-
-
-def overlap(gap: dict[str, Any], start: pd.Timestamp, end: pd.Timestamp) -> int:
-    """Days a gap shares with the closed range ``start`` .. ``end``."""
-    return max(0, (min(gap["end"], end) - max(gap["start"], start)).days + 1)
 
 
 def seasonality_and_forecast(daily: pd.Series) -> dict[str, object]:

@@ -29,6 +29,8 @@ from typing import Any
 
 import polars as pl
 
+from baseline_rules import kept_gaps, margin_split
+
 # Shared definitions, so both baselines follow the same rules.
 from pandas_baseline import (
     COHORTS_SHOWN,
@@ -373,17 +375,7 @@ def margin(lf: pl.LazyFrame, windows: dict[str, Window]) -> dict[str, float]:
             "cost_ratio": sums["cost"] / sums["list"],
             "price_ratio": sums["revenue"] / sums["list"],
         }
-
-    def m(c: float, d: float) -> float:
-        return 1.0 - c / (1.0 - d)
-
-    c0, c1 = figures["prev"]["cost_ratio"], figures["cur"]["cost_ratio"]
-    d0, d1 = 1 - figures["prev"]["price_ratio"], 1 - figures["cur"]["price_ratio"]
-    return {
-        **figures,
-        "from_discount": 0.5 * ((m(c0, d1) - m(c0, d0)) + (m(c1, d1) - m(c1, d0))),
-        "from_cost": 0.5 * ((m(c1, d0) - m(c0, d0)) + (m(c1, d1) - m(c0, d1))),
-    }
+    return margin_split(figures)
 
 
 def seasonal_products(sales: pl.LazyFrame) -> pl.LazyFrame:
@@ -510,24 +502,10 @@ def sales_gaps(lf: pl.LazyFrame, cur: Window) -> list[dict[str, object]]:
         }
         for r in rows
     ]
-    whole = [g for g in gaps if g["region"] is None and g["channel"] is None]
-    kept = [
-        g
-        for g in gaps
-        if g in whole
-        or not any(w["product"] == g["product"] and overlap(w, g["start"], g["end"]) for w in whole)
-    ]
+    kept = kept_gaps(gaps, *cur)
     for g in kept:
-        days_in = overlap(g, *cur)
-        g["in_period"] = days_in > 0
-        g["lost_revenue"] = g["daily_revenue"] * days_in
         g["start"], g["end"] = str(g["start"]), str(g["end"])
     return kept
-
-
-def overlap(gap: dict[str, Any], start: date, end: date) -> int:
-    """Days a gap shares with the closed range ``start`` .. ``end``."""
-    return max(0, (min(gap["end"], end) - max(gap["start"], start)).days + 1)
 
 
 def series(lf: pl.LazyFrame) -> tuple[dict[str, Any], pl.DataFrame]:

@@ -42,10 +42,10 @@ from pathlib import Path
 from typing import Any
 
 from compare_figures import compare
+from results import commit, record
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
-RESULTS = HERE / "RESULTS.md"
 SECTION = "## Side by side at scale (`scale.py`)"
 CHUNK_ROWS = 10_000_000  # lines generated at once; larger files are written chunk by chunk
 PANDAS_MB_PER_MILLION = 1100  # pandas' peak per million lines (10.9 GB at 10M on 2026-12-06)
@@ -268,26 +268,6 @@ def stage_lines(runs: list[Run]) -> list[str]:
     ]
 
 
-def record(text: str) -> None:
-    """Append ``text`` to the end of this benchmark's section of RESULTS.md."""
-    current = RESULTS.read_text(encoding="utf-8")
-    if SECTION not in current:
-        current = current.rstrip("\n") + f"\n\n{SECTION}\n"
-    start = current.index(SECTION)
-    after = current.find("\n## ", start + len(SECTION))
-    end = len(current) if after < 0 else after + 1
-    updated = current[:end].rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n\n" + current[end:]
-    RESULTS.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
-
-
-def commit() -> str:
-    """The checkout's short commit, with ``+`` when it has changes."""
-    git = ["git", "-C", str(HERE)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run([*git, "status", "--porcelain", "src"], capture_output=True, text=True)
-    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -368,7 +348,7 @@ def main() -> None:
         )
         body = "\n".join(f"- {n}" for n in notes)
         stages = "Seconds per stage (salescope) and per step (baselines):\n\n"
-        record(f"{head}\n{text}\n\n{body}\n\n{stages}" + "\n".join(stage_lines(runs)))
+        record(SECTION, f"{head}\n{text}\n\n{body}\n\n{stages}" + "\n".join(stage_lines(runs)))
 
 
 if __name__ == "__main__":

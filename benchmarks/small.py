@@ -39,8 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from results import commit, record
+
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "RESULTS.md"
 SECTION = "## Start-up and small inputs (`small.py`)"
 CLI = [sys.executable, "-m", "salescope.cli"]
 STARTUP_RUNS = 5
@@ -254,23 +255,6 @@ def writing_breakdown(data: Input) -> str:
 # --- output ---------------------------------------------------------------------------------
 
 
-def record(text: str) -> None:
-    """Append ``text`` to the end of this benchmark's section of RESULTS.md."""
-    current = RESULTS.read_text(encoding="utf-8")
-    if SECTION not in current:
-        current = current.rstrip("\n") + f"\n\n{SECTION}\n"
-    start = current.index(SECTION)
-    after = current.find("\n## ", start + len(SECTION))
-    end = len(current) if after < 0 else after + 1
-    updated = current[:end].rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n\n" + current[end:]
-    RESULTS.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
-
-
-def commit() -> str:
-    git = ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"]
-    return subprocess.run(git, capture_output=True, text=True).stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
@@ -325,7 +309,7 @@ def main() -> None:
             *stages,
             *writing,
         ]
-        record("\n".join(text))
+        record(SECTION, "\n".join(text))
 
 
 if __name__ == "__main__":
