@@ -1,9 +1,23 @@
-"""Plain-Python rules both baselines apply to the sums their library computed: the split of
-the gross margin's change, and which sales gaps are kept and what they cost."""
+"""Plain-Python rules both baselines apply to the sums their library computed (the split of
+the gross margin's change, which sales gaps are kept and what they cost), and their timer."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+
+class Steps:
+    """Seconds per step of a baseline: call it with a step's name when the step is done."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._mark, 3)
+        self._mark = now
 
 
 def margin_split(figures: dict[str, dict[str, float]]) -> dict[str, Any]:

@@ -21,14 +21,13 @@ import json
 import math
 import re
 import sys
-import time
 import warnings
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from baseline_rules import kept_gaps, margin_split
+from baseline_rules import Steps, kept_gaps, margin_split
 
 LOOKBACK_DAYS = 365
 COHORTS_SHOWN = 12
@@ -403,15 +402,7 @@ def seasonality_and_forecast(daily: pd.Series) -> dict[str, object]:
 def main(argv: list[str]) -> None:
     path, *dates, out = argv
     cur_s, cur_e, prev_s, prev_e, yoy_s, yoy_e = (pd.Timestamp(d) for d in dates)
-    steps: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def step(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        steps[name] = round(now - mark, 3)
-        mark = now
-
+    step = Steps()
     df = pd.read_parquet(path)
     df["order_date"] = pd.to_datetime(df["order_date"])
     # returns and credit notes are never orders: orders count the sale lines' order ids
@@ -475,7 +466,7 @@ def main(argv: list[str]) -> None:
     step("series")
     result["models"] = seasonality_and_forecast(daily)
     step("models")
-    result["steps"] = steps
+    result["steps"] = step.seconds
     with open(out, "w") as handle:
         json.dump(result, handle, default=str)
 

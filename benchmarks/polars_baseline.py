@@ -23,13 +23,12 @@ from __future__ import annotations
 import json
 import math
 import sys
-import time
 from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 
-from baseline_rules import kept_gaps, margin_split
+from baseline_rules import Steps, kept_gaps, margin_split
 
 # Shared definitions, so both baselines follow the same rules.
 from pandas_baseline import (
@@ -530,15 +529,7 @@ def main(argv: list[str]) -> None:
     path, *dates, out = argv
     days = [date.fromisoformat(d) for d in dates]
     cur, prev, yoy = (days[0], days[1]), (days[2], days[3]), (days[4], days[5])
-    steps: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def step(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        steps[name] = round(now - mark, 3)
-        mark = now
-
+    step = Steps()
     # returns and credit notes are never orders: orders count the sale lines' order ids
     lf = pl.scan_parquet(path).with_columns(sale_order=pl.when(~is_return()).then("order_id"))
     first = first_purchases(lf)
@@ -577,7 +568,7 @@ def main(argv: list[str]) -> None:
     step("series")
     result["models"] = seasonality_and_forecast(daily.to_pandas().set_index("order_date").revenue)
     step("models")
-    result["steps"] = steps
+    result["steps"] = step.seconds
     with open(out, "w") as handle:
         json.dump(result, handle, default=str)
 

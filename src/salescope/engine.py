@@ -31,7 +31,7 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from salescope import spark
-from salescope.errors import ConfigError
+from salescope.errors import ConfigError, first_line
 
 log = logging.getLogger("salescope")
 
@@ -345,8 +345,7 @@ def _duckdb_scratch(
         con = ibis.duckdb.connect(folder / "scratch.duckdb", **config)
     except Exception as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-        raise ConfigError(f"cannot start DuckDB: {first}", hint=ENGINE_HELP) from exc
+        raise ConfigError(f"cannot start DuckDB: {first_line(exc)}", hint=ENGINE_HELP) from exc
     # DuckDB draws its own bar on stderr for queries over 2 s; salescope reports progress
     # per stage, and --quiet must mean quiet (Engine.tracking_progress measures without it)
     con.raw_sql("SET enable_progress_bar = false")

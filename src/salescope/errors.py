@@ -46,3 +46,10 @@ class EmptyDataError(SalescopeError):
 
 class MissingDependencyError(SalescopeError):
     """An optional dependency is not installed; the hint gives the install command."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message, or its type's name when it has none: what a
+    one-line error says of a library's failure."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

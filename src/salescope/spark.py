@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from salescope.errors import ConfigError, MissingDependencyError
+from salescope.errors import ConfigError, MissingDependencyError, first_line
 
 log = logging.getLogger("salescope")
 
@@ -219,11 +219,13 @@ def _classic_session(master: str) -> Any:
 def _first_line(exc: Exception) -> str:
     """The first line of an error; of a Java error's own message, not py4j's wrapper."""
     java = getattr(exc, "java_exception", None)
+    if java is None:
+        return first_line(exc)
     try:
-        text = str(java.toString()) if java is not None else str(exc)
+        text = str(java.toString()).strip()
     except Exception:  # noqa: BLE001 - the JVM may be gone: py4j's text is the fallback
-        text = str(exc)
-    return (text.strip() or type(exc).__name__).splitlines()[0]
+        return first_line(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _connect_session(url: str) -> Any:
@@ -241,9 +243,8 @@ def _connect_session(url: str) -> Any:
         for key, value in SQL_SETTINGS.items():
             spark.conf.set(key, value)
     except Exception as exc:
-        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
         raise ConfigError(
-            f"cannot open a Spark Connect session: {first}",
+            f"cannot open a Spark Connect session: {first_line(exc)}",
             hint="check that the server on that port is Spark Connect of the same major version",
         ) from exc
     _remote[url] = spark

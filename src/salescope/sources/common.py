@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from salescope.engine import Engine, scratch_root
-from salescope.errors import InputError
+from salescope.errors import InputError, first_line
 from salescope.model import Check
 from salescope.narrative import format as fmt
 
@@ -61,11 +61,6 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def unreadable(label: str, kind: str, exc: BaseException, hint: str | None = None) -> InputError:

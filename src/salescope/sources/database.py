@@ -22,9 +22,9 @@ import ibis.expr.types as ir
 import pyarrow.parquet as pq
 
 from salescope.engine import Engine
-from salescope.errors import InputError
+from salescope.errors import InputError, first_line
 from salescope.redact import redact_url
-from salescope.sources.common import Read, count, first_line, load_parquet, sha256_of, temporary
+from salescope.sources.common import Read, count, load_parquet, sha256_of, temporary
 
 log = logging.getLogger("salescope")
 

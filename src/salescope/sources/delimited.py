@@ -24,14 +24,13 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.engine import Engine
-from salescope.errors import InputError
+from salescope.errors import InputError, first_line
 from salescope.sources.common import (
     Read,
     RejectWriter,
     clean_names,
     count,
     duckdb_tidy,
-    first_line,
     sha256_of,
     spark_table,
     temporary,

@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.engine import Engine
-from salescope.errors import InputError
+from salescope.errors import InputError, first_line
 from salescope.narrative import format as fmt
 from salescope.sources.common import (
     Read,
@@ -27,7 +27,6 @@ from salescope.sources.common import (
     clean_names,
     count,
     duckdb_tidy,
-    first_line,
     sha256_of,
     spark_table,
     temporary,
