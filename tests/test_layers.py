@@ -78,6 +78,8 @@ LAYERS: list[list[str]] = [
     ["salescope.report_schema"],  # report.json's JSON Schema, generated from the model
     ["salescope.pipeline"],
     ["salescope.demo_data"],
+    ["salescope.history", "salescope.since"],  # the run history and what changed between runs
+    ["salescope.project"],  # salescope run: a report project, recorded in its history
     ["salescope.cli", "salescope.terminal"],  # terminal: the CLI's progress display
     ["salescope.__main__"],  # python -m salescope
     ["salescope"],

@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from salescope.config import Config
     from salescope.engine import Engine
     from salescope.model import Report
+    from salescope.project import Outcome, Project
     from salescope.schema.roles import Mapping
     from salescope.sources.files import Source
 
@@ -242,7 +244,6 @@ def report(
         by_folder = out_dir / f"by-{_by_name(by)}"
         if not by_folder.is_symlink():  # a link there is replaced by a folder, not followed
             check_out(by_folder, force=force)
-    formats = _formats(fmt)
     departments = None
     if department is not None:
         name = department.strip().lower().replace("-", "_").replace(" ", "_")
@@ -259,6 +260,7 @@ def report(
         compare=compare,
         where=where,
     )
+    formats = _formats(fmt) if fmt else cfg.formats  # salescope.yml's formats: unless --format
     settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
     with _progress("reading inputs...") as progress:
         result = run(inputs, cfg, engine=_engine(engine, cfg), progress=progress)
@@ -268,10 +270,15 @@ def report(
         if by is not None:
             with _stage(progress, f"by-{_by_name(by)}", f"reports by {_by_name(by)}"):
                 written += _by_member(result, by, inputs, cfg, engine, out_dir, formats, progress)
-    q = result.quality
-    revenue = result.kpi("revenue")
+    _said(result, written, out_dir)
+
+
+def _said(result: Report, written: list[Path], out_dir: Path) -> None:
+    """The two lines a report ends with: the headline and where it was written."""
     from salescope.narrative.format import money, period_name
 
+    q = result.quality
+    revenue = result.kpi("revenue")
     out.print(
         f"[bold]salescope[/] {period_name(result.period)}: revenue "
         f"{money(revenue.value if revenue else None, result.currency)}, "
@@ -579,6 +586,234 @@ def config_text(source: Source, mapping: Mapping, currency: str | None = None) -
         lines.append("# currency: EUR  # the data names none: set it, or amounts show no symbol")
     lines += ["period: latest-quarter", "top_n: 10", ""]
     return "\n".join(lines)
+
+
+ProjectArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="The project's salescope.yml, or the folder that holds it (default: the "
+        "working directory's)."
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON line on stdout instead of text.")
+]
+
+
+@app.command("run")
+def run_command(
+    project: ProjectArg = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The day period rules count from, YYYY-MM-DD (default: the data's last day).",
+        ),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", "-p", help="Override the project's period rule or period."),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Run even when the inputs and settings are those of the last report."
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+    engine: EngineOpt = "duckdb",
+) -> None:
+    """Run a report project: salescope.yml names the inputs, the period rule, the formats,
+    the output folder and the deliveries; the run is recorded in the project's history.
+
+    Exit codes: 0 written, or skipped because nothing changed since the last report; 2 a
+    user error; 3 written but a delivery failed; 130 interrupted (docs/projects.md).
+
+    Examples: `salescope run` (./salescope.yml); `salescope run shop/salescope.yml --as-of
+    2026-12-06 --json`
+    """
+    import json
+
+    from salescope.project import failure_summary, load_project
+
+    try:
+        day = _as_of(as_of)
+        proj = load_project(project, period=period, as_of=day)
+        outcome = _run_project(proj, engine, force)
+    except SalescopeError as exc:
+        if as_json:
+            out.print(json.dumps(failure_summary("error", exc.exit_code, exc.one_line())))
+        raise
+    except KeyboardInterrupt:
+        if as_json:
+            out.print(json.dumps(failure_summary("interrupted", 130, "stopped by Ctrl-C")))
+        raise
+    if as_json:
+        out.print(json.dumps(outcome.summary(), default=str), markup=False, highlight=False)
+    elif outcome.status == "skipped":
+        out.print(
+            f"Nothing to do: {outcome.reason}; its report in {outcome.out} stands (--force "
+            "runs again).",
+            markup=False,
+            highlight=False,
+        )
+    else:
+        assert outcome.report is not None
+        _said(outcome.report, list(outcome.written), outcome.out)
+        for d in outcome.deliveries:
+            state = "delivered" if d.ok else f"NOT delivered: {d.reason}"
+            out.print(f"{d.channel} to {d.target}: {state}", markup=False, highlight=False)
+    if outcome.exit_code:
+        raise typer.Exit(outcome.exit_code)
+
+
+def _as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            f"--as-of {text!r} is not a date",
+            hint="write it as YYYY-MM-DD, e.g. --as-of 2026-12-06",
+        ) from None
+
+
+def _run_project(proj: Project, engine: str, force: bool) -> Outcome:
+    from salescope.project import run_project
+    from salescope.render import write_outputs
+    from salescope.render.folder import check_out
+    from salescope.settings import LlmSettings
+
+    cfg = proj.config
+    check_out(proj.out, inputs=proj.inputs)
+    settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
+
+    def write(report: Report, folder: Path) -> tuple[Path, ...]:
+        return tuple(write_outputs(report, folder, cfg.formats, None, settings))
+
+    with _progress("reading inputs...") as progress:
+        return run_project(
+            proj, engine=_engine(engine, cfg), write=write, force=force, progress=progress
+        )
+
+
+@app.command()
+def history(
+    project: ProjectArg = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Runs to list.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """List a report project's runs, newest first: when, status, period, revenue and why a
+    run was skipped or failed.
+
+    Example: `salescope history shop/`
+    """
+    import json
+
+    from salescope.history import History
+    from salescope.narrative.format import money
+    from salescope.project import load_project
+
+    proj = load_project(project)
+    runs = History(proj.history).runs(limit)
+    if as_json:
+        for r in runs:
+            line = {
+                "run_id": r.run_id,
+                "started_at": r.started_at.isoformat(),
+                "status": r.status,
+                "rule": r.rule,
+                "period": r.period_label,
+                "reason": r.reason,
+            }
+            out.print(json.dumps(line), markup=False, highlight=False)
+        return
+    table = Table(
+        "run",
+        "started (UTC)",
+        "status",
+        "rule",
+        "period",
+        "revenue",
+        "note",
+        title=f"Runs of {proj.path}",
+    )
+    for r in runs:
+        revenue = ""
+        if r.report_json is not None:
+            data = r.report()
+            value = data["kpis"].get("revenue", {}).get("value")
+            revenue = money(value, data.get("currency"))
+        started = r.started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            r.run_id, started, r.status, r.rule, r.period_label or "", revenue, r.reason or ""
+        )
+    out.print(table)
+
+
+@app.command()
+def diff(
+    run_a: Annotated[
+        str | None, typer.Argument(help="The earlier run (id, start of one, last or previous).")
+    ] = None,
+    run_b: Annotated[str | None, typer.Argument(help="The later run (default: last).")] = None,
+    since_last: Annotated[
+        bool, typer.Option("--since-last", help="The last report against the one before it.")
+    ] = False,
+    project: Annotated[
+        Path | None,
+        typer.Option("--project", help="The project's salescope.yml or folder (default: here)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Say which figures changed between two runs of a project, by how much, and which
+    insights appeared or went away.
+
+    Examples: `salescope diff --since-last`; `salescope diff 20261130 20261207`
+    """
+    import json
+    from dataclasses import asdict
+
+    from salescope.history import History
+    from salescope.narrative.format import by_unit, pct_change
+    from salescope.project import load_project
+    from salescope.since import diff_reports
+
+    if since_last or run_a is None:
+        run_a, run_b = "previous", "last"
+    proj = load_project(project)
+    catalog = History(proj.history)
+    a, b = catalog.get(run_a), catalog.get(run_b or "last")
+    result = diff_reports(a.run_id, a.report(), b.run_id, b.report())
+    if as_json:
+        data = asdict(result)
+        data["changed"] = [
+            {**asdict(c), "change": c.change, "change_pct": c.change_pct} for c in result.changed
+        ]
+        out.print(json.dumps(data, default=str), markup=False, highlight=False)
+        return
+    currency = b.report().get("currency")
+    out.print(
+        f"{b.run_id} ({result.b_period}) against {a.run_id} ({result.a_period}): "
+        f"{len(result.changed)} figures changed, {result.same} the same.",
+        markup=False,
+        highlight=False,
+    )
+    if result.changed:
+        table = Table("figure", a.run_id, b.run_id, "change", "change %")
+        for c in result.changed:
+            table.add_row(
+                c.label,
+                by_unit(c.a, c.unit, currency),
+                by_unit(c.b, c.unit, currency),
+                by_unit(c.change, c.unit, currency) if c.change is not None else "n/a",
+                pct_change(c.change_pct),
+            )
+        out.print(table)
+    for word, items in (("New insight", result.appeared), ("Gone", result.gone)):
+        for insight_id, title in items:
+            out.print(f"{word}: {title} ({insight_id})", markup=False, highlight=False)
 
 
 def main() -> None:

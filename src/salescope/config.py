@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -106,7 +107,18 @@ class Config(BaseModel):
         default_factory=dict,
         description="breakdowns of your own, e.g. {brand: {column: Brand}}",
     )
-    period: str = Field("latest-quarter", description="period to report on")
+    period: str = Field(
+        "latest-quarter",
+        description="period to report on: a period (2024-Q3, 2024-09, 2024-W37, 2024, "
+        "START..END, all) or a rule taken from the data's last day or as_of: latest-week, "
+        "latest-month, latest-quarter, latest-year (the latest complete one), month-to-date, "
+        "quarter-to-date, year-to-date, last-N-days",
+    )
+    as_of: date | None = Field(
+        None,
+        exclude=True,  # the period it gives is recorded; the day itself is no setting
+        description="the day period rules count from (default: the data's last day)",
+    )
     compare: str | None = Field(
         None,
         description="period to compare with instead of the previous one, e.g. 2023-Q3 (any "
@@ -160,6 +172,32 @@ class Config(BaseModel):
         default_factory=dict,
         description="side tables by kind, e.g. {marketing: [spend.csv]}; without this they "
         "are recognised among the inputs by their columns",
+    )
+
+    inputs: list[str] = Field(
+        default_factory=list,
+        exclude=True,  # where the data is read from changes no figure: not in the hash
+        description="a report project's data for `salescope run`: files, globs, folders or "
+        "database URLs, relative to this file",
+    )
+    out: str | None = Field(
+        None,
+        exclude=True,
+        description="a report project's output folder for `salescope run`, relative to this "
+        "file (default: salescope-report)",
+    )
+    keep: int = Field(
+        1,
+        ge=0,
+        le=100,
+        exclude=True,
+        description="earlier reports kept in the output folder (previous/ and earlier/)",
+    )
+    history: str | None = Field(
+        None,
+        exclude=True,
+        description="the run history catalog of `salescope run`, a DuckDB file, relative to "
+        "this file (default: salescope-history.duckdb beside it)",
     )
 
     llm: str | None = Field(

@@ -1037,6 +1037,51 @@ class Targets:
     notes: tuple[str, ...] = ()
 
 
+# the figures of the report's tiles, and of "Since the last report"
+HEADLINE_KPIS = ("revenue", "orders", "customers", "aov")
+
+
+@dataclass(frozen=True)
+class SinceFigure:
+    """A headline figure of this report beside the same figure in the last report of the
+    same period rule (its own period, as that report gave it)."""
+
+    name: str
+    label: Text
+    unit: Unit
+    value: float | None
+    last: float | None
+    change_pct: float | None
+
+
+@dataclass(frozen=True)
+class Restatement:
+    """A figure of an earlier period that the data now gives differently from the report
+    that first gave it (late orders, returns, corrections)."""
+
+    name: str
+    label: Text
+    unit: Unit
+    period: str  # the period's label
+    reported: float
+    now: float
+
+
+@dataclass(frozen=True)
+class SinceLast:
+    """This report against the last one of the same rule in the run history
+    (salescope.since, ``salescope run``)."""
+
+    run_id: str
+    created_at: str
+    period: str
+    period_start: date
+    period_end: date
+    period_grain: PeriodGrain
+    figures: tuple[SinceFigure, ...]
+    restated: tuple[Restatement, ...] = ()
+
+
 @dataclass(frozen=True)
 class Report:
     """The result of one run: every figure a report shows, already computed.
@@ -1073,6 +1118,7 @@ class Report:
     insights: tuple[Insight, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     llm: LlmOutcome | None = None
+    since_last: SinceLast | None = None  # against the last report of the same rule, if any
     write_quarantine: Callable[[Path], int] | None = field(default=None, repr=False, compare=False)
 
     def kpi(self, name: str) -> Kpi | None:

@@ -277,7 +277,12 @@ def run(
         lines, filter_note = filter_lines(validation, config.where)
         stage("filter")
     periods = resolve_periods(
-        config.period, lines.data_start, lines.data_end, config.fiscal_year_start, config.compare
+        config.period,
+        lines.data_start,
+        lines.data_end,
+        config.fiscal_year_start,
+        config.compare,
+        config.as_of,
     )
     if periods.current.end < lines.data_start or periods.current.start > lines.data_end:
         raise EmptyDataError(

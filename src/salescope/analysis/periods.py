@@ -19,7 +19,33 @@ from salescope.model import PeriodGrain
 # exports usually begin at the first sale and end at the last, not on the 1st.
 EDGE_GRACE = timedelta(days=7)
 
-PERIOD_HELP = "use 2024-Q3, 2024-09, 2024, 2024-W37, 2024-07-01..2024-09-30, all or latest-quarter"
+PERIOD_HELP = (
+    "use 2024-Q3, 2024-09, 2024, 2024-W37, 2024-07-01..2024-09-30, all, or a rule: "
+    "latest-week, latest-month, latest-quarter, latest-year, month-to-date, quarter-to-date, "
+    "year-to-date, last-28-days"
+)
+# Rules name a period relative to a day: the data's last day, or --as-of. "latest-X" is the
+# latest complete X; anchored on the data's last day, an X ending up to this many days after
+# it still counts as complete (exports end at the last sale, not at midnight of the last
+# day). Anchored on --as-of there is no grace: the X must end on or before that day.
+LATEST: dict[str, PeriodGrain] = {
+    "latest-week": "week",
+    "latest-month": "month",
+    "latest-quarter": "quarter",
+    "latest-year": "year",
+}
+TO_DATE: dict[str, PeriodGrain] = {
+    "month-to-date": "month",
+    "quarter-to-date": "quarter",
+    "year-to-date": "year",
+}
+LAST_DAYS = re.compile(r"last-(\d{1,4})-days", re.IGNORECASE)
+_GRACE: dict[str, timedelta] = {
+    "week": timedelta(days=1),
+    "month": timedelta(days=3),
+    "quarter": EDGE_GRACE,
+    "year": EDGE_GRACE,
+}
 
 
 @dataclass(frozen=True)
@@ -91,19 +117,41 @@ def fiscal_quarter_of(day: date, start_month: int) -> tuple[int, int]:
     return fy, offset // 3 + 1
 
 
-def parse_period(spec: str, data_start: date, data_end: date, fiscal_year_start: int = 1) -> Window:
-    """Turn a ``--period`` value into a window.
+def is_rule(spec: str) -> bool:
+    """Whether ``spec`` names a period by a rule (``latest-month``, ``last-7-days`` ...)
+    rather than by its dates.
+
+    >>> is_rule("latest-week"), is_rule("last-28-days"), is_rule("2024-Q3")
+    (True, True, False)
+    """
+    text = spec.strip().lower()
+    return text in LATEST or text in TO_DATE or LAST_DAYS.fullmatch(text) is not None
+
+
+def parse_period(
+    spec: str,
+    data_start: date,
+    data_end: date,
+    fiscal_year_start: int = 1,
+    as_of: date | None = None,
+) -> Window:
+    """Turn a ``--period`` value into a window; a rule is taken relative to ``as_of``, or
+    to the data's last day without it.
 
     >>> parse_period("2024-Q3", date(2024, 1, 1), date(2024, 12, 31)).end
     datetime.date(2024, 9, 30)
+    >>> parse_period("latest-week", date(2024, 1, 1), date(2024, 9, 18)).label
+    '2024-W37'
+    >>> parse_period("month-to-date", date(2024, 1, 1), date(2024, 9, 18)).label
+    '2024-09-01..2024-09-18'
     """
     text = spec.strip()
     fys = fiscal_year_start
+    if is_rule(text):
+        return rule_periods(text, data_start, data_end, fys, as_of)[0]
     try:
         if text == "all":
             return Window("all", data_start, data_end, "all")
-        if text == "latest-quarter":
-            return latest_complete_quarter(data_start, data_end, fys)
         if m := re.fullmatch(r"(?:FY)?(\d{4})-?Q([1-4])", text, re.IGNORECASE):
             return _quarter(int(m[1]), int(m[2]), fys)
         if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
@@ -126,13 +174,84 @@ def parse_period(spec: str, data_start: date, data_end: date, fiscal_year_start:
 
 def latest_complete_quarter(data_start: date, data_end: date, fiscal_year_start: int = 1) -> Window:
     """The last quarter fully inside the data; ``all`` when the data covers none."""
-    fy, q = fiscal_quarter_of(data_end, fiscal_year_start)
-    window = _quarter(fy, q, fiscal_year_start)
-    if window.end > data_end + EDGE_GRACE:
+    return latest_complete("quarter", data_start, data_end, fiscal_year_start)
+
+
+def latest_complete(
+    grain: PeriodGrain,
+    data_start: date,
+    data_end: date,
+    fiscal_year_start: int = 1,
+    as_of: date | None = None,
+) -> Window:
+    """The latest complete week, month, quarter or year on ``as_of`` (or on the data's last
+    day, with a grace: see ``_GRACE``); ``all`` when the data covers none.
+
+    >>> latest_complete("month", date(2024, 1, 1), date(2024, 9, 29)).label
+    '2024-09'
+    >>> latest_complete("month", date(2024, 1, 1), date(2024, 9, 29), as_of=date(2024, 9, 29)).label
+    '2024-08'
+    """
+    day = as_of or data_end
+    grace = timedelta(0) if as_of is not None else _GRACE[grain]
+    window = containing(grain, day, fiscal_year_start)
+    if window.end > day + grace:
         window = previous_of(window, fiscal_year_start)
     if not covers(data_start, window):
         return Window("all", data_start, data_end, "all")
     return window
+
+
+def containing(grain: PeriodGrain, day: date, fiscal_year_start: int = 1) -> Window:
+    """The calendar (or fiscal) week, month, quarter or year that holds ``day``."""
+    if grain == "week":
+        iso = day.isocalendar()
+        return _iso_week(iso.year, iso.week)
+    if grain == "month":
+        return _month(day.year, day.month)
+    fy, q = fiscal_quarter_of(day, fiscal_year_start)
+    if grain == "quarter":
+        return _quarter(fy, q, fiscal_year_start)
+    if grain == "year":
+        return _year(fy, fiscal_year_start)
+    raise ValueError(f"no calendar period of grain {grain!r}")
+
+
+def _days(start: date, end: date) -> Window:
+    return Window(f"{start}..{end}", start, end, "custom")
+
+
+def rule_periods(
+    spec: str,
+    data_start: date,
+    data_end: date,
+    fiscal_year_start: int = 1,
+    as_of: date | None = None,
+) -> tuple[Window, Window | None]:
+    """The window a rule names and, for ``-to-date`` rules, the window it is compared with
+    (the same days of the period before: 1-17 September against 1-17 August, clipped to
+    that period's end); None for the others, compared as their grain is.
+
+    >>> span = date(2023, 1, 1), date(2024, 3, 31)
+    >>> [w.label for w in rule_periods("month-to-date", *span)]
+    ['2024-03-01..2024-03-31', '2024-02-01..2024-02-29']
+    >>> [w.label for w in rule_periods("last-7-days", *span) if w]
+    ['2024-03-25..2024-03-31']
+    """
+    text = spec.strip().lower()
+    fys = fiscal_year_start
+    day = as_of or data_end
+    if text in LATEST:
+        return latest_complete(LATEST[text], data_start, data_end, fys, as_of), None
+    if text in TO_DATE:
+        whole = containing(TO_DATE[text], day, fys)
+        before = previous_of(whole, fys)
+        elapsed = day - whole.start
+        return _days(whole.start, day), _days(before.start, min(before.start + elapsed, before.end))
+    m = LAST_DAYS.fullmatch(text)
+    if m is None or int(m[1]) < 1:
+        raise ConfigError(f"unknown period rule {spec!r}", hint=PERIOD_HELP)
+    return _days(day - timedelta(days=int(m[1]) - 1), day), None
 
 
 def covers(data_start: date, window: Window) -> bool:
@@ -184,6 +303,7 @@ def resolve_periods(
     data_end: date,
     fiscal_year_start: int = 1,
     compare: str | None = None,
+    as_of: date | None = None,
 ) -> Periods:
     """The reported window plus its comparisons.
 
@@ -197,7 +317,11 @@ def resolve_periods(
     >>> resolve_periods("2024-Q3", *span, compare="2023-Q3").previous.label
     '2023-Q3'
     """
-    current = parse_period(spec, data_start, data_end, fiscal_year_start)
+    ruled: Window | None = None
+    if is_rule(spec):
+        current, ruled = rule_periods(spec, data_start, data_end, fiscal_year_start, as_of)
+    else:
+        current = parse_period(spec, data_start, data_end, fiscal_year_start)
     if current.grain == "all":
         if compare is not None:
             raise ConfigError(
@@ -206,13 +330,13 @@ def resolve_periods(
             )
         return Periods(current, None, None)
     if compare is None:
-        previous = previous_of(current, fiscal_year_start)
+        previous = ruled or previous_of(current, fiscal_year_start)
         previous = replace(previous, covered=covers(data_start, previous))
     else:
         previous = _comparison(compare, current, data_start, data_end, fiscal_year_start)
     yoy = _year_earlier(current, fiscal_year_start)
     yoy_window = yoy if covers(data_start, yoy) else None
-    if current.grain == "year" or (compare is not None and yoy == previous):
+    if current.grain == "year" or (yoy.start, yoy.end) == (previous.start, previous.end):
         yoy_window = None  # the previous period is already the year before
     return Periods(current, previous, yoy_window)
 

@@ -9,6 +9,7 @@ why it is empty.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from salescope.metrics.semantic import dimension_noun
 from salescope.model import (
@@ -558,10 +559,93 @@ def annual_section(report: Report) -> Section | None:
     return Section("year", "The year in review", tuple(lines), (table,), ("monthly_revenue",))
 
 
+def _signed(value: float, unit: str, currency: str | None) -> str:
+    """A difference with its sign: a rate's in points, any other in its own unit.
+
+    >>> _signed(1234.56, "currency", "USD"), _signed(-0.002, "fraction", None)
+    ('+$1,235', '-0.2 points')
+    """
+    if unit == "fraction":
+        return fmt.points(value)
+    return ("+" if value > 0 else "") + fmt.by_unit(value, unit, currency)
+
+
+def since_last_section(report: Report) -> Section | None:
+    """This report against the last one of its period rule in the run history, and the
+    figures of a period both cover that the data now gives differently (``salescope run``
+    only: a one-off report has no history)."""
+    since = report.since_last
+    if since is None:
+        return None
+    cur = report.currency
+    this = fmt.period_name(report.period)
+    last = fmt.period_name(
+        SimpleNamespace(
+            label=since.period,
+            grain=since.period_grain,
+            start=since.period_start,
+            end=since.period_end,
+        )
+    )
+    lines = [
+        f"The last report of this schedule ({since.run_id}, written "
+        f"{since.created_at[:10]}) covered {last}."
+    ]
+    rows = []
+    for f in since.figures:
+        rows.append(
+            (
+                f.label,
+                fmt.by_unit(f.last, f.unit, cur),
+                fmt.by_unit(f.value, f.unit, cur),
+                fmt.pct_change(f.change_pct),
+            )
+        )
+    tables = [
+        Table(
+            "since_last",
+            "Since the last report",
+            ("Figure", last, this, "Change"),
+            tuple(rows),
+            note="The last report's figures are its own, as it gave them (report.json in the "
+            "run history); nothing is recomputed.",
+            numeric=(False, True, True, True),
+        )
+    ]
+    if since.restated:
+        period = since.restated[0].period
+        lines.append(
+            f"The data now gives {fmt.plural(len(since.restated), 'figure')} of {period} "
+            "differently from the last report: lines were added, changed or removed for that "
+            "period since."
+        )
+        tables.append(
+            Table(
+                "restated",
+                f"Restated: {period}",
+                ("Figure", "First reported", "Now", "Difference"),
+                tuple(
+                    (
+                        r.label,
+                        fmt.by_unit(r.reported, r.unit, cur),
+                        fmt.by_unit(r.now, r.unit, cur),
+                        _signed(r.now - r.reported, r.unit, cur),
+                    )
+                    for r in since.restated
+                ),
+                numeric=(False, True, True, True),
+            )
+        )
+    else:
+        lines.append("No figure of a period both reports cover has changed since.")
+    return Section("since_last", "Since the last report", tuple(lines), tuple(tables))
+
+
 def analysis_sections(report: Report, side: tuple[Section, ...] = ()) -> tuple[Section, ...]:
     """The sections in reading order (``side``: marketing, sales team and operations,
     after customers), leaving out those the data cannot fill."""
     built = (
+        since_last_section(report),
         annual_section(report),
         customers_section(report),
         *side,

@@ -16,7 +16,7 @@ from typing import Any
 
 import altair as alt
 
-from salescope.model import Kpi, Report
+from salescope.model import HEADLINE_KPIS, Kpi, Report
 from salescope.narrative.display import display_names, displayed
 from salescope.narrative.format import by_unit, kpi_change, pct_change, symbol
 
@@ -469,13 +469,12 @@ def executive_kpis_trend_spec(report: Report) -> dict[str, Any] | None:
     return _theme(chart.properties(title=alt.Title(title, fontSize=16, offset=10)))
 
 
-HEADLINE = ("revenue", "orders", "customers", "aov")
-
-
 def headline_tiles(report: Report) -> list[dict[str, Any]]:
     """The dashboard's headline figures: value, previous value and change, as text."""
     tiles = []
-    kpis = [k for k in (report.kpi(n) for n in HEADLINE) if k is not None and k.value is not None]
+    kpis = [
+        k for k in (report.kpi(n) for n in HEADLINE_KPIS) if k is not None and k.value is not None
+    ]
     prev = report.period.previous[0] if report.period.previous else None
     for i, k in enumerate(kpis):
         tiles.append(

@@ -41,6 +41,7 @@ from salescope.model import (
     Seasonality,
     SegmentMove,
     Share,
+    SinceLast,
     Targets,
     Team,
     Text,
@@ -147,6 +148,7 @@ class ReportJson(TypedDict):
     member_series: tuple[MemberPoint, ...]
     analyses: dict[str, Any]  # results of added passes (salescope.passes), by pass name
     narrative: NarrativeJson
+    since_last: SinceLast | None  # against the last report of the same rule (salescope run)
     insights: tuple[Insight, ...]
     recommendations: tuple[Recommendation, ...]
     facts: dict[str, FactJson]
@@ -208,6 +210,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "member_series": [asdict(m) for m in report.member_series],
         "analyses": {name: _plain(r) for name, r in sorted(report.analyses.items())},
         "narrative": {"llm": _section(report.llm)},
+        "since_last": _section(report.since_last),
         "insights": [asdict(i) for i in report.insights],
         "recommendations": [asdict(r) for r in report.recommendations],
         "facts": {

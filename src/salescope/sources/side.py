@@ -34,7 +34,7 @@ from typing import Final
 import ibis
 import ibis.expr.types as ir
 
-from salescope.analysis.periods import parse_period
+from salescope.analysis.periods import is_rule, parse_period
 from salescope.engine import Engine
 from salescope.errors import ConfigError, InputError
 from salescope.model import SideTable
@@ -325,7 +325,7 @@ def _period_bounds(
     labels = [v for v in distinct.p.to_pyarrow().to_pylist() if v]
     bounds: dict[str, tuple[object, object]] = {}
     for label in labels:
-        if label.lower() in ("all", "latest-quarter"):
+        if label.lower() == "all" or is_rule(label):
             continue
         try:
             w = parse_period(label, _FAR_PAST, _FAR_FUTURE, fiscal_year_start)
