@@ -229,8 +229,9 @@ def rule_periods(
     as_of: date | None = None,
 ) -> tuple[Window, Window | None]:
     """The window a rule names and, for ``-to-date`` rules, the window it is compared with
-    (the same days of the period before: 1-17 September against 1-17 August, clipped to
-    that period's end); None for the others, compared as their grain is.
+    (the same days of the period before: 1-17 September against 1-17 August, 1 July-10
+    August against 1 April-10 May; a day the earlier month lacks becomes its last day);
+    None for the others, compared as their grain is.
 
     >>> span = date(2023, 1, 1), date(2024, 3, 31)
     >>> [w.label for w in rule_periods("month-to-date", *span)]
@@ -244,10 +245,13 @@ def rule_periods(
     if text in LATEST:
         return latest_complete(LATEST[text], data_start, data_end, fys, as_of), None
     if text in TO_DATE:
-        whole = containing(TO_DATE[text], day, fys)
+        grain = TO_DATE[text]
+        whole = containing(grain, day, fys)
         before = previous_of(whole, fys)
-        elapsed = day - whole.start
-        return _days(whole.start, day), _days(before.start, min(before.start + elapsed, before.end))
+        months = {"month": 1, "quarter": 3, "year": 12}[grain]
+        first = _add_months(day.replace(day=1), -months)  # the same day, that many months back
+        same_day = first.replace(day=min(day.day, _month_end(first).day))
+        return _days(whole.start, day), _days(before.start, same_day)
     m = LAST_DAYS.fullmatch(text)
     if m is None or int(m[1]) < 1:
         raise ConfigError(f"unknown period rule {spec!r}", hint=PERIOD_HELP)
