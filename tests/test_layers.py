@@ -78,6 +78,7 @@ LAYERS: list[list[str]] = [
     ["salescope.report_schema"],  # report.json's JSON Schema, generated from the model
     ["salescope.pipeline"],
     ["salescope.demo_data"],
+    ["salescope.schedule"],  # crontab lines and systemd timers for `salescope run`
     ["salescope.cli", "salescope.terminal"],  # terminal: the CLI's progress display
     ["salescope.__main__"],  # python -m salescope
     ["salescope"],
@@ -331,7 +332,9 @@ STAGE_LIBRARIES = (
 )  # fmt: skip
 
 
-@pytest.mark.parametrize("args", [["--help"], ["report", "--help"], ["--version"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["report", "--help"], ["schedule", "--help"], ["--version"]]
+)
 def test_command_line_help_loads_no_stage_library(args: list[str]) -> None:
     code = (
         "import atexit, sys\n"
