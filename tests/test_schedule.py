@@ -469,7 +469,7 @@ def test_install_cron_is_idempotent(tmp_path: Path) -> None:
     name = "salescope-shop-id-100"
     (line,) = _marked(text, name)
     assert line.startswith("0 6 * * TUE cd ")
-    assert line == second.stdout.splitlines()[0]
+    assert line == second.stdout.splitlines()[1]
     words = shlex.split(cron_unescape(line.split(" ", 5)[5]), comments=True)
     assert words[1] == str(config.parent)
     assert words[words.index("run") + 1] == str(config)
@@ -498,7 +498,7 @@ def test_install_cron_from_an_empty_crontab(tmp_path: Path) -> None:
     assert done.code == 0, done.stderr
     text = _read_crontab()
     assert text is not None
-    assert text.splitlines() == [done.stdout.splitlines()[0]]
+    assert text.splitlines() == [done.stdout.splitlines()[1]]
 
 
 def test_install_cron_without_crontab_says_what_to_do(tmp_path: Path) -> None:

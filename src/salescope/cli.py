@@ -671,13 +671,11 @@ def schedule(
     if not systemd:
         assert expr is not None
         line = sched.cron_line(project, expr)
-        if not install:
-            show(runs)
-            show(line)
-            return
-        replaced = sched.install_cron(line, project.name)
+        replaced = sched.install_cron(line, project.name) if install else None
+        show(runs)  # a comment: the output is crontab text as it stands
         show(line)
-        show(runs)
+        if replaced is None:
+            return
         done = "replaced in" if replaced else "added to"
         show(f"# {project.name} {done} your crontab (`crontab -l` shows it); log: {project.log}")
         return
