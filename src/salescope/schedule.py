@@ -29,15 +29,21 @@ from pathlib import Path
 from salescope.errors import ConfigError
 
 __all__ = [
+    "MARKER",
     "Project",
     "check_cron",
+    "check_on_calendar",
     "cron_line",
+    "enable_commands",
+    "enable_timer",
     "install_cron",
     "merge_crontab",
     "next_times",
     "on_calendar",
     "run_command",
+    "salescope_executable",
     "systemd_units",
+    "unit_folder",
     "write_units",
 ]
 
