@@ -80,6 +80,7 @@ LAYERS: list[list[str]] = [
     ["salescope.demo_data"],
     ["salescope.history", "salescope.since"],  # the run history and what changed between runs
     ["salescope.project"],  # salescope run: a report project, recorded in its history
+    ["salescope.schedule"],  # crontab lines and systemd timers for `salescope run`
     ["salescope.cli", "salescope.terminal"],  # terminal: the CLI's progress display
     ["salescope.__main__"],  # python -m salescope
     ["salescope"],
@@ -333,7 +334,9 @@ STAGE_LIBRARIES = (
 )  # fmt: skip
 
 
-@pytest.mark.parametrize("args", [["--help"], ["report", "--help"], ["--version"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["report", "--help"], ["schedule", "--help"], ["--version"]]
+)
 def test_command_line_help_loads_no_stage_library(args: list[str]) -> None:
     code = (
         "import atexit, sys\n"

@@ -816,6 +816,126 @@ def diff(
             out.print(f"{word}: {title} ({insight_id})", markup=False, highlight=False)
 
 
+@app.command()
+def schedule(
+    config: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The project's salescope.yml (default ./salescope.yml).", show_default=False
+        ),
+    ] = None,
+    cron: Annotated[
+        str | None,
+        typer.Option(
+            "--cron", help='When to run, as five cron fields, e.g. "0 7 * * MON" (Mondays 07:00).'
+        ),
+    ] = None,
+    systemd: Annotated[
+        bool,
+        typer.Option("--systemd", help="A systemd user service and timer, not a crontab line."),
+    ] = False,
+    calendar: Annotated[
+        str | None,
+        typer.Option(
+            "--on-calendar",
+            help="systemd's OnCalendar= given directly (implies --systemd), e.g. "
+            '`"Mon..Fri *-*-* 07:00:00"`; for what a cron expression cannot say.',
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Name of the schedule: the crontab marker and the systemd unit "
+            "(default `salescope-` and the project folder's name).",
+        ),
+    ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option("--log", help="File the runs append to (default PROJECT/salescope.log)."),
+    ] = None,
+    install: Annotated[
+        bool,
+        typer.Option(
+            "--install",
+            help="Install it: into your crontab (replacing this schedule's line), or the unit "
+            "files into ~/.config/systemd/user, then enable the timer.",
+        ),
+    ] = False,
+) -> None:
+    """Print (or --install) a crontab line or a systemd timer that runs
+    `salescope run CONFIG --json` on schedule, with the next three run times.
+
+    Each run appends its one-line JSON summary to --log; its exit code says how it went
+    (0 written or skipped, 2 user error, 3 a delivery failed): see docs/scheduling.md,
+    also for Airflow and Dagster.
+
+    Examples: `salescope schedule sales/salescope.yml --cron "0 7 * * MON"`;
+    `salescope schedule --cron "30 6 1 * *" --install`;
+    `salescope schedule --cron "0 7 * * MON-FRI" --systemd --install`;
+    `salescope schedule --on-calendar "Mon *-*-1..7 07:00:00" --install`
+    """
+    from datetime import datetime
+
+    from salescope import schedule as sched
+
+    if cron is not None and calendar is not None:
+        raise ConfigError(
+            "give --cron or --on-calendar, not both",
+            hint="--on-calendar is systemd's own form, for what --cron cannot say",
+        )
+    if cron is None and calendar is None:
+        raise ConfigError("say when to run", hint='e.g. --cron "0 7 * * MON" (Mondays 07:00)')
+    project = sched.Project.find(config, name, log)
+    expr = sched.check_cron(cron) if cron is not None else None
+    systemd = systemd or calendar is not None
+    spec = sched.check_on_calendar(calendar) if calendar is not None else None
+    if systemd and spec is None:
+        assert expr is not None
+        spec = sched.on_calendar(expr)
+    runs = ""
+    if expr is not None:
+        times = sched.next_times(expr, datetime.now())
+        runs = "# next runs (local time): " + ", ".join(
+            t.strftime("%a %Y-%m-%d %H:%M") for t in times
+        )
+
+    def show(text: str) -> None:
+        out.print(text, markup=False, highlight=False, emoji=False)
+
+    if not systemd:
+        assert expr is not None
+        line = sched.cron_line(project, expr)
+        replaced = sched.install_cron(line, project.name) if install else None
+        show(runs)  # a comment: the output is crontab text as it stands
+        show(line)
+        if replaced is None:
+            return
+        done = "replaced in" if replaced else "added to"
+        show(f"# {project.name} {done} your crontab (`crontab -l` shows it); log: {project.log}")
+        return
+    assert spec is not None
+    service, timer = sched.systemd_units(project, spec)
+    if not install:
+        folder = sched.unit_folder()
+        show(f"# {folder / (project.name + '.service')}\n{service}")
+        show(f"# {folder / (project.name + '.timer')}\n{timer}")
+        if runs:
+            show(runs)
+        return
+    written = sched.write_units(project.name, service, timer)
+    show("# wrote " + ", ".join(str(p) for p in written))
+    if runs:
+        show(runs)
+    why = sched.enable_timer(project.name)
+    if why is None:
+        show(f"# enabled {project.name}.timer (`systemctl --user list-timers` shows it)")
+        return
+    show(f"# the timer is not enabled yet ({why}); run:")
+    for command in sched.enable_commands(project.name):
+        show(" ".join(command))
+
+
 def main() -> None:
     """Entry point: run the app and turn errors into the exit codes of the CLI contract.
 
