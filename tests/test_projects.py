@@ -297,3 +297,18 @@ def test_project_errors_are_one_line_with_a_hint(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     failed = History(tmp_path / HISTORY_NAME).runs()  # the failed run is recorded, with why
     assert [(r.status, "not found" in (r.reason or "")) for r in failed] == [("failed", True)]
+
+
+def test_report_writes_the_formats_salescope_yml_names_unless_told(tmp_path: Path) -> None:
+    from tests.test_cli import write_sales
+
+    write_sales(tmp_path)
+    (tmp_path / "salescope.yml").write_text("formats: [json, csv]\n", encoding="utf-8")
+    result = salescope("report", "sales.csv", "--out", "out", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    written = {p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")}
+    assert written == {"report.json", "tables", "quarantine.csv"}
+    result = salescope("report", "sales.csv", "--out", "out", "--format", "md", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    written = {p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")}
+    assert written == {"report.md", "departments", "quarantine.csv"}
