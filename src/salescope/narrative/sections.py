@@ -605,7 +605,7 @@ def since_last_section(report: Report) -> Section | None:
         Table(
             "since_last",
             "Since the last report",
-            ("Figure", last, this, "Change"),
+            ("Figure", f"Last report ({last})", f"This report ({this})", "Change"),
             tuple(rows),
             note="The last report's figures are its own, as it gave them (report.json in the "
             "run history); nothing is recomputed.",
