@@ -25,7 +25,12 @@ from salescope.deliver import (
     deliver,
     load_deliver_settings,
 )
-from salescope.deliver.content import slack_payload, summary_html, teams_payload
+from salescope.deliver.content import (
+    department_page,
+    slack_payload,
+    summary_html,
+    teams_payload,
+)
 from salescope.errors import ConfigError
 from salescope.narrative import format as fmt
 from salescope.narrative.view import build_view
@@ -231,6 +236,23 @@ def test_a_variable_not_set_is_refused_before_the_run_and_fails_the_delivery(
     assert (d.ok, d.reason) == (False, "environment variable SMTP_PASSWORD is not set")
 
 
+def test_with_a_link_a_department_page_links_the_published_report(
+    demo_report: salescope.Report, written: Path
+) -> None:
+    view = build_view(demo_report)
+    written_page = (written / "departments" / "finance.html").read_text(encoding="utf-8")
+    local = re.findall(r'href="([^"]*)"', written_page)
+    assert "../report.html" in local and "sales.html" in local
+    page = department_page(demo_report, view, written, "finance", "https://r.example.com/q3")
+    assert re.findall(r'href="([^"]*)"', page.html) == [
+        "https://r.example.com/q3/report.html" if h == "../report.html"
+        else f"https://r.example.com/q3/departments/{h}"
+        for h in local
+    ]  # fmt: skip
+    # the rest of the page is the written one
+    assert re.sub(r'href="[^"]*"', "", page.html) == re.sub(r'href="[^"]*"', "", written_page)
+
+
 # ---- webhooks ----------------------------------------------------------------------
 
 
@@ -417,6 +439,11 @@ def test_names_from_the_data_cannot_become_markup(demo_report: salescope.Report)
         ),
         (
             {"webhook": {"url": "https://hooks.example.com/in?token=abc123"}},
+            "deliver.webhook.url: the URL holds a credential",
+            "url_env",
+        ),
+        (
+            {"webhook": {"url": "https://hooks.slack.com/services/T0/B0/XXXX"}},
             "deliver.webhook.url: the URL holds a credential",
             "url_env",
         ),

@@ -114,7 +114,7 @@ def deliver(
             out_dir,
             settings.email,
             location=location,
-            link=link,
+            link=settings.link,
             env=env,
             timeout=timeout,
         )

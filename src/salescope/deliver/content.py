@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
+
+from markupsafe import escape
 
 from salescope._version import __version__
 from salescope.model import Department, Report
@@ -112,9 +116,30 @@ class DepartmentPage:
     text: str
 
 
-def department_page(report: Report, view: View, out_dir: Path, name: Department) -> DepartmentPage:
+# an href of the page's own (data is escaped: a quote in it is never a literal ")
+_RELATIVE_HREF = re.compile(r'href="(?![A-Za-z][A-Za-z0-9+.-]*:|#|/)([^"]*)"')
+
+
+def absolute_links(page: str, base: str) -> str:
+    """``page`` with its relative links (``../report.html``, ``sales.html``) made absolute
+    under ``base``: a mail client has no folder to resolve them in.
+
+    >>> absolute_links('<a href="../report.html">', "https://r.example.com/q3/departments/")
+    '<a href="https://r.example.com/q3/report.html">'
+    """
+
+    def absolute(m: re.Match[str]) -> str:
+        return f'href="{escape(urljoin(base, unescape(m[1])))}"'
+
+    return _RELATIVE_HREF.sub(absolute, page)
+
+
+def department_page(
+    report: Report, view: View, out_dir: Path, name: Department, link: str | None = None
+) -> DepartmentPage:
     """A department's page as written in ``out_dir/departments`` (HTML and Markdown), or
-    made the same way when the folder does not hold it."""
+    made the same way when the folder does not hold it; with the published ``link``, its
+    links point there."""
     from salescope.render.departments import (
         department_views,
         render_department_html,
@@ -128,6 +153,8 @@ def department_page(report: Report, view: View, out_dir: Path, name: Department)
         html_file.read_text(encoding="utf-8") if html_file.is_file() else render_department_html(d)
     )
     text = md_file.read_text(encoding="utf-8") if md_file.is_file() else render_department_md(d)
+    if link:
+        html = absolute_links(html, link.rstrip("/") + "/departments/")
     return DepartmentPage(d.title, html, text)
 
 

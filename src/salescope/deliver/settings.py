@@ -79,15 +79,27 @@ def _one_or_many(value: object) -> object:
     return [value] if isinstance(value, str | dict) else value
 
 
+# services whose webhook URLs carry the token in the path, where no parameter name says so
+TOKEN_IN_PATH = ("hooks.slack.com", "webhook.office.com", "discord.com", "discordapp.com")
+
+
 def _plain_url(value: str, key: str) -> str:
-    """An http(s) URL that holds no credential (a password, ``?token=`` ...)."""
+    """An http(s) URL that holds no credential (a password, ``?token=``, or the path of a
+    Slack, Teams or Discord hook ...).
+
+    >>> _plain_url("https://hooks.slack.com/services/T0/B0/X", "url")
+    Traceback (most recent call last):
+    salescope.errors.ConfigError: invalid setting url: the URL holds a credential
+    """
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"invalid setting {key}: {redact_url(value)!r} is not an http(s) URL",
             hint=f"write e.g. https://reports.example.com/sales; {DOCS}",
         )
-    if redact_url(value) != value or parts.password:
+    host = parts.hostname or ""
+    in_path = any(host == h or host.endswith("." + h) for h in TOKEN_IN_PATH)
+    if redact_url(value) != value or parts.password or in_path:
         raise ConfigError(
             f"invalid setting {key}: the URL holds a credential",
             hint=f"put the URL in an environment variable and name it with `url_env`, or "

@@ -49,7 +49,12 @@ def _message(settings: EmailSettings, to: list[str], title: str, cc: list[str]) 
 
 
 def letters(
-    report: Report, view: View, out_dir: Path, settings: EmailSettings, location: str, link: bool
+    report: Report,
+    view: View,
+    out_dir: Path,
+    settings: EmailSettings,
+    location: str,
+    link: str | None,
 ) -> list[Letter]:
     """The summary (when ``to`` is set) and one letter per department with recipients.
 
@@ -60,14 +65,16 @@ def letters(
         pdf = (out_dir / "report.pdf").read_bytes()
         msg = _message(settings, settings.to, subject(settings.subject, report), settings.cc)
         msg.set_content(summary_text(view, location, attached=True))
-        msg.add_alternative(summary_html(view, location, link=link, attached=True), subtype="html")
+        msg.add_alternative(
+            summary_html(view, location, link=link is not None, attached=True), subtype="html"
+        )
         msg.add_attachment(pdf, maintype="application", subtype="pdf", filename="report.pdf")
         out.append(Letter(msg, (*settings.to, *settings.cc)))
     for name in DEPARTMENTS:
         addresses = settings.departments.get(name)
         if not addresses:
             continue
-        page = department_page(report, view, out_dir, name)
+        page = department_page(report, view, out_dir, name, link)
         msg = _message(settings, addresses, page.title, [])
         msg.set_content(page.text)
         msg.add_alternative(page.html, subtype="html")
@@ -97,7 +104,7 @@ def send_email(
     settings: EmailSettings,
     *,
     location: str,
-    link: bool,
+    link: str | None,
     env: Mapping[str, str],
     timeout: float,
 ) -> list[Delivery]:

@@ -92,6 +92,7 @@ def post_json(
     for attempt in (1, 2):
         try:
             _post(url, body, token, timeout)
+            return Delivery(channel, target, True, None, time.perf_counter() - started)
         except POST_ERRORS as exc:
             if attempt == 1 and _transient(exc):
                 if isinstance(exc, urllib.error.HTTPError):
@@ -102,13 +103,8 @@ def post_json(
                 reason = _http_reason(exc)
             else:
                 reason = reason_of(exc, target)
-            tried = " (tried twice)" if attempt == 2 else ""
-            return Delivery(
-                channel,
-                target,
-                False,
-                one_line(reason + tried, *secrets),
-                time.perf_counter() - started,
-            )
-        return Delivery(channel, target, True, None, time.perf_counter() - started)
-    raise AssertionError("unreachable")  # pragma: no cover
+            if attempt == 2:
+                reason += " (tried twice)"
+            elapsed = time.perf_counter() - started
+            return Delivery(channel, target, False, one_line(reason, *secrets), elapsed)
+    raise AssertionError("the second attempt always returns")
