@@ -119,7 +119,8 @@ def smtp_server(
 ) -> Iterator[tuple[int, Mailbox]]:
     """An SMTP server on 127.0.0.1 that requires a login (AUTH LOGIN or PLAIN) with
     ``user`` and ``password``, over STARTTLS (``security="starttls"``) or TLS from the
-    start (``"ssl"``). Yields its port and its mailbox."""
+    start (``"ssl"``); or, with ``"none"``, a plain relay that asks for no login. Yields
+    its port and its mailbox."""
     box = Mailbox()
 
     def authenticator(
@@ -134,7 +135,9 @@ def smtp_server(
 
     port = free_port()
     options: dict[str, Any] = {"authenticator": authenticator, "auth_required": True}
-    if security == "starttls":
+    if security == "none":
+        controller = Controller(box, hostname=HOST, port=port)
+    elif security == "starttls":
         options.update(tls_context=certs.server_context(), require_starttls=True)
         controller = Controller(box, hostname=HOST, port=port, **options)
     else:

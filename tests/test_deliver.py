@@ -10,6 +10,7 @@ import email.policy
 import html
 import json
 import re
+import socket
 import subprocess
 from email.message import EmailMessage
 from pathlib import Path
@@ -180,6 +181,29 @@ def test_tls_from_the_start(
     assert box.logins == [(USER, True)] and [e.rcpt_tos for e in box.envelopes] == [TO + CC]
 
 
+def test_a_relay_on_this_machine_without_tls_or_login(
+    demo_report: salescope.Report, written: Path, report_json: dict[str, Any]
+) -> None:
+    with smtp_server(Certificates(Path(), Path(), Path()), "none", "", "") as (port, box):
+        settings = load_deliver_settings(
+            {
+                "email": {
+                    "host": HOST,
+                    "port": port,
+                    "security": "none",
+                    "sender": "reports@example.com",
+                    "to": "ops@example.com",
+                    "subject": "{revenue} in {period}",
+                }
+            }
+        )
+        [d] = deliver(demo_report, written, settings, env={})
+    assert (d.ok, d.target) == (True, "ops@example.com")
+    assert box.logins == [] and [e.rcpt_tos for e in box.envelopes] == [["ops@example.com"]]
+    subject = parsed(box.envelopes[0].content)["Subject"]
+    assert subject == f"{revenue_tile(written)} in {report_json['period']['label']}"
+
+
 def test_a_wrong_password_is_a_failed_delivery_that_does_not_show_it(
     demo_report: salescope.Report, written: Path, certs: Certificates
 ) -> None:
@@ -222,6 +246,25 @@ def test_a_refused_connection_is_a_failed_delivery(
     ]
     assert results[0].reason == f"connection refused by {HOST}:{port}"
     assert results[1].reason == f"connection refused by {HOST} (tried twice)"
+
+
+def test_a_server_that_never_answers_is_a_failed_delivery(
+    demo_report: salescope.Report, written: Path, certs: Certificates
+) -> None:
+    with socket.create_server((HOST, 0)) as silent:  # connections queue, nobody answers
+        port = silent.getsockname()[1]
+        settings = DeliverSettings.model_validate(
+            {
+                **email_settings(port, "starttls", certs).model_dump(),
+                "webhook": [{"url": f"http://{HOST}:{port}/hook"}],
+            }
+        )
+        email_result, hook = deliver(demo_report, written, settings, env=ENV, timeout=0.5)
+    assert (email_result.ok, email_result.reason) == (
+        False,
+        f"no answer from {HOST}:{port} in time",
+    )
+    assert (hook.ok, hook.reason) == (False, f"no answer from {HOST} in time (tried twice)")
 
 
 def test_a_variable_not_set_is_refused_before_the_run_and_fails_the_delivery(
@@ -451,6 +494,19 @@ def test_names_from_the_data_cannot_become_markup(demo_report: salescope.Report)
             {"webhook": {"url": "https://hooks.example.com/in", "token": "abc123"}},
             "deliver.webhook.token: secrets are not read",
             "token_env",
+        ),
+        (
+            {
+                "email": {
+                    "host": "h",
+                    "sender": "a@b.c",
+                    "to": "x@y.z",
+                    "username_env": "U",
+                    "password_env": "hunter2",
+                }
+            },
+            "deliver.email.password_env: it must be the NAME of an environment variable",
+            "export",
         ),
         (
             {"email": {"host": "h", "sender": "a@b.c", "to": "x@y.z", "password_env": "p@ss!"}},

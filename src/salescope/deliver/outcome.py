@@ -59,6 +59,8 @@ def reason_of(exc: BaseException, where: str) -> str:
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return f"{where}: {first_line(exc)} (set `security:` to what the server offers)"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
+        if isinstance(exc.__context__, OSError):  # smtplib's word for a read that failed
+            return reason_of(exc.__context__, where)
         return f"{where} closed the connection: {first_line(exc)}"
     if isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, BaseException):
         return reason_of(exc.reason, where)

@@ -31,18 +31,20 @@ from salescope.redact import is_secret_name, redact_url
 DEFAULT_SUBJECT = "Sales report {period}: revenue {revenue}"
 SUBJECT_FIELDS = ("period", "revenue")
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# capitals, digits and _: the convention for variables, and what a pasted secret rarely is
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 DOCS = "see docs/delivery.md"
 
 
 def _env_name(value: str | None, key: str) -> str | None:
-    """An environment variable's name, as written; anything else (a value pasted in its
-    place) is refused before it can be logged or sent."""
+    """An environment variable's name, in capitals; anything else (a secret pasted in its
+    place) is refused before it can be logged or sent, and without being repeated."""
     if value is None:
         return None
     if not _ENV_NAME.fullmatch(value):
         raise ConfigError(
-            f"invalid setting {key}: it must be the NAME of an environment variable",
+            f"invalid setting {key}: it must be the NAME of an environment variable "
+            "(capitals, digits and _)",
             hint=f"write e.g. `{key}: SALESCOPE_SECRET` and export SALESCOPE_SECRET "
             f"before the run; {DOCS}",
         )
