@@ -3,7 +3,8 @@
 Every figure is the report's own, formatted as the pages format it (the view of
 :mod:`salescope.narrative.view`, :mod:`salescope.narrative.format`); the generic webhook's
 numbers are report.json's (:func:`salescope.render.json.report_to_dict`). Names from the
-data are untrusted: escaped in HTML, in Slack's mrkdwn and in the Teams card's Markdown.
+data are untrusted: escaped in HTML and in the Teams card's Markdown, and sent to Slack as
+plain text, which it never formats.
 """
 
 from __future__ import annotations
