@@ -27,6 +27,7 @@ DECLARATIONS = ("salescope.metrics.semantic",)
 COMPUTED_ONLY = [
     *sorted((PACKAGE / "narrative").glob("*.py")),
     *sorted((PACKAGE / "render").glob("*.py")),
+    *sorted((PACKAGE / "deliver").glob("*.py")),
     PACKAGE / "model.py",
     PACKAGE / "facts.py",
 ]
