@@ -19,18 +19,18 @@ from typing import Any
 import pytest
 
 import salescope
-from salescope.deliver import (
-    DeliverSettings,
-    Delivery,
-    check_deliveries,
-    deliver,
-    load_deliver_settings,
-)
 from salescope.deliver.content import (
     department_page,
     slack_payload,
     summary_html,
     teams_payload,
+)
+from salescope.deliver.send import (
+    DeliverSettings,
+    Delivery,
+    check_deliveries,
+    deliver,
+    load_deliver_settings,
 )
 from salescope.errors import ConfigError
 from salescope.narrative import format as fmt

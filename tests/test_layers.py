@@ -53,6 +53,8 @@ LAYERS: list[list[str]] = [
     # spark: the Spark sessions behind the engine; filters: --where as Ibis expressions
     ["salescope.engine", "salescope.spark", "salescope.filters"],
     ["salescope.schema.*", "salescope.schema"],
+    # salescope.yml's deliver: settings, and what a delivery came to
+    ["salescope.deliver", "salescope.deliver.settings", "salescope.deliver.outcome"],
     # validates salescope.yml against the role names (schema.roles) and currency signs
     ["salescope.config"],
     # the quality modules that need no sources: the value parsing the readers share with
@@ -75,6 +77,7 @@ LAYERS: list[list[str]] = [
     ["salescope.insights.*", "salescope.insights"],
     ["salescope.narrative.*"],
     ["salescope.render.*", "salescope.render"],
+    ["salescope.deliver.*"],  # sending a written report
     ["salescope.report_schema"],  # report.json's JSON Schema, generated from the model
     ["salescope.pipeline"],
     ["salescope.demo_data"],

@@ -312,3 +312,69 @@ def test_report_writes_the_formats_salescope_yml_names_unless_told(tmp_path: Pat
     assert result.code == 0, result.stderr
     written = {p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")}
     assert written == {"report.md", "departments", "quarantine.csv"}
+
+
+def test_run_delivers_and_a_failed_delivery_keeps_the_report_and_exits_3(
+    weeks: dict[str, Any], tmp_path: Path
+) -> None:
+    """A webhook and a Slack hook on a real HTTP server on 127.0.0.1 receive the report's
+    figures; a hook on a port nothing listens on fails: the report is written anyway, the
+    run exits 3 and the history holds the reason."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.delivery_servers import free_port, webhook_server
+
+    with webhook_server() as hooks:
+        deliver = {
+            "webhook": [{"url": f"{hooks.url}/summary"}, {"url_env": "DEAD_HOOK"}],
+            "slack": {"url_env": "SLACK_HOOK"},
+        }
+        _project(tmp_path, formats=["json", "md"], deliver=deliver)
+        data = tmp_path / "data" / "current.csv"
+        data.write_bytes((weeks["folder"] / "week1.csv").read_bytes())
+        env = {
+            **os.environ,
+            "SLACK_HOOK": f"{hooks.url}/slack",
+            "DEAD_HOOK": f"http://127.0.0.1:{free_port()}/gone",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "salescope.cli", "run", "--json"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 3, done.stderr
+        summary = json.loads(done.stdout)
+        report = json.loads((tmp_path / "reports" / "weekly" / "report.json").read_text())
+        received = {r.path: r.body for r in hooks.requests}
+    assert summary["status"] == "delivery_failed"
+    assert [(d["channel"], d["ok"]) for d in summary["deliveries"]] == [
+        ("slack", True),
+        ("webhook", True),
+        ("webhook", False),
+    ]
+    assert received["/summary"]["run_id"] == report["run"]["id"]
+    sent = {k["name"]: k["value"] for k in received["/summary"]["kpis"]}
+    assert sent == {name: k["value"] for name, k in report["kpis"].items()}
+    assert "/slack" in received
+    record = History(tmp_path / HISTORY_NAME).get(summary["run_id"])
+    assert record.status == "delivery_failed"
+    assert record.reason is not None and "127.0.0.1" in record.reason
+    assert record.report()["kpis"] == report["kpis"]  # the report was kept and recorded
+    delivered = History(tmp_path / HISTORY_NAME).deliveries(summary["run_id"])
+    assert [d.ok for d in delivered] == [True, True, False]
+
+
+def test_a_delivery_that_cannot_work_is_refused_before_any_work(
+    weeks: dict[str, Any], tmp_path: Path
+) -> None:
+    _project(tmp_path, formats=["json"], deliver={"slack": {"url_env": "NOT_SET_ANYWHERE"}})
+    (tmp_path / "data" / "current.csv").write_bytes((weeks["folder"] / "week1.csv").read_bytes())
+    result = salescope("run", cwd=tmp_path)
+    assert result.code == 2 and "NOT_SET_ANYWHERE is not set" in result.stderr
+    assert not (tmp_path / "reports").exists()

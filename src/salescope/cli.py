@@ -27,6 +27,7 @@ from salescope.settings import ALL_FORMATS
 
 if TYPE_CHECKING:
     from salescope.config import Config
+    from salescope.deliver.outcome import Delivery
     from salescope.engine import Engine
     from salescope.model import Report
     from salescope.project import Outcome, Project
@@ -687,14 +688,30 @@ def _run_project(proj: Project, engine: str, force: bool) -> Outcome:
 
     cfg = proj.config
     check_out(proj.out, inputs=proj.inputs)
+    targets = cfg.deliver if cfg.deliver is not None and not cfg.deliver.empty else None
+    if targets is not None:
+        from salescope.deliver.send import check_deliveries
+
+        check_deliveries(targets, cfg.formats)  # before any work: a variable not set ...
     settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
 
     def write(report: Report, folder: Path) -> tuple[Path, ...]:
         return tuple(write_outputs(report, folder, cfg.formats, None, settings))
 
+    def send(report: Report, folder: Path) -> list[Delivery]:
+        from salescope.deliver.send import deliver
+
+        assert targets is not None
+        return deliver(report, folder, targets)
+
     with _progress("reading inputs...") as progress:
         return run_project(
-            proj, engine=_engine(engine, cfg), write=write, force=force, progress=progress
+            proj,
+            engine=_engine(engine, cfg),
+            write=write,
+            deliver=send if targets is not None else None,
+            force=force,
+            progress=progress,
         )
 
 

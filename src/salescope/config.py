@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from salescope.deliver.settings import DeliverSettings, load_deliver_settings
 from salescope.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -193,6 +194,12 @@ class Config(BaseModel):
         exclude=True,
         description="earlier reports kept in the output folder (previous/ and earlier/)",
     )
+    deliver: DeliverSettings | None = Field(
+        None,
+        exclude=True,  # who gets the report changes no figure
+        description="who gets the report written by `salescope run`: email, slack, teams, "
+        "webhook (secrets from environment variables only); see docs/delivery.md",
+    )
     history: str | None = Field(
         None,
         exclude=True,
@@ -214,6 +221,13 @@ class Config(BaseModel):
         description="seconds to wait for the llm endpoint; without an answer by then the "
         "template text is kept",
     )
+
+    @field_validator("deliver", mode="before")
+    @classmethod
+    def _deliver(cls, value: object) -> object:
+        """Read by the delivery settings' own loader: its errors name the key and never
+        repeat a secret."""
+        return None if value is None else load_deliver_settings(value)
 
     @field_validator("metrics")
     @classmethod

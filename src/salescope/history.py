@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from salescope.deliver.outcome import Delivery
 from salescope.errors import ConfigError, first_line
 
 Status = Literal["running", "ok", "skipped", "delivery_failed", "failed", "interrupted", "killed"]
@@ -72,15 +73,6 @@ class InputFile:
     path: str
     bytes: int | None
     sha256: str | None
-
-
-@dataclass(frozen=True)
-class DeliveryRecord:
-    channel: str
-    target: str
-    ok: bool
-    reason: str | None
-    seconds: float
 
 
 @dataclass(frozen=True)
@@ -203,7 +195,7 @@ class History:
         reason: str | None = None,
         period: tuple[str, date, date] | None = None,
         report_json: str | None = None,
-        deliveries: Sequence[DeliveryRecord] = (),
+        deliveries: Sequence[Delivery] = (),
     ) -> None:
         """Record how a run ended."""
         label, start, end = period if period is not None else (None, None, None)
@@ -227,13 +219,13 @@ class History:
         with self._connect(read_only=True) as con:
             return [_record(row) for row in con.execute(sql).fetchall()]
 
-    def deliveries(self, run_id: str) -> list[DeliveryRecord]:
+    def deliveries(self, run_id: str) -> list[Delivery]:
         with self._connect(read_only=True) as con:
             rows = con.execute(
                 "select channel, target, ok, reason, seconds from deliveries where run_id = ?",
                 [run_id],
             ).fetchall()
-        return [DeliveryRecord(*row) for row in rows]
+        return [Delivery(*row) for row in rows]
 
     def inputs(self, run_id: str) -> list[InputFile]:
         with self._connect(read_only=True) as con:

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 from salescope._version import __version__
 from salescope.analysis.periods import is_rule, rule_periods
 from salescope.config import Config, load_config
+from salescope.deliver.outcome import Delivery
 from salescope.errors import ConfigError, SalescopeError
-from salescope.history import DeliveryRecord, History, InputFile, RunRecord, Status
+from salescope.history import History, InputFile, RunRecord, Status
 
 if TYPE_CHECKING:
     from salescope.engine import Engine
@@ -140,7 +141,7 @@ class Outcome:
     out: Path
     report: Report | None = None
     written: tuple[Path, ...] = ()
-    deliveries: tuple[DeliveryRecord, ...] = ()
+    deliveries: tuple[Delivery, ...] = ()
     reason: str | None = None
     same_as: RunRecord | None = None  # the run a skipped one matched
 
@@ -179,7 +180,7 @@ def failure_summary(status: str, exit_code: int, reason: str) -> dict[str, Any]:
 
 
 Write = Callable[["Report", Path], tuple[Path, ...]]
-Deliver = Callable[["Report", Path], Sequence[DeliveryRecord]]
+Deliver = Callable[["Report", Path], Sequence[Delivery]]
 
 
 def run_project(
