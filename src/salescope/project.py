@@ -237,8 +237,12 @@ def run_project(
                 report, before.run_id, before.started_at.isoformat(), before.report()
             )
             report = with_since_last(report, since)
+        progress("writing outputs")
         written = write(report, project.out)
-        deliveries = tuple(deliver(report, project.out)) if deliver is not None else ()
+        deliveries: tuple[Delivery, ...] = ()
+        if deliver is not None:
+            progress("delivering the report")
+            deliveries = tuple(deliver(report, project.out))
     except KeyboardInterrupt:
         history.finish(print_id, "interrupted", reason="stopped by Ctrl-C (SIGINT)")
         raise

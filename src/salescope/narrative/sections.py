@@ -604,7 +604,7 @@ def since_last_section(report: Report) -> Section | None:
     tables = [
         Table(
             "since_last",
-            "Since the last report",
+            "Headline figures, then and now",
             ("Figure", f"Last report ({last})", f"This report ({this})", "Change"),
             tuple(rows),
             note="The last report's figures are its own, as it gave them (report.json in the "
