@@ -38,11 +38,15 @@ class Result:
     stderr: str
 
 
-def salescope(*args: str | Path, cwd: Path, timeout: float = 120) -> Result:
-    """``python -m salescope.cli ARGS`` as automation would run it (no terminal)."""
+def salescope(
+    *args: str | Path, cwd: Path, timeout: float = 120, env: dict[str, str] | None = None
+) -> Result:
+    """``python -m salescope.cli ARGS`` as automation would run it (no terminal), in
+    ``env`` when given."""
     done = subprocess.run(
         [sys.executable, "-m", "salescope.cli", *map(str, args)],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,

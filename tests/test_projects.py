@@ -321,8 +321,6 @@ def test_run_delivers_and_a_failed_delivery_keeps_the_report_and_exits_3(
     figures; a hook on a port nothing listens on fails: the report is written anyway, the
     run exits 3 and the history holds the reason."""
     import os
-    import subprocess
-    import sys
 
     from tests.delivery_servers import free_port, webhook_server
 
@@ -339,16 +337,8 @@ def test_run_delivers_and_a_failed_delivery_keeps_the_report_and_exits_3(
             "SLACK_HOOK": f"{hooks.url}/slack",
             "DEAD_HOOK": f"http://127.0.0.1:{free_port()}/gone",
         }
-        done = subprocess.run(
-            [sys.executable, "-m", "salescope.cli", "run", "--json"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert done.returncode == 3, done.stderr
+        done = salescope("run", "--json", cwd=tmp_path, env=env, timeout=300)
+        assert done.code == 3, done.stderr
         summary = json.loads(done.stdout)
         report = json.loads((tmp_path / "reports" / "weekly" / "report.json").read_text())
         received = {r.path: r.body for r in hooks.requests}

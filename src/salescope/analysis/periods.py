@@ -75,6 +75,11 @@ class Periods:
     yoy: Window | None
 
 
+def _days(start: date, end: date) -> Window:
+    """A range of days: a custom period labelled ``START..END``."""
+    return Window(f"{start}..{end}", start, end, "custom")
+
+
 def _add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -164,7 +169,7 @@ def parse_period(
             start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
             if end < start:
                 raise ConfigError(f"period {spec!r} ends before it starts", hint="write START..END")
-            return Window(f"{start}..{end}", start, end, "custom")
+            return _days(start, end)
     except ValueError as exc:
         raise ConfigError(
             f"period {spec!r} is not a valid date range ({exc})", PERIOD_HELP
@@ -215,10 +220,6 @@ def containing(grain: PeriodGrain, day: date, fiscal_year_start: int = 1) -> Win
     if grain == "year":
         return _year(fy, fiscal_year_start)
     raise ValueError(f"no calendar period of grain {grain!r}")
-
-
-def _days(start: date, end: date) -> Window:
-    return Window(f"{start}..{end}", start, end, "custom")
 
 
 def rule_periods(
@@ -278,7 +279,7 @@ def previous_of(window: Window, fys: int) -> Window:
         return _iso_week(iso.year, iso.week)
     end = window.start - timedelta(days=1)
     start = end - timedelta(days=window.days - 1)
-    return Window(f"{start}..{end}", start, end, "custom")
+    return _days(start, end)
 
 
 def _year_earlier(window: Window, fys: int) -> Window:
@@ -298,7 +299,7 @@ def _year_earlier(window: Window, fys: int) -> Window:
         return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
 
     start, end = shift(window.start), shift(window.end)
-    return Window(f"{start}..{end}", start, end, "custom")
+    return _days(start, end)
 
 
 def resolve_periods(
