@@ -368,3 +368,43 @@ def test_a_delivery_that_cannot_work_is_refused_before_any_work(
     result = salescope("run", cwd=tmp_path)
     assert result.code == 2 and "NOT_SET_ANYWHERE is not set" in result.stderr
     assert not (tmp_path / "reports").exists()
+
+
+def _record_runs(path: str, worker: int, runs: int) -> None:
+    from salescope.history import InputFile
+
+    catalog = History(Path(path))
+    for i in range(runs):
+        run = f"w{worker}-{i}"
+        catalog.start(
+            run,
+            rule="latest-week",
+            as_of=None,
+            config_sha256="c",
+            fingerprint="f",
+            out_dir=Path("out"),
+            inputs=[InputFile("sales.csv", 1, "0" * 64)],
+        )
+        week = (date(2024, 1, 1), date(2024, 1, 7))
+        catalog.finish(run, "ok", period=("2024-W01", *week), report_json="{}")
+
+
+def test_runs_at_once_all_get_recorded(tmp_path: Path) -> None:
+    """DuckDB lets one process write a file at a time: runs finishing together wait for
+    each other's brief hold instead of failing."""
+    import multiprocessing
+
+    path = str(tmp_path / HISTORY_NAME)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_record_runs, args=(path, w, 10)) for w in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert [w.exitcode for w in workers] == [0, 0, 0]
+    runs = History(Path(path)).runs()
+    assert sorted(r.run_id for r in runs) == sorted(
+        f"w{w}-{i}" for w in range(3) for i in range(10)
+    )
+    assert {r.status for r in runs} == {"ok"}
+    assert len(History(Path(path)).inputs("w2-9")) == 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from salescope.errors import ConfigError, first_line
 
 Status = Literal["running", "ok", "skipped", "delivery_failed", "failed", "interrupted", "killed"]
 WRITTEN: tuple[Status, ...] = ("ok", "delivery_failed")  # runs that wrote a report
+LOCK_WAIT = 30.0  # seconds to wait for another run's brief hold on the catalog file
 
 _SCHEMA = """
 create table if not exists runs (
@@ -130,20 +132,31 @@ class History:
                 hint="`salescope run` records one; name another with `history:` in "
                 "salescope.yml or --history",
             )
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(str(self.path), read_only=read_only)
-        except (OSError, duckdb.Error) as exc:
-            raise ConfigError(
-                f"cannot open the run history {str(self.path)!r}: {first_line(exc)}",
-                hint="check the file's permissions, or that no other program holds it open",
-            ) from exc
+        con = self._open(read_only)
         try:
             if not read_only:
                 con.execute(_SCHEMA)
             yield con
         finally:
             con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """A connection to the file; while another run holds it (DuckDB allows one writing
+        process), tried again for up to ``LOCK_WAIT`` seconds."""
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except (OSError, duckdb.Error) as exc:
+                if "lock" in str(exc).lower() and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                raise ConfigError(
+                    f"cannot open the run history {str(self.path)!r}: {first_line(exc)}",
+                    hint="check the file's permissions, or that no other program holds it "
+                    "open",
+                ) from exc
 
     def start(
         self,
