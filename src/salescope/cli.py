@@ -197,7 +197,7 @@ def report(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="Comma-separated: json,md,html,pdf,png,csv (default all)."
+            "--format", "-f", help="Comma-separated: json,md,html,pdf,png,csv,xlsx (default all)."
         ),
     ] = None,
     fiscal_year_start: Annotated[

@@ -7,6 +7,7 @@ of report.json (``salescope.report_schema``) is generated from these declaration
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -1126,3 +1127,13 @@ class Report:
 
     def breakdown(self, role: str) -> Breakdown | None:
         return next((b for b in self.breakdowns if b.role == role), None)
+
+    def _repr_html_(self) -> str:
+        """How a notebook (Jupyter, VS Code, Colab) shows a report: the period, the KPI
+        tiles of report.html and the first three insights' headlines, text escaped.
+
+        The renderer sits above this module in the layers (tests/test_layers.py), so it is
+        loaded by name when a notebook asks, never when the model is imported.
+        """
+        notebook = importlib.import_module("salescope.render.notebook")
+        return str(notebook.render_notebook_html(self))

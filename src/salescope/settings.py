@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Format = Literal["json", "md", "html", "pdf", "png", "csv"]
-ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv")
+Format = Literal["json", "md", "html", "pdf", "png", "csv", "xlsx"]
+ALL_FORMATS: tuple[Format, ...] = ("json", "md", "html", "pdf", "png", "csv", "xlsx")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,16 @@ from salescope.narrative.sections import Section, analysis_sections
 from salescope.narrative.sections_ops import side_sections
 from salescope.narrative.table import Table
 
-__all__ = ["KpiRow", "Section", "Table", "View", "build_view"]
+__all__ = [
+    "KpiRow",
+    "Section",
+    "Table",
+    "View",
+    "build_view",
+    "kpi_rows",
+    "period_line",
+    "report_title",
+]
 
 
 @dataclass(frozen=True)
@@ -385,7 +394,7 @@ def _series_table(report: Report) -> Table:
     )
 
 
-def _title(report: Report) -> str:
+def report_title(report: Report) -> str:
     p = report.period
     if p.grain == "all":
         return f"Sales report {p.start:%d %b %Y} to {p.end:%d %b %Y}"
@@ -400,10 +409,11 @@ def build_view(report: Report) -> View:
     return displayed(_view(report), display_names(report))
 
 
-def _view(report: Report) -> View:
+def kpi_rows(report: Report) -> tuple[KpiRow, ...]:
+    """The KPI tiles and table rows: each figure formatted by its unit (the report's tiles,
+    its Key figures table and a Report shown in a notebook)."""
     cur = report.currency
-    p = report.period
-    kpi_rows = tuple(
+    return tuple(
         KpiRow(
             name=k.name,
             label=k.label,
@@ -417,11 +427,21 @@ def _view(report: Report) -> View:
         )
         for k in report.kpis
     )
-    period_line = f"{p.start:%d %b %Y} to {p.end:%d %b %Y}"
+
+
+def period_line(report: Report) -> str:
+    """``01 Jul 2026 to 30 Sep 2026, compared with 2026-Q2 and 2025-Q3``."""
+    p = report.period
+    line = f"{p.start:%d %b %Y} to {p.end:%d %b %Y}"
     if p.previous and p.previous[3]:
-        period_line += f", compared with {p.previous[0]}"
+        line += f", compared with {p.previous[0]}"
         if p.yoy:
-            period_line += f" and {p.yoy[0]}"
+            line += f" and {p.yoy[0]}"
+    return line
+
+
+def _view(report: Report) -> View:
+    p = report.period
     q = report.quality
     parts = ", ".join(f"{name} {fmt.fraction(value)}" for name, value in q.score_parts.items())
     quality_lines = (
@@ -477,11 +497,11 @@ def _view(report: Report) -> View:
         drivers=tuple(driver_lines),
         contributors=contributors,
         sections=analysis_sections(report, side_sections(report)),
-        title=_title(report),
+        title=report_title(report),
         period_label="Whole period" if p.grain == "all" else p.label,
-        period_line=period_line,
+        period_line=period_line(report),
         summary=tuple(_summary(report)),
-        kpis=kpi_rows,
+        kpis=kpi_rows(report),
         breakdowns=tuple(_breakdown_tables(report)),
         series=_series_table(report),
         quality_lines=quality_lines,

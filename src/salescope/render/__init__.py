@@ -46,7 +46,8 @@ def write_outputs(
     from salescope.render.json import render_json
     from salescope.render.md import render_markdown
     from salescope.render.pdf import write_pdf
-    from salescope.render.tables import write_tables
+    from salescope.render.tables import report_tables, write_tables
+    from salescope.render.xlsx import write_xlsx
 
     chosen = tuple(formats or ALL_FORMATS)
     unknown = sorted(set(chosen) - set(ALL_FORMATS))
@@ -96,8 +97,11 @@ def write_outputs(
             save("report.json", render_json(report))
         if "md" in chosen:
             save("report.md", render_markdown(report, view))
+        tables = report_tables(report) if {"csv", "xlsx"} & set(chosen) else []
         if "csv" in chosen:
-            wrote(write_tables(report, stage / "tables"))
+            wrote(write_tables(report, stage / "tables", tables))
+        if "xlsx" in chosen:
+            wrote([write_xlsx(report, stage / "report.xlsx", tables)])
         pngs = tuple(specs) if png_job is not None else ()  # write_pngs writes every spec
         departments_written = department_views(report, view, tuple(names)) if names else {}
         if {"md", "html"} & set(chosen) and departments_written:
@@ -122,7 +126,8 @@ def write_outputs(
 
 # The order write_outputs lists what it wrote: the report itself first.
 _ORDER = (
-    "report.json", "report.md", "report.html", "report.pdf", "charts/", "tables/", "departments/",
+    "report.json", "report.md", "report.html", "report.pdf", "report.xlsx", "charts/", "tables/",
+    "departments/",
 )  # fmt: skip
 
 

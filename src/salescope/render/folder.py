@@ -29,7 +29,8 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
 # what a report writes at the top of its folder (``by-<dimension>/`` folders too)
 REPORT_FILES = frozenset(
-    {"report.json", "report.md", "report.html", "report.pdf", "quarantine.csv", "quality.json"}
+    {"report.json", "report.md", "report.html", "report.pdf", "report.xlsx", "quarantine.csv"}
+    | {"quality.json"}
     | {"index.md", "index.html"}
 )
 REPORT_FOLDERS = frozenset({"charts", "tables", "departments"})
