@@ -31,7 +31,7 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from salescope import spark
-from salescope.errors import ConfigError, first_line
+from salescope.errors import ConfigError, first_line, stop_on_interrupt
 
 log = logging.getLogger("salescope")
 
@@ -344,11 +344,15 @@ def _duckdb_scratch(
     try:
         con = ibis.duckdb.connect(folder / "scratch.duckdb", **config)
     except Exception as exc:
+        stop_on_interrupt(exc)
         shutil.rmtree(folder, ignore_errors=True)
         raise ConfigError(f"cannot start DuckDB: {first_line(exc)}", hint=ENGINE_HELP) from exc
     # DuckDB draws its own bar on stderr for queries over 2 s; salescope reports progress
     # per stage, and --quiet must mean quiet (Engine.tracking_progress measures without it)
     con.raw_sql("SET enable_progress_bar = false")
+    # the scratch database goes with its folder: closing it (at exit, after Ctrl-C too) need
+    # not write its tables out first, which took seconds after a large read
+    con.raw_sql("PRAGMA disable_checkpoint_on_shutdown")
     weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)
     return con
 
@@ -386,5 +390,6 @@ def connect(spec: str = "duckdb", memory: str | None = None) -> Engine:
         try:
             return Engine(spec.split("://", 1)[0], ibis.connect(spec))
         except Exception as exc:
+            stop_on_interrupt(exc)
             raise ConfigError(f"cannot connect to engine {spec!r}: {exc}", ENGINE_HELP) from exc
     raise ConfigError(f"unknown engine {spec!r}", hint=ENGINE_HELP)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from types import FrameType
+
 from salescope.redact import redact_url
 
 
@@ -53,3 +57,51 @@ def first_line(exc: BaseException) -> str:
     one-line error says of a library's failure."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+_interrupted = False
+
+
+def stop_on_interrupt(exc: BaseException) -> None:
+    """Raise :class:`KeyboardInterrupt` when ``exc`` is Ctrl-C in disguise; call it first
+    in every handler that catches broad exceptions (``except Exception``).
+
+    DuckDB checks for Ctrl-C while a query runs and stops it, but raises an ordinary
+    exception (``RuntimeError: Query interrupted``, or ``duckdb.InterruptException``):
+    a handler that falls back to another way of reading would go on, and record a
+    decision that never happened. An exception counts as an interrupt when it, or one it
+    was raised from, is one of those, or when SIGINT has arrived since
+    :func:`watch_interrupts`.
+    """
+    if _interrupted or is_interrupt(exc):
+        raise KeyboardInterrupt from exc
+
+
+def is_interrupt(exc: BaseException | None) -> bool:
+    """Whether ``exc`` or an exception in its chain is an interrupt (see above)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "InterruptException":
+            return True
+        if isinstance(exc, RuntimeError) and str(exc).strip() == "Query interrupted":
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def watch_interrupts() -> None:
+    """Note every SIGINT (then raise :class:`KeyboardInterrupt` as Python does), so that
+    :func:`stop_on_interrupt` knows of one an engine caught. Only in the main thread, and
+    only where SIGINT has Python's default handler (a shell that ignores it for a
+    background job keeps it ignored)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_sigint)
+
+
+def _on_sigint(signum: int, frame: FrameType | None) -> None:
+    global _interrupted
+    _interrupted = True
+    signal.default_int_handler(signum, frame)

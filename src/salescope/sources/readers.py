@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from salescope.engine import Engine
-from salescope.errors import InputError
+from salescope.errors import InputError, stop_on_interrupt
 from salescope.narrative import format as fmt
 from salescope.sources.common import Read, clean_names, count, sha256_of, unreadable
 from salescope.sources.database import is_url, read_database
@@ -114,6 +114,7 @@ def read_parquet(engine: Engine, path: Path) -> Read:
         table = engine.con.read_parquet(str(path))  # type: ignore[attr-defined]
         rows = count(table)
     except Exception as exc:
+        stop_on_interrupt(exc)
         raise unreadable(str(path), "Parquet", exc) from exc
     return Read(str(path), sha256_of(path), table, rows)
 
