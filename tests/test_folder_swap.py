@@ -323,3 +323,19 @@ def test_the_folder_a_run_killed_between_two_renames_put_aside_is_put_back(
         _write(stage, 2)
     assert _n(out) == 2 and _n(out / "previous") == 1
     assert beside(out) == []
+
+
+def test_a_report_folder_inside_a_data_folder_is_never_read_as_data(tmp_path: Path) -> None:
+    from salescope.sources.readers import expand
+
+    data = tmp_path / "data"
+    sales = write_sales(data)
+    out = data / "q2"
+    for n in (1, 2):  # the second run keeps the first as previous/
+        with report_folder(out) as stage:
+            (stage / "tables").mkdir()
+            (stage / "tables" / "kpis.csv").write_text(f"kpi,value\nrevenue,{n}\n")
+    assert (out / "previous" / "tables" / "kpis.csv").is_file()
+    assert expand(str(data)) == [sales]
+    # named as the input itself, its own tables are read, never the reports it keeps
+    assert expand(str(out)) == [out / "tables" / "kpis.csv"]
