@@ -16,13 +16,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from salescope.errors import ConfigError
+from salescope.errors import ConfigError, is_interrupt, stop_on_interrupt
 from salescope.render.folder import MARKER, report_folder
 from tests.test_cli import Result, assert_user_error
 from tests.test_output_safety import CLI, salescope, write_sales
@@ -296,6 +297,27 @@ def test_a_failed_run_leaves_the_folder_as_it_was_and_a_second_writer_is_refused
     assert _n(out) == 3 and _n(out / "previous") == 1
 
 
+def test_a_waiting_run_goes_on_once_the_first_has_swapped_its_report_in(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    entered = threading.Event()
+
+    def first() -> None:
+        with report_folder(out) as stage:
+            entered.set()
+            time.sleep(0.5)
+            _write(stage, 1)
+
+    writer = threading.Thread(target=first)
+    writer.start()
+    assert entered.wait(10)
+    with report_folder(out, wait=30) as stage:
+        assert (out / "report.json").is_file()  # the first report is in place before
+        _write(stage, 2)
+    writer.join()
+    assert _n(out) == 2 and _n(out / "previous") == 1
+    assert beside(out) == []
+
+
 def test_a_link_named_as_the_folder_is_followed_and_stays(tmp_path: Path) -> None:
     real = tmp_path / "real"
     link = tmp_path / "link"
@@ -339,3 +361,25 @@ def test_a_report_folder_inside_a_data_folder_is_never_read_as_data(tmp_path: Pa
     assert expand(str(data)) == [sales]
     # named as the input itself, its own tables are read, never the reports it keeps
     assert expand(str(out)) == [out / "tables" / "kpis.csv"]
+
+
+# --- Ctrl-C in a library's disguise --------------------------------------------------------
+
+
+def test_an_interrupted_duckdb_query_counts_as_ctrl_c_and_a_failed_one_does_not() -> None:
+    con = duckdb.connect()
+    threading.Timer(0.3, con.interrupt).start()
+    with pytest.raises(duckdb.Error) as caught:
+        con.execute("SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3").fetchall()
+    assert is_interrupt(caught.value)
+    with pytest.raises(KeyboardInterrupt):
+        stop_on_interrupt(caught.value)
+    # what DuckDB raises when SIGINT reaches it during a query, and an error raised from it
+    interrupted = RuntimeError("Query interrupted")
+    wrapped = ValueError("cannot read sales.csv")
+    wrapped.__cause__ = interrupted
+    assert is_interrupt(interrupted) and is_interrupt(wrapped)
+    with pytest.raises(duckdb.Error) as failed:
+        con.execute("SELECT * FROM read_csv('/nonexistent/sales.csv')")
+    assert not is_interrupt(failed.value)
+    stop_on_interrupt(failed.value)  # not an interrupt: the caller's fallback may go on
