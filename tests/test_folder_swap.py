@@ -132,8 +132,9 @@ def _big_csv(path: Path, lines: int = 3_000_000) -> Path:
     return path
 
 
-def test_ctrl_c_while_reading_stops_at_once_and_leaves_the_earlier_report(
-    tmp_path: Path,
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_run_stopped_while_reading_stops_at_once_and_leaves_the_earlier_report(
+    signum: signal.Signals, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
     earlier = report(write_sales(tmp_path / "data"), out, "2024-Q2", "json,md", tmp_path)
@@ -144,16 +145,20 @@ def test_ctrl_c_while_reading_stops_at_once_and_leaves_the_earlier_report(
     process = start(big, out, "2024-Q2", "json", tmp_path)
     wait_for_stage(process, out)
     time.sleep(2)  # checked and locked; now DuckDB is reading the 3M lines
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     signalled = time.monotonic()
     _, stderr = process.communicate(timeout=60)
     took = time.monotonic() - signalled
 
-    assert process.returncode == 130, stderr
-    assert took < 3, f"exit {took:.1f} s after Ctrl-C"
-    assert stderr.strip() == "interrupted"  # no traceback, no reading decision
+    assert took < 3, f"exit {took:.1f} s after {signum.name}"
+    if signum == signal.SIGINT:
+        assert process.returncode == 130, stderr
+        assert stderr.strip() == "interrupted"  # no traceback, no reading decision
+    else:
+        assert process.returncode == -signal.SIGTERM  # ended by the signal, as by default
+        assert stderr == ""
     assert hashes(out) == before
-    assert beside(out) == []
+    assert beside(out) == []  # neither the staging folder nor the lock file is left
 
 
 def test_a_run_killed_while_writing_leaves_the_earlier_report_and_is_swept(

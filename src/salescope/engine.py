@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import shutil
-import signal
 import tempfile
 import threading
 import time
@@ -22,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -31,7 +30,7 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from salescope import spark
-from salescope.errors import ConfigError, first_line, stop_on_interrupt
+from salescope.errors import ConfigError, first_line, on_stop, stop_on_interrupt
 
 log = logging.getLogger("salescope")
 
@@ -187,7 +186,6 @@ def java_pattern(fmt: str) -> str:
 SCRATCH_PREFIX = "salescope-"
 # $TMPDIR/salescope-<pid>-<random>: the pid tells a later run whether the owner is gone
 _SCRATCH_NAME = re.compile(r"^salescope-(\d+)-[a-z0-9_]+$")
-_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 _lock = threading.Lock()
 _root: Path | None = None
 _root_pid = 0
@@ -269,18 +267,7 @@ def _register_cleanup() -> None:
         return
     _cleanup_registered = True
     atexit.register(remove_scratch)
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for signum in _SIGNALS:
-        if signal.getsignal(signum) == signal.SIG_DFL:  # an application's own handler stays
-            signal.signal(signum, _on_signal)
-
-
-def _on_signal(signum: int, _frame: FrameType | None) -> None:
-    """Remove the scratch folder, then let the signal do what it does by default."""
-    remove_scratch()
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
+    on_stop(remove_scratch)  # SIGTERM, SIGHUP: removed, then the process ends by the signal
 
 
 # The default: 2 GiB, or half of this machine's memory when that is less. At 10M lines the

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+from collections.abc import Callable
+from contextlib import suppress
 from types import FrameType
 
 from salescope.redact import redact_url
@@ -105,3 +108,37 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
     global _interrupted
     _interrupted = True
     signal.default_int_handler(signum, frame)
+
+
+# What SIGTERM and SIGHUP undo before they end the process (scratch folders, a report's
+# staging folder), newest first.
+_on_stop: list[Callable[[], None]] = []
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def on_stop(undo: Callable[[], None]) -> Callable[[], None]:
+    """Run ``undo`` when SIGTERM or SIGHUP ends the process, which then ends by the signal
+    as it would have; returns the function that forgets ``undo`` again. The handlers are
+    installed in the main thread, where a signal still has its default action (an
+    application's own handler stays)."""
+    _on_stop.append(undo)
+    if threading.current_thread() is threading.main_thread():
+        for signum in _STOP_SIGNALS:
+            if signal.getsignal(signum) == signal.SIG_DFL:
+                signal.signal(signum, _stopped)
+
+    def forget() -> None:
+        with suppress(ValueError):
+            _on_stop.remove(undo)
+
+    return forget
+
+
+def _stopped(signum: int, _frame: FrameType | None) -> None:
+    for undo in reversed(list(_on_stop)):
+        with suppress(Exception):
+            undo()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)

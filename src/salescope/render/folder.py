@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from salescope._version import __version__
-from salescope.errors import ConfigError
+from salescope.errors import ConfigError, on_stop
 
 MARKER = ".salescope.json"
 STAGING = ".salescope-tmp-"  # what versions before the whole-folder swap staged inside it
@@ -209,8 +209,9 @@ def report_folder(
     - the earlier folder, now at the staging path, is removed.
 
     Carried files are hard links (copies where the filesystem has none), so ``out`` is
-    read but never changed before the swap. On an exception, Ctrl-C or SystemExit the
-    staging folder is removed and ``out`` is left exactly as it was. ``out`` named as a link
+    read but never changed before the swap. On an exception, Ctrl-C, SystemExit, SIGTERM
+    or SIGHUP the staging folder is removed and ``out`` is left exactly as it was (after
+    SIGKILL, the next run removes it). ``out`` named as a link
     is followed: the folder it points to is replaced and the link is left as it is.
 
     >>> with report_folder(Path("q3")) as stage:  # doctest: +SKIP
@@ -232,6 +233,7 @@ def report_folder(
             )
         except OSError as exc:
             raise _cannot_write(out, exc) from exc
+        forget = on_stop(lambda: shutil.rmtree(stage, ignore_errors=True))  # SIGTERM too
         try:
             yield stage
             try:
@@ -241,6 +243,7 @@ def report_folder(
                 raise _cannot_write(out, exc) from exc
         finally:
             shutil.rmtree(stage, ignore_errors=True)  # after the swap: the earlier folder
+            forget()
 
 
 def write_marker(folder: Path, files: Iterable[str]) -> None:
@@ -302,11 +305,13 @@ def _locked(out: Path, target: Path, wait: float) -> Iterator[None]:
         if same:
             break
         os.close(fd)  # the holder before removed it while this run waited: lock the new one
+    forget = on_stop(lambda: os.unlink(path))
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        forget()
         with contextlib.suppress(OSError):
             os.unlink(path)
         os.close(fd)
