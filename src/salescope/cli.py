@@ -645,10 +645,12 @@ def _interrupted() -> NoReturn:
     garbage collection alone took seconds; Ctrl-C must stop the run within one or two)."""
     import atexit
     import os
+    from contextlib import suppress
 
-    err.print("interrupted", markup=False, highlight=False)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    with suppress(OSError):  # a closed pipe must not turn Ctrl-C into a traceback
+        err.print("interrupted", markup=False, highlight=False)
+        sys.stdout.flush()
+        sys.stderr.flush()
     atexit._run_exitfuncs()
     os._exit(_INTERRUPTED)
 

@@ -76,12 +76,15 @@ def stop_on_interrupt(exc: BaseException) -> None:
     was raised from, is one of those, or when SIGINT has arrived since
     :func:`watch_interrupts`.
     """
-    if _interrupted or is_interrupt(exc):
+    if is_interrupt(exc):
         raise KeyboardInterrupt from exc
 
 
 def is_interrupt(exc: BaseException | None) -> bool:
-    """Whether ``exc`` or an exception in its chain is an interrupt (see above)."""
+    """Whether ``exc`` is Ctrl-C: it or an exception in its chain is an interrupt, or
+    SIGINT has arrived since :func:`watch_interrupts` (see above)."""
+    if _interrupted:
+        return True
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
