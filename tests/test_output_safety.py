@@ -3,8 +3,8 @@
 - ``--out`` naming a file, the root or home folder, a folder inside an input folder or
   one where the report would write over an input is refused with exit 2 before any input
   is read; a non-empty folder holding no salescope
-  report is refused unless ``--force``; an earlier report folder is replaced, files of the
-  earlier run that this one does not write are removed, nothing else is;
+  report is refused unless ``--force``; an earlier report folder is replaced (the earlier
+  report moves to ``previous/``), files salescope did not write stay;
 - no file is written through a link: a link at a file's or a subfolder's name is replaced,
   its target is left as it was;
 - ``--engine duckdb:///user.duckdb`` leaves the user's database with the tables it had;
@@ -171,7 +171,13 @@ def test_an_earlier_report_folder_is_replaced_and_its_leftovers_removed(tmp_path
     assert not (out / "tables").exists() and not (out / "departments").exists()
     assert (out / "notes.txt").read_text() == "added by hand\n"
     names = {p.name for p in out.iterdir()}
-    assert names == {"report.json", "quarantine.csv", "notes.txt", ".salescope.json"}
+    assert names == {"report.json", "quarantine.csv", "notes.txt", ".salescope.json", "previous"}
+    # the first report is kept whole as previous/, without the hand-made file
+    assert (out / "previous" / "tables" / "kpis.csv").is_file()
+    assert (
+        json.loads((out / "previous" / "report.json").read_text())["period"]["label"] == "2024-Q2"
+    )
+    assert not (out / "previous" / "notes.txt").exists()
 
 
 def test_a_report_folder_written_before_the_marker_is_recognised(tmp_path: Path) -> None:

@@ -13,14 +13,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from salescope._version import __version__
-from salescope.errors import ConfigError, SalescopeError
+from salescope.errors import ConfigError, SalescopeError, is_interrupt, watch_interrupts
 from salescope.narrative.format import clean
 from salescope.redact import redact_url
 from salescope.settings import ALL_FORMATS
@@ -236,42 +236,48 @@ def report(
     from salescope.config import find_config
     from salescope.model import DEPARTMENTS
     from salescope.pipeline import run
-    from salescope.render import write_outputs
-    from salescope.render.folder import check_out
+    from salescope.render import write_report_files
+    from salescope.render.folder import check_out, report_folder
     from salescope.settings import LlmSettings
 
-    check_out(out_dir, force=force, inputs=inputs)  # before any input is read
-    if by is not None:
-        by_folder = out_dir / f"by-{_by_name(by)}"
-        if not by_folder.is_symlink():  # a link there is replaced by a folder, not followed
-            check_out(by_folder, force=force)
-    departments = None
-    if department is not None:
-        name = department.strip().lower().replace("-", "_").replace(" ", "_")
-        if name not in DEPARTMENTS:
-            raise ConfigError(
-                f"unknown department {department!r}", hint="valid: " + ", ".join(DEPARTMENTS)
-            )
-        departments = (name,)
-    cfg = find_config(
-        config,
-        period=period,
-        fiscal_year_start=fiscal_year_start,
-        llm=llm,
-        compare=compare,
-        where=where,
-    )
-    formats = _formats(fmt) if fmt else cfg.formats  # salescope.yml's formats: unless --format
-    settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
-    with _progress("reading inputs...") as progress:
-        result = run(inputs, cfg, engine=_engine(engine, cfg), progress=progress)
-        doing = "asking the language model" if settings is not None else "writing outputs"
-        with _stage(progress, "outputs", doing):
-            written = write_outputs(result, out_dir, formats, departments, settings)
+    # checked and locked before any input is read; written whole, then swapped in
+    with report_folder(out_dir, keep=1, force=force, inputs=inputs) as stage:
         if by is not None:
-            with _stage(progress, f"by-{_by_name(by)}", f"reports by {_by_name(by)}"):
-                written += _by_member(result, by, inputs, cfg, engine, out_dir, formats, progress)
-    _said(result, written, out_dir)
+            by_folder = out_dir / f"by-{_by_name(by)}"
+            if not by_folder.is_symlink():  # a link there is replaced by a folder
+                check_out(by_folder, force=force)
+        departments = None
+        if department is not None:
+            name = department.strip().lower().replace("-", "_").replace(" ", "_")
+            if name not in DEPARTMENTS:
+                raise ConfigError(
+                    f"unknown department {department!r}", hint="valid: " + ", ".join(DEPARTMENTS)
+                )
+            departments = (name,)
+        cfg = find_config(
+            config,
+            period=period,
+            fiscal_year_start=fiscal_year_start,
+            llm=llm,
+            compare=compare,
+            where=where,
+        )
+        formats = _formats(fmt) if fmt else cfg.formats  # salescope.yml's unless --format
+        settings = (
+            LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
+        )
+        with _progress("reading inputs...") as progress:
+            result = run(inputs, cfg, engine=_engine(engine, cfg), progress=progress)
+            doing = "asking the language model" if settings is not None else "writing outputs"
+            with _stage(progress, "outputs", doing):
+                written = write_report_files(result, stage, formats, departments, settings)
+            if by is not None:
+                folder = stage / f"by-{_by_name(by)}"
+                with _stage(progress, f"by-{_by_name(by)}", f"reports by {_by_name(by)}"):
+                    written += _by_member(
+                        result, by, inputs, cfg, engine, folder, formats, progress
+                    )
+    _said(result, [out_dir / p.relative_to(stage) for p in written], out_dir)
 
 
 def _said(result: Report, written: list[Path], out_dir: Path) -> None:
@@ -295,20 +301,21 @@ def _by_member(
     inputs: list[str],
     cfg: Config,
     engine: str,
-    out_dir: Path,
+    folder: Path,
     formats: tuple[str, ...] | None,
     progress: Callable[[str], None],
 ) -> list[Path]:
-    """One report per member of ``by`` (each a run over its own lines), and the index."""
+    """One report per member of ``by`` (each a run over its own lines) in a subfolder of
+    ``folder`` (new, inside the staging folder), and the index."""
     from salescope.fact_ids import slug
     from salescope.pipeline import member_filters, run
-    from salescope.render import write_outputs
-    from salescope.render.folder import MARKER, publish, real_folder, record_folder, staging
+    from salescope.render import write_report_files
+    from salescope.render.folder import write_marker
     from salescope.render.index import MemberReport, render_index_html, render_index_md
 
     by = _by_name(by)
     filters, left_out = member_filters(whole, by, cfg.where)
-    folder = real_folder(out_dir, f"by-{by}")
+    folder.mkdir()
     written: list[Path] = []
     members: list[MemberReport] = []
     used: set[str] = set()
@@ -319,22 +326,24 @@ def _by_member(
             name += "_"
         used.add(name)
         report = run(inputs, cfg.model_copy(update={"where": where}), engine=_engine(engine, cfg))
-        written += write_outputs(report, real_folder(folder, name), formats, ())
+        written += write_report_files(report, folder / name, formats, ())
         members.append(MemberReport(key, name, report))
-    # the members' files, so that a member of an earlier run that is gone now goes too
-    files = [p.relative_to(folder).as_posix() for p in written]
-    record_folder(folder, "members", files + [f"{n}/{MARKER}" for n in sorted(used)])
     label = by.replace("_", " ")
-    with staging(folder) as stage:
-        pages = ["index.md"]
-        text = render_index_md(label, whole, members, left_out)
-        (stage / "index.md").write_text(text, encoding="utf-8")
-        if "html" in set(formats or ALL_FORMATS):
-            pages.append("index.html")
-            text = render_index_html(label, whole, members, left_out)
-            (stage / "index.html").write_text(text, encoding="utf-8")
-        written += publish(folder, stage, pages, group="index")
+    pages = [folder / "index.md"]
+    pages[0].write_text(render_index_md(label, whole, members, left_out), encoding="utf-8")
+    if "html" in set(formats or ALL_FORMATS):
+        pages.append(folder / "index.html")
+        text = render_index_html(label, whole, members, left_out)
+        pages[-1].write_text(text, encoding="utf-8")
+    written += pages
+    # a salescope folder of its own: the next --by run recognises it
+    write_marker(folder, [p.relative_to(folder).as_posix() for p in written])
     return written
+
+
+def _moved(path: str | Path, stage: Path, out_dir: Path) -> Path:
+    """Where ``path``, written in the staging folder, is once it has replaced ``out_dir``."""
+    return out_dir / Path(path).relative_to(stage)
 
 
 def _by_name(by: str) -> str:
@@ -370,24 +379,30 @@ def demo(
     from salescope.config import load_config
     from salescope.demo_data import write_demo_data
     from salescope.pipeline import run
-    from salescope.render import write_outputs
-    from salescope.render.folder import check_out, publish, staging
+    from salescope.render import write_report_files
+    from salescope.render.folder import report_folder
 
-    check_out(out_dir, force=force)
-    with _progress("generating demo data...") as progress:
-        with _stage(progress, "demo_data", "generating demo data"), staging(out_dir) as stage:
-            # written aside, then moved in without following links
+    # the data and the report are written into a staging folder, then swapped in whole
+    with (
+        report_folder(out_dir, force=force) as stage,
+        _progress("generating demo data...") as progress,
+    ):
+        with _stage(progress, "demo_data", "generating demo data"):
             made = write_demo_data(stage / "data", rows=rows, seed=seed)
-            names = {f.name: getattr(made, f.name).name for f in fields(made)}
-            publish(out_dir, stage, [f"data/{n}" for n in names.values()], group="data")
-        files = replace(made, **{k: out_dir / "data" / n for k, n in names.items()})
         progress("computing the report")
-        cfg = load_config(files.config)  # the demo's currency: its data names none
+        cfg = load_config(made.config)  # the demo's currency: its data names none
         result = run(
-            [str(p) for p in files.inputs], cfg, engine=_engine(engine, cfg), progress=progress
+            [str(p) for p in made.inputs], cfg, engine=_engine(engine, cfg), progress=progress
         )
+        # the inputs as the report names them: where they are once the folder is in place
+        moved = tuple(
+            replace(i, path=str(_moved(i.path, stage, out_dir))) for i in result.run.inputs
+        )
+        result = replace(result, run=replace(result.run, inputs=moved))
         with _stage(progress, "outputs", "writing outputs"):
-            write_outputs(result, out_dir)
+            write_report_files(result, stage)
+    files = replace(made, **{f.name: _moved(getattr(made, f.name), stage, out_dir)
+                             for f in fields(made)})  # fmt: skip
     out.print(f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)")
     out.print(f"Report ({result.period.label}): open [bold]{out_dir / 'report.html'}[/]")
     out.print(f"Also: {out_dir / 'report.md'}, {out_dir / 'report.pdf'}, {out_dir / 'report.json'}")
@@ -408,21 +423,19 @@ def validate(
 
     from salescope.config import find_config
     from salescope.pipeline import StageTimer, validate_inputs
-    from salescope.render.folder import check_out, publish, staging
+    from salescope.render.folder import report_folder
 
-    check_out(out_dir, force=force, inputs=inputs)
-    cfg = find_config(config)
-    with _progress("validating...") as progress:
-        progress("reading and validating inputs")
-        validation, _ = validate_inputs(
-            inputs, cfg, _engine(engine, cfg), date.today(), StageTimer(progress), progress
-        )
-        q = validation.quality
-        with staging(out_dir) as stage:
+    with report_folder(out_dir, force=force, inputs=inputs) as stage:
+        cfg = find_config(config)
+        with _progress("validating...") as progress:
+            progress("reading and validating inputs")
+            validation, _ = validate_inputs(
+                inputs, cfg, _engine(engine, cfg), date.today(), StageTimer(progress), progress
+            )
+            q = validation.quality
             validation.write_quarantine(stage / "quarantine.csv")
             text = json.dumps(asdict(q), indent=2, default=str) + "\n"
             (stage / "quality.json").write_text(text, encoding="utf-8")
-            publish(out_dir, stage, ["quality.json", "quarantine.csv"], group="validate")
     out.print(
         f"{q.rows_read:,} rows read, {q.rows_accepted:,} accepted, "
         f"{q.rows_quarantined:,} quarantined; quality score {q.score:.1f}/100"
@@ -596,6 +609,7 @@ ProjectArg = Annotated[
         "working directory's)."
     ),
 ]
+RUN_WAIT = 600.0  # seconds `salescope run` waits for another run writing its folder
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON line on stdout instead of text.")
 ]
@@ -682,8 +696,8 @@ def _as_of(text: str | None) -> date | None:
 
 def _run_project(proj: Project, engine: str, force: bool) -> Outcome:
     from salescope.project import run_project
-    from salescope.render import write_outputs
-    from salescope.render.folder import check_out
+    from salescope.render import write_report_files
+    from salescope.render.folder import check_out, report_folder
     from salescope.settings import LlmSettings
 
     cfg = proj.config
@@ -696,7 +710,10 @@ def _run_project(proj: Project, engine: str, force: bool) -> Outcome:
     settings = LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
 
     def write(report: Report, folder: Path) -> tuple[Path, ...]:
-        return tuple(write_outputs(report, folder, cfg.formats, None, settings))
+        # another run writing this folder: wait for it (a scheduler may start two at once)
+        with report_folder(folder, keep=cfg.keep, inputs=proj.inputs, wait=RUN_WAIT) as stage:
+            written = write_report_files(report, stage, cfg.formats, None, settings)
+        return tuple(folder / p.relative_to(stage) for p in written)
 
     def send(report: Report, folder: Path) -> list[Delivery]:
         from salescope.deliver.send import deliver
@@ -957,15 +974,28 @@ def main() -> None:
     """Entry point: run the app and turn errors into the exit codes of the CLI contract.
 
     Usage errors (unknown option, bad value) are Typer's own: a short message, exit 2.
+    Ctrl-C: one ``interrupted`` line, exit 130 (Typer turns KeyboardInterrupt into that
+    exit code; an engine's own "query interrupted" error counts as Ctrl-C too).
     """
+    watch_interrupts()
     try:
         app()
+    except SystemExit as exc:
+        if exc.code == _INTERRUPTED:
+            _interrupted()
+        raise
+    except KeyboardInterrupt:
+        _interrupted()
     except SalescopeError as exc:
+        if is_interrupt(exc):
+            _interrupted()
         if _state["debug"]:
             raise
         err.print(clean(redact_url(exc.one_line())), markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except Exception as exc:
+        if is_interrupt(exc):
+            _interrupted()
         if _state["debug"]:
             raise
         err.print(
@@ -979,6 +1009,25 @@ def main() -> None:
             soft_wrap=True,
         )
         sys.exit(1)
+
+
+_INTERRUPTED = 130
+
+
+def _interrupted() -> NoReturn:
+    """``interrupted`` on stderr and exit 130 at once: the exit handlers run (the scratch
+    folder goes), the interpreter's teardown is skipped (after a large read its final
+    garbage collection alone took seconds; Ctrl-C must stop the run within one or two)."""
+    import atexit
+    import os
+    from contextlib import suppress
+
+    with suppress(OSError):  # a closed pipe must not turn Ctrl-C into a traceback
+        err.print("interrupted", markup=False, highlight=False)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    atexit._run_exitfuncs()
+    os._exit(_INTERRUPTED)
 
 
 if __name__ == "__main__":

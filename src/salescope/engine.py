@@ -13,7 +13,6 @@ import logging
 import os
 import re
 import shutil
-import signal
 import tempfile
 import threading
 import time
@@ -22,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -31,7 +30,7 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from salescope import spark
-from salescope.errors import ConfigError, first_line
+from salescope.errors import ConfigError, first_line, on_stop, stop_on_interrupt
 
 log = logging.getLogger("salescope")
 
@@ -187,7 +186,6 @@ def java_pattern(fmt: str) -> str:
 SCRATCH_PREFIX = "salescope-"
 # $TMPDIR/salescope-<pid>-<random>: the pid tells a later run whether the owner is gone
 _SCRATCH_NAME = re.compile(r"^salescope-(\d+)-[a-z0-9_]+$")
-_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 _lock = threading.Lock()
 _root: Path | None = None
 _root_pid = 0
@@ -269,18 +267,7 @@ def _register_cleanup() -> None:
         return
     _cleanup_registered = True
     atexit.register(remove_scratch)
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for signum in _SIGNALS:
-        if signal.getsignal(signum) == signal.SIG_DFL:  # an application's own handler stays
-            signal.signal(signum, _on_signal)
-
-
-def _on_signal(signum: int, _frame: FrameType | None) -> None:
-    """Remove the scratch folder, then let the signal do what it does by default."""
-    remove_scratch()
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
+    on_stop(remove_scratch)  # SIGTERM, SIGHUP: removed, then the process ends by the signal
 
 
 # The default: 2 GiB, or half of this machine's memory when that is less. At 10M lines the
@@ -344,11 +331,15 @@ def _duckdb_scratch(
     try:
         con = ibis.duckdb.connect(folder / "scratch.duckdb", **config)
     except Exception as exc:
+        stop_on_interrupt(exc)
         shutil.rmtree(folder, ignore_errors=True)
         raise ConfigError(f"cannot start DuckDB: {first_line(exc)}", hint=ENGINE_HELP) from exc
     # DuckDB draws its own bar on stderr for queries over 2 s; salescope reports progress
     # per stage, and --quiet must mean quiet (Engine.tracking_progress measures without it)
     con.raw_sql("SET enable_progress_bar = false")
+    # the scratch database goes with its folder: closing it (at exit, after Ctrl-C too) need
+    # not write its tables out first, which took seconds after a large read
+    con.raw_sql("PRAGMA disable_checkpoint_on_shutdown")
     weakref.finalize(con, shutil.rmtree, folder, ignore_errors=True)
     return con
 
@@ -386,5 +377,6 @@ def connect(spec: str = "duckdb", memory: str | None = None) -> Engine:
         try:
             return Engine(spec.split("://", 1)[0], ibis.connect(spec))
         except Exception as exc:
+            stop_on_interrupt(exc)
             raise ConfigError(f"cannot connect to engine {spec!r}: {exc}", ENGINE_HELP) from exc
     raise ConfigError(f"unknown engine {spec!r}", hint=ENGINE_HELP)

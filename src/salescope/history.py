@@ -28,6 +28,7 @@ import duckdb
 
 from salescope.deliver.outcome import Delivery
 from salescope.errors import ConfigError, first_line
+from salescope.render.folder import alive
 
 Status = Literal["running", "ok", "skipped", "delivery_failed", "failed", "interrupted", "killed"]
 WRITTEN: tuple[Status, ...] = ("ok", "delivery_failed")  # runs that wrote a report
@@ -154,8 +155,7 @@ class History:
                     continue
                 raise ConfigError(
                     f"cannot open the run history {str(self.path)!r}: {first_line(exc)}",
-                    hint="check the file's permissions, or that no other program holds it "
-                    "open",
+                    hint="check the file's permissions, or that no other program holds it open",
                 ) from exc
 
     def start(
@@ -175,7 +175,7 @@ class History:
             for stale, pid in con.execute(
                 "select run_id, pid from runs where status = 'running'"
             ).fetchall():
-                if pid is None or not _alive(int(pid)):
+                if pid is None or not alive(int(pid)):
                     con.execute(
                         "update runs set status = 'killed', reason = ? where run_id = ?",
                         ["the process ended without finishing the run", stale],
@@ -304,12 +304,3 @@ def _record(row: tuple[Any, ...]) -> RunRecord:
 def _now() -> datetime:
     return datetime.now(UTC)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True

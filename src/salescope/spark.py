@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from salescope.errors import ConfigError, MissingDependencyError, first_line
+from salescope.errors import ConfigError, MissingDependencyError, first_line, stop_on_interrupt
 
 log = logging.getLogger("salescope")
 
@@ -196,6 +196,7 @@ def _classic_session(master: str) -> Any:
         try:
             gateway = launch_gateway(conf, {"stdout": output, "stderr": output})
         except Exception as exc:
+            stop_on_interrupt(exc)
             raise ConfigError(
                 f"cannot start Spark's Java driver: {exc}",
                 hint="PySpark needs Java 17 or later on PATH or in JAVA_HOME; "
@@ -205,6 +206,7 @@ def _classic_session(master: str) -> Any:
     try:
         spark = SparkSession.builder.config(conf=conf).getOrCreate()
     except Exception as exc:
+        stop_on_interrupt(exc)
         first = _first_line(exc)
         raise ConfigError(
             f"cannot start a Spark session on {master}: {first}",
@@ -243,6 +245,7 @@ def _connect_session(url: str) -> Any:
         for key, value in SQL_SETTINGS.items():
             spark.conf.set(key, value)
     except Exception as exc:
+        stop_on_interrupt(exc)
         raise ConfigError(
             f"cannot open a Spark Connect session: {first_line(exc)}",
             hint="check that the server on that port is Spark Connect of the same major version",

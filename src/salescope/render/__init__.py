@@ -10,7 +10,7 @@ from pathlib import Path
 from salescope.errors import ConfigError
 from salescope.model import DEPARTMENTS, Report
 from salescope.narrative.polish import polish_view
-from salescope.render.folder import check_target, publish, staging
+from salescope.render.folder import report_folder
 from salescope.settings import ALL_FORMATS, LlmSettings
 
 log = logging.getLogger("salescope")
@@ -28,12 +28,52 @@ def write_outputs(
     when those formats are chosen. With ``llm``, the prose goes through the language model
     first (docs/llm.md) and report.json records what it did. Returns the files written.
 
-    Files are written to a staging folder inside ``out`` and moved onto their names
-    without following links (render/folder.py); the files an earlier report in ``out``
-    wrote that this one does not are removed. ``out`` must not be a file, the root or the
-    home folder; the command line also refuses folders that are not salescope's.
+    The report is written whole into a staging folder beside ``out``, which then replaces
+    ``out`` in one step (:func:`salescope.render.folder.report_folder`): an earlier report
+    there becomes ``out/previous/``, files salescope did not write stay, and a failure
+    leaves ``out`` as it was. ``out`` must not be a file, the root or the home folder; the
+    command line also refuses folders that are not salescope's.
 
     >>> write_outputs(report, "out/", formats=("json", "html"))  # doctest: +SKIP
+    """
+    chosen, names = _choices(formats, departments)
+    out = Path(out)
+    with report_folder(out, force=True) as stage:
+        written = write_report_files(report, stage, chosen, names, llm)
+    return [out / p.relative_to(stage) for p in written]
+
+
+def _choices(
+    formats: tuple[str, ...] | None, departments: tuple[str, ...] | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    chosen = tuple(formats or ALL_FORMATS)
+    unknown = sorted(set(chosen) - set(ALL_FORMATS))
+    if unknown:
+        raise ConfigError(
+            f"unknown format(s) {', '.join(unknown)}", hint="valid: " + ",".join(ALL_FORMATS)
+        )
+    names = DEPARTMENTS if departments is None else departments
+    unknown_departments = sorted(set(names) - set(DEPARTMENTS))
+    if unknown_departments:
+        raise ConfigError(
+            f"unknown department {unknown_departments[0]!r}",
+            hint="valid: " + ", ".join(DEPARTMENTS),
+        )
+    return chosen, tuple(names)
+
+
+def write_report_files(
+    report: Report,
+    folder: Path,
+    formats: tuple[str, ...] | None = None,
+    departments: tuple[str, ...] | None = None,
+    llm: LlmSettings | None = None,
+) -> list[Path]:
+    """What :func:`write_outputs` writes, written straight into ``folder`` (created when
+    missing): a new folder inside the staging folder of
+    :func:`~salescope.render.folder.report_folder`, where nothing of an earlier run is. The
+    command line writes the report and its ``--by`` folders into one staging folder with it.
+    Returns the files written, the report itself first.
     """
     from salescope.narrative.view import build_view
     from salescope.render.charts import chart_specs, write_pngs
@@ -49,49 +89,32 @@ def write_outputs(
     from salescope.render.tables import report_tables, write_tables
     from salescope.render.xlsx import write_xlsx
 
-    chosen = tuple(formats or ALL_FORMATS)
-    unknown = sorted(set(chosen) - set(ALL_FORMATS))
-    if unknown:
-        raise ConfigError(
-            f"unknown format(s) {', '.join(unknown)}", hint="valid: " + ",".join(ALL_FORMATS)
-        )
-    names = DEPARTMENTS if departments is None else departments
-    unknown_departments = sorted(set(names) - set(DEPARTMENTS))
-    if unknown_departments:
-        raise ConfigError(
-            f"unknown department {unknown_departments[0]!r}",
-            hint="valid: " + ", ".join(DEPARTMENTS),
-        )
-    out = Path(out)
-    check_target(out)
+    chosen, names = _choices(formats, departments)
+    folder.mkdir(parents=True, exist_ok=True)
     view = build_view(report)
     if llm is not None:
         view, outcome = polish_view(view, report, llm)
         report = replace(report, llm=outcome)
-    files: list[str] = []  # relative to the staging folder, then to ``out``
+    files: list[Path] = []
 
-    with staging(out) as stage, ThreadPoolExecutor(max_workers=1) as drawing:
+    with ThreadPoolExecutor(max_workers=1) as drawing:
 
         def save(name: str, text: str) -> None:
-            (stage / name).write_text(text, encoding="utf-8")
-            files.append(name)
-
-        def wrote(paths: list[Path]) -> list[Path]:
-            files.extend(p.relative_to(stage).as_posix() for p in paths)
-            return paths
+            (folder / name).write_text(text, encoding="utf-8")
+            files.append(folder / name)
 
         # vl-convert draws the charts (SVG, then PNG) in Rust without holding the GIL: they
         # are drawn on a worker thread while this one writes the text formats and the PDF.
         specs = chart_specs(report) if {"html", "pdf", "png"} & set(chosen) else {}
         svg_job = drawing.submit(chart_svgs, specs if {"html", "pdf"} & set(chosen) else {})
         png_job = (
-            drawing.submit(lambda: write_pngs(report, stage / "charts", specs, svg_job.result()))
+            drawing.submit(lambda: write_pngs(report, folder / "charts", specs, svg_job.result()))
             if "png" in chosen
             else None
         )
         if report.write_quarantine is not None:
-            n = report.write_quarantine(stage / "quarantine.csv")
-            files.append("quarantine.csv")
+            n = report.write_quarantine(folder / "quarantine.csv")
+            files.append(folder / "quarantine.csv")
             log.info("quarantine.csv: %d rows", n)
         if "json" in chosen:
             save("report.json", render_json(report))
@@ -99,17 +122,17 @@ def write_outputs(
             save("report.md", render_markdown(report, view))
         tables = report_tables(report) if {"csv", "xlsx"} & set(chosen) else []
         if "csv" in chosen:
-            wrote(write_tables(report, stage / "tables", tables))
+            files.extend(write_tables(report, folder / "tables", tables))
         if "xlsx" in chosen:
-            wrote([write_xlsx(report, stage / "report.xlsx", tables)])
+            files.append(write_xlsx(report, folder / "report.xlsx", tables))
         pngs = tuple(specs) if png_job is not None else ()  # write_pngs writes every spec
-        departments_written = department_views(report, view, tuple(names)) if names else {}
+        departments_written = department_views(report, view, names) if names else {}
         if {"md", "html"} & set(chosen) and departments_written:
-            (stage / "departments").mkdir()
+            (folder / "departments").mkdir()
         if "md" in chosen:
             for name, d in departments_written.items():
                 save(f"departments/{name}.md", render_department_md(d, pngs))
-        linked = tuple(names) if "html" in chosen else ()  # department pages the report links
+        linked = names if "html" in chosen else ()  # department pages the report links
         svgs = svg_job.result()
         if {"html", "pdf"} & set(chosen):
             html = render_html(report, view, departments=linked, svgs=svgs, specs=specs)
@@ -118,10 +141,10 @@ def write_outputs(
                 for name, d in departments_written.items():
                     save(f"departments/{name}.html", render_department_html(d, svgs))
             if "pdf" in chosen:
-                wrote([write_pdf(html, stage / "report.pdf")])
+                files.append(write_pdf(html, folder / "report.pdf"))
         if png_job is not None:
-            wrote(png_job.result())
-        return publish(out, stage, sorted(files, key=_listed))
+            files.extend(png_job.result())
+    return sorted(files, key=lambda p: _listed(p.relative_to(folder).as_posix()))
 
 
 # The order write_outputs lists what it wrote: the report itself first.

@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 import pyarrow.parquet as pq
 
 from salescope.engine import Engine
-from salescope.errors import InputError, first_line
+from salescope.errors import InputError, first_line, stop_on_interrupt
 from salescope.redact import redact_url
 from salescope.sources.common import Read, count, load_parquet, sha256_of, temporary
 
@@ -121,6 +121,7 @@ def _has_sqlite_extension(engine: Engine) -> bool:
             return False
         con.raw_sql("LOAD sqlite")
     except Exception as exc:  # noqa: BLE001 - the streamed path below works without it
+        stop_on_interrupt(exc)
         log.info("DuckDB's sqlite extension is unavailable: %s", first_line(exc))
         return False
     return True
@@ -150,6 +151,7 @@ def _alias(engine: Engine, db: DatabaseSpec) -> str:
             literal = "'" + path.replace("'", "''") + "'"
             con.raw_sql(f"ATTACH {literal} AS {alias} (READ_ONLY{kind})")
     except Exception as exc:
+        stop_on_interrupt(exc)
         raise InputError(
             f"cannot open {db.label!r}: {first_line(exc)}",
             hint=f"check that it is a {db.scheme} database file",
@@ -163,6 +165,7 @@ def _attach_tables(engine: Engine, db: DatabaseSpec) -> list[str]:
     except InputError:
         raise
     except Exception as exc:
+        stop_on_interrupt(exc)
         raise InputError(
             f"cannot open {db.label!r}: {first_line(exc)}",
             hint=f"check that it is a {db.scheme} database file",
@@ -185,6 +188,7 @@ def _connect(db: DatabaseSpec) -> Any:
             return ibis.sqlite.connect(str(db.file))
         return ibis.connect(db.url)
     except Exception as exc:
+        stop_on_interrupt(exc)
         raise InputError(
             f"cannot connect to {db.label!r}: {first_line(exc)}", hint=URL_HINT
         ) from exc
@@ -195,6 +199,7 @@ def _list_tables(db: DatabaseSpec) -> list[str]:
     try:
         return _duckdb_tables(source) if db.scheme == "duckdb" else sorted(source.list_tables())
     except Exception as exc:
+        stop_on_interrupt(exc)
         raise InputError(
             f"cannot list the tables of {db.label!r}: {first_line(exc)}",
             hint=f"check that it is a {db.scheme} database",
@@ -232,6 +237,7 @@ def _stream(engine: Engine, db: DatabaseSpec, name: str, notes: list[str]) -> ir
     except InputError:
         raise
     except Exception as exc:
+        stop_on_interrupt(exc)
         raise InputError(
             f"cannot read table {name!r} of {db.label!r}: {first_line(exc)}",
             hint="check that the table is readable",

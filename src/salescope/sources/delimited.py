@@ -24,7 +24,7 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.engine import Engine
-from salescope.errors import InputError, first_line
+from salescope.errors import InputError, first_line, stop_on_interrupt
 from salescope.sources.common import (
     Read,
     RejectWriter,
@@ -209,6 +209,7 @@ def _duckdb(
             + ")"
         )
     except Exception as exc:
+        stop_on_interrupt(exc)
         con.raw_sql(f"DROP TABLE IF EXISTS {errors}; DROP TABLE IF EXISTS {scans}")
         raise _ReadFailed(first_line(exc)) from exc
     # One reject per record (a short line is reported once per missing column), in file
@@ -296,6 +297,7 @@ def _spark(
         bad = frame.filter(F.col(CORRUPT).isNotNull()).select(INDEX, CORRUPT).orderBy(INDEX)
         has_bad = bool(bad.limit(1).count())
     except Exception as exc:
+        stop_on_interrupt(exc)
         raise unreadable(str(path), "CSV", exc) from exc
     if has_bad:
         # Spark does not say where a record starts: find its line with the same split in

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from salescope.engine import Engine
-from salescope.errors import InputError, MissingDependencyError
+from salescope.errors import InputError, MissingDependencyError, stop_on_interrupt
 from salescope.narrative import format as fmt
 from salescope.sources.common import (
     Read,
@@ -78,6 +78,7 @@ def read_excel(engine: Engine, path: Path, sheet: str | None = None) -> Read:
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:
+            stop_on_interrupt(exc)
             raise unreadable(label, "Excel", exc, RESAVE) from exc
         try:
             return _sheet(engine, book, path, label, sheet)
@@ -215,6 +216,7 @@ def _stream(
         except InputError:
             raise
         except Exception as exc:
+            stop_on_interrupt(exc)
             raise unreadable(label, "Excel", exc) from exc
         finally:
             writer.close()

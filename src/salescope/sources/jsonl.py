@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 
 from salescope.engine import Engine
-from salescope.errors import InputError, first_line
+from salescope.errors import InputError, first_line, stop_on_interrupt
 from salescope.narrative import format as fmt
 from salescope.sources.common import (
     Read,
@@ -98,6 +98,7 @@ def _read(engine: Engine, path: Path, array: bool, strict: bool = False) -> ir.T
     except InputError:
         raise
     except Exception as exc:
+        stop_on_interrupt(exc)
         if strict or array:
             raise unreadable(str(path), "JSON", exc) from exc
         log.info("reading %s as JSON lines failed (%s); splitting it", path, first_line(exc))

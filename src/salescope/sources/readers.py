@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from salescope.engine import Engine
-from salescope.errors import InputError
+from salescope.errors import InputError, stop_on_interrupt
 from salescope.narrative import format as fmt
 from salescope.sources.common import Read, clean_names, count, sha256_of, unreadable
 from salescope.sources.database import is_url, read_database
@@ -74,7 +74,10 @@ def expand(spec: str) -> list[Path]:
         files = sorted(
             p
             for p in path.rglob("*")
-            if p.is_file() and not p.name.startswith((".", "_")) and _known(p)
+            if p.is_file()
+            and not p.name.startswith((".", "_"))
+            and not _in_report(p, path)
+            and _known(p)
         )
         if not files:
             raise InputError(
@@ -85,6 +88,22 @@ def expand(spec: str) -> list[Path]:
     if not path.exists():
         raise InputError(f"input file {spec!r} not found", hint="check the path")
     return [path]
+
+
+# the marker of a salescope output folder (salescope.render.folder.MARKER)
+_REPORT_MARKER = ".salescope.json"
+
+
+def _in_report(path: Path, top: Path) -> bool:
+    """Whether ``path`` is a salescope report's file: inside a report folder below ``top``
+    (its CSV tables, its ``previous/`` ...), or in ``top``'s own ``previous/`` or
+    ``earlier/`` when ``top`` is one. A report's tables are never read as data."""
+    parents = path.relative_to(top).parents
+    folders = [top / p for p in list(parents)[:-1]]  # below top, innermost first
+    if any((f / _REPORT_MARKER).is_file() for f in folders):
+        return True
+    first = path.relative_to(top).parts[0]
+    return first in ("previous", "earlier") and (top / _REPORT_MARKER).is_file()
 
 
 def _known(path: Path) -> bool:
@@ -114,6 +133,7 @@ def read_parquet(engine: Engine, path: Path) -> Read:
         table = engine.con.read_parquet(str(path))  # type: ignore[attr-defined]
         rows = count(table)
     except Exception as exc:
+        stop_on_interrupt(exc)
         raise unreadable(str(path), "Parquet", exc) from exc
     return Read(str(path), sha256_of(path), table, rows)
 
