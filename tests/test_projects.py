@@ -311,7 +311,8 @@ def test_report_writes_the_formats_salescope_yml_names_unless_told(tmp_path: Pat
     result = salescope("report", "sales.csv", "--out", "out", "--format", "md", cwd=tmp_path)
     assert result.code == 0, result.stderr
     written = {p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")}
-    assert written == {"report.md", "departments", "quarantine.csv"}
+    assert written == {"report.md", "departments", "quarantine.csv", "previous"}
+    assert (tmp_path / "out" / "previous" / "report.json").is_file()  # the earlier report
 
 
 def test_run_delivers_and_a_failed_delivery_keeps_the_report_and_exits_3(
@@ -408,3 +409,49 @@ def test_runs_at_once_all_get_recorded(tmp_path: Path) -> None:
     )
     assert {r.status for r in runs} == {"ok"}
     assert len(History(Path(path)).inputs("w2-9")) == 1
+
+
+def test_ctrl_c_during_a_run_is_recorded_and_leaves_the_last_report(tmp_path: Path) -> None:
+    """SIGINT while the engine reads: exit 130 at once, the --json line and the history say
+    interrupted, the last report is as it was and no staging folder is left."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_cli import write_sales
+    from tests.test_folder_swap import _big_csv, beside, hashes
+
+    _project(tmp_path, formats=["json", "md"], period="latest-quarter")
+    data = tmp_path / "data" / "current.csv"
+    data.write_bytes(write_sales(tmp_path).read_bytes())
+    first = _summary(salescope("run", "--json", cwd=tmp_path))
+    out = tmp_path / "reports" / "weekly"
+    before = hashes(out)
+    _big_csv(data)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "salescope.cli", "run", "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    catalog = History(tmp_path / HISTORY_NAME)
+    deadline = time.monotonic() + 120
+    while not any(r.status == "running" for r in catalog.runs()):  # hashed, now reading
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.2)
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    signalled = time.monotonic()
+    stdout, stderr = process.communicate(timeout=60)
+    took = time.monotonic() - signalled
+    assert process.returncode == 130, stderr
+    assert took < 3, f"exit {took:.1f} s after SIGINT"
+    assert stderr.strip() == "interrupted"
+    assert json.loads(stdout)["status"] == "interrupted"
+    runs = catalog.runs()
+    assert [r.status for r in runs] == ["interrupted", "ok"]
+    assert runs[1].run_id == first["run_id"]
+    assert hashes(out) == before
+    assert beside(out) == []
