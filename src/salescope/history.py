@@ -303,4 +303,3 @@ def _record(row: tuple[Any, ...]) -> RunRecord:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-

@@ -198,7 +198,6 @@ def run_project(
     files), ``deliver`` it, and record every step in the run history. An error or Ctrl-C
     is recorded (``failed``, ``interrupted``) and raised again."""
     from salescope.pipeline import run, run_id
-    from salescope.render.json import render_json
     from salescope.since import since_last, with_since_last
 
     history = History(project.history)
@@ -207,11 +206,11 @@ def run_project(
     try:
         files = input_files(project.inputs)
     except SalescopeError as exc:  # a missing input: recorded, then said
-        print_id = run_id(now, list(project.inputs), config.sha256())
-        history.start(print_id, **_start(project, "?", ()))
-        history.finish(print_id, "failed", reason=exc.one_line())
+        this_run = run_id(now, list(project.inputs), config.sha256())
+        history.start(this_run, **_start(project, "?", ()))
+        history.finish(this_run, "failed", reason=exc.one_line())
         raise
-    print_id = run_id(now, [f.sha256 or f.path for f in files], config.sha256())
+    this_run = run_id(now, [f.sha256 or f.path for f in files], config.sha256())
     mark = fingerprint(project, files)
     last = history.last_written(project.rule, project.out)
     unchanged = last is not None and mark != "?" and last.fingerprint == mark
@@ -222,16 +221,16 @@ def run_project(
         and _still_there(project.out, last, config.formats)
     ):
         skipped = f"inputs and settings unchanged since run {last.run_id}"
-        history.start(print_id, **_start(project, mark, files))
-        history.finish(print_id, "skipped", reason=skipped, period=_period_of(last))
-        return Outcome("skipped", print_id, project.out, reason=skipped, same_as=last)
-    history.start(print_id, **_start(project, mark, files))
+        history.start(this_run, **_start(project, mark, files))
+        history.finish(this_run, "skipped", reason=skipped, period=_period_of(last))
+        return Outcome("skipped", this_run, project.out, reason=skipped, same_as=last)
+    history.start(this_run, **_start(project, mark, files))
     try:
         report = run(
             list(project.inputs), config, engine=engine, clock=lambda: now, progress=progress
         )
         p = report.period
-        before = history.previous_report(project.rule, p.end, exclude=print_id)
+        before = history.previous_report(project.rule, p.end, exclude=this_run)
         if before is not None:
             since = since_last(
                 report, before.run_id, before.started_at.isoformat(), before.report()
@@ -244,26 +243,36 @@ def run_project(
             progress("delivering the report")
             deliveries = tuple(deliver(report, project.out))
     except KeyboardInterrupt:
-        history.finish(print_id, "interrupted", reason="stopped by Ctrl-C (SIGINT)")
+        history.finish(this_run, "interrupted", reason="stopped by Ctrl-C (SIGINT)")
         raise
     except SalescopeError as exc:
-        history.finish(print_id, "failed", reason=exc.one_line())
+        history.finish(this_run, "failed", reason=exc.one_line())
         raise
     except Exception as exc:
-        history.finish(print_id, "failed", reason=f"internal error: {type(exc).__name__}: {exc}")
+        history.finish(this_run, "failed", reason=f"internal error: {type(exc).__name__}: {exc}")
         raise
     failed = [d for d in deliveries if not d.ok]
     status: Status = "delivery_failed" if failed else "ok"
     reason = "; ".join(f"{d.channel} to {d.target}: {d.reason}" for d in failed) or None
     history.finish(
-        print_id,
+        this_run,
         status,
         reason=reason,
         period=(p.label, p.start, p.end),
-        report_json=render_json(report),
+        report_json=_as_written(report, written, project.out),
         deliveries=deliveries,
     )
-    return Outcome(status, print_id, project.out, report, written, deliveries, reason)
+    return Outcome(status, this_run, project.out, report, written, deliveries, reason)
+
+
+def _as_written(report: Report, written: Sequence[Path], out: Path) -> str:
+    """The report.json the run wrote (with what a language model did to the prose), or
+    the same document made from ``report`` when json is not among the formats."""
+    from salescope.render.json import render_json
+
+    if out / "report.json" in written:
+        return (out / "report.json").read_text(encoding="utf-8")
+    return render_json(report)
 
 
 def _start(project: Project, mark: str, files: Sequence[InputFile]) -> dict[str, Any]:
