@@ -26,22 +26,12 @@ import pytest
 from salescope.errors import ConfigError, is_interrupt, stop_on_interrupt
 from salescope.render.folder import MARKER, report_folder
 from tests.test_cli import Result, assert_user_error
-from tests.test_output_safety import CLI, salescope, write_sales
+from tests.test_output_safety import CLI, salescope, tree, write_sales
 
 
 def hashes(folder: Path) -> dict[str, str]:
-    """Every entry under ``folder``, hidden ones too (links not followed): a file's sha256,
-    a link's target, ``<dir>`` for a folder."""
-    found: dict[str, str] = {}
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_symlink():
-            found[name] = "-> " + os.readlink(path)
-        elif path.is_file():
-            found[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-        else:
-            found[name] = "<dir>"
-    return found
+    """Every entry under ``folder`` as :func:`tree` gives it, a file by its sha256."""
+    return tree(folder, lambda path: hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def beside(folder: Path) -> list[str]:

@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -62,15 +63,16 @@ def report(sales: Path, out: Path, *more: str, cwd: Path) -> Result:
     )
 
 
-def tree(folder: Path) -> dict[str, str]:
-    """Every entry under ``folder`` (links not followed): file contents, link targets."""
+def tree(folder: Path, read: Callable[[Path], str] | None = None) -> dict[str, str]:
+    """Every entry under ``folder``, hidden ones too (links not followed): a file's text
+    (or ``read(path)``), a link's target, ``<dir>`` for a folder."""
     found: dict[str, str] = {}
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
         if path.is_symlink():
             found[name] = "-> " + os.readlink(path)
         elif path.is_file():
-            found[name] = path.read_text(encoding="utf-8", errors="replace")
+            found[name] = read(path) if read else path.read_text(encoding="utf-8", errors="replace")
         else:
             found[name] = "<dir>"
     return found
