@@ -405,7 +405,8 @@ def demo(
                              for f in fields(made)})  # fmt: skip
     out.print(f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)")
     out.print(f"Report ({result.period.label}): open [bold]{out_dir / 'report.html'}[/]")
-    out.print(f"Also: {out_dir / 'report.md'}, {out_dir / 'report.pdf'}, {out_dir / 'report.json'}")
+    also = ", ".join(str(out_dir / f"report.{ext}") for ext in ("md", "pdf", "xlsx", "json"))
+    out.print(f"Also: {also}")
 
 
 @app.command()
