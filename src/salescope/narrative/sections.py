@@ -588,7 +588,7 @@ def since_last_section(report: Report) -> Section | None:
         )
     )
     lines = [
-        f"The last report of this schedule ({since.run_id}, written "
+        f"The last report of this project with the same period rule ({since.run_id}, written "
         f"{since.created_at[:10]}) covered {last}."
     ]
     rows = []
