@@ -484,3 +484,23 @@ def test_memory_limit_in_salescope_yml_is_checked(tmp_path: Path) -> None:
     assert_user_error(result, "memory_limit", "4GB")
     config.write_text("memory_limit: 25%\n", encoding="utf-8")
     assert report(sales, tmp_path / "out", "--config", config, cwd=tmp_path).code == 0
+
+
+def test_a_report_folder_below_a_one_folder_glob_is_allowed_and_never_read(
+    tmp_path: Path,
+) -> None:
+    """``data/*.csv`` reads only data/'s own files: a report in data/out is fine, and a
+    second run reads the same lines (not the report's CSV tables); ``data/**/*.csv`` would
+    read them, so it is refused."""
+    write_sales(tmp_path / "data")
+    recursive = Path("data/**/*.csv")
+    assert_user_error(report(recursive, Path("data/out"), cwd=tmp_path), "input folder")
+    glob = Path("data/*.csv")
+    rows = []
+    for _ in range(2):
+        done = report(glob, Path("data/out"), "--format", "json,csv", cwd=tmp_path)
+        assert done.code == 0, done.stderr
+        assert list((tmp_path / "data" / "out" / "tables").glob("*.csv"))  # there to be read
+        data = json.loads((tmp_path / "data" / "out" / "report.json").read_text())
+        rows.append(data["quality"]["rows_read"])
+    assert rows == [len(ROWS), len(ROWS)]

@@ -658,11 +658,13 @@ def run_command(
         outcome = _run_project(proj, engine, force)
     except SalescopeError as exc:
         if as_json:
-            out.print(json.dumps(failure_summary("error", exc.exit_code, exc.one_line())))
+            line = json.dumps(failure_summary("error", exc.exit_code, exc.one_line()))
+            out.print(line, markup=False, highlight=False)
         raise
     except KeyboardInterrupt:
         if as_json:
-            out.print(json.dumps(failure_summary("interrupted", 130, "stopped by Ctrl-C")))
+            line = json.dumps(failure_summary("interrupted", 130, "stopped by Ctrl-C"))
+            out.print(line, markup=False, highlight=False)
         raise
     if as_json:
         out.print(json.dumps(outcome.summary(), default=str), markup=False, highlight=False)

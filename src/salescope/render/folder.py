@@ -57,28 +57,18 @@ def check_out(folder: Path, *, force: bool = False, inputs: Sequence[str] = ()) 
     """Refuse an output folder salescope must not write into, before any work is done.
 
     Always refused: a file, the root or home folder, a folder inside an input folder (the
-    next read of that folder would take the report's CSV tables for data) and a folder
+    next read of that folder would take the report's CSV tables for data; a glob such as
+    ``exports/*.csv`` reads only its folder's own files, so a folder below it is allowed)
+    and a folder
     where the report would write over an input. A non-empty folder without a salescope
     report: refused unless ``force``. A folder that holds the inputs' folder (the demo's
     ``salescope-demo`` around ``salescope-demo/data``) follows the last rule.
     """
     check_target(folder)
     where = folder.resolve()
-    for source, is_folder in input_paths(inputs):
-        if is_folder and (where == source or source in where.parents):
-            raise ConfigError(
-                f"the output folder {str(folder)!r} is inside the input folder {str(source)!r}",
-                hint=f"write the report outside the inputs: {_OWN_FOLDER}",
-            )
-        if (
-            not is_folder
-            and where in source.parents
-            and _written_by_report(source.relative_to(where))
-        ):
-            raise ConfigError(
-                f"the report would write over the input {str(source)!r}",
-                hint=f"write the report elsewhere: {_OWN_FOLDER}",
-            )
+    for spec in inputs:
+        for source, is_folder in input_paths([spec]):
+            _check_against(folder, where, source, is_folder, _shallow_glob(str(spec)))
     if force or not folder.is_dir() or is_report_folder(folder):
         return
     try:
@@ -93,6 +83,38 @@ def check_out(folder: Path, *, force: bool = False, inputs: Sequence[str] = ()) 
             hint="name a new or empty folder, or add --force to write into it anyway (files "
             "with the report's names are replaced, nothing else is removed)",
         )
+
+
+def _check_against(folder: Path, where: Path, source: Path, is_folder: bool, shallow: bool) -> None:
+    """``check_out``'s rules for one input: ``where`` (the resolved output folder) may be
+    neither an input folder nor inside one (a glob such as ``data/*.csv`` reaches only the
+    files of its folder: a report folder below it is never read), nor hold an input where
+    the report writes a file."""
+    inside = source in where.parents and not shallow
+    if is_folder and (where == source or inside):
+        raise ConfigError(
+            f"the output folder {str(folder)!r} is inside the input folder {str(source)!r}",
+            hint=f"write the report outside the inputs: {_OWN_FOLDER}",
+        )
+    if not is_folder and where in source.parents and _written_by_report(source.relative_to(where)):
+        raise ConfigError(
+            f"the report would write over the input {str(source)!r}",
+            hint=f"write the report elsewhere: {_OWN_FOLDER}",
+        )
+
+
+def _shallow_glob(spec: str) -> bool:
+    """Whether ``spec`` is a glob that matches files of one folder only: its wildcards in
+    the last part, no ``**``.
+
+    >>> _shallow_glob("exports/*.csv"), _shallow_glob("*/sales.csv"), _shallow_glob("**/*.csv")
+    (True, False, False)
+    """
+    if "://" in spec or "**" in spec:
+        return False
+    *parents, last = Path(spec).parts or ("",)
+    wild = any(c in last for c in "*?[")
+    return wild and not any(c in part for part in parents for c in "*?[")
 
 
 def _written_by_report(relative: Path) -> bool:
