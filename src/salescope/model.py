@@ -7,10 +7,11 @@ of report.json (``salescope.report_schema``) is generated from these declaration
 
 from __future__ import annotations
 
+import hashlib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal, get_args
 
@@ -1000,6 +1001,16 @@ class InputInfo:
     path: str
     sha256: str
     rows: Count
+
+
+def run_id(created: datetime, input_hashes: Sequence[str], config_sha: str) -> str:
+    """``YYYYMMDD_HHMMSS_#<8 hex>``: the time of the run and a hash of inputs + config.
+
+    >>> run_id(datetime(2026, 12, 6, 7, 0, 2), ["ab"], "cd")[:17]
+    '20261206_070002_#'
+    """
+    digest = hashlib.sha256("|".join([*input_hashes, config_sha]).encode()).hexdigest()[:8]
+    return f"{created:%Y%m%d_%H%M%S}_#{digest}"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +22,7 @@ from salescope.insights.rules import build_insights
 from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
 from salescope.metrics.semantic import Dimension
-from salescope.model import Fact, InputInfo, PeriodInfo, Report, RunInfo, SideTable
+from salescope.model import Fact, InputInfo, PeriodInfo, Report, RunInfo, SideTable, run_id
 from salescope.passes import PASSES, Context, Pass, check_order
 from salescope.progress import Listener, Progress, Work, notify_stage, notify_work, watch
 from salescope.quality.plausibility import plausibility_checks
@@ -60,12 +59,6 @@ class StageTimer:
         self.stages[name] = round(now - self._mark, 3)
         self._mark = now
         notify_stage(self._progress, name, self.stages[name])
-
-
-def run_id(created: datetime, input_hashes: Sequence[str], config_sha: str) -> str:
-    """``YYYYMMDD_HHMMSS_#<8 hex>``: the time of the run and a hash of inputs + config."""
-    digest = hashlib.sha256("|".join([*input_hashes, config_sha]).encode()).hexdigest()[:8]
-    return f"{created:%Y%m%d_%H%M%S}_#{digest}"
 
 
 @dataclass(frozen=True)

@@ -197,8 +197,7 @@ def run_project(
     report, add "Since the last report", ``write`` it into ``project.out`` (returns the
     files), ``deliver`` it, and record every step in the run history. An error or Ctrl-C
     is recorded (``failed``, ``interrupted``) and raised again."""
-    from salescope.pipeline import run, run_id
-    from salescope.since import since_last, with_since_last
+    from salescope.model import run_id
 
     history = History(project.history)
     now = (clock or (lambda: datetime.now(UTC)))()
@@ -226,6 +225,9 @@ def run_project(
         return Outcome("skipped", this_run, project.out, reason=skipped, same_as=last)
     history.start(this_run, **_start(project, mark, files))
     try:
+        from salescope.pipeline import run  # the stages' libraries: only for a run that runs
+        from salescope.since import since_last, with_since_last
+
         report = run(
             list(project.inputs), config, engine=engine, clock=lambda: now, progress=progress
         )
