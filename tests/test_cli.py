@@ -7,6 +7,7 @@ traceback; success exits 0 and writes the chosen formats.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -41,12 +42,12 @@ class Result:
 def salescope(
     *args: str | Path, cwd: Path, timeout: float = 120, env: dict[str, str] | None = None
 ) -> Result:
-    """``python -m salescope.cli ARGS`` as automation would run it (no terminal), in
-    ``env`` when given."""
+    """``python -m salescope.cli ARGS`` as automation would run it (no terminal), with
+    ``env`` added to this process's environment."""
     done = subprocess.run(
         [sys.executable, "-m", "salescope.cli", *map(str, args)],
         cwd=cwd,
-        env=env,
+        env={**os.environ, **env} if env else None,
         capture_output=True,
         text=True,
         timeout=timeout,

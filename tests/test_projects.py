@@ -323,8 +323,6 @@ def test_run_delivers_and_a_failed_delivery_keeps_the_report_and_exits_3(
     """A webhook and a Slack hook on a real HTTP server on 127.0.0.1 receive the report's
     figures; a hook on a port nothing listens on fails: the report is written anyway, the
     run exits 3 and the history holds the reason."""
-    import os
-
     from tests.delivery_servers import free_port, webhook_server
 
     with webhook_server() as hooks:
@@ -336,7 +334,6 @@ def test_run_delivers_and_a_failed_delivery_keeps_the_report_and_exits_3(
         data = tmp_path / "data" / "current.csv"
         data.write_bytes((weeks["folder"] / "week1.csv").read_bytes())
         env = {
-            **os.environ,
             "SLACK_HOOK": f"{hooks.url}/slack",
             "DEAD_HOOK": f"http://127.0.0.1:{free_port()}/gone",
         }

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +31,8 @@ from salescope.schedule import (
     on_calendar,
     systemd_units,
 )
+from tests.test_cli import Result
+from tests.test_cli import salescope as run_cli
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -53,26 +54,9 @@ HOSTILE = (
 )
 
 
-@dataclass(frozen=True)
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-
 def salescope(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Result:
     """The real command line, on this checkout's source."""
-    child = {**os.environ, **(env or {}), "PYTHONPATH": str(SRC)}
-    done = subprocess.run(
-        [sys.executable, "-m", "salescope.cli", *map(str, args)],
-        cwd=cwd,
-        env=child,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return Result(done.returncode, done.stdout, done.stderr)
+    return run_cli(*args, cwd=cwd, env={**(env or {}), "PYTHONPATH": str(SRC)})
 
 
 def make_project(base: Path, folder: str) -> Path:
