@@ -822,7 +822,8 @@ def diff(
     proj = load_project(project)
     catalog = History(proj.history)
     a, b = catalog.get(run_a), catalog.get(run_b or "last")
-    result = diff_reports(a.run_id, a.report(), b.run_id, b.report())
+    later = b.report()
+    result = diff_reports(a.run_id, a.report(), b.run_id, later)
     if as_json:
         data = asdict(result)
         data["changed"] = [
@@ -830,7 +831,7 @@ def diff(
         ]
         out.print(json.dumps(data, default=str), markup=False, highlight=False)
         return
-    currency = b.report().get("currency")
+    currency = later.get("currency")
     out.print(
         f"{b.run_id} ({result.b_period}) against {a.run_id} ({result.a_period}): "
         f"{len(result.changed)} figures changed, {result.same} the same.",

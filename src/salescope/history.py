@@ -251,7 +251,8 @@ class History:
     def get(self, ref: str) -> RunRecord:
         """A run by its id, a unique prefix of it, or ``last`` (the newest run that wrote a
         report) or ``previous`` (the one before it)."""
-        written = [r for r in self.runs() if r.status in WRITTEN]
+        runs = self.runs()
+        written = [r for r in runs if r.status in WRITTEN]
         if ref in ("last", "previous"):
             index = 0 if ref == "last" else 1
             if len(written) <= index:
@@ -260,7 +261,7 @@ class History:
                     hint="list the runs with `salescope history`",
                 )
             return written[index]
-        found = [r for r in self.runs() if r.run_id.startswith(ref)]
+        found = [r for r in runs if r.run_id.startswith(ref)]
         if len(found) != 1:
             what = "no run" if not found else f"{len(found)} runs"
             raise ConfigError(
