@@ -727,7 +727,7 @@ def _run_project(proj: Project, engine: str, force: bool) -> Outcome:
     with _progress("reading inputs...") as progress:
         return run_project(
             proj,
-            engine=_engine(engine, cfg),
+            engine=lambda: _engine(engine, cfg),
             write=write,
             deliver=send if targets is not None else None,
             force=force,

@@ -186,7 +186,7 @@ Deliver = Callable[["Report", Path], Sequence[Delivery]]
 def run_project(
     project: Project,
     *,
-    engine: Engine,
+    engine: Callable[[], Engine],
     write: Write,
     deliver: Deliver | None = None,
     force: bool = False,
@@ -194,9 +194,10 @@ def run_project(
     clock: Callable[[], datetime] | None = None,
 ) -> Outcome:
     """Run ``project`` once: skip it when unchanged (unless ``force``), else compute the
-    report, add "Since the last report", ``write`` it into ``project.out`` (returns the
-    files), ``deliver`` it, and record every step in the run history. An error or Ctrl-C
-    is recorded (``failed``, ``interrupted``) and raised again."""
+    report on the engine ``engine()`` connects (only then: a skipped run starts none),
+    add "Since the last report", ``write`` it into ``project.out`` (returns the files),
+    ``deliver`` it, and record every step in the run history. An error or Ctrl-C is
+    recorded (``failed``, ``interrupted``) and raised again."""
     from salescope.model import run_id
 
     history = History(project.history)
@@ -229,7 +230,7 @@ def run_project(
         from salescope.since import since_last, with_since_last
 
         report = run(
-            list(project.inputs), config, engine=engine, clock=lambda: now, progress=progress
+            list(project.inputs), config, engine=engine(), clock=lambda: now, progress=progress
         )
         p = report.period
         before = history.previous_report(project.rule, p.end, exclude=this_run)
