@@ -39,10 +39,15 @@ from salescope.quality.formats import (
 from salescope.quality.line_types import (
     LINE_TYPES,
     OpenPriced,
+    Tests,
     classify,
+    holds,
     known_non_merchandise,
+    non_merch_tests,
     non_merchandise,
     open_priced,
+    status_tests,
+    value_sets,
 )
 from salescope.quality.parse import (
     CANCEL_STATUS,
@@ -381,8 +386,10 @@ def validate(
         for s in stats:
             s.update({k: v for k, v in by_reason[s["_reason"]].items() if k != "_reason"})
 
-    parsed = _parsed(c, order_date, optional, untrimmed)
-    canonical, derived_notes = _canonical(c, parsed, stats)
+    plain = _parsed(c, order_date, optional, untrimmed)
+    matched = value_sets(raw, _text_tests(c, plain))  # one scan: see line_types.MAX_VALUES
+    parsed = _known_customers(plain, matched)
+    canonical, derived_notes = _canonical(c, parsed, stats, matched)
     assumptions += derived_notes
 
     # Exact copies of a line: found in the same scan (count vs distinct row hashes). Inside
@@ -432,8 +439,8 @@ def validate(
         raw = marked  # later expressions read the stored table (its _reason is ignored)
         c = _Columns(raw, mapping, kinds, numbers, origins, line_types)
         order_date = parse_dates(c.col("order_date"), date_decision, engine)
-        parsed = _parsed(c, order_date, optional, untrimmed)
-        canonical, _ = _canonical(c, parsed, stats)
+        parsed = _known_customers(_parsed(c, order_date, optional, untrimmed), matched)
+        canonical, _ = _canonical(c, parsed, stats, matched)
         stats = _stats(marked, c, order_date, optional, strings, exact_nulls=untrimmed)
         reason = marked._reason
         if duplicates == "keep" and copies:
@@ -649,12 +656,39 @@ def _parsed(
         parsed[role] = to_text(c.col(role), c.kind(role), clean=role not in untrimmed)
     if "customer_id" not in parsed and c.mapping.has("customer_name"):
         parsed["customer_id"] = to_text(c.col("customer_name"), c.kind("customer_name"))
-    if "customer_id" in parsed:
-        customer = parsed["customer_id"]
-        parsed["customer_id"] = ibis.ifelse(
-            customer.isin(NO_CUSTOMER).fill_null(False), ibis.null("string"), customer
-        )
     return parsed
+
+
+def _text_tests(c: _Columns, texts: dict[str, ir.Value]) -> Tests:
+    """The text tests the validated lines make, by name (answered once per distinct value:
+    :func:`salescope.quality.line_types.value_sets`)."""
+    tests = non_merch_tests(
+        texts.get("product_id"),  # type: ignore[arg-type]
+        texts.get("product_name"),  # type: ignore[arg-type]
+        c.line_types,
+    )
+    if "customer_id" in texts:
+        tests["no_customer"] = (texts["customer_id"], texts["customer_id"].isin(NO_CUSTOMER))
+    if "status" in texts:
+        tests.update(status_tests(texts["status"], _return_words(c.mapping)))  # type: ignore[arg-type]
+    return tests
+
+
+def _known_customers(
+    texts: dict[str, ir.Value], found: dict[str, frozenset[str]]
+) -> dict[str, ir.Value]:
+    """``texts`` with the customer ids that are placeholder words (Guest, N/A) made null."""
+    if "customer_id" not in texts:
+        return texts
+    customer = texts["customer_id"]
+    unknown = holds(found, "no_customer", customer, customer.isin(NO_CUSTOMER))
+    return {**texts, "customer_id": ibis.ifelse(unknown, ibis.null("string"), customer)}
+
+
+def _return_words(m: Mapping) -> str:
+    """The status words of a return line (a refunded status is no return when a refund
+    amount is stated)."""
+    return RETURN_STATUS_NOT_REFUND if _refund_stated(m) else RETURN_STATUS
 
 
 def _present(c: _Columns, canonical_name: str) -> bool:
@@ -731,9 +765,13 @@ def _inconsistent(c: _Columns) -> ir.BooleanValue:
 
 
 def _canonical(
-    c: _Columns, parsed: dict[str, ir.Value], stats: list[dict[str, Any]]
+    c: _Columns,
+    parsed: dict[str, ir.Value],
+    stats: list[dict[str, Any]],
+    found: dict[str, frozenset[str]],
 ) -> tuple[dict[str, ir.Value], list[str]]:
-    """The canonical line columns (DESIGN's line revenue, returns) and what was assumed."""
+    """The canonical line columns (DESIGN's line revenue, returns) and what was assumed;
+    ``found`` answers the text tests (:func:`_text_tests`)."""
     notes: list[str] = []
     m = c.mapping
     qty = c.num("quantity") if m.has("quantity") else None
@@ -766,8 +804,9 @@ def _canonical(
     if qty is not None:
         is_return = is_return | (qty < 0)
     if "status" in parsed:
-        words = RETURN_STATUS_NOT_REFUND if _refund_stated(m) else RETURN_STATUS
-        status_return = parsed["status"].re_search(words).fill_null(False)  # type: ignore[attr-defined]
+        status = parsed["status"]
+        words = _return_words(m)
+        status_return = holds(found, "status_return", status, status.re_search(words))  # type: ignore[attr-defined]
         is_return = is_return | status_return
         revenue = ibis.ifelse(status_return & (revenue > 0), -revenue, revenue)
         if qty is not None:
@@ -796,12 +835,13 @@ def _canonical(
     is_return = is_return.fill_null(False)
     canonical["is_return"] = is_return
     code, name = parsed.get("product_id"), parsed.get("product_name")
-    non_merch = non_merchandise(code, name, c.line_types)  # type: ignore[arg-type]
+    non_merch = non_merchandise(code, name, c.line_types, found)  # type: ignore[arg-type]
     canonical["line_type"] = classify(
         is_return,
         non_merch,
         parsed.get("order_id"),  # type: ignore[arg-type]
         parsed.get("status"),  # type: ignore[arg-type]
+        found,
     )
     if "order_id" in parsed:  # returns and credit notes are never orders
         canonical["order_id"] = ibis.ifelse(is_return, ibis.null("string"), parsed["order_id"])
