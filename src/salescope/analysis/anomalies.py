@@ -87,7 +87,6 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
-from statsmodels.tsa.seasonal import STL
 
 from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
 from salescope.analysis.holiday_calendar import (
@@ -168,6 +167,8 @@ def _robust_baseline(
     x = np.sqrt(np.clip(values, 0.0, None) + offset)
     if float(np.ptp(x)) == 0.0:
         return None
+    from statsmodels.tsa.seasonal import STL  # heavy: imported by the stage that needs it
+
     fit = STL(x, period=PERIOD, seasonal=SEASONAL_WINDOW, trend=TREND_WINDOW, robust=True).fit()
     base = np.asarray(fit.trend, dtype=np.float64) + np.asarray(fit.seasonal, dtype=np.float64)
     resid = x - base

@@ -55,8 +55,6 @@ from typing import Any, Final
 import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
-from statsmodels.regression.linear_model import OLS
 
 from salescope.analysis.breakdowns import MISSING_KEY
 from salescope.lines import Lines
@@ -702,6 +700,9 @@ def _estimate(s: _Series, series: _Pair) -> _Estimate | None:
     control = series.control
     use_control = control is not None and float(control[s.train].sum()) > 0
     x = _design(s.days, control if use_control else None)
+    from scipy import stats  # heavy: imported by the stage that needs it
+    from statsmodels.regression.linear_model import OLS
+
     fit = OLS(series.y[s.train], x[s.train]).fit()
     df = float(fit.df_resid)
     if df < 1:

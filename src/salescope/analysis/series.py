@@ -27,7 +27,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from salescope.analysis.periods import Window, covers, fiscal_quarter_of, parse_period
 from salescope.lines import Lines
@@ -321,13 +320,14 @@ def _ets_forecast(
     degrees of freedom instead of the normal one. The series is scaled to mean 1 for the
     optimiser; the additive model scales back exactly.
     """
+    import pandas
     from scipy import stats
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
     n = y.size
     scale = float(np.abs(y).mean()) or 1.0
     model = ETSModel(
-        pd.Series(y / scale),  # a pandas index: prediction results need one
+        pandas.Series(y / scale),  # a pandas index: prediction results need one
         error="add",
         trend="add",
         damped_trend=True,

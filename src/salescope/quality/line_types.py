@@ -22,7 +22,7 @@ actions. ``salescope.yml`` can reclassify a product code or name (``line_types:`
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import ibis
@@ -163,44 +163,54 @@ def known_non_merchandise(code: str | None, name: str | None) -> bool:
 # more values than this stays a test on every line.
 MAX_VALUES = 5_000
 
-# name -> (a text expression, a condition on it)
-Tests = dict[str, tuple[ir.Value, ir.BooleanValue]]
+# name -> (a text expression, the condition on a value of it)
+Test = Callable[[ir.StringValue], ir.BooleanValue]
+Tests = dict[str, tuple[ir.StringValue, Test]]
 
 
 def value_sets(table: ir.Table, tests: Tests) -> dict[str, frozenset[str]]:
-    """For each named test, the distinct values of its expression it holds for (one scan
-    for all); a test that holds for more than ``MAX_VALUES`` values is left out."""
+    """For each named test, the distinct values of its expression it holds for (one query;
+    each test runs on the distinct values only); a test that holds for more than
+    ``MAX_VALUES`` values is left out."""
     if not tests:
         return {}
-    row = (
-        table.aggregate(
-            **{
-                key: value.collect(where=test.fill_null(False), distinct=True)
-                for key, (value, test) in tests.items()
-            }
-        )
-        .to_pyarrow()
-        .to_pylist()[0]
-    )
+    by_value: dict[object, tuple[ir.StringValue, dict[str, Test]]] = {}
+    for key, (value, test) in tests.items():
+        by_value.setdefault(value.op(), (value, {}))[1][key] = test
+    parts = []
+    for value, named in by_value.values():
+        d = table.select(v=value).distinct()
+        held = {key: d.v.collect(where=test(d.v).fill_null(False)) for key, test in named.items()}
+        parts.append(d.aggregate(**held))
+    row = parts[0].cross_join(*parts[1:]) if len(parts) > 1 else parts[0]
+    found = row.to_pyarrow().to_pylist()[0]
     # a collect over no values is null, not an empty list
     return {
         key: frozenset(str(v) for v in values or ())
-        for key, values in row.items()
+        for key, values in found.items()
         if len(values or ()) <= MAX_VALUES
     }
 
 
 def holds(
-    found: Mapping[str, frozenset[str]], key: str, value: ir.Value, test: ir.BooleanValue
+    found: Mapping[str, frozenset[str]], key: str, value: ir.StringValue, test: Test
 ) -> ir.BooleanValue:
     """Test ``key`` on every line: membership in the values ``found`` lists for it (a
-    constant false when there are none), else ``test`` itself."""
+    constant false when there are none), else ``test`` on the value itself."""
     if key not in found:
-        return test.fill_null(False)
+        return test(value).fill_null(False)
     values = found[key]
     if not values:
         return ibis.literal(False)
     return value.isin(sorted(values)).fill_null(False)  # type: ignore[no-any-return]
+
+
+def _matches(pattern: str) -> Test:
+    return lambda v: v.re_search(pattern)
+
+
+def _is_key(key: str) -> Test:
+    return lambda v: v.strip().lower() == key.strip().lower()
 
 
 def non_merch_tests(
@@ -212,13 +222,13 @@ def non_merch_tests(
     each ``line_types:`` key against the code and the name."""
     tests: Tests = {}
     if code is not None:
-        tests["code"] = (code, code.re_search(NON_MERCH_CODE))
+        tests["code"] = (code, _matches(NON_MERCH_CODE))
     if name is not None:
-        tests["name"] = (name, name.re_search(NON_MERCH_NAME))
+        tests["name"] = (name, _matches(NON_MERCH_NAME))
     for key in overrides or {}:
         for label, col in (("code", code), ("name", name)):
             if col is not None:
-                tests[f"{label}={key}"] = (col, col.strip().lower() == key.strip().lower())
+                tests[f"{label}={key}"] = (col, _is_key(key))
     return tests
 
 
@@ -253,8 +263,8 @@ def status_tests(status: ir.StringValue | None, return_words: str) -> Tests:
     if status is None:
         return {}
     return {
-        "status_return": (status, status.re_search(return_words)),
-        "status_credit": (status, status.re_search(CREDIT_STATUS)),
+        "status_return": (status, _matches(return_words)),
+        "status_credit": (status, _matches(CREDIT_STATUS)),
     }
 
 
@@ -271,8 +281,7 @@ def classify(
     if order_id is not None:
         credit = credit | order_id.re_search(CREDIT_NOTE_ID).fill_null(False)
     if status is not None:
-        said = status.re_search(CREDIT_STATUS)
-        credit = credit | holds(found or {}, "status_credit", status, said)
+        credit = credit | holds(found or {}, "status_credit", status, _matches(CREDIT_STATUS))
     return ibis.cases(  # type: ignore[no-any-return]
         (non_merch, "non_merchandise"),
         (is_return, ibis.ifelse(credit, "credit_note", "return")),

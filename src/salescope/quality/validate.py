@@ -668,7 +668,7 @@ def _text_tests(c: _Columns, texts: dict[str, ir.Value]) -> Tests:
         c.line_types,
     )
     if "customer_id" in texts:
-        tests["no_customer"] = (texts["customer_id"], texts["customer_id"].isin(NO_CUSTOMER))
+        tests["no_customer"] = (texts["customer_id"], _no_customer)
     if "status" in texts:
         tests.update(status_tests(texts["status"], _return_words(c.mapping)))  # type: ignore[arg-type]
     return tests
@@ -681,8 +681,12 @@ def _known_customers(
     if "customer_id" not in texts:
         return texts
     customer = texts["customer_id"]
-    unknown = holds(found, "no_customer", customer, customer.isin(NO_CUSTOMER))
+    unknown = holds(found, "no_customer", customer, _no_customer)
     return {**texts, "customer_id": ibis.ifelse(unknown, ibis.null("string"), customer)}
+
+
+def _no_customer(customer: ir.StringValue) -> ir.BooleanValue:
+    return customer.isin(NO_CUSTOMER)
 
 
 def _return_words(m: Mapping) -> str:
@@ -806,7 +810,7 @@ def _canonical(
     if "status" in parsed:
         status = parsed["status"]
         words = _return_words(m)
-        status_return = holds(found, "status_return", status, status.re_search(words))  # type: ignore[attr-defined]
+        status_return = holds(found, "status_return", status, lambda v: v.re_search(words))  # type: ignore[attr-defined]
         is_return = is_return | status_return
         revenue = ibis.ifelse(status_return & (revenue > 0), -revenue, revenue)
         if qty is not None:
