@@ -476,6 +476,21 @@ def test_duckdb_spills_into_the_scratch_folder_within_its_memory_limit() -> None
             memory_limit(bad)
 
 
+def test_a_working_table_larger_than_the_memory_limit_spills_and_keeps_every_row() -> None:
+    engine = connect("duckdb", "64MB")
+    n = 3_000_000  # 64 characters a row: 192 MB of text, three times the limit
+    engine.con.raw_sql(  # type: ignore[attr-defined]
+        "CREATE VIEW rows_of_text AS "
+        f"SELECT i, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS s FROM range({n}) t(i)"
+    )
+    stored = engine.materialize(engine.con.table("rows_of_text"))
+    row = stored.aggregate(total=stored.i.sum(), chars=stored.s.length().sum()).execute()
+    assert int(row.total[0]) == n * (n - 1) // 2
+    assert int(row.chars[0]) == 64 * n
+    (spill,) = engine.con.raw_sql("SELECT current_setting('temp_directory')").fetchone()  # type: ignore[attr-defined]
+    assert sum(f.stat().st_size for f in Path(spill).iterdir()) > 64 * 2**20
+
+
 def test_memory_limit_in_salescope_yml_is_checked(tmp_path: Path) -> None:
     sales = write_sales(tmp_path / "data")
     config = tmp_path / "salescope.yml"

@@ -117,10 +117,15 @@ class Engine:
                 self.con.raw_sql("SET enable_progress_bar = false")  # type: ignore[attr-defined]
 
     def materialize(self, table: ir.Table) -> ir.Table:
-        """Keep a table in the engine so later queries do not read the source again."""
+        """Keep a table in the engine so later queries do not read the source again.
+
+        DuckDB keeps it as a temporary table: held in memory and paged out to the spill
+        folder past ``memory_limit``, never compressed into the scratch file (which took
+        twice as long: 2.5M lines with their cancellations 3.4 s against 6.4-8.1 s).
+        """
         if self.is_duckdb:
             name = ibis.util.gen_name("salescope")
-            return self.con.create_table(name, table)  # type: ignore[attr-defined,no-any-return]
+            return self.con.create_table(name, table, temp=True)  # type: ignore[attr-defined,no-any-return]
         return table.cache()
 
     def reused(self, table: ir.Table, rows: int | None = None) -> ir.Table:
@@ -318,12 +323,13 @@ def total_memory() -> int:
 def _duckdb_scratch(
     memory: str | None = None, settings: dict[str, str] | None = None
 ) -> BaseBackend:
-    """An embedded DuckDB whose working tables live in a scratch file, not in RAM.
+    """An embedded DuckDB working in a scratch folder, within ``memory_limit``.
 
-    Tables written there are compressed and paged by DuckDB's buffer manager within
-    ``memory_limit``; sorts and joins larger than that spill to ``spill/`` beside it, so
-    memory stays bounded as the data grows. The folder is removed with the connection
-    (and with the scratch root at exit).
+    Its working tables (inputs read from text, the stored lines) are temporary tables,
+    paged by DuckDB's buffer manager: what does not fit within ``memory_limit`` goes to
+    ``spill/`` in the folder, as do sorts and joins larger than that, so memory stays
+    bounded as the data grows. The folder is removed with the connection (and with the
+    scratch root at exit).
     """
     folder = Path(tempfile.mkdtemp(prefix="duckdb-", dir=scratch_root()))
     config = {"memory_limit": memory_limit(memory), "temp_directory": str(folder / "spill")}

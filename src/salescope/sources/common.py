@@ -210,7 +210,7 @@ def duckdb_tidy(engine: Engine, name: str) -> str:
     picks = ", ".join(
         f"#{i} AS " + '"' + c.replace('"', '""') + '"' for i, c in enumerate(clean, start=1)
     )
-    con.raw_sql(f'CREATE TABLE "{tidy}" AS SELECT {picks} FROM "{name}"')
+    con.raw_sql(f'CREATE TEMP TABLE "{tidy}" AS SELECT {picks} FROM "{name}"')
     con.raw_sql(f'DROP TABLE "{name}"')
     return tidy
 

@@ -221,7 +221,7 @@ def _stream(engine: Engine, db: DatabaseSpec, name: str, notes: list[str]) -> ir
             view = f"{target}_stream"
             con.con.register(view, batches)
             try:
-                con.raw_sql(f"CREATE TABLE {target} AS SELECT * FROM {view}")
+                con.raw_sql(f"CREATE TEMP TABLE {target} AS SELECT * FROM {view}")
             finally:
                 con.con.unregister(view)
             table: ir.Table = con.table(target)

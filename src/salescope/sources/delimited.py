@@ -204,7 +204,7 @@ def _duckdb(
         options += ["auto_detect=false", f"columns={{{columns}}}"]
     try:
         con.raw_sql(
-            f"CREATE TABLE {name} AS SELECT * FROM read_csv({_lit(str(path))}, "
+            f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv({_lit(str(path))}, "
             + ", ".join(options)
             + ")"
         )

@@ -111,7 +111,8 @@ def _duckdb(engine: Engine, path: Path, array: bool) -> ir.Table:
     fmt = "array" if array else "newline_delimited"
     literal = "'" + str(path).replace("'", "''") + "'"
     con.raw_sql(
-        f"CREATE TABLE {name} AS SELECT * FROM read_json({literal}, format='{fmt}', sample_size=-1)"
+        f"CREATE TEMP TABLE {name} AS "
+        f"SELECT * FROM read_json({literal}, format='{fmt}', sample_size=-1)"
     )
     name = duckdb_tidy(engine, name)
     types = con.raw_sql(f'DESCRIBE "{name}"').fetchall()
@@ -126,7 +127,7 @@ def _duckdb(engine: Engine, path: Path, array: bool) -> ir.Table:
             plain.append(quoted)
     if any(" AS " in p for p in plain):
         flat = ibis.util.gen_name("salescope_json")
-        con.raw_sql(f"CREATE TABLE {flat} AS SELECT {', '.join(plain)} FROM {name}")
+        con.raw_sql(f"CREATE TEMP TABLE {flat} AS SELECT {', '.join(plain)} FROM {name}")
         con.raw_sql(f"DROP TABLE {name}")
         name = flat
     return con.table(name)  # type: ignore[no-any-return]
