@@ -52,12 +52,24 @@ MIN_SHARE_OF_CHANGE = 0.03  # members moving less than this share of the change 
 DOMINANT_SHARE = 0.5
 # the columns that order one product's, customer's and amount's lines within a day, so the
 # pairing of sales and cancellations is the same on every run
+# the columns of the lines the drivers read, beside the explaining dimensions
+NETTED_COLUMNS = (
+    "order_date",
+    "revenue",
+    "quantity",
+    "is_return",
+    "order_id",
+    "line_type",
+    "product_name",
+    "cancelled",
+)
 _TIE_BREAKERS = ("order_id", "category", "region", "country", "channel", "sales_rep", "segment")
 
 
 def _with_cancellations(lines: Lines, windows: Windows, days: int) -> ir.Table:
     """The lines of the two periods (and the ``days`` before them) with ``cancelled``: True
-    on a sale line and on the return that cancelled it (see the module docstring)."""
+    on a sale line and on the return that cancelled it (see the module docstring); only
+    the columns the drivers' queries read (the table is stored for them)."""
     t = lines.table
     prev, cur = windows.by_key["prev"], windows.by_key["cur"]
     pad = timedelta(days=max(days, 0))
@@ -65,7 +77,7 @@ def _with_cancellations(lines: Lines, windows: Windows, days: int) -> ir.Table:
         t.order_date.between(min(prev.start, cur.start) - pad, max(prev.end, cur.end) + pad)
     )
     if not lines.has("product") or days < 0:
-        return t.mutate(cancelled=ibis.literal(False))
+        return _netted_columns(t.mutate(cancelled=ibis.literal(False)))
     cents = (t.revenue * 100).round().abs().cast("int64")
     who = next((c for c in ("customer_id", "customer_name") if lines.has(c)), None)
     parts = [t["product"], cents] + ([t[who]] if who else [])
@@ -79,7 +91,13 @@ def _with_cancellations(lines: Lines, windows: Windows, days: int) -> ir.Table:
     cancelled = ~t.is_return & after_is_return.fill_null(False)
     cancelled &= after_day.delta(t.order_date, unit="day") <= days
     found = ibis.ifelse(t.is_return, cancels, cancelled).fill_null(False)
-    return t.mutate(cancelled=found & t["product"].notnull() & (cents > 0))
+    return _netted_columns(t.mutate(cancelled=found & t["product"].notnull() & (cents > 0)))
+
+
+def _netted_columns(t: ir.Table) -> ir.Table:
+    """What the drivers read of the lines with their cancellations."""
+    read = {*NETTED_COLUMNS, *EXPLAINING}
+    return t.select(*(c for c in t.columns if c in read))
 
 
 def _per_member(
