@@ -26,7 +26,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from salescope.engine import connect, memory_limit, scratch_root, sweep_scratch, total_memory
+from salescope.engine import (
+    Engine,
+    connect,
+    memory_limit,
+    scratch_root,
+    sweep_scratch,
+    total_memory,
+)
 from salescope.errors import ConfigError
 from tests.test_cli import ROWS, Result, assert_user_error
 
@@ -474,6 +481,25 @@ def test_duckdb_spills_into_the_scratch_folder_within_its_memory_limit() -> None
     for bad in ("lots", "0GB", "150%"):
         with pytest.raises(ConfigError, match="memory_limit"):
             memory_limit(bad)
+
+
+def _limit(engine: Engine) -> str:
+    (text,) = engine.con.raw_sql("SELECT current_setting('memory_limit')").fetchone()  # type: ignore[attr-defined]
+    return str(text)
+
+
+def test_the_default_memory_limit_grows_with_the_input_and_a_set_one_stays() -> None:
+    half = max(64, total_memory() // 2 // 2**20)
+    cases = {0: 2048, 25_000_000: 2048, 25_000_001: 4096, 100_000_000: 8192}
+    for lines, mib in cases.items():
+        engine = connect("duckdb")
+        engine.fit_memory(lines)
+        shown = connect("duckdb", f"{min(mib, half)}MiB")  # DuckDB's own wording of it
+        assert _limit(engine) == _limit(shown), lines
+    for spec, memory in (("duckdb", "1GB"), ("duckdb://?memory_limit=1GB", None)):
+        engine = connect(spec, memory)
+        engine.fit_memory(100_000_000)
+        assert _limit(engine) == "953.6 MiB"
 
 
 def test_a_working_table_larger_than_the_memory_limit_spills_and_keeps_every_row() -> None:

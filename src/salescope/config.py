@@ -162,7 +162,7 @@ class Config(BaseModel):
         exclude=True,  # how much memory the engine may use changes no figure: not in the hash
         description="memory DuckDB may use, as a size (4GB, 512MB) or a share of this "
         "machine's memory (25%); beyond it, sorts and joins spill to the scratch folder "
-        "(default: 50%)",
+        "(default: 2 GiB for every 25 million lines of input, at most half of the memory)",
     )
     insights: dict[str, float] = Field(
         default_factory=dict,

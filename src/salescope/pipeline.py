@@ -111,6 +111,7 @@ def _validated(source: Source, config: Config, engine: Engine, today: date) -> L
     """The sales lines of ``source`` validated, with the checks and notes of reading, and
     the side tables normalised."""
     dataset = source.dataset
+    engine.fit_memory(sum(i.rows for i in source.inputs))
     validation = validate(
         source.table,
         engine,
