@@ -6,7 +6,6 @@ or for more than MAX_VALUES (then it stays a test on every line)."""
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import date
 from pathlib import Path
@@ -26,14 +25,7 @@ from salescope.quality.line_types import (
     value_sets,
 )
 from salescope.quality.validate import NO_CUSTOMER
-
-
-def _write(path: Path, rows: list[dict[str, object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+from tests.test_operations import write_rows
 
 
 def _expected_type(row: dict[str, object]) -> str:
@@ -84,7 +76,7 @@ def test_line_types_and_customers_equal_the_rules_line_by_line(
     tmp_path: Path, gift_cards: int
 ) -> None:
     rows = _rows(gift_cards)
-    path = _write(tmp_path / "sales.csv", rows)
+    path = write_rows(tmp_path / "sales.csv", rows)
     t = load([path], Config(), connect("duckdb"), date(2026, 11, 1)).validation.lines.table
     got = t.select("order_id", "line_type", "customer_id", "revenue").to_pyarrow().to_pylist()
     # order ids are null on returns: count line types and customers instead of matching rows
