@@ -355,6 +355,19 @@ def test_command_line_help_loads_no_stage_library(args: list[str]) -> None:
     assert done.stderr.strip().splitlines()[-1] == "[]", f"salescope {args} loads {done.stderr}"
 
 
+def test_the_pipeline_imports_the_model_libraries_only_when_a_stage_fits_a_model() -> None:
+    # statsmodels with SciPy and pandas take about 1.5 s to import: `salescope validate`
+    # imports the pipeline but fits no model
+    code = (
+        "import sys, salescope.pipeline; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'statsmodels', 'scipy'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]", f"import salescope.pipeline loads {done.stdout.strip()}"
+
+
 # The checks must be able to fail.
 
 
