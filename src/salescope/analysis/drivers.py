@@ -50,8 +50,6 @@ TOP_CONTRIBUTORS = 5  # per dimension and ranking
 ONE_ORDER_SHARE = 0.5  # one order carrying this share of a member's move makes it thin
 MIN_SHARE_OF_CHANGE = 0.03  # members moving less than this share of the change are left out
 DOMINANT_SHARE = 0.5
-# the columns that order one product's, customer's and amount's lines within a day, so the
-# pairing of sales and cancellations is the same on every run
 # the columns of the lines the drivers read, beside the explaining dimensions
 NETTED_COLUMNS = (
     "order_date",
@@ -63,6 +61,8 @@ NETTED_COLUMNS = (
     "product_name",
     "cancelled",
 )
+# the columns that order one product's, customer's and amount's lines within a day, so the
+# pairing of sales and cancellations is the same on every run
 _TIE_BREAKERS = ("order_id", "category", "region", "country", "channel", "sales_rep", "segment")
 
 

@@ -808,9 +808,8 @@ def _canonical(
     if qty is not None:
         is_return = is_return | (qty < 0)
     if "status" in parsed:
-        status = parsed["status"]
-        words = _return_words(m)
-        status_return = holds(found, "status_return", status, lambda v: v.re_search(words))  # type: ignore[attr-defined]
+        status, test = status_tests(parsed["status"], _return_words(m))["status_return"]  # type: ignore[arg-type]
+        status_return = holds(found, "status_return", status, test)
         is_return = is_return | status_return
         revenue = ibis.ifelse(status_return & (revenue > 0), -revenue, revenue)
         if qty is not None:
