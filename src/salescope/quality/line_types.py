@@ -209,6 +209,9 @@ def _matches(pattern: str) -> Test:
     return lambda v: v.re_search(pattern)
 
 
+_CREDIT_STATUS = _matches(CREDIT_STATUS)
+
+
 def _is_key(key: str) -> Test:
     return lambda v: v.strip().lower() == key.strip().lower()
 
@@ -264,7 +267,7 @@ def status_tests(status: ir.StringValue | None, return_words: str) -> Tests:
         return {}
     return {
         "status_return": (status, _matches(return_words)),
-        "status_credit": (status, _matches(CREDIT_STATUS)),
+        "status_credit": (status, _CREDIT_STATUS),
     }
 
 
@@ -281,7 +284,7 @@ def classify(
     if order_id is not None:
         credit = credit | order_id.re_search(CREDIT_NOTE_ID).fill_null(False)
     if status is not None:
-        credit = credit | holds(found or {}, "status_credit", status, _matches(CREDIT_STATUS))
+        credit = credit | holds(found or {}, "status_credit", status, _CREDIT_STATUS)
     return ibis.cases(  # type: ignore[no-any-return]
         (non_merch, "non_merchandise"),
         (is_return, ibis.ifelse(credit, "credit_note", "return")),

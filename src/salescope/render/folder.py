@@ -59,10 +59,9 @@ def check_out(folder: Path, *, force: bool = False, inputs: Sequence[str] = ()) 
     Always refused: a file, the root or home folder, a folder inside an input folder (the
     next read of that folder would take the report's CSV tables for data; a glob such as
     ``exports/*.csv`` reads only its folder's own files, so a folder below it is allowed)
-    and a folder
-    where the report would write over an input. A non-empty folder without a salescope
-    report: refused unless ``force``. A folder that holds the inputs' folder (the demo's
-    ``salescope-demo`` around ``salescope-demo/data``) follows the last rule.
+    and a folder where the report would write over an input. A non-empty folder without a
+    salescope report: refused unless ``force``. A folder that holds the inputs' folder (the
+    demo's ``salescope-demo`` around ``salescope-demo/data``) follows the last rule.
     """
     check_target(folder)
     where = folder.resolve()
