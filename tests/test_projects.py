@@ -454,3 +454,45 @@ def test_ctrl_c_during_a_run_is_recorded_and_leaves_the_last_report(tmp_path: Pa
     assert runs[1].run_id == first["run_id"]
     assert hashes(out) == before
     assert beside(out) == []
+
+
+def test_a_query_the_engine_stops_is_recorded_as_interrupted(tmp_path: Path) -> None:
+    """DuckDB stops a query on Ctrl-C and raises its own error (``InterruptException``),
+    not KeyboardInterrupt: the run is recorded ``interrupted`` (not ``failed``) and ends in
+    KeyboardInterrupt, so the CLI says ``interrupted`` and exits 130. The engine is stopped
+    here by DuckDB's own ``interrupt()`` from another thread, as its Ctrl-C handling does,
+    once the stages have begun (the readers already turned the engine's error into
+    KeyboardInterrupt; the stages did not)."""
+    import threading
+
+    from salescope.engine import connect
+    from salescope.project import load_project, run_project
+    from tests.test_folder_swap import _big_csv
+
+    _project(tmp_path, formats=["json", "md"], period="latest-quarter")
+    _big_csv(tmp_path / "data" / "current.csv", lines=1_000_000)
+    engine = connect("duckdb")
+    started, done = threading.Event(), threading.Event()
+
+    def stop() -> None:  # from the first stage after reading until the run ends
+        started.wait()
+        while not done.wait(0.02):
+            engine.con.con.interrupt()  # type: ignore[attr-defined]
+
+    stopper = threading.Thread(target=stop)
+    stopper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt) as raised:
+            run_project(
+                load_project(tmp_path),
+                engine=lambda: engine,
+                write=lambda r, f: (),
+                progress=lambda step: step == "computing KPIs" and started.set(),
+            )
+    finally:
+        started.set()
+        done.set()
+        stopper.join()
+    assert not isinstance(raised.value.__cause__, KeyboardInterrupt)  # the engine's own error
+    runs = History(tmp_path / HISTORY_NAME).runs()
+    assert [(r.status, r.reason) for r in runs] == [("interrupted", "stopped by Ctrl-C (SIGINT)")]

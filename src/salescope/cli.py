@@ -656,14 +656,16 @@ def run_command(
         day = _as_of(as_of)
         proj = load_project(project, period=period, as_of=day)
         outcome = _run_project(proj, engine, force)
-    except SalescopeError as exc:
-        if as_json:
+    except (KeyboardInterrupt, Exception) as exc:
+        if is_interrupt(exc):  # Ctrl-C, or an engine's own error for it
+            if as_json:
+                line = json.dumps(failure_summary("interrupted", 130, "stopped by Ctrl-C"))
+                out.print(line, markup=False, highlight=False)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            raise KeyboardInterrupt from exc
+        if as_json and isinstance(exc, SalescopeError):
             line = json.dumps(failure_summary("error", exc.exit_code, exc.one_line()))
-            out.print(line, markup=False, highlight=False)
-        raise
-    except KeyboardInterrupt:
-        if as_json:
-            line = json.dumps(failure_summary("interrupted", 130, "stopped by Ctrl-C"))
             out.print(line, markup=False, highlight=False)
         raise
     if as_json:

@@ -25,7 +25,7 @@ from salescope._version import __version__
 from salescope.analysis.periods import is_rule, rule_periods
 from salescope.config import Config, load_config
 from salescope.deliver.outcome import Delivery
-from salescope.errors import ConfigError, SalescopeError
+from salescope.errors import ConfigError, SalescopeError, is_interrupt
 from salescope.history import History, InputFile, RunRecord, Status
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ CONFIG_NAME = "salescope.yml"
 HISTORY_NAME = ".salescope-history.duckdb"  # hidden: a folder input never reads it
 DEFAULT_OUT = "salescope-report"
 DELIVERY_FAILED = 3
+_CTRL_C = "stopped by Ctrl-C (SIGINT)"
 
 
 @dataclass(frozen=True)
@@ -246,13 +247,18 @@ def run_project(
             progress("delivering the report")
             deliveries = tuple(deliver(report, project.out))
     except KeyboardInterrupt:
-        history.finish(this_run, "interrupted", reason="stopped by Ctrl-C (SIGINT)")
-        raise
-    except SalescopeError as exc:
-        history.finish(this_run, "failed", reason=exc.one_line())
+        history.finish(this_run, "interrupted", reason=_CTRL_C)
         raise
     except Exception as exc:
-        history.finish(this_run, "failed", reason=f"internal error: {type(exc).__name__}: {exc}")
+        if is_interrupt(exc):  # the engine stopped its query for Ctrl-C and raised its own error
+            history.finish(this_run, "interrupted", reason=_CTRL_C)
+            raise KeyboardInterrupt from exc
+        if isinstance(exc, SalescopeError):
+            history.finish(this_run, "failed", reason=exc.one_line())
+        else:
+            history.finish(
+                this_run, "failed", reason=f"internal error: {type(exc).__name__}: {exc}"
+            )
         raise
     failed = [d for d in deliveries if not d.ok]
     status: Status = "delivery_failed" if failed else "ok"
