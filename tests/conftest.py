@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,13 @@ def lines_and_windows(engine: Engine, path: Path, period: str) -> tuple[Lines, W
     lines = validation.lines
     periods = resolve_periods(period, lines.data_start, lines.data_end, 1)
     return lines, Windows.of(periods, lines.data_start, 1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """What salescope keeps between runs (the page's Vega bundle) goes to this session's own
+    folder, for the commands the tests start too."""
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="session")

@@ -368,6 +368,35 @@ def test_the_pipeline_imports_the_model_libraries_only_when_a_stage_fits_a_model
     assert done.stdout.strip() == "[]", f"import salescope.pipeline loads {done.stdout.strip()}"
 
 
+# what each format's writer alone needs: a report in other formats does not import it
+WRITER_LIBRARIES = {
+    "altair": {"html", "pdf", "png"},
+    "vl_convert": {"html", "pdf", "png"},
+    "weasyprint": {"pdf"},
+    "openpyxl": {"xlsx"},
+}
+
+
+@pytest.mark.parametrize("formats", ["json,md", "json,md,csv", "html", "xlsx"])
+def test_a_report_imports_only_the_writers_of_its_formats(formats: str, tmp_path: Path) -> None:
+    from tests.test_cli import write_sales
+
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print(sorted({m.split('.')[0] for m in sys.modules} & "
+        f"{set(WRITER_LIBRARIES)!r}), file=sys.stderr))\n"
+        f"sys.argv = ['salescope', '--quiet', 'report', {str(write_sales(tmp_path))!r}, "
+        f"'--format', {formats!r}, '--out', {str(tmp_path / 'out')!r}]\n"
+        "from salescope.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    chosen = set(formats.split(","))
+    wanted = sorted(lib for lib, users in WRITER_LIBRARIES.items() if users & chosen)
+    assert done.stderr.strip().splitlines()[-1] == repr(wanted), done.stderr
+
+
 # The checks must be able to fail.
 
 

@@ -134,3 +134,36 @@ def test_format_selection_writes_only_what_was_asked(tmp_path: Path) -> None:
     assert (
         json.loads((tmp_path / "o" / "report.json").read_text())["kpis"]["revenue"]["value"] == 10.0
     )
+
+
+def test_the_vega_bundle_is_cached_checked_and_made_again_when_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's Vega bundle is kept under $XDG_CACHE_HOME/salescope: a copy is used only
+    when the SHA-256 on its first line is that of the rest; a damaged copy is made again
+    from vl-convert, and a cache that cannot be written is no error."""
+    import hashlib
+
+    import vl_convert as vlc
+
+    from salescope.render.html import cache_folder, javascript_bundle
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    made = vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;")  # the bundler itself
+    assert javascript_bundle() == made
+    [cached] = cache_folder().iterdir()
+    assert cached.parent == tmp_path / "salescope"
+    digest, text = cached.read_text(encoding="utf-8").split("\n", 1)
+    assert (digest, text) == ("// sha256 " + hashlib.sha256(made.encode()).hexdigest(), made)
+
+    planted = "window.vegaEmbed = function () {};"  # a copy that checks out is used as it is
+    cached.write_text("// sha256 " + hashlib.sha256(planted.encode()).hexdigest() + "\n" + planted)
+    assert javascript_bundle() == planted
+
+    cached.write_text(f"{digest}\n{made[:-40]}")  # cut short: made again and rewritten
+    assert javascript_bundle() == made
+    assert cached.read_text(encoding="utf-8") == f"{digest}\n{made}"
+
+    (tmp_path / "a-file").write_text("x")  # where the cache folder would have to be made
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
+    assert javascript_bundle() == made
