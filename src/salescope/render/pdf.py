@@ -6,6 +6,7 @@ chart (the interactive views need JavaScript, which a PDF does not run), no navi
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from pathlib import Path
@@ -16,6 +17,11 @@ from salescope.errors import MissingDependencyError
 # inlined Vega bundle. Safe as a regex: data strings never hold a literal "</script" (the
 # text is HTML-escaped and the chart specs escape "<" as \u003c).
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+# Each chart's SVG (vl-convert's, never nested) is given as an image of itself: WeasyPrint
+# draws it with the same SVG renderer, still as vector paths and text, but its thousands of
+# nodes no longer go through the HTML parser and the style cascade (about 1.5 s less for
+# the 18 charts of a full report).
+_SVG = re.compile(r"<svg\b.*?</svg\s*>", re.IGNORECASE | re.DOTALL)
 
 PAGE_CSS = """
 @page {
@@ -26,12 +32,18 @@ PAGE_CSS = """
 }
 @page :first { @bottom-right { content: none; } @bottom-left { content: none; } }
 .title-page h1 { string-set: report-title content(); }
+img.chart-svg { max-width: 100%; height: auto; display: block; }
 """
 
 
 def printable(html: str) -> str:
-    """``html`` without its scripts: what WeasyPrint is given."""
-    return _SCRIPT.sub("", html)
+    """``html`` without its scripts, its charts as SVG images: what WeasyPrint is given."""
+    return _SVG.sub(_svg_image, _SCRIPT.sub("", html))
+
+
+def _svg_image(match: re.Match[str]) -> str:
+    data = base64.b64encode(match.group(0).encode("utf-8")).decode("ascii")
+    return f'<img class="chart-svg" alt="" src="data:image/svg+xml;base64,{data}">'
 
 
 def write_pdf(html: str, path: Path) -> Path:
