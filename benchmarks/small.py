@@ -90,7 +90,7 @@ step("html")
 from salescope.render.pdf import write_pdf
 write_pdf(html, out / "report.pdf")
 step("pdf")
-pngs = tuple(p.stem for p in write_pngs(report, out / "charts", specs))
+pngs = tuple(p.stem for p in write_pngs(report, out / "charts", specs, svgs))
 step("png charts")
 from salescope.render.tables import write_tables
 write_tables(report, out / "tables")
