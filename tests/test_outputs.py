@@ -167,3 +167,7 @@ def test_the_vega_bundle_is_cached_checked_and_made_again_when_damaged(
     (tmp_path / "a-file").write_text("x")  # where the cache folder would have to be made
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file"))
     assert javascript_bundle() == made
+
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")  # ignored: the home folder's .cache
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_folder() == tmp_path / "home" / ".cache" / "salescope"

@@ -115,7 +115,10 @@ def javascript_bundle() -> str:
 
     version = importlib.metadata.version("vl-convert-python")
     key = hashlib.sha256(f"{version}\0{_EMBED}".encode()).hexdigest()[:16]
-    path = cache_folder() / f"vega-bundle-{key}.js"
+    try:
+        path = cache_folder() / f"vega-bundle-{key}.js"
+    except RuntimeError:  # no home folder (a service account without one): nowhere to keep it
+        return vlc.javascript_bundle(_EMBED)  # type: ignore[no-any-return]
     with contextlib.suppress(OSError, UnicodeDecodeError, ValueError):
         digest, cached = path.read_text(encoding="utf-8").split("\n", 1)
         if digest == _digest(cached):
@@ -138,9 +141,10 @@ def _digest(text: str) -> str:
 
 def cache_folder() -> Path:
     """``$XDG_CACHE_HOME/salescope``, default ``~/.cache/salescope``: what salescope keeps
-    between runs to save time (never data)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "salescope"
+    between runs to save time (never data). A relative ``$XDG_CACHE_HOME`` is ignored, as
+    the XDG specification asks; RuntimeError when there is no home folder either."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "salescope"
 
 
 def _env() -> jinja2.Environment:
