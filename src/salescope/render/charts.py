@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+from altair.utils.schemapi import debug_mode
 
 from salescope.model import HEADLINE_KPIS, Kpi, Report
 from salescope.narrative.display import display_names, displayed
@@ -993,8 +994,14 @@ def margin_discount_spec(report: Report) -> dict[str, Any] | None:
 def chart_specs(report: Report) -> dict[str, dict[str, Any]]:
     """name -> Vega-Lite spec, for every chart the data supports. Names from the data are
     shown as everywhere else (:mod:`salescope.narrative.display`): in axis labels, legends,
-    tooltips and the data values behind them, at most ``LABEL_MAX`` characters, clean."""
-    return displayed(_specs(report), display_names(report))
+    tooltips and the data values behind them, at most ``LABEL_MAX`` characters, clean.
+
+    Altair checks each piece of a chart against the schema as it is made (its "debug
+    mode"), which took about a third of this function's time: it is off here, as the
+    check of the finished spec is (:func:`_theme`)."""
+    with debug_mode(False):
+        specs = _specs(report)
+    return displayed(specs, display_names(report))
 
 
 def _specs(report: Report) -> dict[str, dict[str, Any]]:
