@@ -75,3 +75,27 @@ def test_pages_render_and_are_numbered(pdf_out: Path, tmp_path: Path) -> None:
             assert abs(im.size[0] - 413) <= 1 and abs(im.size[1] - 585) <= 1  # A4 at 50 dpi
             dark = sum(im.convert("L").histogram()[:128])
             assert dark > 200, path.name  # the page has something on it
+
+
+def test_weasyprint_is_given_each_chart_as_an_image_of_its_own_svg(
+    demo_report: salescope.Report,
+) -> None:
+    """The page's scripts are dropped and each chart's SVG, drawn once by vl-convert, is
+    passed as an SVG image holding exactly that SVG (WeasyPrint draws it with the same
+    renderer as inline markup, without its HTML parser and style cascade)."""
+    import base64
+
+    from salescope.render.charts import chart_specs
+    from salescope.render.html import chart_svgs, render_html
+    from salescope.render.pdf import printable
+
+    specs = chart_specs(demo_report)
+    svgs = chart_svgs(specs)
+    page = printable(render_html(demo_report, svgs=svgs, specs=specs))
+    assert "<script" not in page and "<svg" not in page
+    images = re.findall(
+        r'<img class="chart-svg" alt="" src="data:image/svg\+xml;base64,([^"]+)"', page
+    )
+    drawn = sorted(base64.b64decode(i).decode("utf-8") for i in images)
+    assert drawn == sorted(str(svg) for svg in svgs.values())
+    assert len(drawn) == len(specs) >= 10
