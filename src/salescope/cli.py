@@ -659,7 +659,7 @@ def run_command(
     except (KeyboardInterrupt, Exception) as exc:
         if is_interrupt(exc):  # Ctrl-C, or an engine's own error for it
             if as_json:
-                line = json.dumps(failure_summary("interrupted", 130, "stopped by Ctrl-C"))
+                line = json.dumps(failure_summary("interrupted", _INTERRUPTED, "stopped by Ctrl-C"))
                 out.print(line, markup=False, highlight=False)
             if isinstance(exc, KeyboardInterrupt):
                 raise
