@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import salescope
 from salescope.config import Config
 from tests.conftest import fixed_clock
@@ -45,7 +47,27 @@ def test_credit_notes_fees_and_copies_in_a_retail_export(tmp_path: Path) -> None
     copies = [c for c in report.quality.checks if c.code == "duplicate_line"]
     assert [(c.severity, c.rows) for c in copies] == [("warning", 1)]
     assert report.quality.rows_quarantined == 0
+    # the copy's revenue against all the lines' (every line is accepted)
+    assert copies[0].revenue_share == pytest.approx(6 * 1.85 / sum(lines), abs=1e-6)
     assert report.quality.mapping["customer_id"] == "CustomerID"
+
+
+def test_a_kept_copy_in_an_export_with_a_revenue_column(tmp_path: Path) -> None:
+    """The copy's revenue is worked out beside the export's own ``revenue`` column."""
+    path = tmp_path / "lines.csv"
+    path.write_text(
+        "order_id,order_date,customer_id,product,revenue\n"
+        "O1,2024-01-05,K1,P1,10.00\n"
+        "O1,2024-01-05,K1,P1,10.00\n"
+        "O2,2024-01-06,K2,P2,30.00\n"
+        "O3,2024-01-07,K2,P1,-4.00\n"
+    )
+    report = salescope.run([path], period="all", clock=fixed_clock)
+    copies = [c for c in report.quality.checks if c.code == "duplicate_line"]
+    assert [c.rows for c in copies] == [1]
+    # the copy's 10.00 against the 46.00 of all lines (a group's revenue, all accepted)
+    assert copies[0].revenue_share == pytest.approx(10 / 46, abs=1e-6)
+    assert report.kpi("revenue").value == 46.0  # type: ignore[union-attr]
 
 
 def test_copies_can_be_dropped_by_config(tmp_path: Path) -> None:

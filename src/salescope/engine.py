@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import functools
 import logging
 import os
 import re
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
@@ -161,6 +163,41 @@ def _duckdb_try_strptime(text: str, fmt: str) -> datetime.datetime:  # type: ign
 @ibis.udf.scalar.builtin(name="to_date")  # type: ignore[untyped-decorator]
 def _spark_to_date(text: str, fmt: str) -> datetime.date:  # type: ignore[empty-body]
     """Spark SQL's to_date(text, pattern)."""
+
+
+def backend_name(expr: ir.Expr) -> str | None:
+    """The name of the backend ``expr`` is bound to (``duckdb``, ``pyspark`` ...), or None
+    for an unbound expression."""
+    try:
+        return str(expr._find_backend(use_default=True).name)
+    except ibis.common.exceptions.IbisError:
+        return None
+
+
+def sample_distinct(col: ir.Column, where: ir.BooleanValue | None = None) -> ir.IntegerScalar:
+    """How many distinct non-null values ``col`` has (where ``where`` holds), in a query
+    over a bounded sample of rows.
+
+    Spark answers the several COUNT(DISTINCT ...) of one aggregate by copying every row
+    once per distinct column (its Expand step): the profile's 17 columns made 17 copies
+    of its 100,000-line sample. ``size(collect_set(...))`` keeps one set of values per
+    column instead (the demo's profile query: 7.4-10 s against 2.7-3.4 s). The sets are
+    held in memory, which is why this is for bounded samples only, never a whole table.
+    Other engines count distinct values as usual.
+    """
+    if backend_name(col) != "pyspark":
+        return col.nunique(where=where)
+    return _collect_set(col.type())(col, where=where).length()  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _collect_set(dtype: dt.DataType) -> Any:
+    """Spark SQL's collect_set over values of ``dtype`` (an Ibis builtin checks its types)."""
+
+    def collect_set(values: Any) -> Any:
+        """Spark SQL's collect_set: the distinct non-null values of a group."""
+
+    return ibis.udf.agg.builtin(collect_set, signature=((dtype,), dt.Array(dtype)))
 
 
 _SHAPES = {"%Y": r"[+-]?\d+", "%y": r"\d+", "%m": r"\d+", "%d": r"\d+", "%b": r"\S+", "%B": r"\S+"}

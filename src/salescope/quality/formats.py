@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from salescope.engine import Engine
+from salescope.engine import Engine, backend_name
 from salescope.schema.roles import Kind
 
 SAMPLE_ROWS = 100_000
@@ -509,11 +509,7 @@ def parse_number(
 def _backref(col: ir.Value) -> str:
     """How the engine's regexp_replace names a group in the replacement: ``\\1`` (DuckDB,
     Postgres and most SQL engines) or ``$1`` (Spark, Java's regular expressions)."""
-    try:
-        name = col._find_backend(use_default=True).name
-    except ibis.common.exceptions.IbisError:  # unbound: the default engine's style
-        return "\\"
-    return "$" if name == "pyspark" else "\\"
+    return "$" if backend_name(col) == "pyspark" else "\\"  # unbound: the default's style
 
 
 def _scalar(table: ir.Table) -> object:

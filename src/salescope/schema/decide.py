@@ -31,6 +31,7 @@ from itertools import permutations
 import ibis
 import ibis.expr.types as ir
 
+from salescope.engine import sample_distinct
 from salescope.schema.roles import (
     FROM_HEADER,
     MIN_CONFIDENCE,
@@ -454,7 +455,10 @@ def _fill_from_order(raw: ir.Table, columns: Sequence[ColumnInfo], mapping: Mapp
     per_order = sample.group_by(order).aggregate(
         n=sample.count(),
         **{f"k{i}": (~_empty(sample[c])).cast("int64").sum() for i, c in enumerate(targets)},
-        **{f"d{i}": sample[c].nunique(where=~_empty(sample[c])) for i, c in enumerate(targets)},
+        **{
+            f"d{i}": sample_distinct(sample[c], where=~_empty(sample[c]))
+            for i, c in enumerate(targets)
+        },
     )
     aggs: dict[str, ir.Scalar] = {"multi": (per_order.n > 1).cast("int64").sum()}
     for i in range(len(targets)):

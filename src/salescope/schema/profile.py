@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
+from salescope.engine import sample_distinct
 from salescope.schema.roles import ColumnInfo, Kind, kind_of
 
 SAMPLE_ROWS = 100_000
@@ -88,12 +89,12 @@ def profile_table(table: ir.Table, rows: int | None = None) -> TableProfile:
         if kind == "string":
             v = col.strip().nullif("")  # type: ignore[attr-defined]
             aggs[f"n{i}"] = v.count()
-            aggs[f"u{i}"] = v.nunique()
+            aggs[f"u{i}"] = sample_distinct(v)
             aggs[f"d{i}"] = v.re_search(LOOKS_DATE).cast("int64").sum()
             aggs[f"x{i}"] = v.re_search(LOOKS_NUMBER).cast("int64").sum()
             continue
         aggs[f"n{i}"] = col.count()
-        aggs[f"u{i}"] = col.nunique()
+        aggs[f"u{i}"] = sample_distinct(col)
         if kind in ("integer", "float"):
             num = col.cast("float64")
             aggs[f"lo{i}"] = num.min()
