@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-fast lint bench bench-small schema clean
+.PHONY: help demo test test-fast lint bench bench-small bench-engines schema clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ bench: $(STAMP) ## Benchmarks at 1M and 10M rows against the one-scan limit, pan
 
 bench-small: $(STAMP) ## Start-up and a 10,000-line export, median of fresh processes (prints)
 	$(BIN)/python benchmarks/small.py
+
+bench-engines: $(STAMP) ## The 200,000-line demo on local PySpark against DuckDB, reports checked equal (prints)
+	$(BIN)/python benchmarks/engines.py
 
 schema: $(STAMP) ## Rewrite report.json's JSON Schema from the model (salescope.model)
 	$(BIN)/python -m salescope.report_schema

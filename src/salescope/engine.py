@@ -181,7 +181,7 @@ def sample_distinct(col: ir.Column, where: ir.BooleanValue | None = None) -> ir.
     Spark answers the several COUNT(DISTINCT ...) of one aggregate by copying every row
     once per distinct column (its Expand step): the profile's 17 columns made 17 copies
     of its 100,000-line sample. ``size(collect_set(...))`` keeps one set of values per
-    column instead (the demo's profile query: 7.4-10 s against 2.7-3.4 s). The sets are
+    column instead (the demo's profile query: 7.4-10.2 s against 2.7-4.1 s). The sets are
     held in memory, which is why this is for bounded samples only, never a whole table.
     Other engines count distinct values as usual.
     """
