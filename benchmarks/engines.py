@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from results import commit, record
+from results import commit, load_average, machine, record
 from small import demo_input, loads, median_of
 
 SECTION = "## Local PySpark against DuckDB (`engines.py`)"
@@ -87,7 +86,7 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
     started = datetime.now(UTC)
-    load_start = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    load_start = load_average()
     print(f"load average at the start: {load_start}", flush=True)
     runs: dict[str, list[Run]] = {}
     with tempfile.TemporaryDirectory(prefix="salescope-engines-") as tmp:
@@ -128,9 +127,8 @@ def main() -> None:
         text = [
             f"### {args.rows:,} demo lines, {started:%Y-%m-%d %H:%M} UTC, salescope {commit()}",
             "",
-            f"{os.cpu_count()} cores, Python {platform.python_version()}; load average (1, 5, "
-            f"15 min) at the start {load_start}. `salescope report --format json,md`, "
-            f"{args.runs} fresh processes per engine:",
+            f"{machine(load_start)}. `salescope report --format json,md`, {args.runs} fresh "
+            "processes per engine:",
             "",
             head,
             *rows,

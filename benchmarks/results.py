@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import subprocess
 from pathlib import Path
 
@@ -27,3 +29,16 @@ def commit() -> str:
     head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     dirty = subprocess.run([*git, "status", "--porcelain", "src"], capture_output=True, text=True)
     return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
+
+
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages, as ``uptime`` prints them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def machine(load_start: str) -> str:
+    """The machine line of a recorded block: cores, Python and the load at the start."""
+    return (
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; load average (1, 5, "
+        f"15 min) at the start {load_start}"
+    )

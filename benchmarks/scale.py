@@ -30,7 +30,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from compare_figures import compare
-from results import commit, record
+from results import commit, load_average, machine, record
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -74,11 +73,6 @@ class Run:
     load: float  # 1-minute load average just before the run
     stdout: str = ""
     stages: dict[str, float] | None = None  # salescope's run.stages, a baseline's steps
-
-
-def load_average() -> str:
-    """The 1, 5 and 15-minute load averages, as ``uptime`` prints them."""
-    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -343,8 +337,7 @@ def main() -> None:
     if args.record:
         head = (
             f"### {args.rows:,} lines, {started:%Y-%m-%d %H:%M} UTC, salescope {commit()}\n\n"
-            f"{data}; {os.cpu_count()} cores, Python {platform.python_version()}; load "
-            f"average (1, 5, 15 min) at the start {start_load}.\n"
+            f"{data}; {machine(start_load)}.\n"
         )
         body = "\n".join(f"- {n}" for n in notes)
         stages = "Seconds per stage (salescope) and per step (baselines):\n\n"

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -39,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from results import commit, record
+from results import commit, load_average, machine, record
 
 HERE = Path(__file__).resolve().parent
 SECTION = "## Start-up and small inputs (`small.py`)"
@@ -263,7 +262,7 @@ def main() -> None:
     parser.add_argument("--record", action="store_true", help="append to benchmarks/RESULTS.md")
     args = parser.parse_args()
     started = datetime.now(UTC)
-    load_start = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    load_start = load_average()
     print(f"load average at the start: {load_start}")
     head = "| command | median s | runs s | target | load (1 min) before |\n|---|---:|---|---|---|"
     print(head)
@@ -290,9 +289,7 @@ def main() -> None:
         text = [
             f"### {started:%Y-%m-%d %H:%M} UTC, salescope {commit()}",
             "",
-            f"{os.cpu_count()} cores, Python {platform.python_version()}; load average (1, 5, "
-            f"15 min) at the start {load_start}. Start-up, median of {STARTUP_RUNS} fresh "
-            "processes:",
+            f"{machine(load_start)}. Start-up, median of {STARTUP_RUNS} fresh processes:",
             "",
             head,
             *start_rows,
