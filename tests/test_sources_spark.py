@@ -91,10 +91,12 @@ def test_pyspark_profile_counts_distinct_values_as_duckdb_does(tmp_path: Path) -
 
 
 def test_two_lines_whose_row_hashes_collide_on_spark_are_no_copies(tmp_path: Path) -> None:
-    """The first scan counts exact copies as rows minus distinct row hashes, and Spark's
-    hash has 32 bits: among 300,000 distinct lines some pairs share one. Copies are then
-    counted exactly, so such a pair is two lines, not a line and its copy."""
+    """The first scan suspects exact copies when rows outnumber distinct row hashes. Spark's
+    own ``hash`` has 32 bits: among 300,000 distinct lines some pairs share one. Such a
+    pair is two lines, not a line and its copy (validation hashes rows with 64 bits, and
+    counts suspected copies exactly)."""
     from salescope.config import Config
+    from salescope.engine import row_hash
     from salescope.pipeline import validate_inputs
     from tests.conftest import FIXED_CLOCK
 
@@ -111,6 +113,10 @@ def test_two_lines_whose_row_hashes_collide_on_spark_are_no_copies(tmp_path: Pat
     pair = hashed.semi_join(shared.limit(1), "h").order_by("order_id").to_pyarrow()
     ids = pair["order_id"].to_pylist()
     assert len(ids) == 2 and ids[0] != ids[1]  # one hash, two different lines
+    # salescope's own row hash tells them apart
+    both = table.filter(table.order_id.isin(ids))
+    rehashed = both.select(h=row_hash(ibis.struct({n: both[n] for n in header})))
+    assert len(set(rehashed.to_pyarrow()["h"].to_pylist())) == 2
 
     two = tmp_path / "two.csv"
     with two.open("w", newline="") as handle:

@@ -20,7 +20,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from salescope.engine import Engine
+from salescope.engine import Engine, row_hash
 from salescope.errors import EmptyDataError, MappingError
 from salescope.lines import Lines
 from salescope.model import Check, LineTypeCount, Quality, Severity
@@ -725,9 +725,9 @@ def _stats(
     raw_cols = [marked[n] for n in data_columns(marked)]
     aggs: dict[str, ir.Scalar] = {
         "rows": marked.count(),
-        "distinct_rows": ibis.struct({f"c{i}": col for i, col in enumerate(raw_cols)})
-        .hash()
-        .nunique(),
+        "distinct_rows": row_hash(
+            ibis.struct({f"c{i}": col for i, col in enumerate(raw_cols)})
+        ).nunique(),
         "first": order_date.min(),
         "last": order_date.max(),
         **{
@@ -745,7 +745,7 @@ def _stats(
     }
     if FILE_COLUMN in marked.columns:  # stacked inputs: copies inside one file vs across
         in_file = {f"c{i}": col for i, col in enumerate(raw_cols)} | {"f": marked[FILE_COLUMN]}
-        aggs["distinct_in_file"] = ibis.struct(in_file).hash().nunique()
+        aggs["distinct_in_file"] = row_hash(ibis.struct(in_file)).nunique()
     if c.mapping.has("discount"):
         aggs["max_discount"] = c.num("discount").max()
     if all(c.mapping.has(r) for r in ("revenue", "quantity", "unit_price")):
@@ -757,8 +757,8 @@ def _kept_copies(marked: ir.Table, c: _Columns, stacked: bool) -> tuple[int, flo
     """How many accepted lines repeat an earlier line of the same input (every column
     equal), and their revenue: each group of equal lines counts all but its first.
 
-    Exact, where the first scan's count of distinct row hashes is not: Spark's 32-bit
-    hash gave the 200,000 distinct lines of the demo two collisions.
+    Exact, where the first scan's count of distinct row hashes is not: two different
+    lines may share a hash (:func:`salescope.engine.row_hash`).
     """
     keys = [*data_columns(marked), *([FILE_COLUMN] if stacked else [])]
     revenue, repeats = HELPER_PREFIX + "revenue", HELPER_PREFIX + "repeats"
