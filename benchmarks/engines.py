@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from results import commit, load_average, machine, record
-from small import demo_input, loads, median_of
+from small import demo_input, loads, median_of, timed
 
 SECTION = "## Local PySpark against DuckDB (`engines.py`)"
 CLI = [sys.executable, "-m", "salescope.cli", "--quiet"]
@@ -53,14 +50,9 @@ def report_run(engine: str, paths: list[str], config: Path | None, out: Path) ->
     """``salescope report`` of ``paths`` on ``engine``; aborts when it fails."""
     cmd = [*CLI, "report", *paths, "--engine", engine, "--format", "json,md", "--out", str(out)]
     cmd += ["--config", str(config)] if config else []
-    load = os.getloadavg()[0]
-    started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if done.returncode:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr[-3000:]}")
+    done = timed(cmd)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    return Run(wall, load, report, len(done.stderr.splitlines()))
+    return Run(done.wall_s, done.load, report, len(done.stderr.splitlines()))
 
 
 def figures(report: dict[str, Any]) -> dict[str, Any]:

@@ -115,6 +115,7 @@ class Timed:
     wall_s: float
     load: float
     stdout: str
+    stderr: str = ""
 
 
 def timed(cmd: list[str]) -> Timed:
@@ -125,7 +126,7 @@ def timed(cmd: list[str]) -> Timed:
     wall = time.perf_counter() - started
     if done.returncode:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{done.stderr[-3000:]}")
-    return Timed(wall, load, done.stdout)
+    return Timed(wall, load, done.stdout, done.stderr)
 
 
 def median_of(runs: list[Timed]) -> Timed:
