@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,9 +20,11 @@ import duckdb
 import pytest
 
 import salescope
+from salescope.analysis import drivers
+from salescope.engine import connect
 from salescope.model import Contributor, Report
 from salescope.narrative import format as fmt
-from tests.conftest import fixed_clock
+from tests.conftest import fixed_clock, lines_and_windows
 
 Q1, Q2 = date(2024, 1, 1), date(2024, 4, 1)
 DAYS = 91  # both quarters of 2024 have 91 days
@@ -162,6 +165,71 @@ def test_without_the_netting_the_cancellation_would_move_the_member(tmp_path: Pa
     c = contributor(report, "product", "C")
     assert c is not None and c.change == -2 * 200 * 40.0  # the gross flows, both periods
     assert report.drivers is not None and report.drivers.cancelled_pairs == 0
+
+
+def pairing_lines(seed: int) -> list[Sale]:
+    """Sales of a few products at a few prices, some cancelled by a return 0-20 days later,
+    some returns that cancel nothing, lines without a customer or a product, and equal
+    sales on one day: the pairing's hard cases."""
+    rng = random.Random(seed)
+    out = []
+    for n in range(700):
+        day = date(2023, 12, 1) + timedelta(days=rng.randrange(230))
+        product = rng.choice(("P1", "P2", "P3", ""))
+        customer = rng.choice(("K1", "K2", "")) if rng.random() < 0.6 else f"K{n}"
+        quantity, price = rng.choice((1, 2)), rng.choice((10.0, 20.0, 15.5))
+        out.append(Sale(f"S{n:04d}", day, customer, product, "Cat", quantity, price))
+        if rng.random() < 0.3:  # a return of that line, or of an amount nobody bought
+            later = day + timedelta(days=rng.randrange(21))
+            odd = rng.random() < 0.2
+            back = Sale(f"R{n:04d}", later, customer, product, "Cat", -quantity, price + odd)
+            out.append(back)
+    return out
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "pyspark"])
+def test_cancelled_lines_are_those_of_a_window_over_every_line(tmp_path: Path, engine: str) -> None:
+    # the definition, in DuckDB over the file: every line of the padded periods ordered
+    # within its product, amount and customer (sales before returns on a day); a return
+    # cancels the sale just before it, within cancel_days. A return line has no order id
+    # in salescope: two returns of one day in one group are interchangeable.
+    days = 7
+    path = write(tmp_path / "s.csv", pairing_lines(3))
+    lines, windows = lines_and_windows(connect(engine), path, PERIOD)
+    netted = drivers._with_cancellations(lines, windows, days)
+    cols = ["order_id", "order_date", "revenue", "cancelled"]
+    got = sorted(
+        (r["order_id"] or "", r["order_date"], round(r["revenue"], 2), r["cancelled"])
+        for r in netted.select(*cols).to_pyarrow().to_pylist()
+    )
+    expected = duckdb.sql(
+        f"""
+        WITH t AS (
+            SELECT order_id, order_date, product_id, customer_id,
+                   quantity * unit_price AS revenue, quantity < 0 AS is_return,
+                   CAST(round(abs(quantity * unit_price) * 100) AS BIGINT) AS cents
+            FROM read_csv('{path}')
+            WHERE order_date BETWEEN DATE '{Q1}' - {days} AND DATE '2024-06-30' + {days}
+        ), w AS (
+            SELECT *, lag(is_return) OVER p AS bi, lag(order_date) OVER p AS bd,
+                   lead(is_return) OVER p AS ai, lead(order_date) OVER p AS ad
+            FROM t
+            WINDOW p AS (PARTITION BY product_id, cents, customer_id
+                         ORDER BY order_date, is_return, order_id)
+        )
+        SELECT CASE WHEN is_return THEN '' ELSE order_id END, order_date, round(revenue, 2),
+               coalesce(CASE WHEN is_return THEN NOT bi AND order_date - bd <= {days}
+                             ELSE ai AND ad - order_date <= {days} END, false)
+               AND product_id IS NOT NULL AND cents > 0
+        FROM w
+        """
+    ).fetchall()
+    assert got == sorted(expected)
+    flagged = [r for r in got if r[3]]
+    # the fixture has pairs, blank customers among them, and unpaired returns
+    assert len(flagged) >= 40 and len([r for r in got if r[2] < 0 and not r[3]]) >= 10
+    blank = {s.order_id for s in pairing_lines(3) if not s.customer}
+    assert {r[0] for r in flagged} & blank
 
 
 # --- one order in the previous period ------------------------------------------------------
