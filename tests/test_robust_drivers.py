@@ -179,6 +179,9 @@ def pairing_lines(seed: int) -> list[Sale]:
         customer = rng.choice(("K1", "K2", "")) if rng.random() < 0.6 else f"K{n}"
         quantity, price = rng.choice((1, 2)), rng.choice((10.0, 20.0, 15.5))
         out.append(Sale(f"S{n:04d}", day, customer, product, "Cat", quantity, price))
+        if rng.random() < 0.25:  # a second line of the same order
+            other = rng.choice(("P1", "P2", "P3"))
+            out.append(Sale(f"S{n:04d}", day, customer, other, "Cat", 1, rng.choice((10.0, 9.0))))
         if rng.random() < 0.3:  # a return of that line, or of an amount nobody bought
             later = day + timedelta(days=rng.randrange(21))
             odd = rng.random() < 0.2
@@ -187,23 +190,11 @@ def pairing_lines(seed: int) -> list[Sale]:
     return out
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "pyspark"])
-def test_cancelled_lines_are_those_of_a_window_over_every_line(tmp_path: Path, engine: str) -> None:
-    # the definition, in DuckDB over the file: every line of the padded periods ordered
-    # within its product, amount and customer (sales before returns on a day); a return
-    # cancels the sale just before it, within cancel_days. A return line has no order id
-    # in salescope: two returns of one day in one group are interchangeable.
-    days = 7
-    path = write(tmp_path / "s.csv", pairing_lines(3))
-    lines, windows = lines_and_windows(connect(engine), path, PERIOD)
-    netted = drivers._with_cancellations(lines, windows, days)
-    cols = ["order_id", "order_date", "revenue", "cancelled"]
-    got = sorted(
-        (r["order_id"] or "", r["order_date"], round(r["revenue"], 2), r["cancelled"])
-        for r in netted.select(*cols).to_pyarrow().to_pylist()
-    )
-    expected = duckdb.sql(
-        f"""
+def netted_sql(path: Path, days: int) -> str:
+    """The lines of the padded 2024-Q1 and Q2 with ``cancelled``, by the definition: every
+    line ordered within its product, amount and customer (sales before returns on a day);
+    a return cancels the sale just before it, within ``days``."""
+    return f"""
         WITH t AS (
             SELECT order_id, order_date, product_id, customer_id,
                    quantity * unit_price AS revenue, quantity < 0 AS is_return,
@@ -217,12 +208,29 @@ def test_cancelled_lines_are_those_of_a_window_over_every_line(tmp_path: Path, e
             WINDOW p AS (PARTITION BY product_id, cents, customer_id
                          ORDER BY order_date, is_return, order_id)
         )
-        SELECT CASE WHEN is_return THEN '' ELSE order_id END, order_date, round(revenue, 2),
-               coalesce(CASE WHEN is_return THEN NOT bi AND order_date - bd <= {days}
-                             ELSE ai AND ad - order_date <= {days} END, false)
-               AND product_id IS NOT NULL AND cents > 0
+        SELECT *, coalesce(CASE WHEN is_return THEN NOT bi AND order_date - bd <= {days}
+                                ELSE ai AND ad - order_date <= {days} END, false)
+                  AND product_id IS NOT NULL AND cents > 0 AS cancelled
         FROM w
-        """
+    """
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "pyspark"])
+def test_cancelled_lines_are_those_of_a_window_over_every_line(tmp_path: Path, engine: str) -> None:
+    # the definition in DuckDB over the file (netted_sql). A return line has no order id
+    # in salescope: two returns of one day in one group are interchangeable.
+    days = 7
+    path = write(tmp_path / "s.csv", pairing_lines(3))
+    lines, windows = lines_and_windows(connect(engine), path, PERIOD)
+    netted = drivers._with_cancellations(lines, windows, days)
+    cols = ["order_id", "order_date", "revenue", "cancelled"]
+    got = sorted(
+        (r["order_id"] or "", r["order_date"], round(r["revenue"], 2), r["cancelled"])
+        for r in netted.select(*cols).to_pyarrow().to_pylist()
+    )
+    expected = duckdb.sql(
+        f"SELECT CASE WHEN is_return THEN '' ELSE order_id END, order_date, round(revenue, 2), "
+        f"cancelled FROM ({netted_sql(path, days)})"
     ).fetchall()
     assert got == sorted(expected)
     flagged = [r for r in got if r[3]]
@@ -230,6 +238,31 @@ def test_cancelled_lines_are_those_of_a_window_over_every_line(tmp_path: Path, e
     assert len(flagged) >= 40 and len([r for r in got if r[2] < 0 and not r[3]]) >= 10
     blank = {s.order_id for s in pairing_lines(3) if not s.customer}
     assert {r[0] for r in flagged} & blank
+
+
+def test_each_movers_orders_leave_out_cancelled_orders_and_returns(tmp_path: Path) -> None:
+    # per product, this quarter and the last: distinct order ids with a sale line that no
+    # return cancelled (cancel_days 1 by default), lines without a product as "(missing)"
+    path = write(tmp_path / "s.csv", pairing_lines(4))
+    lines, windows = lines_and_windows(connect("duckdb"), path, PERIOD)
+    found = drivers.compute_drivers(lines, windows, threshold=0.0)
+    assert found is not None
+    got = {
+        c.key: (c.orders, c.previous_orders) for c in found.contributors if c.dimension == "product"
+    }
+    counted = " AND NOT cancelled AND NOT is_return"
+    expected = duckdb.sql(
+        f"""
+        SELECT coalesce(product_id, '(missing)'),
+               count(DISTINCT order_id) FILTER (WHERE order_date >= DATE '{Q2}'{counted}),
+               count(DISTINCT order_id) FILTER (WHERE order_date BETWEEN DATE '{Q1}'
+                                                AND DATE '{Q2}' - 1{counted})
+        FROM ({netted_sql(path, 1)})
+        WHERE order_date BETWEEN DATE '{Q1}' AND DATE '2024-06-30'
+        GROUP BY 1
+        """
+    ).fetchall()
+    assert len(got) == 4 and got == {key: (now, before) for key, now, before in expected}
 
 
 # --- one order in the previous period ------------------------------------------------------
