@@ -124,7 +124,7 @@ def rfm_segments(df: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
     rfm = rfm[rfm.orders > 0]  # a customer with only returns in the window is not active
     r = quintile(rfm["last"])  # the latest last purchase ranks highest: R = 5
     f = quintile(rfm["orders"])
-    m = quintile(rfm["revenue"])
+    m = quintile(rfm["revenue"].round(2))  # ranked to the cent, as salescope does
     fm = (f + m + 1) // 2
     return pd.Series(SEGMENT_GRID[5 - r, fm - 1], index=rfm.index, name="segment")
 

@@ -208,6 +208,7 @@ def rfm_counts(lf: pl.LazyFrame, end: date) -> dict[str, int]:
             revenue=pl.col("revenue").sum(),
         )
         .filter(pl.col("orders") > 0)  # a customer with only returns in the window is not active
+        .with_columns(pl.col("revenue").round(2))  # ranked to the cent, as salescope does
         .select(r=quintile("last"), fm=(quintile("orders") + quintile("revenue") + 1) // 2)
         .join(SEGMENTS.lazy(), on=["r", "fm"])
         .group_by("segment")

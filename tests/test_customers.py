@@ -130,6 +130,25 @@ def test_ties_share_the_lower_score(tmp_path: Path) -> None:
     assert counts == {"Lost": 1, "Hibernating": 1, "Promising": 1, "New Customers": 1}
 
 
+def test_equal_money_to_the_cent_ties_however_it_was_added(tmp_path: Path) -> None:
+    """Two one-order customers of one day, each worth 0.30: one in a single line, the other
+    in lines of 0.10 and 0.20, whose sum in floating point is 0.30000000000000004. They
+    tie on every score, so both are Lost (R, F and M all 1); ranked on the unrounded sums
+    the second would score M = 5 and be At Risk."""
+    path = tmp_path / "cents.csv"
+    with path.open("w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["order_id", "order_date", "customer_id", "revenue"])
+        out.writerow(["O1", "2024-05-05", "C1", "0.30"])
+        out.writerow(["O2", "2024-05-05", "C2", "0.10"])
+        out.writerow(["O2", "2024-05-05", "C2", "0.20"])
+    assert 0.1 + 0.2 != 0.3  # the premise
+    report = salescope.run([path], period="2024-Q2", clock=fixed_clock)
+    assert report.customers is not None
+    counts = {s.segment: s.customers for s in report.customers.rfm if s.customers}
+    assert counts == {"Lost": 2}
+
+
 @pytest.fixture(scope="module")
 def ref(demo_files: DemoFiles) -> SqlRef:
     return SqlRef(demo_files.sales)

@@ -202,11 +202,13 @@ def _scores(c: ir.Table, a: _Anchor) -> ir.Table:
         rank = ibis.percent_rank().over(order_by=column)
         return ibis.least((rank * 5).floor().cast("int64") + 1, 5)  # type: ignore[no-any-return]
 
-    # fewer days since the last purchase is a later last purchase: rank by the date itself
+    # fewer days since the last purchase is a later last purchase: rank by the date itself;
+    # money to the cent: sums of the same amounts added in another order (the engine adds in
+    # parallel) may differ in the last bit and would otherwise not tie
     scored = active.mutate(
         r=score(active[f"last_{a.key}"]),
         f=score(active[f"orders_{a.key}"]),
-        m=score(active[f"money_{a.key}"]),
+        m=score(active[f"money_{a.key}"].round(2)),
     )
     fm = ((scored.f + scored.m + 1) / 2).floor().cast("int64")
     branches = [
