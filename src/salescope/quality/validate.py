@@ -722,12 +722,10 @@ def _stats(
     cells, revenue (what quarantined rows are worth), revenue that disagrees with
     quantity x price, and what parsing must know up front."""
     exact = set(exact_nulls or ())
-    raw_cols = [marked[n] for n in data_columns(marked)]
+    row = {f"c{i}": marked[n] for i, n in enumerate(data_columns(marked))}
     aggs: dict[str, ir.Scalar] = {
         "rows": marked.count(),
-        "distinct_rows": row_hash(
-            ibis.struct({f"c{i}": col for i, col in enumerate(raw_cols)})
-        ).nunique(),
+        "distinct_rows": row_hash(ibis.struct(row)).nunique(),
         "first": order_date.min(),
         "last": order_date.max(),
         **{
@@ -744,8 +742,7 @@ def _stats(
         "revenue": _raw_revenue(c).sum(),
     }
     if FILE_COLUMN in marked.columns:  # stacked inputs: copies inside one file vs across
-        in_file = {f"c{i}": col for i, col in enumerate(raw_cols)} | {"f": marked[FILE_COLUMN]}
-        aggs["distinct_in_file"] = row_hash(ibis.struct(in_file)).nunique()
+        aggs["distinct_in_file"] = row_hash(ibis.struct(row | {"f": marked[FILE_COLUMN]})).nunique()
     if c.mapping.has("discount"):
         aggs["max_discount"] = c.num("discount").max()
     if all(c.mapping.has(r) for r in ("revenue", "quantity", "unit_price")):
