@@ -8,7 +8,7 @@ import ibis.expr.types as ir
 from salescope.lines import Lines
 from salescope.metrics.definitions import change_pct
 from salescope.metrics.kpis import Windows
-from salescope.metrics.query import SEP, available, grouped, measures_of
+from salescope.metrics.query import SEP, Group, Part, available, measures_of, top_groups
 from salescope.metrics.semantic import DIMENSIONS, Dimension
 from salescope.model import Breakdown, Member
 
@@ -29,31 +29,38 @@ def goods_lines(lines: Lines, t: ir.Table, column: str) -> ir.Table:
     return t
 
 
-def compute_breakdown(
+def compute_breakdowns(
     lines: Lines,
     windows: Windows,
-    role: str,
-    column: str,
-    label: str,
-    limit: int,
+    top_n: int,
     total_revenue: float | None,
-) -> Breakdown:
-    """One dimension: a single grouped query, top ``limit`` members by revenue."""
-    t = goods_lines(lines, lines.table, column)
-    t = t.filter(windows.any_flag(t, ("cur", "prev")))
-    slices = {k: windows.flag(t, k) for k in ("cur", "prev") if k in windows}
+    custom: tuple[Dimension, ...] = (),
+) -> tuple[Breakdown, ...]:
+    """Every dimension the data has, then ``custom`` ones (``salescope.yml``'s
+    ``dimensions:``), in one query: each dimension's top members by revenue (products cut
+    to the top ``top_n``, the others to ``MAX_LISTED``) and its number of members."""
+    dimensions = [d for d in (*DIMENSIONS.values(), *custom) if lines.has(d.column)]
     measures = {"cur": available(lines, MEMBER_MEASURES), "prev": measures_of(("revenue",))}
-    extra = {}
-    if role == "product" and lines.has("product_name") and lines.has("product_id"):
-        extra["name"] = t.product_name.max()
-    by = {"key": t[column].fill_null(MISSING_KEY)}
-    order = [ibis.desc(f"cur{SEP}revenue"), "key"]
-    top = grouped(t, measures, slices, by, order, limit, extra)
-    # a full page may hide more members: only then count them
-    if len(top) < limit:
-        members = len(top)
-    else:
-        members = int(t.select(key=by["key"]).distinct().count().to_pyarrow().as_py())
+    named = lines.has("product_name") and lines.has("product_id")
+    parts = {}
+    for d in dimensions:
+        t = goods_lines(lines, lines.table, d.column)
+        t = t.filter(windows.any_flag(t, ("cur", "prev")))
+        name = t.product_name.max() if d.name == "product" and named else ibis.null("string")
+        parts[d.name] = Part(
+            table=t,
+            slices={k: windows.flag(t, k) for k in ("cur", "prev") if k in windows},
+            key=t[d.column].fill_null(MISSING_KEY),
+            limit=top_n if d.name == "product" else MAX_LISTED,
+            extra={"name": name},
+        )
+    tops = top_groups(parts, measures, f"cur{SEP}revenue")
+    return tuple(_breakdown(d, *tops[d.name], total_revenue) for d in dimensions)
+
+
+def _breakdown(
+    dimension: Dimension, top: list[Group], members: int, total_revenue: float | None
+) -> Breakdown:
     rows = []
     for g in top:
         cur, name = g.slices["cur"], g.keys.get("name")
@@ -73,30 +80,4 @@ def compute_breakdown(
                 customers=int(cur["customers"] or 0) if "customers" in cur else None,
             )
         )
-    return Breakdown(role=role, label=label, rows=tuple(rows), members=members)
-
-
-def compute_breakdowns(
-    lines: Lines,
-    windows: Windows,
-    top_n: int,
-    total_revenue: float | None,
-    custom: tuple[Dimension, ...] = (),
-) -> tuple[Breakdown, ...]:
-    """Every dimension the data has, then ``custom`` ones (``salescope.yml``'s
-    ``dimensions:``); products are cut to the top ``top_n``."""
-    return tuple(
-        compute_breakdown(
-            lines,
-            windows,
-            role,
-            column,
-            label,
-            top_n if role == "product" else MAX_LISTED,
-            total_revenue,
-        )
-        for role, column, label in (
-            (d.name, d.column, d.label) for d in (*DIMENSIONS.values(), *custom)
-        )
-        if lines.has(column)
-    )
+    return Breakdown(role=dimension.name, label=dimension.label, rows=tuple(rows), members=members)

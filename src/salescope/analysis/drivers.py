@@ -30,7 +30,7 @@ buy on a spike day), is ``thin``: it stays in the list, marked, and gets no insi
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -177,26 +177,42 @@ def _volume_price(lines: Lines, windows: Windows, level: str) -> tuple[float, fl
 def _contributors(
     lines: Lines,
     windows: Windows,
-    dimension: str,
+    dimensions: list[str],
     change: float,
     r1: float,
     r0: float,
     threshold: float,
     netted: ir.Table,
     thin_orders: float,
-) -> tuple[list[Contributor], Concentration]:
-    m = _per_member(lines, windows, dimension, goods=True, table=netted)
+) -> tuple[list[Contributor], list[Concentration]]:
+    """The movers and the concentration of every explaining dimension in ``dimensions``,
+    in two queries whatever their number: one ranks the members of every dimension (each
+    dimension's members stacked under its name, the windows partitioned by it), one counts
+    the listed members' orders (:func:`_largest_orders`). A query per dimension cost a
+    round trip each: about 0.8 s apiece on a local Spark session."""
+    if not dimensions:
+        return [], []
+    parts = []
+    for dimension in dimensions:
+        m = _per_member(lines, windows, dimension, goods=True, table=netted)
+        name = m["name"] if "name" in m.columns else ibis.null("string")
+        parts.append(m.mutate(dimension=ibis.literal(dimension), name=name))
+    m = ibis.union(*parts, distinct=False)
     shift = m.r1 / r1 - m.r0 / r0 if r1 and r0 else ibis.literal(0.0)
     share = m.r1 / r1 if r1 else ibis.literal(0.0)
     # ranked on the change without cancelled orders; reported as booked
     m = m.mutate(delta=m.r1 - m.r0, net=m.n1 - m.n0, shift=shift, share=share)
-    # One query: each member's rank by change, by share shift and by revenue, with the
-    # concentration of the whole dimension alongside (window aggregates).
-    whole = ibis.window()
+    # Each member's rank by change, by share shift and by revenue within its dimension,
+    # with the concentration of the whole dimension alongside (window aggregates).
+    whole = ibis.window(group_by=m.dimension)
+
+    def rank(*order: ir.Value) -> ir.IntegerColumn:
+        return ibis.row_number().over(group_by=m.dimension, order_by=[*order, m.key])
+
     ranked = m.mutate(
-        by_change=ibis.row_number().over(order_by=[ibis.desc(m.net.abs()), m.key]),
-        by_shift=ibis.row_number().over(order_by=[ibis.desc(m.shift.abs()), m.key]),
-        by_revenue=ibis.row_number().over(order_by=[ibis.desc(m.r1), m.key]),
+        by_change=rank(ibis.desc(m.net.abs())),
+        by_shift=rank(ibis.desc(m.shift.abs())),
+        by_revenue=rank(ibis.desc(m.r1)),
         members=m.key.count().over(whole),
         hhi=(m.share * m.share).sum().over(whole),
         top=m.share.max().over(whole),
@@ -209,43 +225,72 @@ def _contributors(
         .to_pyarrow()
         .to_pylist()
     )
-    rows = {r["key"]: r for r in found}
-    largest = _largest_orders(lines, netted, windows, dimension, list(rows))
-    conc = found[0] if found else {"members": 0, "hhi": 0.0, "top": 0.0, "top3": 0.0}
-    out = []
-    for key, r in rows.items():
-        delta, net = float(r["delta"]), float(r["net"])
-        if change and abs(net) < threshold * abs(change):
-            continue
-        if "o1" in r:  # no order id: counted by the ranking query, no largest order
-            orders, previous_orders, top_now, top_before = int(r["o1"]), int(r["o0"]), 0.0, 0.0
-        else:
-            (orders, top_now), (previous_orders, top_before) = (
-                largest.get((key, now), (0, 0.0)) for now in (True, False)
-            )
-        carrying = top_now if net > 0 else top_before  # the largest order of the moving period
-        few = (orders if net > 0 else previous_orders) <= thin_orders
-        out.append(
-            Contributor(
-                dimension=dimension,
-                key=str(key) if r.get("name") is None else f"{r['name']} ({key})",
-                revenue=round(float(r["r1"]), 2),
-                previous=round(float(r["r0"]), 2),
-                change=round(delta, 2),
-                share_of_change=round(delta / change, 6) if change else None,
-                share=round(float(r["r1"]) / r1, 6) if r1 else None,
-                previous_share=round(float(r["r0"]) / r0, 6) if r0 else None,
-                share_shift=round(float(r["shift"]), 6) if r1 and r0 else None,
-                direction="driver" if delta * change >= 0 else "detractor",
-                orders=orders,
-                previous_orders=previous_orders,
-                thin=few or (net != 0 and carrying >= ONE_ORDER_SHARE * abs(net)),
-                net_change=round(net, 2),
-            )
+    rows: dict[str, dict[object, dict[str, Any]]] = {d: {} for d in dimensions}
+    for r in found:
+        rows[r["dimension"]][r["key"]] = r
+    largest = _largest_orders(lines, netted, windows, {d: list(rows[d]) for d in dimensions})
+    out: list[Contributor] = []
+    concentration = []
+    for dimension in dimensions:
+        made = (
+            _contributor(dimension, r, largest, change, r1, r0, threshold, thin_orders)
+            for r in rows[dimension].values()
         )
-    out.sort(key=lambda c: (-abs(c.change), c.key))
+        listed = [c for c in made if c is not None]
+        listed.sort(key=lambda c: (-abs(c.change), c.key))
+        out += listed
+        first = next(iter(rows[dimension].values()), None)
+        concentration.append(_concentration(dimension, first))
+    return out, concentration
+
+
+def _contributor(
+    dimension: str,
+    r: dict[str, Any],
+    largest: dict[tuple[str, object, bool], tuple[int, float]],
+    change: float,
+    r1: float,
+    r0: float,
+    threshold: float,
+    thin_orders: float,
+) -> Contributor | None:
+    """One ranked member as a contributor; None when it moved less than ``threshold`` of
+    the change."""
+    key = r["key"]
+    delta, net = float(r["delta"]), float(r["net"])
+    if change and abs(net) < threshold * abs(change):
+        return None
+    if "o1" in r:  # no order id: counted by the ranking query, no largest order
+        orders, previous_orders, top_now, top_before = int(r["o1"]), int(r["o0"]), 0.0, 0.0
+    else:
+        (orders, top_now), (previous_orders, top_before) = (
+            largest.get((dimension, key, now), (0, 0.0)) for now in (True, False)
+        )
+    carrying = top_now if net > 0 else top_before  # the largest order of the moving period
+    few = (orders if net > 0 else previous_orders) <= thin_orders
+    return Contributor(
+        dimension=dimension,
+        key=str(key) if r.get("name") is None else f"{r['name']} ({key})",
+        revenue=round(float(r["r1"]), 2),
+        previous=round(float(r["r0"]), 2),
+        change=round(delta, 2),
+        share_of_change=round(delta / change, 6) if change else None,
+        share=round(float(r["r1"]) / r1, 6) if r1 else None,
+        previous_share=round(float(r["r0"]) / r0, 6) if r0 else None,
+        share_shift=round(float(r["shift"]), 6) if r1 and r0 else None,
+        direction="driver" if delta * change >= 0 else "detractor",
+        orders=orders,
+        previous_orders=previous_orders,
+        thin=few or (net != 0 and carrying >= ONE_ORDER_SHARE * abs(net)),
+        net_change=round(net, 2),
+    )
+
+
+def _concentration(dimension: str, row: dict[str, Any] | None) -> Concentration:
+    """The dimension's concentration, carried by any of its ranked rows (None: no member)."""
+    conc = row or {"members": 0, "hhi": 0.0, "top": 0.0, "top3": 0.0}
     top1 = float(conc["top"] or 0.0)
-    concentration = Concentration(
+    return Concentration(
         dimension=dimension,
         members=int(conc["members"]),
         top1_share=round(top1, 6),
@@ -253,35 +298,49 @@ def _contributors(
         hhi=round(float(conc["hhi"] or 0.0), 6),
         dominated=top1 >= DOMINANT_SHARE and int(conc["members"]) > 1,
     )
-    return out, concentration
 
 
 def _largest_orders(
-    lines: Lines, netted: ir.Table, windows: Windows, dimension: str, keys: list[object]
-) -> dict[tuple[object, bool], tuple[int, float]]:
-    """For each of the members ``keys``, this period (key, True) and the previous one
-    (key, False): its orders and the revenue of the largest, cancelled orders left out,
-    in one query over the members' orders. Empty without an order id.
+    lines: Lines, netted: ir.Table, windows: Windows, keys: dict[str, list[object]]
+) -> dict[tuple[str, object, bool], tuple[int, float]]:
+    """For each dimension's members ``keys``, this period (dimension, key, True) and the
+    previous one (dimension, key, False): its orders and the revenue of the largest,
+    cancelled orders left out, in one query over the members' orders. Empty without an
+    order id.
 
     An order is an order id with a sale line, as the ``orders`` measure counts them;
     counting them here, for the few members listed, spares the ranking query a distinct
     count per period over every member.
     """
-    if not keys or "order_id" not in netted.columns:
+    listed = {d: k for d, k in keys.items() if k}
+    if not listed or "order_id" not in netted.columns:
         return {}
-    t = goods_lines(lines, netted, dimension)
-    t = t.filter(windows.any_flag(t, ("cur", "prev")) & ~t.cancelled)
-    t = t.mutate(key=t[dimension].fill_null(MISSING_KEY))
-    t = t.filter(t.key.isin(keys))
-    per = t.group_by(key=t.key, order=t.order_id, now=windows.flag(t, "cur")).aggregate(
+    parts = []
+    for dimension, members in listed.items():
+        t = goods_lines(lines, netted, dimension)
+        t = t.filter(windows.any_flag(t, ("cur", "prev")) & ~t.cancelled)
+        t = t.mutate(key=t[dimension].fill_null(MISSING_KEY))
+        t = t.filter(t.key.isin(members))
+        parts.append(
+            t.select(
+                dimension=ibis.literal(dimension),
+                key=t.key,
+                order=t.order_id,
+                now=windows.flag(t, "cur"),
+                revenue=t.revenue,
+                is_return=t.is_return,
+            )
+        )
+    t = ibis.union(*parts, distinct=False)
+    per = t.group_by(["dimension", "key", "order", "now"]).aggregate(
         revenue=t.revenue.sum(), sold=t.count(where=~t.is_return)
     )
-    top = per.group_by(["key", "now"]).aggregate(
+    top = per.group_by(["dimension", "key", "now"]).aggregate(
         orders=per.count(where=per.order.notnull() & (per.sold > 0)),
         revenue=per.revenue.max(),
     )
     return {
-        (r["key"], bool(r["now"])): (int(r["orders"]), float(r["revenue"] or 0.0))
+        (r["dimension"], r["key"], bool(r["now"])): (int(r["orders"]), float(r["revenue"] or 0.0))
         for r in top.to_pyarrow().to_pylist()
     }
 
@@ -324,19 +383,21 @@ def compute_drivers(
         mix = round(change - volume - price, 2)  # the rest, so the three add up exactly
     else:
         level = None
-    contributors: list[Contributor] = []
-    concentration: list[Concentration] = []
     netted = _with_cancellations(lines, windows, int(t_.cancel_days))
     if engine is not None:
         netted = engine.materialize(netted)
     pairs, returned = _pairs(netted, windows)
-    for dimension in EXPLAINING:
-        if lines.has(dimension):
-            found, conc = _contributors(
-                lines, windows, dimension, r1 - r0, r1, r0, threshold, netted, t_.thin_orders
-            )
-            contributors += found
-            concentration.append(conc)
+    contributors, concentration = _contributors(
+        lines,
+        windows,
+        [d for d in EXPLAINING if lines.has(d)],
+        r1 - r0,
+        r1,
+        r0,
+        threshold,
+        netted,
+        t_.thin_orders,
+    )
     return Drivers(
         revenue_change=change,
         volume=volume,

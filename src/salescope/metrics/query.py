@@ -142,6 +142,45 @@ def grouped(
     return out
 
 
+@dataclass(frozen=True)
+class Part:
+    """One of the groupings :func:`top_groups` stacks: ``table``'s lines grouped by
+    ``key``, each measure over each of ``slices``, ``extra`` aggregates beside them (the
+    same names, of the same types, in every part), the first ``limit`` groups kept."""
+
+    table: ir.Table
+    slices: Mapping[str, ir.BooleanValue]
+    key: ir.Value
+    limit: int
+    extra: Mapping[str, ir.Scalar]
+
+
+def top_groups(
+    parts: Mapping[str, Part], measures: Wanted, rank_by: str
+) -> dict[str, tuple[list[Group], int]]:
+    """For each part, its first ``limit`` groups by the column ``rank_by`` (a
+    ``<slice>__<measure>``, largest first, ties by key) and how many groups it has, in
+    one query: the parts' groups are stacked under their name and ranked in windows
+    partitioned by it. One round trip instead of one (or two) per part."""
+    if not parts:
+        return {}
+    stacked = []
+    for name, p in parts.items():
+        g = p.table.group_by(key=p.key).aggregate(**_aggs(p.table, measures, p.slices), **p.extra)
+        stacked.append(g.mutate(part=ibis.literal(name), limit=ibis.literal(p.limit)))
+    t = ibis.union(*stacked, distinct=False)
+    order = ibis.row_number().over(group_by=t.part, order_by=[ibis.desc(t[rank_by]), t.key])
+    t = t.mutate(rank=order, groups=t.count().over(ibis.window(group_by=t.part)))
+    rows = t.filter(t["rank"] < t["limit"]).order_by(["part", "rank"]).to_pyarrow().to_pylist()
+    out: dict[str, tuple[list[Group], int]] = {name: ([], 0) for name in parts}
+    for row in rows:
+        listed, _ = out[row["part"]]
+        keys = {k: row[k] for k in ("key", *parts[row["part"]].extra)}
+        listed.append(Group(keys, _split(row, measures)))
+        out[row["part"]] = listed, int(row["groups"])
+    return out
+
+
 def metric_value(name: str, values: Mapping[str, float | None]) -> float | None:
     """A measure's value or a metric's, from one slice's measure values."""
     if name in METRICS:

@@ -194,8 +194,7 @@ def decide_date(
         return DateDecision(column, "none", note=f"column {column!r} holds no dates")
     sample = raw.select(v=_text(raw[column]).nullif("")).limit(SAMPLE_ROWS)
     v = sample.v
-    has_time = _scalar(sample.aggregate(n=v.re_search(r"\d:\d\d").cast("int64").sum()))
-    strip_time = bool(has_time)
+    timed = v.re_search(r"\d:\d\d").cast("int64")
     if forced:
         fmt = BY_CODE.get(forced, DateFormat(forced, forced))
         return DateDecision(
@@ -203,16 +202,18 @@ def decide_date(
             "text",
             (fmt,),
             False,
-            strip_time,
+            bool(_scalar(sample.aggregate(n=timed.sum()))),
             f"dates in {column!r} read as {forced} (set in salescope.yml)",
         )
     # Each distinct date is read once and weighed by its count: a sample holds a few
     # hundred days, and a reading that fails is slow (DuckDB's try_strptime, per format).
-    texts = sample.select(d=date_part(v, strip_time))
-    values = texts.group_by("d").aggregate(k=texts.count())
+    # Times are cut off every value in the same query that finds whether any has one:
+    # without a time (no "d:dd") there is nothing for TIME_SUFFIX to cut.
+    texts = sample.select(d=date_part(v, strip_time=True), timed=timed)
+    values = texts.group_by("d").aggregate(k=texts.count(), timed=texts.timed.sum())
     part, k = values.d, values.k
     parsed = {f.code: engine.parse_date(part, f.code) for f in DATE_FORMATS}
-    aggs: dict[str, ir.Scalar] = {"n": k.sum(where=part.notnull())}
+    aggs: dict[str, ir.Scalar] = {"n": k.sum(where=part.notnull()), "timed": values.timed.sum()}
     aggs.update({f"ok{i}": k.sum(where=p.notnull()) for i, p in enumerate(parsed.values())})
     mdy = [parsed[f.code] for f in DATE_FORMATS if f.order == "mdy"]
     dmy = [parsed[f.code] for f in DATE_FORMATS if f.order == "dmy"]
@@ -221,6 +222,7 @@ def decide_date(
     aggs["only_mdy"] = k.sum(where=any_mdy & ~any_dmy)
     aggs["only_dmy"] = k.sum(where=any_dmy & ~any_mdy)
     row = values.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    strip_time = bool(row["timed"])
     counts = [(int(row[f"ok{i}"] or 0), -i, f) for i, f in enumerate(DATE_FORMATS)]
     fitting = [f for n, _, f in sorted(counts, reverse=True) if n > 0]
     if not fitting:
