@@ -119,6 +119,40 @@ def test_demo_declining_category_is_the_largest_detractor(
     assert d.revenue_change == round(total.value - total.previous, 2)
 
 
+def test_each_dimensions_concentration_is_its_own(
+    full_demo: tuple[DemoFiles, salescope.Report],
+) -> None:
+    """The movers of every dimension are ranked in one stacked query: each dimension's
+    concentration (members, top shares, HHI) equals SQL over that dimension alone."""
+    demo_files, demo_report = full_demo
+    d = demo_report.drivers
+    assert d is not None
+    ref = SqlRef(demo_files.sales)
+    p = demo_report.period
+    assert p.previous is not None
+    now = [p.start, p.end]
+    windows = [*now, p.previous[1], p.previous[2]]
+    total = ref.one("SELECT sum(revenue) FROM t WHERE order_date BETWEEN ? AND ?", *now)
+    columns = {"category": "category", "product": "product_id", "region": "region"}
+    columns |= {"channel": "channel", "sales_rep": "sales_rep", "segment": "segment"}
+    assert [c.dimension for c in d.concentration] == list(columns)
+    for c in d.concentration:
+        shares = [
+            float(r) / total
+            for (r,) in ref.con.execute(
+                "SELECT coalesce(sum(revenue) FILTER (order_date BETWEEN ? AND ?), 0) AS r"
+                " FROM t WHERE order_date BETWEEN ? AND ? OR order_date BETWEEN ? AND ?"
+                f" GROUP BY {columns[c.dimension]} ORDER BY r DESC",
+                [*now, *windows],
+            ).fetchall()
+        ]
+        assert c.members == len(shares), c.dimension
+        assert c.top1_share == pytest.approx(shares[0], abs=1e-6)
+        assert c.top3_share == pytest.approx(sum(shares[:3]), abs=1e-6)
+        assert c.hhi == pytest.approx(sum(s * s for s in shares), abs=1e-6)
+        assert c.dominated == (shares[0] >= 0.5 and len(shares) > 1)
+
+
 def test_contributor_threshold_is_configurable(tmp_path: Path) -> None:
     before = [(Q1, "A", "X", 15, 5.0), (Q1, "B", "Y", 5, 20.0)]
     after = [(Q2, "A", "X", 10, 5.0), (Q2, "B", "Y", 10, 20.0)]

@@ -68,6 +68,38 @@ def test_breakdowns_equal_sql_and_sum_to_revenue(
         assert revenues == sorted(revenues, reverse=True)
 
 
+def test_each_breakdown_counts_and_cuts_its_own_members(
+    demo_files: DemoFiles, demo_report: salescope.Report
+) -> None:
+    """Every dimension is ranked in one stacked query: each one's member count and its top
+    members (products cut to top_n) equal SQL over that dimension alone."""
+    ref = SqlRef(demo_files.sales)
+    p = demo_report.period
+    assert p.previous is not None
+    windows = [p.start, p.end, p.previous[1], p.previous[2]]
+    top_n = salescope.Config().top_n
+    columns = {"category": "category", "product": "product_id", "region": "region"}
+    columns |= {"country": "country", "channel": "channel", "sales_rep": "sales_rep"}
+    columns |= {"segment": "segment"}
+    for role, column in columns.items():
+        b = demo_report.breakdown(role)
+        assert b is not None, role
+        members = ref.con.execute(
+            f"SELECT {column}, product_name, sum(revenue) FILTER (order_date BETWEEN ? AND ?) AS r"
+            " FROM t WHERE order_date BETWEEN ? AND ? OR order_date BETWEEN ? AND ?"
+            " GROUP BY ALL ORDER BY r DESC NULLS LAST",
+            [p.start, p.end, *windows],
+        ).fetchall()
+        keys = {k for k, _, _ in members}
+        assert b.members == len(keys), role
+        if role != "product":
+            continue
+        assert b.members > top_n  # so the cut is tested
+        top = members[:top_n]
+        assert [m.key for m in b.rows] == [f"{name} ({k})" for k, name, _ in top]
+        assert [m.revenue for m in b.rows] == pytest.approx([r for _, _, r in top], abs=0.006)
+
+
 def test_monthly_series_equals_sql(demo_files: DemoFiles, demo_report: salescope.Report) -> None:
     ref = SqlRef(demo_files.sales)
     rows = ref.con.execute(
