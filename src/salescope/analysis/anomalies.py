@@ -503,10 +503,13 @@ def _member_rows(
             for a, b in _ranges(days)
         )
     )
+    read = ["order_date", "revenue", "line_type", "product_name", *(d.column for d in dimensions)]
+    base = lines.table.filter(spans)
+    base = base.select(*dict.fromkeys(c for c in read if c in base.columns))
     parts = []
     for dimension in dimensions:
         column = dimension.column
-        t = goods_lines(lines, lines.table.filter(spans), column)
+        t = goods_lines(lines, base, column)
         aggs: dict[str, ir.Scalar] = {}
         for i, d in enumerate(days):
             on_day = t.order_date == ibis.literal(d.day, type="date")
