@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import salescope
 from salescope.demo_data import DemoFiles, write_demo_data
+from salescope.model import Drivers
 from tests.conftest import fixed_clock
 from tests.sqlref import SqlRef
 
@@ -97,17 +98,24 @@ def full_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoFiles, sale
     return files, salescope.run([files.sales], clock=fixed_clock)
 
 
+def demo_drivers(
+    full_demo: tuple[DemoFiles, salescope.Report],
+) -> tuple[Drivers, SqlRef, list[date], list[date]]:
+    """The demo's drivers, SQL over its lines, and the first and last days of its period
+    and of the previous one."""
+    demo_files, demo_report = full_demo
+    p = demo_report.period
+    assert demo_report.drivers is not None and p.previous is not None
+    return demo_report.drivers, SqlRef(demo_files.sales), [p.start, p.end], list(p.previous[1:3])
+
+
 def test_demo_declining_category_is_the_largest_detractor(
     full_demo: tuple[DemoFiles, salescope.Report],
 ) -> None:
-    demo_files, demo_report = full_demo
-    d = demo_report.drivers
-    assert d is not None
-    ref = SqlRef(demo_files.sales)
-    p = demo_report.period
-    assert p.previous is not None
-    now = ref.by("category", p.start, p.end)
-    before = ref.by("category", p.previous[1], p.previous[2])
+    demo_report = full_demo[1]
+    d, ref, now_days, before_days = demo_drivers(full_demo)
+    now = ref.by("category", *now_days)
+    before = ref.by("category", *before_days)
     categories = [c for c in d.contributors if c.dimension == "category"]
     for c in categories:
         assert c.change == round(now[c.key] - before[c.key], 2)
@@ -124,14 +132,8 @@ def test_each_dimensions_concentration_is_its_own(
 ) -> None:
     """The movers of every dimension are ranked in one stacked query: each dimension's
     concentration (members, top shares, HHI) equals SQL over that dimension alone."""
-    demo_files, demo_report = full_demo
-    d = demo_report.drivers
-    assert d is not None
-    ref = SqlRef(demo_files.sales)
-    p = demo_report.period
-    assert p.previous is not None
-    now = [p.start, p.end]
-    windows = [*now, p.previous[1], p.previous[2]]
+    d, ref, now, before = demo_drivers(full_demo)
+    windows = [*now, *before]
     total = ref.one("SELECT sum(revenue) FROM t WHERE order_date BETWEEN ? AND ?", *now)
     columns = {"category": "category", "product": "product_id", "region": "region"}
     columns |= {"channel": "channel", "sales_rep": "sales_rep", "segment": "segment"}
