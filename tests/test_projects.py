@@ -410,6 +410,39 @@ def test_runs_at_once_all_get_recorded(tmp_path: Path) -> None:
     assert len(History(Path(path)).inputs("w2-9")) == 1
 
 
+def test_a_history_file_another_run_is_creating_is_waited_for(tmp_path: Path) -> None:
+    """Another run creating the file leaves it empty for an instant, which DuckDB refuses as
+    no database: the run waits for it, as for a lock, and is recorded."""
+    import threading
+    import time
+
+    path = tmp_path / HISTORY_NAME
+    path.write_bytes(b"")
+
+    def creator_done() -> None:  # the other run's attempt ends and leaves no file
+        time.sleep(0.3)
+        path.unlink()
+
+    creator = threading.Thread(target=creator_done)
+    creator.start()
+    _record_runs(str(path), 0, 1)
+    creator.join()
+    assert [r.run_id for r in History(path).runs()] == ["w0-0"]
+
+
+def test_an_invalid_history_file_of_the_users_is_an_error(tmp_path: Path) -> None:
+    import os
+
+    from salescope.errors import ConfigError
+
+    path = tmp_path / HISTORY_NAME
+    path.write_text("order_id,revenue\n")
+    an_hour_ago = path.stat().st_mtime - 3600
+    os.utime(path, (an_hour_ago, an_hour_ago))
+    with pytest.raises(ConfigError, match="not a valid DuckDB database"):
+        _record_runs(str(path), 0, 1)
+
+
 def test_ctrl_c_during_a_run_is_recorded_and_leaves_the_last_report(tmp_path: Path) -> None:
     """SIGINT while the engine reads: exit 130 at once, the --json line and the history say
     interrupted, the last report is as it was and no staging folder is left."""

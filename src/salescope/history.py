@@ -33,6 +33,10 @@ from salescope.render.folder import alive
 Status = Literal["running", "ok", "skipped", "delivery_failed", "failed", "interrupted", "killed"]
 WRITTEN: tuple[Status, ...] = ("ok", "delivery_failed")  # runs that wrote a report
 LOCK_WAIT = 30.0  # seconds to wait for another run's brief hold on the catalog file
+# A file another run is creating: shorter than DuckDB's three 4 KiB headers and written in
+# the last few seconds (DuckDB refuses it as "not a valid DuckDB database file" meanwhile).
+DUCKDB_HEADERS = 3 * 4096
+CREATING_S = 5.0
 
 _SCHEMA = """
 create table if not exists runs (
@@ -150,13 +154,27 @@ class History:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 return duckdb.connect(str(self.path), read_only=read_only)
             except (OSError, duckdb.Error) as exc:
-                if "lock" in str(exc).lower() and time.monotonic() < deadline:
+                busy = "lock" in str(exc).lower() or self._being_created(exc)
+                if busy and time.monotonic() < deadline:
                     time.sleep(0.05)
                     continue
                 raise ConfigError(
                     f"cannot open the run history {str(self.path)!r}: {first_line(exc)}",
                     hint="check the file's permissions, or that no other program holds it open",
                 ) from exc
+
+    def _being_created(self, exc: Exception) -> bool:
+        """Whether the file DuckDB calls invalid is one another run is creating right now:
+        shorter than DuckDB's headers and just written (an invalid file of the user's is
+        reported at once)."""
+        if "not a valid duckdb database" not in str(exc).lower():
+            return False
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return True  # gone since: the other run's attempt failed, or it was replaced
+        fresh = time.time() - stat.st_mtime < CREATING_S
+        return stat.st_size < DUCKDB_HEADERS and fresh
 
     def start(
         self,
