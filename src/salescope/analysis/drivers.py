@@ -189,7 +189,7 @@ def _contributors(
     in two queries whatever their number: one ranks the members of every dimension (each
     dimension's members stacked under its name, the windows partitioned by it), one counts
     the listed members' orders (:func:`_largest_orders`). A query per dimension cost a
-    round trip each: about 0.8 s apiece on a local Spark session."""
+    round trip each, most of the time of a small input's queries (Ibis compiling them)."""
     if not dimensions:
         return [], []
     parts = []
