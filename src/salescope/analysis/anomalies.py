@@ -96,6 +96,7 @@ from salescope.analysis.holiday_calendar import (
     holidays_between,
 )
 from salescope.lines import Lines
+from salescope.metrics.query import stacked
 from salescope.metrics.semantic import DIMENSIONS, EXPLAINING, Dimension
 from salescope.model import (
     Anomaly,
@@ -506,7 +507,7 @@ def _member_rows(
     read = ["order_date", "revenue", "line_type", "product_name", *(d.column for d in dimensions)]
     base = lines.table.filter(spans)
     base = base.select(*dict.fromkeys(c for c in read if c in base.columns))
-    parts = []
+    parts = {}
     for dimension in dimensions:
         column = dimension.column
         t = goods_lines(lines, base, column)
@@ -522,8 +523,8 @@ def _member_rows(
         named = column == "product" and lines.has("product_id") and lines.has("product_name")
         aggs["name"] = t.product_name.max() if named else ibis.null("string")
         m = t.group_by(key=t[column].fill_null(MISSING_KEY)).aggregate(**aggs)
-        parts.append(m.mutate(dimension=ibis.literal(dimension.name)))
-    m = ibis.union(*parts, distinct=False)
+        parts[dimension.name] = m
+    m = stacked(parts, "dimension")
     whole = ibis.window(group_by=m.dimension)
     m = m.mutate(**{f"t{i}": m[f"b{i}"].sum().over(whole) for i in range(len(days))})
     moved: dict[str, ir.Value] = {}

@@ -39,6 +39,7 @@ from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
 from salescope.engine import Engine
 from salescope.lines import Lines
 from salescope.metrics.kpis import Windows
+from salescope.metrics.query import stacked
 from salescope.metrics.semantic import EXPLAINING
 from salescope.model import Concentration, Contributor, Drivers
 from salescope.settings import Thresholds
@@ -192,12 +193,11 @@ def _contributors(
     round trip each, most of the time of a small input's queries (Ibis compiling them)."""
     if not dimensions:
         return [], []
-    parts = []
+    parts = {}
     for dimension in dimensions:
         m = _per_member(lines, windows, dimension, goods=True, table=netted)
-        name = m["name"] if "name" in m.columns else ibis.null("string")
-        parts.append(m.mutate(dimension=ibis.literal(dimension), name=name))
-    m = ibis.union(*parts, distinct=False)
+        parts[dimension] = m.mutate(name=m["name"] if "name" in m.columns else ibis.null("string"))
+    m = stacked(parts, "dimension")
     shift = m.r1 / r1 - m.r0 / r0 if r1 and r0 else ibis.literal(0.0)
     share = m.r1 / r1 if r1 else ibis.literal(0.0)
     # ranked on the change without cancelled orders; reported as booked
@@ -315,23 +315,20 @@ def _largest_orders(
     listed = {d: k for d, k in keys.items() if k}
     if not listed or "order_id" not in netted.columns:
         return {}
-    parts = []
+    parts = {}
     for dimension, members in listed.items():
         t = goods_lines(lines, netted, dimension)
         t = t.filter(windows.any_flag(t, ("cur", "prev")) & ~t.cancelled)
         t = t.mutate(key=t[dimension].fill_null(MISSING_KEY))
         t = t.filter(t.key.isin(members))
-        parts.append(
-            t.select(
-                dimension=ibis.literal(dimension),
-                key=t.key,
-                order=t.order_id,
-                now=windows.flag(t, "cur"),
-                revenue=t.revenue,
-                is_return=t.is_return,
-            )
+        parts[dimension] = t.select(
+            key=t.key,
+            order=t.order_id,
+            now=windows.flag(t, "cur"),
+            revenue=t.revenue,
+            is_return=t.is_return,
         )
-    t = ibis.union(*parts, distinct=False)
+    t = stacked(parts, "dimension")
     per = t.group_by(["dimension", "key", "order", "now"]).aggregate(
         revenue=t.revenue.sum(), sold=t.count(where=~t.is_return)
     )

@@ -142,6 +142,14 @@ def grouped(
     return out
 
 
+def stacked(parts: Mapping[str, ir.Table], name: str) -> ir.Table:
+    """The tables of ``parts`` (of one schema) as one, each row with its part's name in
+    the column ``name``: a family of figures (one per dimension, say) in one query, its
+    windows partitioned by ``name``."""
+    named = (t.mutate(**{name: ibis.literal(part)}) for part, t in parts.items())
+    return ibis.union(*named, distinct=False)
+
+
 @dataclass(frozen=True)
 class Part:
     """One of the groupings :func:`top_groups` stacks: ``table``'s lines grouped by
@@ -164,11 +172,13 @@ def top_groups(
     partitioned by it. One round trip instead of one (or two) per part."""
     if not parts:
         return {}
-    stacked = []
-    for name, p in parts.items():
-        g = p.table.group_by(key=p.key).aggregate(**_aggs(p.table, measures, p.slices), **p.extra)
-        stacked.append(g.mutate(part=ibis.literal(name), limit=ibis.literal(p.limit)))
-    t = ibis.union(*stacked, distinct=False)
+    groups = {
+        name: p.table.group_by(key=p.key)
+        .aggregate(**_aggs(p.table, measures, p.slices), **p.extra)
+        .mutate(limit=ibis.literal(p.limit))
+        for name, p in parts.items()
+    }
+    t = stacked(groups, "part")
     order = ibis.row_number().over(group_by=t.part, order_by=[ibis.desc(t[rank_by]), t.key])
     t = t.mutate(rank=order, groups=t.count().over(ibis.window(group_by=t.part)))
     rows = t.filter(t["rank"] < t["limit"]).order_by(["part", "rank"]).to_pyarrow().to_pylist()
