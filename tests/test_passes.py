@@ -13,6 +13,7 @@ import pytest
 
 import salescope
 from salescope.config import Config
+from salescope.engine import connect
 from salescope.metrics import query
 from salescope.model import Fact, Report
 from salescope.passes import PASSES, Context, Pass, check_order
@@ -101,3 +102,34 @@ def test_without_the_pass_nothing_of_it_appears() -> None:
     report = salescope.run([SHOP], Config(currency="EUR", period="2024-Q2"), clock=fixed_clock)
     assert report.analyses == {}
     assert not any(f.startswith("weekday.") for f in report.facts)
+
+
+def test_a_passs_working_tables_are_dropped_when_it_ends() -> None:
+    """The drivers' lines of the two periods with their cancellations and the customers'
+    table per customer are stored for their stage only: kept, they held the engine's memory
+    through every later stage."""
+    engine = connect("duckdb")
+    report = salescope.run(
+        [SHOP], Config(currency="EUR", period="2024-Q2"), engine=engine, clock=fixed_clock
+    )
+    assert report.drivers is not None and report.drivers.contributors
+    assert report.customers is not None and report.customers.rfm
+    con = engine.con.con  # type: ignore[attr-defined]
+    tables = [name for (name,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()]
+    columns = [{c for c, *_ in con.sql(f'DESCRIBE "{name}"').fetchall()} for name in tables]
+    assert tables, "the stored input and lines stay for the report's later steps"
+    assert not [c for c in columns if "cancelled" in c]  # drivers.NETTED_COLUMNS
+    assert not [c for c in columns if {"rev_cur", "orders_cur"} <= c]  # customers' table
+
+
+def test_a_stored_table_is_dropped_after_its_block_even_on_an_error() -> None:
+    engine = connect("duckdb")
+    source = ibis.memtable({"x": [1, 2, 3]})
+    with engine.stored(source) as kept:
+        name = kept.op().name  # type: ignore[attr-defined]
+        assert sorted(kept.x.to_pyarrow().to_pylist()) == [1, 2, 3]
+    with pytest.raises(RuntimeError), engine.stored(source) as failed:
+        failed_name = failed.op().name  # type: ignore[attr-defined]
+        raise RuntimeError("a query failed")
+    left = {n for (n,) in engine.con.con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}  # type: ignore[attr-defined]
+    assert name not in left and failed_name not in left

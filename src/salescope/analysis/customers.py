@@ -87,10 +87,10 @@ def compute_customers(
     year_before = Window(
         "year before", year.start - timedelta(days=365), year.start - timedelta(1), "days"
     )
-    per_customer = engine.materialize(_per_customer(lines, windows, anchors, year, year_before))
-    summary = _summary(per_customer, windows, year, year_before)
+    with engine.stored(_per_customer(lines, windows, anchors, year, year_before)) as c:
+        summary = _summary(c, windows, year, year_before)
+        rfm, moves = _rfm(c, anchors)
     retention = next((k.value for k in kpis if k.name == "retention_rate"), None)
-    rfm, moves = _rfm(per_customer, anchors)
     covered_year_before = lines.data_start <= year_before.start + EDGE_GRACE
     cohorts = _cohorts(lines, cur.end)
     # in a period the data starts with, every customer is new by construction: no split

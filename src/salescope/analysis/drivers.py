@@ -29,6 +29,7 @@ buy on a spike day), is ``thin``: it stays in the list, marked, and gets no insi
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -354,8 +355,8 @@ def compute_drivers(
     ``threshold`` of the change are left out. ``revenue`` (now, before) saves a scan
     when the KPIs already have it. ``thresholds`` give ``cancel_days`` and
     ``thin_orders`` (docs/insights.md). With ``engine``, the lines of the two periods with
-    their cancellations are stored (DuckDB) or cached (Spark) once for the queries that
-    follow: window functions over every line, otherwise run again by each of them."""
+    their cancellations are stored (DuckDB) or cached (Spark) for the queries of this
+    stage, and dropped after them: window functions, otherwise run again by each query."""
     if "prev" not in windows:
         return None
     t_ = thresholds or Thresholds()
@@ -381,20 +382,19 @@ def compute_drivers(
     else:
         level = None
     netted = _with_cancellations(lines, windows, int(t_.cancel_days))
-    if engine is not None:
-        netted = engine.materialize(netted)
-    pairs, returned = _pairs(netted, windows)
-    contributors, concentration = _contributors(
-        lines,
-        windows,
-        [d for d in EXPLAINING if lines.has(d)],
-        r1 - r0,
-        r1,
-        r0,
-        threshold,
-        netted,
-        t_.thin_orders,
-    )
+    with nullcontext(netted) if engine is None else engine.stored(netted) as netted:
+        pairs, returned = _pairs(netted, windows)
+        contributors, concentration = _contributors(
+            lines,
+            windows,
+            [d for d in EXPLAINING if lines.has(d)],
+            r1 - r0,
+            r1,
+            r0,
+            threshold,
+            netted,
+            t_.thin_orders,
+        )
     return Drivers(
         revenue_change=change,
         volume=volume,
