@@ -322,21 +322,16 @@ def _largest_orders(
         t = t.filter(windows.any_flag(t, ("cur", "prev")) & ~t.cancelled)
         t = t.mutate(key=t[dimension].fill_null(MISSING_KEY))
         t = t.filter(t.key.isin(members))
-        parts[dimension] = t.select(
-            key=t.key,
-            order=t.order_id,
-            now=windows.flag(t, "cur"),
-            revenue=t.revenue,
-            is_return=t.is_return,
+        per = t.group_by(key=t.key, order=t.order_id, now=windows.flag(t, "cur")).aggregate(
+            revenue=t.revenue.sum(), sold=t.count(where=~t.is_return)
         )
-    t = stacked(parts, "dimension")
-    per = t.group_by(["dimension", "key", "order", "now"]).aggregate(
-        revenue=t.revenue.sum(), sold=t.count(where=~t.is_return)
-    )
-    top = per.group_by(["dimension", "key", "now"]).aggregate(
-        orders=per.count(where=per.order.notnull() & (per.sold > 0)),
-        revenue=per.revenue.max(),
-    )
+        # each dimension's orders are counted before the dimensions are stacked: one table
+        # of every dimension's (member, order) groups held them all at once
+        parts[dimension] = per.group_by(["key", "now"]).aggregate(
+            orders=per.count(where=per.order.notnull() & (per.sold > 0)),
+            revenue=per.revenue.max(),
+        )
+    top = stacked(parts, "dimension")
     return {
         (r["dimension"], r["key"], bool(r["now"])): (int(r["orders"]), float(r["revenue"] or 0.0))
         for r in top.to_pyarrow().to_pylist()
