@@ -8,16 +8,17 @@ worked out here, not by salescope.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 import salescope
 from salescope.config import Config
-from salescope.engine import connect
+from salescope.engine import Engine, connect
 from salescope.pipeline import load
 from tests.conftest import fixed_clock
 from tests.messy import read_quarantine, same_value
@@ -255,31 +256,38 @@ def test_order_date_header_with_text_dates(tmp_path: Path) -> None:
     assert run.months() == [(date(2024, 1, 1), 10.0), (date(2024, 2, 1), 5.0)]
 
 
-def test_a_date_written_as_text_is_parsed_once_into_the_stored_table(tmp_path: Path) -> None:
-    """Every later query reads the stored date instead of parsing the text again (a text
-    date filtered in each of the analyses' queries took most of a large CSV's run). The
-    stored dates are the text read day-first by DuckDB itself, an unreadable one empty."""
+def date_helpers(engine: Engine, path: Path) -> tuple[list[dict[Any, Any]], int]:
+    """The stored tables with the parsed order date, each as {text: date}; lines accepted."""
+    validation = load([path], Config(), engine, date(2026, 11, 1)).validation
+    con = engine.con.con  # type: ignore[attr-defined]
+    found = []
+    for (name,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall():
+        if "_salescope_date" in {c for c, *_ in con.sql(f'DESCRIBE "{name}"').fetchall()}:
+            found.append(dict(con.sql(f'SELECT date, _salescope_date FROM "{name}"').fetchall()))
+    return found, validation.quality.rows_accepted
+
+
+def test_a_date_written_as_text_is_parsed_once_when_the_lines_are_not_stored(
+    tmp_path: Path,
+) -> None:
+    """Above ``store_lines`` each later query reads the stored date instead of parsing the
+    text again (a text date filtered in each of the analyses' queries took most of a large
+    CSV's run). The stored dates are the text read day-first by DuckDB itself, an
+    unreadable one empty. Stored lines hold the parsed date already: no copy is made."""
     written = ["31/01/2024", "01/02/2024", "29/02/2024", "not a date", "15/03/2024"]
     path = tmp_path / "sales.csv"
     path.write_text(lines("date,revenue", *(f"{d},1.00" for d in written)), encoding="utf-8")
-    engine = connect("duckdb")
-    validation = load([path], Config(), engine, date(2026, 11, 1)).validation
-    con = engine.con.con  # type: ignore[attr-defined]
-    stored = [
-        name
-        for (name,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()
-        if "_salescope_date" in {c for c, *_ in con.sql(f'DESCRIBE "{name}"').fetchall()}
-    ]
-    assert len(stored) == 1
-    got = dict(con.sql(f'SELECT date, _salescope_date FROM "{stored[0]}"').fetchall())
+    large = connect("duckdb")
+    found, accepted = date_helpers(replace(large, store_lines=len(written) - 1), path)
     expected = dict(
-        con.sql(
+        duckdb.sql(
             "SELECT d, try_strptime(d, '%d/%m/%Y')::DATE FROM unnest($written) AS t(d)",
             params={"written": written},
         ).fetchall()
     )
-    assert got == expected and got["not a date"] is None
-    assert validation.quality.rows_accepted == 4
+    assert found == [expected] and expected["not a date"] is None
+    assert accepted == 4
+    assert date_helpers(connect("duckdb"), path) == ([], 4)
 
 
 def test_online_retail_export(tmp_path: Path) -> None:

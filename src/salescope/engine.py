@@ -51,6 +51,7 @@ class Engine:
     name: str
     con: BaseBackend
     default_memory: bool = False  # DuckDB's memory_limit is the default (none was set)
+    store_lines: int = STORE_LINES  # DuckDB stores the validated lines up to this many
 
     @property
     def is_duckdb(self) -> bool:
@@ -169,15 +170,18 @@ class Engine:
 
         Spark plans and runs a table's whole lineage again for every query (reading the
         source, parsing dates and amounts, the validation rules): it is cached once.
-        DuckDB stores it when it has at most ``STORE_LINES`` rows: otherwise Ibis
+        DuckDB stores it when it has at most ``store_lines`` rows: otherwise Ibis
         compiles the parsing into each of the ~90 later queries and the engine runs it
         again, the larger cost on small files. Above that, each query reads only the
         columns it needs from the stored source (at 10M lines storing every column took
         longer than it saved; benchmarks/RESULTS.md).
         """
-        if self.is_spark or (self.is_duckdb and rows is not None and rows <= STORE_LINES):
-            return self.materialize(table)
-        return table
+        return self.materialize(table) if self.stores(rows) else table
+
+    def stores(self, rows: int | None) -> bool:
+        """Whether :meth:`reused` keeps the validated lines of an input of ``rows`` lines
+        (unknown: not kept); otherwise each query computes them from the source."""
+        return self.is_spark or (self.is_duckdb and rows is not None and rows <= self.store_lines)
 
 
 @ibis.udf.scalar.builtin(name="try_strptime")  # type: ignore[untyped-decorator]

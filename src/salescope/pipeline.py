@@ -111,7 +111,8 @@ def _validated(source: Source, config: Config, engine: Engine, today: date) -> L
     """The sales lines of ``source`` validated, with the checks and notes of reading, and
     the side tables normalised."""
     dataset = source.dataset
-    engine.fit_memory(sum(i.rows for i in source.inputs))
+    rows = sum(i.rows for i in source.inputs)
+    engine.fit_memory(rows)
     validation = validate(
         source.table,
         engine,
@@ -125,6 +126,7 @@ def _validated(source: Source, config: Config, engine: Engine, today: date) -> L
         line_types=dict(config.line_types),
         duplicates=config.quality.duplicates,
         dimensions={name: d.column for name, d in config.dimensions.items()},
+        rows=rows,
     )
     q = validation.quality
     warnings = plausibility_checks(validation.lines, q, dataset)

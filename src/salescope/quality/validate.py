@@ -300,13 +300,15 @@ def validate(
     line_types: dict[str, str] | None = None,
     duplicates: str = "keep",
     dimensions: dict[str, str] | None = None,
+    rows: int | None = None,
 ) -> Validation:
     """Map roles, parse values, and split rows into accepted lines and quarantine.
 
     ``columns`` (with their origin in the dataset model) and ``person`` come from the
     sources stage; without them the table is profiled as a single table. ``dimensions``
     (name -> source column, ``salescope.yml``'s ``dimensions:``) are carried to the lines
-    as text under their name.
+    as text under their name. ``rows``, the input's lines when known, says whether the
+    validated lines will be stored (:meth:`~salescope.engine.Engine.stores`).
     """
     columns = list(columns) if columns is not None else columns_of(raw)
     wanted = {v for v in (overrides or {}).values() if v is not None}
@@ -351,13 +353,14 @@ def validate(
                 assumptions.append(decision.note)
     if date_decision.note:
         assumptions.append(date_decision.note)
-    # Amounts written as text ("1 234,50", "$1,200.00") and a date written as text are
-    # parsed once into stored helper columns: the parse is a long expression that every
-    # later scan would repeat (a text date in each of the ~40 queries of the analyses, over
-    # every line, each filtering on it: 4M lines of CSV took 127 s, 2.4x the time with the
-    # date parsed once).
+    # Amounts written as text ("1 234,50", "$1,200.00") are parsed once into stored helper
+    # columns: the parse is a long expression that every later scan would repeat. So is a
+    # date written as text when the validated lines will not be stored: each of the ~40
+    # queries of the analyses would parse it over every line to filter on it (4M lines of
+    # CSV took 127 s, 2.5x the time with the date parsed once). Stored lines hold the
+    # parsed date already; a copy for the few queries of validation would cost memory.
     texts = [r for r in NUMBER_ROLES if (n := mapping.column(r)) and kinds[n] == "string"]
-    text_date = date_decision.method == "text"
+    text_date = date_decision.method == "text" and rows is not None and not engine.stores(rows)
     if texts or text_date:
         text_columns = _Columns(raw, mapping, kinds, numbers)
         helpers = {PARSED_PREFIX + r: text_columns.num(r) for r in texts}
