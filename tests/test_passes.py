@@ -1,5 +1,6 @@
 """The analyses as registered passes: the registry's order, the needs a pass must declare,
-and an analysis added as one more pass (revenue by weekday), checked against SQL."""
+an analysis added as one more pass (revenue by weekday), checked against SQL, and the
+working tables a pass stores only for itself."""
 
 from __future__ import annotations
 
@@ -131,5 +132,6 @@ def test_a_stored_table_is_dropped_after_its_block_even_on_an_error() -> None:
     with pytest.raises(RuntimeError), engine.stored(source) as failed:
         failed_name = failed.op().name  # type: ignore[attr-defined]
         raise RuntimeError("a query failed")
-    left = {n for (n,) in engine.con.con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}  # type: ignore[attr-defined]
+    con = engine.con.con  # type: ignore[attr-defined]
+    left = {n for (n,) in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert name not in left and failed_name not in left
