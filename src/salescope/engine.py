@@ -155,6 +155,8 @@ class Engine:
         self._drop(kept)
 
     def _drop(self, kept: ir.Table) -> None:
+        # written out: Ibis's drop_table fails on DuckDB's temporary tables ("syntax error
+        # at end of input" with Ibis 12 and DuckDB 1.5)
         if not self.is_duckdb:
             kept.release()  # type: ignore[attr-defined]
             return
