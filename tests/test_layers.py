@@ -363,6 +363,15 @@ def test_command_line_help_loads_no_stage_library(args: list[str]) -> None:
     assert loaded_by(args, set(STAGE_LIBRARIES)) == [], f"salescope {args}"
 
 
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_help_and_version_load_neither_rich_nor_pydantic(args: list[str]) -> None:
+    # the start-up budget is 0.3 s (benchmarks/small.py); Typer's rich help alone imports
+    # rich's Markdown, pygments and tracebacks (about 0.1 s), pydantic takes about 0.15 s.
+    # rich is loaded when the command line first writes with it (progress, errors, tables).
+    libraries = {"rich", "pydantic", "markdown_it", "pygments"}
+    assert loaded_by(args, libraries) == [], f"salescope {args}"
+
+
 def test_the_pipeline_imports_the_model_libraries_only_when_a_stage_fits_a_model() -> None:
     # statsmodels with SciPy and pandas take about 1.5 s to import: `salescope validate`
     # imports the pipeline but fits no model

@@ -7,6 +7,7 @@ default, after removing its scratch folder. ``--debug`` shows tracebacks.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -16,8 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from salescope._version import __version__
 from salescope.errors import ConfigError, SalescopeError, is_interrupt, watch_interrupts
@@ -26,6 +25,8 @@ from salescope.redact import redact_url
 from salescope.settings import ALL_FORMATS
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from salescope.config import Config
     from salescope.deliver.outcome import Delivery
     from salescope.engine import Engine
@@ -37,15 +38,32 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="salescope",
     help="Turn raw sales data into a validated, explained sales report.\n\n"
-    "Start with `salescope demo`, then `salescope report sales.csv`.",
+    "Start with 'salescope demo', then 'salescope report sales.csv'.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
+    # Click's plain help: Typer's rich help imports rich's Markdown, pygments and its
+    # traceback module (about 0.1 s of a 0.3 s start-up budget) to draw boxes around it.
+    rich_markup_mode=None,
 )
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
 _state = {"debug": False, "quiet": False}
+
+
+@functools.cache
+def _err() -> Console:
+    """The console for progress, warnings and errors (stderr); rich is imported only
+    when something is written to it, so ``--help`` and ``--version`` stay light."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+@functools.cache
+def _out() -> Console:
+    """The console for a command's own output (stdout)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
 
 
 class _ConsoleWarnings(logging.Filter):
@@ -57,23 +75,30 @@ class _ConsoleWarnings(logging.Filter):
         if record.levelno != logging.WARNING:
             return True
         line = clean(redact_url(f"warning: {record.getMessage()}"))
-        err.print(line, markup=False, highlight=False, soft_wrap=True)
+        _err().print(line, markup=False, highlight=False, soft_wrap=True)
         return False
 
 
 _WARNINGS = _ConsoleWarnings()
 
 Inputs = Annotated[
-    list[str], typer.Argument(help="Sales data: CSV/TSV or Parquet files, globs or directories.")
+    list[str],
+    typer.Argument(
+        metavar="INPUT", help="Sales data: CSV/TSV or Parquet files, globs or directories."
+    ),
 ]
-OutDir = Annotated[Path, typer.Option("--out", "-o", help="Folder for the report files.")]
+OutDir = Annotated[
+    Path, typer.Option("--out", "-o", metavar="FOLDER", help="Folder for the report files.")
+]
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="salescope.yml with mapping and options.")
+    Path | None,
+    typer.Option("--config", "-c", metavar="FILE", help="salescope.yml with mapping and options."),
 ]
 EngineOpt = Annotated[
     str,
     typer.Option(
         "--engine",
+        metavar="ENGINE",
         help="duckdb (default); pyspark (a local Spark session); spark://HOST:PORT (a Spark "
         "standalone cluster whose workers see these files); sc://HOST:PORT (a Spark Connect "
         "server); or an Ibis connection URL such as postgres://user@host/db.",
@@ -91,7 +116,7 @@ ForceOpt = Annotated[
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"salescope {__version__}")
+        typer.echo(f"salescope {__version__}")
         raise typer.Exit()
 
 
@@ -118,12 +143,12 @@ def _progress(first: str) -> Iterator[Callable[[str], None]]:
     """Progress on stderr when it is a terminal: what runs now, a measured bar for long
     reads and validations, a line per finished stage with its time and a total line
     (:mod:`salescope.terminal`). Silent otherwise or with --quiet."""
-    if _state["quiet"] or not err.is_terminal:
+    if _state["quiet"] or not _err().is_terminal:
         yield lambda _msg: None
         return
     from salescope.terminal import TerminalProgress
 
-    with TerminalProgress(err, first) as display:
+    with TerminalProgress(_err(), first) as display:
         yield display
         display.finish()
 
@@ -152,7 +177,7 @@ def _formats(value: str | None) -> tuple[str, ...]:
     return chosen
 
 
-@app.command()
+@app.command(short_help="Compute the full report of sales files and write it to --out.")
 def report(
     inputs: Inputs,
     out_dir: OutDir = Path("salescope-report"),
@@ -161,6 +186,7 @@ def report(
         typer.Option(
             "--period",
             "-p",
+            metavar="PERIOD",
             help="2024-Q3, 2024-09, 2024, 2024-W37, 2024-07-01..2024-09-30, all, "
             "latest-quarter (default: latest complete quarter).",
         ),
@@ -169,6 +195,7 @@ def report(
         str | None,
         typer.Option(
             "--compare",
+            metavar="PERIOD",
             help="Period to compare with instead of the previous one, e.g. 2023-Q3 (same forms "
             "as --period; it must end before the period starts).",
         ),
@@ -178,6 +205,7 @@ def report(
         typer.Option(
             "--where",
             "-w",
+            metavar="FILTER",
             help="Report only matching lines, e.g. \"region = 'West' and channel != 'Email'\": "
             "comparisons, in (...), between, like, is null, joined by and/or/not; columns by "
             "role or source header.",
@@ -187,6 +215,7 @@ def report(
         str | None,
         typer.Option(
             "--by",
+            metavar="DIMENSION",
             help="Also write one report per member of this dimension (region, channel, "
             "category, a dimensions: entry ...) into OUT/by-<dimension>/, with an index page "
             "comparing them.",
@@ -197,17 +226,27 @@ def report(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="Comma-separated: json,md,html,pdf,png,csv,xlsx (default all)."
+            "--format",
+            "-f",
+            metavar="FORMATS",
+            help="Comma-separated: json,md,html,pdf,png,csv,xlsx (default all).",
         ),
     ] = None,
     fiscal_year_start: Annotated[
         int | None,
-        typer.Option("--fiscal-year-start", min=1, max=12, help="First month of the fiscal year."),
+        typer.Option(
+            "--fiscal-year-start",
+            metavar="MONTH",
+            min=1,
+            max=12,
+            help="First month of the fiscal year.",
+        ),
     ] = None,
     llm: Annotated[
         str | None,
         typer.Option(
             "--llm",
+            metavar="URL",
             help="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8080/v1) that may reword "
             "the prose; a rewrite is used only when every number in it is a fact "
             "(docs/llm.md).",
@@ -218,6 +257,7 @@ def report(
         typer.Option(
             "--department",
             "-d",
+            metavar="NAME",
             help="Write only this department's report into OUT/departments: executive, "
             "sales, marketing, finance, operations, customer_success (default: all six).",
         ),
@@ -230,8 +270,10 @@ def report(
     are recognised by their columns. Besides report.*, OUT/departments holds one report
     per department with its insights, actions by horizon and success metrics.
 
-    Examples: `salescope report sales.csv spend.csv --period 2024-Q3 --out q3/`;
-    `salescope report sales.csv --period 2024-Q3 --compare 2023-Q3 --where "region = 'West'"`
+    \b
+    Examples:
+      salescope report sales.csv spend.csv --period 2024-Q3 --out q3/
+      salescope report sales.csv --period 2024-Q3 --compare 2023-Q3 --where "region = 'West'"
     """
     from salescope.config import find_config
     from salescope.model import DEPARTMENTS
@@ -286,13 +328,13 @@ def _said(result: Report, written: list[Path], out_dir: Path) -> None:
 
     q = result.quality
     revenue = result.kpi("revenue")
-    out.print(
+    _out().print(
         f"[bold]salescope[/] {period_name(result.period)}: revenue "
         f"{money(revenue.value if revenue else None, result.currency)}, "
         f"{q.rows_accepted:,} of {q.rows_read:,} rows used, {q.rows_quarantined:,} quarantined."
     )
     main_file = next((p for p in written if p.name == "report.html"), written[0])
-    out.print(f"Report written to [bold]{main_file}[/] ({len(written)} files in {out_dir}/)")
+    _out().print(f"Report written to [bold]{main_file}[/] ({len(written)} files in {out_dir}/)")
 
 
 def _by_member(
@@ -357,22 +399,26 @@ def _engine(spec: str, cfg: Config) -> Engine:
     return connect(spec, cfg.memory_limit)
 
 
-@app.command()
+@app.command(short_help="Generate demo data and write its full report.")
 def demo(
     out_dir: OutDir = Path("salescope-demo"),
     rows: Annotated[
-        int, typer.Option("--rows", min=1000, help="Sales lines to generate.")
+        int, typer.Option("--rows", metavar="N", min=1000, help="Sales lines to generate.")
     ] = 200_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 7,
+    seed: Annotated[
+        int, typer.Option("--seed", metavar="N", help="Random seed: same seed, same data.")
+    ] = 7,
     engine: EngineOpt = "duckdb",
     force: ForceOpt = False,
 ) -> None:
     """Generate realistic demo data into OUT/data and write a full report into OUT.
 
     OUT/data/salescope.yml holds the demo's settings (amounts in USD), so
-    `salescope report OUT/data --config OUT/data/salescope.yml` gives the same report.
+    'salescope report OUT/data --config OUT/data/salescope.yml' gives the same report.
 
-    Example: `salescope demo --rows 50000`
+    \b
+    Example:
+      salescope demo --rows 50000
     """
     from dataclasses import fields, replace
 
@@ -403,13 +449,15 @@ def demo(
             write_report_files(result, stage)
     files = replace(made, **{f.name: _moved(getattr(made, f.name), stage, out_dir)
                              for f in fields(made)})  # fmt: skip
-    out.print(f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)")
-    out.print(f"Report ({result.period.label}): open [bold]{out_dir / 'report.html'}[/]")
+    _out().print(
+        f"Demo data: [bold]{files.sales.parent}/[/] ({rows:,} sales lines plus side tables)"
+    )
+    _out().print(f"Report ({result.period.label}): open [bold]{out_dir / 'report.html'}[/]")
     also = ", ".join(str(out_dir / f"report.{ext}") for ext in ("md", "pdf", "xlsx", "json"))
-    out.print(f"Also: {also}")
+    _out().print(f"Also: {also}")
 
 
-@app.command()
+@app.command(short_help="Check data quality only: quality.json and quarantine.csv.")
 def validate(
     inputs: Inputs,
     out_dir: OutDir = Path("salescope-report"),
@@ -417,10 +465,17 @@ def validate(
     engine: EngineOpt = "duckdb",
     force: ForceOpt = False,
 ) -> None:
-    """Check data quality only: write quality.json and quarantine.csv to --out."""
+    """Check data quality only: write quality.json and quarantine.csv to --out.
+
+    \b
+    Example:
+      salescope validate sales.csv --out checks/
+    """
     import json
     from dataclasses import asdict
     from datetime import date
+
+    from rich.table import Table
 
     from salescope.config import find_config
     from salescope.pipeline import StageTimer, validate_inputs
@@ -437,7 +492,7 @@ def validate(
             validation.write_quarantine(stage / "quarantine.csv")
             text = json.dumps(asdict(q), indent=2, default=str) + "\n"
             (stage / "quality.json").write_text(text, encoding="utf-8")
-    out.print(
+    _out().print(
         f"{q.rows_read:,} rows read, {q.rows_accepted:,} accepted, "
         f"{q.rows_quarantined:,} quarantined; quality score {q.score:.1f}/100"
     )
@@ -445,8 +500,8 @@ def validate(
         table = Table("check", "severity", "column", "rows", "message")
         for c in q.checks:
             table.add_row(c.code, c.severity, c.column or "", f"{c.rows:,}", c.message)
-        out.print(table)
-    out.print(f"Written: {out_dir / 'quality.json'}, {out_dir / 'quarantine.csv'}")
+        _out().print(table)
+    _out().print(f"Written: {out_dir / 'quality.json'}, {out_dir / 'quarantine.csv'}")
 
 
 def _detect(inputs: list[str], config: Path | None, engine: str) -> tuple[Source, Mapping, Engine]:
@@ -465,20 +520,24 @@ def _detect(inputs: list[str], config: Path | None, engine: str) -> tuple[Source
     return source, mapping, eng
 
 
-@app.command()
+@app.command(short_help="Show the dataset model and which column plays which role.")
 def inspect(inputs: Inputs, config: ConfigOpt = None, engine: EngineOpt = "duckdb") -> None:
     """Show the dataset model (tables, grain, keys, joins) and which column plays which
     role, with the evidence, the runner-up and how to override it.
 
-    Example: `salescope inspect order_items.csv orders.csv customers.csv products.csv`
+    \b
+    Example:
+      salescope inspect order_items.csv orders.csv customers.csv products.csv
     """
+    from rich.table import Table
+
     source, mapping, _ = _detect(inputs, config, engine)
     assert source.dataset is not None
     model = source.dataset.model
     tables = Table("table", "rows", "grain", "keys", "used as", title="Tables")
     for t in model.tables:
         tables.add_row(t.name, f"{t.rows:,}", t.grain, ", ".join(t.keys[:4]), t.role)
-    out.print(tables)
+    _out().print(tables)
     if model.joins:
         joins = Table("from", "to", "matched", "kept", "found by", title="Joins")
         for j in model.joins:
@@ -489,7 +548,7 @@ def inspect(inputs: Inputs, config: ConfigOpt = None, engine: EngineOpt = "duckd
                 "yes" if j.kept else "no",
                 j.found_by,
             )
-        out.print(joins)
+        _out().print(joins)
     origin = {c.name: c.table or model.fact for c in source.dataset.columns}
     table = Table(
         "role", "column", "table", "confidence", "evidence", "runner-up", title="Column roles"
@@ -504,37 +563,40 @@ def inspect(inputs: Inputs, config: ConfigOpt = None, engine: EngineOpt = "duckd
             m.evidence,
             f"{runner.column} ({runner.confidence:.0%})" if runner else "",
         )
-    out.print(table)
+    _out().print(table)
     for note in (*mapping.notes, *source.dataset.notes):
-        out.print(f"- {note}", markup=False, highlight=False)
+        _out().print(f"- {note}", markup=False, highlight=False)
     if mapping.unmapped:
-        out.print("Columns without a role: " + ", ".join(mapping.unmapped), markup=False)
-    out.print(
+        _out().print("Columns without a role: " + ", ".join(mapping.unmapped), markup=False)
+    _out().print(
         "Correct anything in salescope.yml (`salescope init` writes the whole model), e.g.\n"
         '  mapping:\n    order_date: "Invoice Date"\n    quantity: null',
         markup=False,
     )
 
 
-@app.command()
+@app.command(short_help="Write salescope.yml with the detected model, ready to edit.")
 def init(
     inputs: Inputs,
-    path: Annotated[Path, typer.Option("--path", help="Where to write the config.")] = Path(
-        "salescope.yml"
-    ),
+    path: Annotated[
+        Path, typer.Option("--path", metavar="FILE", help="Where to write the config.")
+    ] = Path("salescope.yml"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     engine: EngineOpt = "duckdb",
 ) -> None:
     """Write salescope.yml with the whole detected dataset model, ready to edit: the
     tables, the joins and every role, each with a comment on its evidence and runner-up.
 
-    Example: `salescope init shop.db` then edit salescope.yml and run `salescope report`
+    \b
+    Example:
+      salescope init shop.db          # then edit salescope.yml
+      salescope report shop.db
     """
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists", hint="use --force to overwrite it")
     source, mapping, eng = _detect(inputs, None, engine)
     path.write_text(config_text(source, mapping, _currency(source, eng)), encoding="utf-8")
-    out.print(f"Wrote {path} with {len(mapping.matches)} mapped roles.")
+    _out().print(f"Wrote {path} with {len(mapping.matches)} mapped roles.")
 
 
 def _currency(source: Source, engine: Engine) -> str | None:
@@ -606,8 +668,9 @@ def config_text(source: Source, mapping: Mapping, currency: str | None = None) -
 ProjectArg = Annotated[
     Path | None,
     typer.Argument(
+        metavar="PROJECT",
         help="The project's salescope.yml, or the folder that holds it (default: the "
-        "working directory's)."
+        "working directory's).",
     ),
 ]
 RUN_WAIT = 600.0  # seconds `salescope run` waits for another run writing its folder
@@ -616,19 +679,22 @@ JsonOpt = Annotated[
 ]
 
 
-@app.command("run")
+@app.command("run", short_help="Run a report project and record the run in its history.")
 def run_command(
     project: ProjectArg = None,
     as_of: Annotated[
         str | None,
         typer.Option(
             "--as-of",
+            metavar="DATE",
             help="The day period rules count from, YYYY-MM-DD (default: the data's last day).",
         ),
     ] = None,
     period: Annotated[
         str | None,
-        typer.Option("--period", "-p", help="Override the project's period rule or period."),
+        typer.Option(
+            "--period", "-p", metavar="PERIOD", help="Override the project's period rule or period."
+        ),
     ] = None,
     force: Annotated[
         bool,
@@ -645,8 +711,10 @@ def run_command(
     Exit codes: 0 written, or skipped because nothing changed since the last report; 2 a
     user error; 3 written but a delivery failed; 130 interrupted (docs/projects.md).
 
-    Examples: `salescope run` (./salescope.yml); `salescope run shop/salescope.yml --as-of
-    2026-12-06 --json`
+    \b
+    Examples:
+      salescope run                   # ./salescope.yml
+      salescope run shop/salescope.yml --as-of 2026-12-06 --json
     """
     import json
 
@@ -660,18 +728,18 @@ def run_command(
         if is_interrupt(exc):  # Ctrl-C, or an engine's own error for it
             if as_json:
                 line = json.dumps(failure_summary("interrupted", _INTERRUPTED, "stopped by Ctrl-C"))
-                out.print(line, markup=False, highlight=False)
+                _out().print(line, markup=False, highlight=False)
             if isinstance(exc, KeyboardInterrupt):
                 raise
             raise KeyboardInterrupt from exc
         if as_json and isinstance(exc, SalescopeError):
             line = json.dumps(failure_summary("error", exc.exit_code, exc.one_line()))
-            out.print(line, markup=False, highlight=False)
+            _out().print(line, markup=False, highlight=False)
         raise
     if as_json:
-        out.print(json.dumps(outcome.summary(), default=str), markup=False, highlight=False)
+        _out().print(json.dumps(outcome.summary(), default=str), markup=False, highlight=False)
     elif outcome.status == "skipped":
-        out.print(
+        _out().print(
             f"Nothing to do: {outcome.reason}; its report in {outcome.out} stands (--force "
             "runs again).",
             markup=False,
@@ -682,7 +750,7 @@ def run_command(
         _said(outcome.report, list(outcome.written), outcome.out)
         for d in outcome.deliveries:
             state = "delivered" if d.ok else f"NOT delivered: {d.reason}"
-            out.print(f"{d.channel} to {d.target}: {state}", markup=False, highlight=False)
+            _out().print(f"{d.channel} to {d.target}: {state}", markup=False, highlight=False)
     if outcome.exit_code:
         raise typer.Exit(outcome.exit_code)
 
@@ -737,18 +805,24 @@ def _run_project(proj: Project, engine: str, force: bool) -> Outcome:
         )
 
 
-@app.command()
+@app.command(short_help="List a report project's runs, newest first.")
 def history(
     project: ProjectArg = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Runs to list.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", min=1, help="Runs to list.")
+    ] = 20,
     as_json: JsonOpt = False,
 ) -> None:
     """List a report project's runs, newest first: when, status, period, revenue and why a
     run was skipped or failed.
 
-    Example: `salescope history shop/`
+    \b
+    Example:
+      salescope history shop/
     """
     import json
+
+    from rich.table import Table
 
     from salescope.history import History
     from salescope.narrative.format import money
@@ -766,7 +840,7 @@ def history(
                 "period": r.period_label,
                 "reason": r.reason,
             }
-            out.print(json.dumps(line), markup=False, highlight=False)
+            _out().print(json.dumps(line), markup=False, highlight=False)
         return
     table = Table(
         "run",
@@ -788,31 +862,45 @@ def history(
         table.add_row(
             r.run_id, started, r.status, r.rule, r.period_label or "", revenue, r.reason or ""
         )
-    out.print(table)
+    _out().print(table)
 
 
-@app.command()
+@app.command(short_help="Say which figures changed between two runs of a project.")
 def diff(
     run_a: Annotated[
-        str | None, typer.Argument(help="The earlier run (id, start of one, last or previous).")
+        str | None,
+        typer.Argument(
+            metavar="RUN_A", help="The earlier run (id, start of one, last or previous)."
+        ),
     ] = None,
-    run_b: Annotated[str | None, typer.Argument(help="The later run (default: last).")] = None,
+    run_b: Annotated[
+        str | None, typer.Argument(metavar="RUN_B", help="The later run (default: last).")
+    ] = None,
     since_last: Annotated[
         bool, typer.Option("--since-last", help="The last report against the one before it.")
     ] = False,
     project: Annotated[
         Path | None,
-        typer.Option("--project", help="The project's salescope.yml or folder (default: here)."),
+        typer.Option(
+            "--project",
+            metavar="PATH",
+            help="The project's salescope.yml or folder (default: here).",
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Say which figures changed between two runs of a project, by how much, and which
     insights appeared or went away.
 
-    Examples: `salescope diff --since-last`; `salescope diff 20261130 20261207`
+    \b
+    Examples:
+      salescope diff --since-last
+      salescope diff 20261130 20261207
     """
     import json
     from dataclasses import asdict
+
+    from rich.table import Table
 
     from salescope.history import History
     from salescope.narrative.format import by_unit, pct_change
@@ -831,10 +919,10 @@ def diff(
         data["changed"] = [
             {**asdict(c), "change": c.change, "change_pct": c.change_pct} for c in result.changed
         ]
-        out.print(json.dumps(data, default=str), markup=False, highlight=False)
+        _out().print(json.dumps(data, default=str), markup=False, highlight=False)
         return
     currency = later.get("currency")
-    out.print(
+    _out().print(
         f"{b.run_id} ({result.b_period}) against {a.run_id} ({result.a_period}): "
         f"{len(result.changed)} figures changed, {result.same} the same.",
         markup=False,
@@ -850,24 +938,28 @@ def diff(
                 by_unit(c.change, c.unit, currency) if c.change is not None else "n/a",
                 pct_change(c.change_pct),
             )
-        out.print(table)
+        _out().print(table)
     for word, items in (("New insight", result.appeared), ("Gone", result.gone)):
         for insight_id, title in items:
-            out.print(f"{word}: {title} ({insight_id})", markup=False, highlight=False)
+            _out().print(f"{word}: {title} ({insight_id})", markup=False, highlight=False)
 
 
-@app.command()
+@app.command(short_help="Print or install a crontab line or systemd timer for a project.")
 def schedule(
     config: Annotated[
         Path | None,
         typer.Argument(
-            help="The project's salescope.yml (default ./salescope.yml).", show_default=False
+            metavar="CONFIG",
+            help="The project's salescope.yml (default ./salescope.yml).",
+            show_default=False,
         ),
     ] = None,
     cron: Annotated[
         str | None,
         typer.Option(
-            "--cron", help='When to run, as five cron fields, e.g. "0 7 * * MON" (Mondays 07:00).'
+            "--cron",
+            metavar="FIELDS",
+            help='When to run, as five cron fields, e.g. "0 7 * * MON" (Mondays 07:00).',
         ),
     ] = None,
     systemd: Annotated[
@@ -878,21 +970,25 @@ def schedule(
         str | None,
         typer.Option(
             "--on-calendar",
+            metavar="CALENDAR",
             help="systemd's OnCalendar= given directly (implies --systemd), e.g. "
-            '`"Mon..Fri *-*-* 07:00:00"`; for what a cron expression cannot say.',
+            '"Mon..Fri *-*-* 07:00:00"; for what a cron expression cannot say.',
         ),
     ] = None,
     name: Annotated[
         str | None,
         typer.Option(
             "--name",
+            metavar="NAME",
             help="Name of the schedule: the crontab marker and the systemd unit "
-            "(default `salescope-` and the project folder's name).",
+            "(default 'salescope-' and the project folder's name).",
         ),
     ] = None,
     log: Annotated[
         Path | None,
-        typer.Option("--log", help="File the runs append to (default PROJECT/salescope.log)."),
+        typer.Option(
+            "--log", metavar="FILE", help="File the runs append to (default PROJECT/salescope.log)."
+        ),
     ] = None,
     install: Annotated[
         bool,
@@ -904,16 +1000,18 @@ def schedule(
     ] = False,
 ) -> None:
     """Print (or --install) a crontab line or a systemd timer that runs
-    `salescope run CONFIG --json` on schedule, with the next three run times.
+    'salescope run CONFIG --json' on schedule, with the next three run times.
 
     Each run appends its one-line JSON summary to --log; its exit code says how it went
     (0 written or skipped, 2 user error, 3 a delivery failed): see docs/scheduling.md,
     also for Airflow and Dagster.
 
-    Examples: `salescope schedule sales/salescope.yml --cron "0 7 * * MON"`;
-    `salescope schedule --cron "30 6 1 * *" --install`;
-    `salescope schedule --cron "0 7 * * MON-FRI" --systemd --install`;
-    `salescope schedule --on-calendar "Mon *-*-1..7 07:00:00" --install`
+    \b
+    Examples:
+      salescope schedule sales/salescope.yml --cron "0 7 * * MON"
+      salescope schedule --cron "30 6 1 * *" --install
+      salescope schedule --cron "0 7 * * MON-FRI" --systemd --install
+      salescope schedule --on-calendar "Mon *-*-1..7 07:00:00" --install
     """
     from datetime import datetime
 
@@ -941,7 +1039,7 @@ def schedule(
         )
 
     def show(text: str) -> None:
-        out.print(text, markup=False, highlight=False, emoji=False)
+        _out().print(text, markup=False, highlight=False, emoji=False)
 
     if not systemd:
         assert expr is not None
@@ -997,14 +1095,16 @@ def main() -> None:
             _interrupted()
         if _state["debug"]:
             raise
-        err.print(clean(redact_url(exc.one_line())), markup=False, highlight=False, soft_wrap=True)
+        _err().print(
+            clean(redact_url(exc.one_line())), markup=False, highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except Exception as exc:
         if is_interrupt(exc):
             _interrupted()
         if _state["debug"]:
             raise
-        err.print(
+        _err().print(
             clean(
                 redact_url(
                     f"error: internal error: {type(exc).__name__}: {exc} (hint: rerun with "
@@ -1029,7 +1129,7 @@ def _interrupted() -> NoReturn:
     from contextlib import suppress
 
     with suppress(OSError):  # a closed pipe must not turn Ctrl-C into a traceback
-        err.print("interrupted", markup=False, highlight=False)
+        _err().print("interrupted", markup=False, highlight=False)
         sys.stdout.flush()
         sys.stderr.flush()
     atexit._run_exitfuncs()
