@@ -490,9 +490,10 @@ def _limit(engine: Engine) -> str:
 
 def test_the_default_memory_limit_grows_with_the_input_and_a_set_one_stays() -> None:
     half = max(64, total_memory() // 2 // 2**20)
-    cases = {0: 2048, 25_000_000: 2048, 25_000_001: 4096, 100_000_000: 8192}
+    cases = {0: 640, 10_000_000: 640, 10_000_001: 1280, 100_000_000: 6400}
     for lines, mib in cases.items():
         engine = connect("duckdb")
+        assert _limit(engine) == _limit(connect("duckdb", f"{min(2048, half)}MiB"))  # reading
         engine.fit_memory(lines)
         shown = connect("duckdb", f"{min(mib, half)}MiB")  # DuckDB's own wording of it
         assert _limit(engine) == _limit(shown), lines
@@ -500,6 +501,20 @@ def test_the_default_memory_limit_grows_with_the_input_and_a_set_one_stays() -> 
         engine = connect(spec, memory)
         engine.fit_memory(100_000_000)
         assert _limit(engine) == "953.6 MiB"
+
+
+def test_the_default_memory_limit_makes_room_for_the_tables_the_input_was_loaded_into() -> None:
+    engine = connect("duckdb")
+    n = 4_000_000  # two BIGINT columns: 64 MB of values
+    engine.con.raw_sql(  # type: ignore[attr-defined]
+        f"CREATE TEMP TABLE loaded AS SELECT i AS a, i * 2 AS b FROM range({n}) t(i)"
+    )
+    engine.fit_memory(1_000)
+    (limit,) = engine.con.raw_sql(  # type: ignore[attr-defined]
+        "SELECT current_setting('memory_limit')"
+    ).fetchone()
+    held = float(limit.removesuffix(" MiB")) - 640  # DuckDB shows the limit in MiB
+    assert 16 * n / 2**20 <= held < 2 * 16 * n / 2**20, limit
 
 
 def test_a_working_table_larger_than_the_memory_limit_spills_and_keeps_every_row() -> None:

@@ -121,11 +121,21 @@ class Engine:
                 self.con.raw_sql("SET enable_progress_bar = false")  # type: ignore[attr-defined]
 
     def fit_memory(self, lines: int) -> None:
-        """Size DuckDB's default ``memory_limit`` to an input of ``lines`` lines
-        (:func:`memory_limit`); a limit set in salescope.yml or the engine URL stays."""
+        """Size DuckDB's default ``memory_limit``, once the input of ``lines`` lines is read,
+        to what its loaded tables hold and the work ahead (:func:`fitted_memory`); a limit
+        set in salescope.yml or the engine URL stays."""
         if self.is_duckdb and self.default_memory:
-            limit = memory_limit(None, lines)
+            limit = fitted_memory(lines, self.held_bytes())
             self.con.raw_sql(f"SET memory_limit = '{limit}'")  # type: ignore[attr-defined]
+
+    def held_bytes(self) -> int:
+        """Bytes of memory DuckDB's tables hold now: the inputs loaded into it (text, Excel,
+        JSON); a Parquet file or an attached database is read where it is and holds none."""
+        (held,) = self.con.raw_sql(  # type: ignore[attr-defined]
+            "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() "
+            "WHERE tag = 'IN_MEMORY_TABLE'"
+        ).fetchone()
+        return int(held)
 
     def materialize(self, table: ir.Table) -> ir.Table:
         """Keep a table in the engine so later queries do not read the source again.
@@ -374,14 +384,17 @@ def _register_cleanup() -> None:
     on_stop(remove_scratch)  # SIGTERM, SIGHUP: removed, then the process ends by the signal
 
 
-# The default: 2 GiB, or half of this machine's memory when that is less. At 10M lines the
-# limit hardly moves the peak (DuckDB needs about 1 GB there); on larger inputs it is what
-# keeps the process's memory flat (benchmarks/RESULTS.md). Past DEFAULT_LINES lines of
-# input the default grows by as much again for every DEFAULT_LINES (still at most half of
-# the memory): at 100M lines 2 GiB made DuckDB spill its per-customer and windowed work,
-# and the run took 771 s against 619 s with 8 GB.
+# The default while the input is read: 2 GiB, or half of this machine's memory when that
+# is less (a CSV, Excel or JSON input is loaded into DuckDB). Once it is read, the limit is
+# what the loaded tables hold plus WORKING_MIB for every WORKING_LINES lines started (still
+# at most half of the memory). Measured (benchmarks/RESULTS.md): 10M Parquet lines peaked
+# at 1.3 GB under 2 GiB and at 954 MiB under 640 MiB in about the same time, DuckDB having
+# kept pages it did not need; a 4M-line CSV (1 GB loaded) took 23% longer under a flat
+# 700 MB, its loaded table spilling; at 100M lines 2 GiB made DuckDB spill its per-customer
+# and windowed work (771 s against 619 s with 8 GB).
 DEFAULT_MEMORY_MIB = 2048
-DEFAULT_LINES = 25_000_000
+WORKING_MIB = 640
+WORKING_LINES = 10_000_000
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|b|kb|mb|gb|tb|kib|mib|gib|tib)\s*$", re.IGNORECASE)
 _UNITS = {u.lower(): u for u in ("B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB")}
 MEMORY_HINT = (
@@ -390,19 +403,16 @@ MEMORY_HINT = (
 )
 
 
-def memory_limit(value: str | None = None, lines: int = 0) -> str:
+def memory_limit(value: str | None = None) -> str:
     """DuckDB's ``memory_limit`` for a size (``4GB``, ``512MiB``) or a share of this
-    machine's memory (``50%``); by default 2 GiB for every ``DEFAULT_LINES`` started lines
-    of input (2 GiB up to 25M lines, 8 GiB at 100M), or half of the machine's memory when
-    that is less. DuckDB spills what does not fit to disk.
+    machine's memory (``50%``); by default (while the input is read) 2 GiB, or half of the
+    machine's memory when that is less. DuckDB spills what does not fit to disk.
 
     >>> memory_limit("4 gb")
     '4GB'
     """
     if value is None:
-        steps = max(1, -(-lines // DEFAULT_LINES))
-        half = max(64, total_memory() // 2 // 2**20)
-        return f"{min(DEFAULT_MEMORY_MIB * steps, half)}MiB"
+        return f"{min(DEFAULT_MEMORY_MIB, _half_mib())}MiB"
     text = value
     match = _SIZE.match(text)
     number = float(match[1]) if match else 0.0
@@ -411,6 +421,23 @@ def memory_limit(value: str | None = None, lines: int = 0) -> str:
     if match[2] == "%":
         return f"{max(64, int(total_memory() * number / 100 / 2**20))}MiB"
     return f"{number:g}{_UNITS[match[2].lower()]}"
+
+
+def fitted_memory(lines: int, held: int) -> str:
+    """The default ``memory_limit`` once an input of ``lines`` lines is read: the ``held``
+    bytes of its loaded tables plus 640 MiB for every 10M lines started, or half of the
+    machine's memory when that is less.
+
+    >>> fitted_memory(10_000_000, 0), fitted_memory(10_000_001, 300 * 2**20)
+    ('640MiB', '1580MiB')
+    """
+    steps = max(1, -(-lines // WORKING_LINES))
+    wanted = WORKING_MIB * steps + -(-held // 2**20)
+    return f"{min(wanted, _half_mib())}MiB"
+
+
+def _half_mib() -> int:
+    return max(64, total_memory() // 2 // 2**20)
 
 
 def total_memory() -> int:
