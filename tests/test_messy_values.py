@@ -342,6 +342,16 @@ def test_mixed_date_orders_quarantine_only_the_ambiguous_row(tmp_path: Path) -> 
     assert check["examples"] == ["05/06/2024"]
 
 
+def test_a_checks_examples_are_its_first_distinct_values_on_every_run(tmp_path: Path) -> None:
+    # file order is neither sorted nor distinct: the examples are not the first rows
+    old = ("1985-03-01", "1970-01-01", "1985-03-01", "1989-12-31", "1971-06-01")
+    good = ("2024-01-05", "2024-02-05", "2024-03-05")
+    run = run_file(tmp_path, lines("date,revenue", *(f"{d},10" for d in (*old, *good))))
+    check = run.checks()["date_out_of_range"]
+    assert check["rows"] == len(old)
+    assert check["examples"] == sorted(set(old))[:3]
+
+
 # --- quarantine ------------------------------------------------------------------------
 
 HEADER = "order_id,date,customer_id,region,quantity,unit_price,status"

@@ -1230,15 +1230,22 @@ def _checks(
             continue
         examples: tuple[str, ...] = ()
         if rule.column is not None:
-            sample = (
+            # distinct values in order, the empty one last: the same three on every run and
+            # engine (the first rows an engine returns vary with its threads)
+            values = (
                 marked.filter(marked._reason == rule.code)
                 .select(value=marked[rule.column].cast("string"))
+                .distinct()
+            )
+            sample = (
+                values.order_by(values.value.asc(nulls_first=False))
                 .limit(3)
                 .to_pyarrow()
                 .column("value")
                 .to_pylist()
             )
-            examples = tuple("(empty)" if v is None or v == "" else str(v) for v in sample)
+            shown = ("(empty)" if v is None or v == "" else str(v) for v in sample)
+            examples = tuple(dict.fromkeys(shown))  # null and "" are both "(empty)"
         checks.append(
             Check(
                 rule.code,
