@@ -84,7 +84,9 @@ _WARNINGS = _ConsoleWarnings()
 Inputs = Annotated[
     list[str],
     typer.Argument(
-        metavar="INPUT", help="Sales data: CSV/TSV or Parquet files, globs or directories."
+        metavar="INPUT",
+        help="Sales data: CSV/TSV, Excel, JSON lines or Parquet files, globs, directories, or "
+        "database URLs such as sqlite:///shop.db.",
     ),
 ]
 OutDir = Annotated[
@@ -589,8 +591,8 @@ def init(
 
     \b
     Example:
-      salescope init shop.db          # then edit salescope.yml
-      salescope report shop.db
+      salescope init sqlite:///shop.db      # then edit salescope.yml
+      salescope report sqlite:///shop.db
     """
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists", hint="use --force to overwrite it")
