@@ -510,9 +510,7 @@ def test_the_default_memory_limit_makes_room_for_the_tables_the_input_was_loaded
         f"CREATE TEMP TABLE loaded AS SELECT i AS a, i * 2 AS b FROM range({n}) t(i)"
     )
     engine.fit_memory(1_000)
-    (limit,) = engine.con.raw_sql(  # type: ignore[attr-defined]
-        "SELECT current_setting('memory_limit')"
-    ).fetchone()
+    limit = _limit(engine)
     held = float(limit.removesuffix(" MiB")) - 640  # DuckDB shows the limit in MiB
     assert 16 * n / 2**20 <= held < 2 * 16 * n / 2**20, limit
 

@@ -365,9 +365,7 @@ def validate(
         text_columns = _Columns(raw, mapping, kinds, numbers)
         helpers = {PARSED_PREFIX + r: text_columns.num(r) for r in texts}
         if text_date:
-            helpers[PARSED_DATE] = parse_dates(
-                text_columns.col("order_date"), date_decision, engine
-            )
+            helpers[PARSED_DATE] = text_columns.order_date(date_decision, engine)
         raw = engine.materialize(raw.mutate(**helpers))
     coded, mixed = _currency_column(raw, [c for c in columns if c.origin != "lookup"])
     if mixed:
