@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 from pathlib import Path
 
@@ -99,3 +101,75 @@ def test_weasyprint_is_given_each_chart_as_an_image_of_its_own_svg(
     drawn = sorted(base64.b64decode(i).decode("utf-8") for i in images)
     assert drawn == sorted(str(svg) for svg in svgs.values())
     assert len(drawn) == len(specs) >= 10
+
+
+PAGE = (
+    "<html><body><h1>Sales report 2026-Q3</h1><p>Revenue was $1,234.50 from 17 orders.</p>"
+    + "".join(f"<p>Line {i} of the appendix</p>" for i in range(120))
+    + "</body></html>"
+)
+
+
+def _children() -> dict[int, str]:
+    """This process's child processes (Linux /proc): pid -> command line."""
+    pids = {
+        int(pid)
+        for task in Path("/proc/self/task").iterdir()
+        for pid in (task / "children").read_text().split()
+    }
+    cmdlines = {pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids}
+    return {pid: cmd.replace(b"\0", b" ").decode() for pid, cmd in cmdlines.items()}
+
+
+def _pdf_process(before: dict[int, str]) -> int:
+    (pid,) = [p for p, cmd in _children().items() if p not in before]
+    assert "from salescope.render.pdf import serve" in _children()[pid]
+    return pid
+
+
+def test_the_pdf_process_writes_what_this_process_would(tmp_path: Path) -> None:
+    """report.pdf is laid out by a process of its own (beside the PNG charts, which hold
+    the interpreter lock), and that process writes the same document as this one."""
+    from salescope.render.pdf import PdfProcess, write_pdf
+
+    before = _children()
+    with PdfProcess() as pdf:
+        _pdf_process(before)
+        pdf.submit(PAGE, tmp_path / "worker.pdf")
+        assert pdf.result() == tmp_path / "worker.pdf"
+    assert _children().keys() <= before.keys()  # and it is gone
+    write_pdf(PAGE, tmp_path / "here.pdf")
+    text = poppler("pdftotext", str(tmp_path / "worker.pdf"), "-")
+    assert "Revenue was $1,234.50 from 17 orders." in text and "Line 119 of the appendix" in text
+    assert text == poppler("pdftotext", str(tmp_path / "here.pdf"), "-")
+    pages = [re.findall(r"^Pages:.*", poppler("pdfinfo", str(tmp_path / n)), re.M)
+             for n in ("worker.pdf", "here.pdf")]  # fmt: skip
+    assert pages[0] == pages[1] != []
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_when_the_pdf_process_dies_this_process_writes_the_pdf(tmp_path: Path, when: str) -> None:
+    from salescope.render.pdf import PdfProcess
+
+    before = _children()
+    with PdfProcess() as pdf:
+        pid = _pdf_process(before)
+        if when == "before":  # killed before it is given the page
+            os.kill(pid, signal.SIGKILL)
+            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        pdf.submit(PAGE, tmp_path / "report.pdf")
+        if when == "after":  # killed while it writes
+            os.kill(pid, signal.SIGKILL)
+        assert pdf.result() == tmp_path / "report.pdf"
+    text = poppler("pdftotext", str(tmp_path / "report.pdf"), "-")
+    assert "Revenue was $1,234.50 from 17 orders." in text and "Line 119 of the appendix" in text
+
+
+def test_an_error_in_the_pdf_process_is_raised_here(tmp_path: Path) -> None:
+    from salescope.render.pdf import PdfProcess
+
+    missing = tmp_path / "no such folder" / "report.pdf"
+    with PdfProcess() as pdf:
+        pdf.submit(PAGE, missing)
+        with pytest.raises(FileNotFoundError, match="no such folder"):
+            pdf.result()

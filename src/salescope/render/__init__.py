@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
@@ -99,22 +100,33 @@ def write_report_files(
         report = replace(report, llm=outcome)
     files: list[Path] = []
 
-    with ThreadPoolExecutor(max_workers=1) as drawing:
+    with ExitStack() as running:
+        drawing = running.enter_context(ThreadPoolExecutor(max_workers=1))
+        pdf = None
+        if "pdf" in chosen:  # its own process, started now: it imports WeasyPrint meanwhile
+            from salescope.render.pdf import PdfProcess
+
+            pdf = running.enter_context(PdfProcess())
 
         def save(name: str, text: str) -> None:
             (folder / name).write_text(text, encoding="utf-8")
             files.append(folder / name)
 
-        # vl-convert draws the charts (SVG, then PNG) in Rust without holding the GIL: they
-        # are drawn on a worker thread while this one writes the text formats and the PDF.
+        # The charts are drawn (SVG, then PNG) on a worker thread. The PDF, the longest
+        # part, is written by a process of its own (PdfProcess) from the moment the SVGs are
+        # drawn, while this thread writes the other formats beside the PNGs (vl-convert
+        # holds the interpreter lock while it draws, so only a process runs beside it).
         specs = chart_specs(report) if drawn else {}
         svg_job = drawing.submit(chart_svgs, specs) if {"html", "pdf"} & set(chosen) else None
+        linked = names if "html" in chosen else ()  # department pages the report links
+        html, svgs = "", {}
+        if svg_job is not None:  # the page, once its charts are drawn: the PDF starts first
+            svgs = svg_job.result()
+            html = render_html(report, view, departments=linked, svgs=svgs, specs=specs)
+            if pdf is not None:
+                pdf.submit(html, folder / "report.pdf")
         png_job = (
-            drawing.submit(
-                lambda: write_pngs(
-                    report, folder / "charts", specs, svg_job.result() if svg_job else None
-                )
-            )
+            drawing.submit(write_pngs, report, folder / "charts", specs, svgs or None)
             if "png" in chosen
             else None
         )
@@ -140,20 +152,14 @@ def write_report_files(
         if "md" in chosen:
             for name, d in departments_written.items():
                 save(f"departments/{name}.md", render_department_md(d, pngs))
-        linked = names if "html" in chosen else ()  # department pages the report links
-        if svg_job is not None:
-            svgs = svg_job.result()
-            html = render_html(report, view, departments=linked, svgs=svgs, specs=specs)
-            if "html" in chosen:
-                save("report.html", html)
-                for name, d in departments_written.items():
-                    save(f"departments/{name}.html", render_department_html(d, svgs))
-            if "pdf" in chosen:
-                from salescope.render.pdf import write_pdf
-
-                files.append(write_pdf(html, folder / "report.pdf"))
+        if "html" in chosen:
+            save("report.html", html)
+            for name, d in departments_written.items():
+                save(f"departments/{name}.html", render_department_html(d, svgs))
         if png_job is not None:
             files.extend(png_job.result())
+        if pdf is not None:
+            files.append(pdf.result())
     return sorted(files, key=lambda p: _listed(p.relative_to(folder).as_posix()))
 
 
