@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -122,7 +123,11 @@ def _children() -> dict[int, str]:
 
 
 def _pdf_process(before: dict[int, str]) -> int:
-    (pid,) = [p for p, cmd in _children().items() if p not in before]
+    (pid,) = [p for p in _children() if p not in before]
+    for _ in range(100):  # the command line shows once the new interpreter has started
+        if _children()[pid]:
+            break
+        time.sleep(0.05)
     assert "from salescope.render.pdf import serve" in _children()[pid]
     return pid
 

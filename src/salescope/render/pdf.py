@@ -10,12 +10,10 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import pickle
 import re
 import subprocess
 import sys
-import tempfile
 from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
@@ -81,9 +79,9 @@ class PdfProcess:
     for the demo's 19 pages, against about 2 s for its 18 PNG charts and the rest), and it
     is all Python, or holds the interpreter lock as vl-convert does while it draws the PNGs:
     threads could not overlap them, a process does. The process starts, and imports
-    WeasyPrint, when this object is made; :meth:`submit` hands it the page through a
-    temporary file. It is a new interpreter that runs :func:`serve`, not a multiprocessing
-    child, which would run a caller's script again when the script has no ``__main__`` guard.
+    WeasyPrint, when this object is made; :meth:`submit` hands it the page through a pipe.
+    It is a new interpreter that runs :func:`serve`, not a multiprocessing child, which
+    would run a caller's script again when the script has no ``__main__`` guard.
 
     An error in the process (no Pango, a folder that cannot be written) is raised by
     :meth:`result`. Where no process can be started, or it dies, the PDF is written in this
@@ -98,13 +96,13 @@ class PdfProcess:
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
         self._args: tuple[str, Path] | None = None
-        self._page: Path | None = None
         package = Path(__file__).resolve().parents[2]  # where this salescope is imported from
         try:
             self._proc = subprocess.Popen(
                 [sys.executable, "-c", _START, str(package)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
+                start_new_session=True,  # Ctrl-C stops this process, which stops that one
             )
         except OSError as exc:
             log.info("report.pdf is written in this process: %s", exc)
@@ -114,12 +112,8 @@ class PdfProcess:
         self._args = (html, path)
         if self._proc is None or self._proc.stdin is None:
             return
-        fd, name = tempfile.mkstemp(prefix="salescope-", suffix=".html")
-        self._page = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8") as page:
-            page.write(html)
-        try:
-            self._proc.stdin.write(json.dumps([name, str(path.resolve())]).encode())
+        try:  # the process waits for it, WeasyPrint imported: it reads as this writes
+            self._proc.stdin.write(json.dumps([html, str(path.resolve())]).encode())
             self._proc.stdin.close()
         except OSError as exc:  # the process is gone
             log.info("report.pdf is written in this process: %s", exc)
@@ -160,8 +154,6 @@ class PdfProcess:
         trace: TracebackType | None,
     ) -> None:
         self._stop()
-        if self._page is not None:
-            self._page.unlink(missing_ok=True)
 
 
 # The PDF process's command: the salescope the caller imported (a folder it put on sys.path
@@ -173,17 +165,16 @@ _START = (
 
 
 def serve() -> int:
-    """The PDF process: import WeasyPrint, then write the page named on stdin (a JSON list:
-    the page's file, the PDF's path). An error goes back pickled on stdout, with exit code 1.
-    """
+    """The PDF process: import WeasyPrint, then write the page read from stdin (a JSON list:
+    the page, the PDF's path). An error goes back pickled on stdout, with exit code 1."""
     with suppress(OSError):  # no Pango: write_pdf says so below
         import weasyprint  # noqa: F401
     request = sys.stdin.buffer.read()
     if not request:  # nothing asked (the caller stopped first)
         return 0
-    page, path = json.loads(request)
+    html, path = json.loads(request)
     try:
-        write_pdf(Path(page).read_text(encoding="utf-8"), Path(path))
+        write_pdf(html, Path(path))
     except Exception as exc:  # noqa: BLE001 - every error goes back to the caller
         try:
             answer = pickle.dumps(exc)
