@@ -112,16 +112,15 @@ def write_report_files(
             (folder / name).write_text(text, encoding="utf-8")
             files.append(folder / name)
 
-        # The charts are drawn (SVG, then PNG) on a worker thread. The PDF, the longest
-        # part, is written by a process of its own (PdfProcess) from the moment the SVGs are
-        # drawn, while this thread writes the other formats beside the PNGs (vl-convert
-        # holds the interpreter lock while it draws, so only a process runs beside it).
+        # The page first, with its charts' SVGs: the PDF, the longest part, is laid out
+        # from it by a process of its own (PdfProcess) while the PNGs are drawn on a worker
+        # thread and this one writes the other formats (vl-convert holds the interpreter
+        # lock while it draws, so only a process runs truly beside it).
         specs = chart_specs(report) if drawn else {}
-        svg_job = drawing.submit(chart_svgs, specs) if {"html", "pdf"} & set(chosen) else None
         linked = names if "html" in chosen else ()  # department pages the report links
         html, svgs = "", {}
-        if svg_job is not None:  # the page, once its charts are drawn: the PDF starts first
-            svgs = svg_job.result()
+        if {"html", "pdf"} & set(chosen):
+            svgs = chart_svgs(specs)
             html = render_html(report, view, departments=linked, svgs=svgs, specs=specs)
             if pdf is not None:
                 pdf.submit(html, folder / "report.pdf")
