@@ -118,8 +118,13 @@ def _children() -> dict[int, str]:
         for task in Path("/proc/self/task").iterdir()
         for pid in (task / "children").read_text().split()
     }
-    cmdlines = {pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids}
-    return {pid: cmd.replace(b"\0", b" ").decode() for pid, cmd in cmdlines.items()}
+    found: dict[int, str] = {}
+    for pid in pids:
+        try:  # a child of another test may end meanwhile
+            found[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def _pdf_process(before: dict[int, str]) -> int:
