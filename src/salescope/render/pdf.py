@@ -99,7 +99,7 @@ class PdfProcess:
         package = Path(__file__).resolve().parents[2]  # where this salescope is imported from
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", _START, str(package)],
+                [sys.executable, "-P", "-c", _START, str(package)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 start_new_session=True,  # Ctrl-C stops this process, which stops that one
@@ -134,15 +134,16 @@ class PdfProcess:
         return write_pdf(*self._args)
 
     def _stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-        if self._proc is not None:
-            self._proc.wait()
-            for stream in (self._proc.stdin, self._proc.stdout):
-                if stream is not None:
-                    with suppress(OSError):
-                        stream.close()
-        self._proc = None
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            if stream is not None:
+                with suppress(OSError):
+                    stream.close()
 
     def __enter__(self) -> PdfProcess:
         return self
@@ -156,8 +157,9 @@ class PdfProcess:
         self._stop()
 
 
-# The PDF process's command: the salescope the caller imported (a folder it put on sys.path
-# itself included), then serve. Not ``-m``: that would put the working folder first.
+# The PDF process's command (run with ``-P``: the working folder is not put first on its
+# path): the salescope the caller imported (a folder it put on sys.path itself included),
+# then serve.
 _START = (
     "import sys; sys.path.insert(0, sys.argv[1]) if sys.argv[1] not in sys.path else None; "
     "from salescope.render.pdf import serve; sys.exit(serve())"
