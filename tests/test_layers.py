@@ -27,7 +27,8 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 # names one module (``salescope.config``) or every module under a package
 # (``salescope.render.*``); the exact name wins over ``.*``, a longer ``.*`` over a shorter.
 LAYERS: list[list[str]] = [
-    ["salescope.errors", "salescope._version", "salescope.redact"],
+    # helper: a second Python process for the PDF and the statistical fits (stdlib only)
+    ["salescope.errors", "salescope._version", "salescope.redact", "salescope.helper"],
     # pure values and helpers: no engine, no pydantic (LIGHT_MODULES, checked below)
     [
         "salescope.lines",
@@ -95,6 +96,7 @@ LIGHT_MODULES = (
     "salescope",
     "salescope.metrics.semantic",
     "salescope.errors",
+    "salescope.helper",
     "salescope.lines",
     "salescope.model",
     "salescope.settings",

@@ -7,14 +7,15 @@ import os
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 import salescope
+from salescope.helper import Helper
 from salescope.narrative import format as fmt
+from tests.test_helper import children, helper_process
 
 
 def poppler(*args: str) -> str:
@@ -104,6 +105,7 @@ def test_weasyprint_is_given_each_chart_as_an_image_of_its_own_svg(
     assert len(drawn) == len(specs) >= 10
 
 
+PDF = "salescope.render.pdf"
 PAGE = (
     "<html><body><h1>Sales report 2026-Q3</h1><p>Revenue was $1,234.50 from 17 orders.</p>"
     + "".join(f"<p>Line {i} of the appendix</p>" for i in range(120))
@@ -111,43 +113,17 @@ PAGE = (
 )
 
 
-def _children() -> dict[int, str]:
-    """This process's child processes (Linux /proc): pid -> command line."""
-    pids = {
-        int(pid)
-        for task in Path("/proc/self/task").iterdir()
-        for pid in (task / "children").read_text().split()
-    }
-    found: dict[int, str] = {}
-    for pid in pids:
-        try:  # a child of another test may end meanwhile
-            found[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except FileNotFoundError:
-            continue
-    return found
-
-
-def _pdf_process(before: dict[int, str]) -> int:
-    (pid,) = [p for p in _children() if p not in before]
-    for _ in range(100):  # the command line shows once the new interpreter has started
-        if _children()[pid]:
-            break
-        time.sleep(0.05)
-    assert "from salescope.render.pdf import serve" in _children()[pid]
-    return pid
-
-
 def test_the_pdf_process_writes_what_this_process_would(tmp_path: Path) -> None:
     """report.pdf is laid out by a process of its own (beside the PNG charts, which hold
     the interpreter lock), and that process writes the same document as this one."""
-    from salescope.render.pdf import PdfProcess, write_pdf
+    from salescope.render.pdf import write_pdf
 
-    before = _children()
-    with PdfProcess() as pdf:
-        _pdf_process(before)
-        pdf.submit(PAGE, tmp_path / "worker.pdf")
+    before = children()
+    with Helper(PDF) as pdf:
+        helper_process(before, PDF)
+        pdf.submit("write_pdf", PAGE, tmp_path / "worker.pdf")
         assert pdf.result() == tmp_path / "worker.pdf"
-    assert _children().keys() <= before.keys()  # and it is gone
+    assert children().keys() <= before.keys()  # and it is gone
     write_pdf(PAGE, tmp_path / "here.pdf")
     text = poppler("pdftotext", str(tmp_path / "worker.pdf"), "-")
     assert "Revenue was $1,234.50 from 17 orders." in text and "Line 119 of the appendix" in text
@@ -159,15 +135,13 @@ def test_the_pdf_process_writes_what_this_process_would(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_when_the_pdf_process_dies_this_process_writes_the_pdf(tmp_path: Path, when: str) -> None:
-    from salescope.render.pdf import PdfProcess
-
-    before = _children()
-    with PdfProcess() as pdf:
-        pid = _pdf_process(before)
+    before = children()
+    with Helper(PDF) as pdf:
+        pid = helper_process(before, PDF)
         if when == "before":  # killed before it is given the page
             os.kill(pid, signal.SIGKILL)
             os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
-        pdf.submit(PAGE, tmp_path / "report.pdf")
+        pdf.submit("write_pdf", PAGE, tmp_path / "report.pdf")
         if when == "after":  # killed while it writes
             os.kill(pid, signal.SIGKILL)
         assert pdf.result() == tmp_path / "report.pdf"
@@ -176,10 +150,8 @@ def test_when_the_pdf_process_dies_this_process_writes_the_pdf(tmp_path: Path, w
 
 
 def test_an_error_in_the_pdf_process_is_raised_here(tmp_path: Path) -> None:
-    from salescope.render.pdf import PdfProcess
-
     missing = tmp_path / "no such folder" / "report.pdf"
-    with PdfProcess() as pdf:
-        pdf.submit(PAGE, missing)
+    with Helper(PDF) as pdf:
+        pdf.submit("write_pdf", PAGE, missing)
         with pytest.raises(FileNotFoundError, match="no such folder"):
             pdf.result()

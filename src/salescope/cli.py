@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec
 
 import typer
 
@@ -47,6 +47,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 _state = {"debug": False, "quiet": False}
+P = ParamSpec("P")
 
 
 @functools.cache
@@ -179,7 +180,23 @@ def _formats(value: str | None) -> tuple[str, ...]:
     return chosen
 
 
+def _fits_beside(command: Callable[P, None]) -> Callable[P, None]:
+    """``command`` with the report's statistical libraries (statsmodels, SciPy, pandas:
+    about 2.5 s) imported by a process of their own from its first line, beside this
+    process's own imports and reading (:func:`salescope.analysis.models.helping`)."""
+
+    @functools.wraps(command)
+    def beside(*args: P.args, **kwargs: P.kwargs) -> None:
+        from salescope.analysis.models import helping
+
+        with helping():
+            command(*args, **kwargs)
+
+    return beside
+
+
 @app.command(short_help="Compute the full report of sales files and write it to --out.")
+@_fits_beside
 def report(
     inputs: Inputs,
     out_dir: OutDir = Path("salescope-report"),
@@ -402,6 +419,7 @@ def _engine(spec: str, cfg: Config) -> Engine:
 
 
 @app.command(short_help="Generate demo data and write its full report.")
+@_fits_beside
 def demo(
     out_dir: OutDir = Path("salescope-demo"),
     rows: Annotated[
@@ -682,6 +700,7 @@ JsonOpt = Annotated[
 
 
 @app.command("run", short_help="Run a report project and record the run in its history.")
+@_fits_beside
 def run_command(
     project: ProjectArg = None,
     as_of: Annotated[

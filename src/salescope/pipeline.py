@@ -12,6 +12,7 @@ from pathlib import Path
 
 from salescope._version import __version__
 from salescope.analysis.breakdowns import MISSING_KEY
+from salescope.analysis.models import helping
 from salescope.analysis.periods import resolve_periods
 from salescope.config import Config
 from salescope.engine import Engine, connect
@@ -254,6 +255,19 @@ def run(
     >>> report = run(["sales.csv"], period="2024-Q3")  # doctest: +SKIP
     >>> report.kpi("revenue").value  # doctest: +SKIP
     """
+    with helping():  # statsmodels loads in a process of its own while the input is read
+        return _run(inputs, config, period, engine, clock, progress, passes)
+
+
+def _run(
+    inputs: Sequence[str | Path],
+    config: Config | None,
+    period: str | None,
+    engine: str | Engine,
+    clock: Callable[[], datetime] | None,
+    progress: Progress,
+    passes: tuple[Pass, ...],
+) -> Report:
     check_order(passes)
     config = config or Config()
     if period is not None:

@@ -88,6 +88,7 @@ import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
 
+from salescope.analysis import models
 from salescope.analysis.breakdowns import MISSING_KEY, goods_lines
 from salescope.analysis.holiday_calendar import (
     MAIN_COUNTRY_SHARE,
@@ -168,10 +169,8 @@ def _robust_baseline(
     x = np.sqrt(np.clip(values, 0.0, None) + offset)
     if float(np.ptp(x)) == 0.0:
         return None
-    from statsmodels.tsa.seasonal import STL  # heavy: imported by the stage that needs it
-
-    fit = STL(x, period=PERIOD, seasonal=SEASONAL_WINDOW, trend=TREND_WINDOW, robust=True).fit()
-    base = np.asarray(fit.trend, dtype=np.float64) + np.asarray(fit.seasonal, dtype=np.float64)
+    fit = models.stl(x, PERIOD, seasonal=SEASONAL_WINDOW, trend=TREND_WINDOW)
+    base = fit.trend + fit.seasonal
     resid = x - base
     kept = resid if fitted is None or not fitted.any() else resid[fitted]
     centre = float(np.median(kept))

@@ -56,6 +56,7 @@ import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
 
+from salescope.analysis import models
 from salescope.analysis.breakdowns import MISSING_KEY
 from salescope.lines import Lines
 from salescope.metrics.definitions import ratio
@@ -700,23 +701,19 @@ def _estimate(s: _Series, series: _Pair) -> _Estimate | None:
     control = series.control
     use_control = control is not None and float(control[s.train].sum()) > 0
     x = _design(s.days, control if use_control else None)
-    from scipy import stats  # heavy: imported by the stage that needs it
-    from statsmodels.regression.linear_model import OLS
-
-    fit = OLS(series.y[s.train], x[s.train]).fit()
-    df = float(fit.df_resid)
+    fit = models.ols(series.y[s.train], x[s.train])
+    df = fit.df_resid
     if df < 1:
         return None
-    params = np.asarray(fit.params, dtype=np.float64)
+    params = fit.params
     actual = float(series.y[s.inside].sum())
     baseline = float((x[s.inside] @ params).sum())
     train_days = [d for d, keep in zip(s.days, s.train, strict=True) if keep]
-    rho = min(_lag1_autocorrelation(np.asarray(fit.resid, dtype=np.float64), train_days), MAX_RHO)
+    rho = min(_lag1_autocorrelation(fit.resid, train_days), MAX_RHO)
     inflation = (1 + rho) / (1 - rho) if rho > 0 else 1.0
     ones = x[s.inside].sum(axis=0)
-    cov = np.asarray(fit.cov_params(), dtype=np.float64)
-    variance = float(ones @ cov @ ones) + n_inside * float(fit.scale) * inflation
-    half = float(stats.t.ppf(0.5 + LEVEL / 2, df)) * math.sqrt(max(variance, 0.0))
+    variance = float(ones @ fit.cov_params @ ones) + n_inside * fit.scale * inflation
+    half = models.t_quantile(0.5 + LEVEL / 2, df) * math.sqrt(max(variance, 0.0))
     incremental = actual - baseline
     return _Estimate(
         actual,

@@ -20,7 +20,6 @@ Only the daily aggregate leaves the engine (one grouped query); the rest is post
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,6 +27,7 @@ from datetime import date, timedelta
 import numpy as np
 import numpy.typing as npt
 
+from salescope.analysis import models
 from salescope.analysis.periods import Window, covers, fiscal_quarter_of, parse_period
 from salescope.lines import Lines
 from salescope.metrics.query import expressions
@@ -155,15 +155,13 @@ def _sig(value: float, digits: int = 4) -> float:
 
 def _ols_slope(points: Sequence[TimePoint], seasonal: bool) -> tuple[float, float, float]:
     """(slope per month, standard error, p-value) of revenue on a month index."""
-    from statsmodels.regression.linear_model import OLS
-
     y = np.array([p.revenue for p in points], dtype=np.float64)
     t = np.array([_month_index(p.date) - _month_index(points[0].date) for p in points], float)
     columns = [np.ones_like(t), t]
     if seasonal:  # one dummy per calendar month but the first one seen
         months = [p.date.month for p in points]
         columns += [np.array([m == k for m in months], float) for k in sorted(set(months))[1:]]
-    fit = OLS(y, np.column_stack(columns)).fit()
+    fit = models.ols(y, np.column_stack(columns))
     slope = float(fit.params[1])
     return slope, _finite(float(fit.bse[1]), 0.0), _finite(float(fit.pvalues[1]), 1.0)
 
@@ -243,8 +241,6 @@ def _full_weeks(daily: Sequence[TimePoint]) -> list[TimePoint]:
 
 
 def _weekly(days: Sequence[TimePoint]) -> tuple[dict[str, float], float] | None:
-    from statsmodels.tsa.seasonal import STL
-
     revenue = np.array([p.revenue for p in days], dtype=np.float64)
     mean = float(revenue.mean())
     if mean <= 0:
@@ -254,16 +250,14 @@ def _weekly(days: Sequence[TimePoint]) -> tuple[dict[str, float], float] | None:
         name: round(float(revenue[weekday == k].mean()) / mean, 4)
         for k, name in enumerate(WEEKDAYS)
     }
-    fit = STL(revenue, period=7, robust=True).fit()
-    return index, _strength(revenue, np.asarray(fit.seasonal), np.asarray(fit.resid))
+    fit = models.stl(revenue, 7)
+    return index, _strength(revenue, fit.seasonal, fit.resid)
 
 
 def _yearly(months: Sequence[TimePoint]) -> tuple[dict[str, float], float] | None:
-    from statsmodels.tsa.seasonal import STL
-
     revenue = np.array([p.revenue for p in months], dtype=np.float64)
-    fit = STL(revenue, period=12, robust=True).fit()
-    trend, seasonal = np.asarray(fit.trend), np.asarray(fit.seasonal)
+    fit = models.stl(revenue, 12)
+    trend, seasonal = fit.trend, fit.seasonal
     if (trend <= 0).any():
         return None
     ratio = (trend + seasonal) / trend
@@ -271,7 +265,7 @@ def _yearly(months: Sequence[TimePoint]) -> tuple[dict[str, float], float] | Non
     raw = np.array([ratio[calendar == m].mean() for m in range(1, 13)])
     raw = raw / raw.mean()
     index = {name: round(float(v), 4) for name, v in zip(MONTHS, raw, strict=True)}
-    return index, _strength(revenue, seasonal, np.asarray(fit.resid))
+    return index, _strength(revenue, seasonal, fit.resid)
 
 
 def compute_seasonality(daily: tuple[TimePoint, ...], monthly: TimeSeries) -> Seasonality:
@@ -309,45 +303,6 @@ def compute_seasonality(daily: tuple[TimePoint, ...], monthly: TimeSeries) -> Se
 # --- forecast ---------------------------------------------------------------------------------
 
 
-def _ets_forecast(
-    y: FloatArray, seasonal: bool, horizon: int, level: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(mean, lower, upper) for the ``horizon`` steps after ``y``.
-
-    The interval is statsmodels' analytic ETS forecast variance with the residual variance
-    taken as SSE / (n - k) instead of SSE / n, k the number of estimated parameters
-    (smoothing parameters, damping and initial states), and a Student-t quantile with n - k
-    degrees of freedom instead of the normal one. The series is scaled to mean 1 for the
-    optimiser; the additive model scales back exactly.
-    """
-    import pandas
-    from scipy import stats
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-    n = y.size
-    scale = float(np.abs(y).mean()) or 1.0
-    model = ETSModel(
-        pandas.Series(y / scale),  # a pandas index: prediction results need one
-        error="add",
-        trend="add",
-        damped_trend=True,
-        seasonal="add" if seasonal else None,
-        seasonal_periods=12 if seasonal else None,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence and optimiser warnings
-        fit = model.fit(disp=False)
-        prediction = fit.get_prediction(start=n, end=n + horizon - 1)
-    mean = np.asarray(prediction.predicted_mean, dtype=np.float64) * scale
-    # 18 parameters for ETS(A,Ad,A) on >= 24 months, 5 for ETS(A,Ad,N) on >= 12: dof >= 6
-    dof = n - len(fit.params)
-    if dof < 1:
-        raise ValueError(f"{n} months cannot fit {len(fit.params)} parameters")
-    variance = np.asarray(prediction.var_pred_mean, dtype=np.float64) * n / dof
-    half = float(stats.t.ppf(0.5 + level / 2, dof)) * np.sqrt(variance) * scale
-    return mean, mean - half, mean + half
-
-
 def _backtest(y: FloatArray, seasonal: bool, horizon: int, level: float) -> float | None:
     """Mean absolute percentage error of the same model fitted without the last months.
 
@@ -357,7 +312,7 @@ def _backtest(y: FloatArray, seasonal: bool, horizon: int, level: float) -> floa
     train, actual = y[:-horizon], y[-horizon:]
     if train.size < MIN_FORECAST_MONTHS or (seasonal and train.size < MIN_YEARLY_MONTHS):
         return None
-    predicted, _, _ = _ets_forecast(train, seasonal, horizon, level)
+    predicted, _, _ = models.ets_forecast(train, seasonal, horizon, level)
     ok = actual > 0
     if not ok.any():
         return None
@@ -393,7 +348,7 @@ def compute_forecast(
         return None
     seasonal = len(full) >= MIN_YEARLY_MONTHS
     y = np.array([p.revenue for p in full], dtype=np.float64)
-    mean, lower, upper = _ets_forecast(y, seasonal, horizon, level)
+    mean, lower, upper = models.ets_forecast(y, seasonal, horizon, level)
     points = tuple(
         ForecastPoint(
             date=_add_months(full[-1].date, k + 1),

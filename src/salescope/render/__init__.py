@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from salescope.errors import ConfigError
+from salescope.helper import Helper
 from salescope.model import DEPARTMENTS, Report
 from salescope.narrative.polish import polish_view
 from salescope.render.folder import report_folder
@@ -102,18 +103,16 @@ def write_report_files(
 
     with ExitStack() as running:
         drawing = running.enter_context(ThreadPoolExecutor(max_workers=1))
-        pdf = None
+        pdf: Helper | None = None
         if "pdf" in chosen:  # its own process, started now: it imports WeasyPrint meanwhile
-            from salescope.render.pdf import PdfProcess
-
-            pdf = running.enter_context(PdfProcess())
+            pdf = running.enter_context(Helper("salescope.render.pdf"))
 
         def save(name: str, text: str) -> None:
             (folder / name).write_text(text, encoding="utf-8")
             files.append(folder / name)
 
         # The page first, with its charts' SVGs: the PDF, the longest part, is laid out
-        # from it by a process of its own (PdfProcess) while the PNGs are drawn on a worker
+        # from it by a process of its own (a Helper) while the PNGs are drawn on a worker
         # thread and this one writes the other formats (vl-convert holds the interpreter
         # lock while it draws, so only a process runs truly beside it).
         specs = chart_specs(report) if drawn else {}
@@ -123,7 +122,7 @@ def write_report_files(
             svgs = chart_svgs(specs)
             html = render_html(report, view, departments=linked, svgs=svgs, specs=specs)
             if pdf is not None:
-                pdf.submit(html, folder / "report.pdf")
+                pdf.submit("write_pdf", html, folder / "report.pdf")
         png_job = (
             drawing.submit(write_pngs, report, folder / "charts", specs, svgs or None)
             if "png" in chosen
