@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +172,57 @@ def test_a_report_fits_its_models_in_the_helper_and_equals_one_fitted_here(
     for part in (made, expected):
         part.pop("run")
     assert made == expected
+
+
+def _svgs(page: Path) -> list[str]:
+    return re.findall(r"<svg\b.*?</svg\s*>", page.read_text(encoding="utf-8"), re.S)
+
+
+def test_charts_drawn_by_an_early_helper_equal_charts_drawn_here(
+    demo_report: salescope.Report, tmp_path: Path
+) -> None:
+    """Inside pdf.helping() (the command line), the helper process draws the charts' SVGs
+    while this process writes the formats without charts: the page and the PNGs are the
+    same as when this process draws them."""
+    from salescope.render import pdf
+
+    assert not pdf.started_early()
+    with pdf.helping():
+        assert pdf.started_early()
+        salescope.write_outputs(demo_report, tmp_path / "beside", ("html", "png"), ())
+        with pdf.helper() as helper:
+            assert helper.running  # its answers were used: a gone helper's calls run here
+    salescope.write_outputs(demo_report, tmp_path / "here", ("html", "png"), ())
+    beside, here = (
+        _svgs(tmp_path / "beside" / "report.html"),
+        _svgs(tmp_path / "here" / "report.html"),
+    )
+    assert beside == here and len(here) >= 10
+    pngs = sorted((tmp_path / "here" / "charts").glob("*.png"))
+    assert len(pngs) >= 10
+    for png in pngs:
+        assert (tmp_path / "beside" / "charts" / png.name).read_bytes() == png.read_bytes()
+
+
+def test_a_pdf_from_the_command_line_loads_neither_vl_convert_nor_weasyprint_here(
+    tmp_path: Path,
+) -> None:
+    """The command line's helper process draws the charts and lays out the PDF: the
+    command's own process builds the chart specs (Altair) only."""
+    from tests.test_cli import ROWS, write_sales
+    from tests.test_layers import loaded_by
+
+    out = tmp_path / "out"
+    args = ["--quiet", "report", str(write_sales(tmp_path)), "--format", "pdf", "--out", str(out)]
+    libraries = {"altair", "vl_convert", "weasyprint"}
+    assert loaded_by(args, libraries, 300) == ["altair"]
+    text = subprocess.run(
+        ["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    # the report's period is the last full quarter, 2024-Q2: its revenue, summed by hand
+    q2 = [
+        Decimal(price) * quantity
+        for _, day, _, _, quantity, price in ROWS
+        if "2024-04" <= day < "2024-07"
+    ]
+    assert f"{sum(q2):,.2f}" in text  # 248.73

@@ -11,7 +11,7 @@ import functools
 import logging
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec
@@ -195,6 +195,15 @@ def _fits_beside(command: Callable[P, None]) -> Callable[P, None]:
     return beside
 
 
+def _charts_beside(formats: tuple[str, ...] | None) -> AbstractContextManager[None]:
+    """The process that draws the charts' SVGs and lays out report.pdf, started now when
+    ``formats`` (None: all) show charts on a page: it loads vl-convert and WeasyPrint while
+    the report is computed (:func:`salescope.render.pdf.helping`)."""
+    from salescope.render import pdf
+
+    return pdf.helping() if {"html", "pdf"} & set(formats or ALL_FORMATS) else nullcontext()
+
+
 @app.command(short_help="Compute the full report of sales files and write it to --out.")
 @_fits_beside
 def report(
@@ -327,7 +336,7 @@ def report(
         settings = (
             LlmSettings(cfg.llm, cfg.llm_model, cfg.llm_timeout) if cfg.llm is not None else None
         )
-        with _progress("reading inputs...") as progress:
+        with _progress("reading inputs...") as progress, _charts_beside(formats):
             result = run(inputs, cfg, engine=_engine(engine, cfg), progress=progress)
             doing = "asking the language model" if settings is not None else "writing outputs"
             with _stage(progress, "outputs", doing):
@@ -452,6 +461,7 @@ def demo(
     with (
         report_folder(out_dir, force=force) as stage,
         _progress("generating demo data...") as progress,
+        _charts_beside(None),
     ):
         with _stage(progress, "demo_data", "generating demo data"):
             made = write_demo_data(stage / "data", rows=rows, seed=seed)
@@ -815,7 +825,7 @@ def _run_project(proj: Project, engine: str, force: bool) -> Outcome:
         assert targets is not None
         return deliver(report, folder, targets)
 
-    with _progress("reading inputs...") as progress:
+    with _progress("reading inputs...") as progress, _charts_beside(cfg.formats):
         return run_project(
             proj,
             engine=lambda: _engine(engine, cfg),

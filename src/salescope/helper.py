@@ -6,7 +6,8 @@ PDF (WeasyPrint, 6-8 s for a full report) and importing the statistical librarie
 beside this process's own Python; a second interpreter on the other core does. A
 :class:`Helper` starts one when it is made; the interpreter imports its module and calls
 the module's ``warm()`` (the slow imports), while this process goes on, then answers the
-calls :meth:`Helper.submit` sends it, in order.
+calls :meth:`Helper.submit` sends it, one at a time. Inside a :func:`shared_helper` block,
+code that wants one for a module uses the block's (:func:`shared`), started early.
 
 It is a new interpreter (``sys.executable -P -c ...``), not a ``multiprocessing`` child,
 which would run a caller's script again when the script has no ``__main__`` guard. Calls
@@ -27,8 +28,8 @@ import os
 import pickle
 import subprocess
 import sys
-from collections import deque
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -56,7 +57,7 @@ class Helper:
     def __init__(self, module: str) -> None:
         self.module = module
         self._proc: subprocess.Popen[bytes] | None = None
-        self._pending: deque[tuple[str, tuple[Any, ...], dict[str, Any]]] = deque()
+        self._pending: tuple[str, tuple[Any, ...], dict[str, Any]] | None = None
         package = Path(__file__).resolve().parents[1]  # where this salescope is imported from
         try:
             self._proc = subprocess.Popen(
@@ -73,10 +74,17 @@ class Helper:
         """Whether the process is there to take calls (else they run in this one)."""
         return self._proc is not None and self._proc.poll() is None
 
+    @property
+    def pending(self) -> bool:
+        """Whether a call submitted has not been answered yet."""
+        return self._pending is not None
+
     def submit(self, function: str, *args: Any, **kwargs: Any) -> None:
-        """Send the call ``function(*args, **kwargs)``; :meth:`result` returns its value."""
-        call = (function, args, kwargs)
-        self._pending.append(call)
+        """Send the call ``function(*args, **kwargs)``; :meth:`result` returns its value.
+        One call at a time: each side would wait for the other to read a large pickle."""
+        if self._pending is not None:
+            raise RuntimeError("Helper.submit() before the result() of the call before")
+        call = self._pending = (function, args, kwargs)
         if self._proc is None or self._proc.stdin is None:
             return
         try:  # the process reads it as this writes, once its imports are done
@@ -86,22 +94,22 @@ class Helper:
             self._gone(exc)
 
     def result(self) -> Any:
-        """The value of the oldest call not yet answered, once it is there; its error, if
-        the function raised one."""
-        if not self._pending:
+        """The value of the call submitted, once it is there; its error, if the function
+        raised one."""
+        if self._pending is None:
             raise RuntimeError("Helper.result() without a call submitted")
-        function, args, kwargs = self._pending[0]
+        function, args, kwargs = self._pending
         if self._proc is not None and self._proc.stdout is not None:
             try:
                 ok, value = pickle.load(self._proc.stdout)
             except Exception as exc:  # noqa: BLE001 - gone, or an answer this side cannot read
                 self._gone(exc)
             else:
-                self._pending.popleft()
+                self._pending = None
                 if ok:
                     return value
                 raise value  # the function's own error, pickled by the process started here
-        self._pending.popleft()
+        self._pending = None
         return getattr(importlib.import_module(self.module), function)(*args, **kwargs)
 
     def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
@@ -137,6 +145,29 @@ class Helper:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+_shared: dict[str, Helper] = {}  # module -> the process of the enclosing shared_helper block
+
+
+@contextmanager
+def shared_helper(module: str) -> Iterator[None]:
+    """A :class:`Helper` for ``module``, started now, which :func:`shared` gives the code this
+    block runs; a block inside another for the same module uses the outer block's."""
+    if module in _shared:
+        yield
+        return
+    with Helper(module) as helper:
+        _shared[module] = helper
+        try:
+            yield
+        finally:
+            del _shared[module]
+
+
+def shared(module: str) -> Helper | None:
+    """The helper of the enclosing :func:`shared_helper` block for ``module``, if any."""
+    return _shared.get(module)
 
 
 def serve(module: str) -> int:

@@ -14,39 +14,27 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from salescope.helper import Helper
+from salescope.helper import shared, shared_helper
 
 FloatArray = npt.NDArray[np.float64]
 P = ParamSpec("P")
 R = TypeVar("R")
 
-_helper: Helper | None = None  # the process the fits go to, while a helping() block runs
 
-
-@contextmanager
-def helping() -> Iterator[None]:
+def helping() -> AbstractContextManager[None]:
     """Have the fits of this block run by a helper process, which starts importing the
-    libraries now. A block inside another uses the outer block's process; where this
-    process has imported statsmodels already (a second report in one program), the fits
-    run here, at no cost to import."""
-    global _helper
-    if _helper is not None or "statsmodels" in sys.modules:
-        yield
-        return
-    with Helper(__name__) as helper:
-        _helper = helper
-        try:
-            yield
-        finally:
-            _helper = None
+    libraries now (:func:`salescope.helper.shared_helper`). Where this process has imported
+    statsmodels already (a second report in one program), the fits run here, at no cost to
+    import."""
+    return nullcontext() if "statsmodels" in sys.modules else shared_helper(__name__)
 
 
 def warm() -> None:
@@ -63,7 +51,7 @@ def _beside(fit: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fit)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        helper = _helper
+        helper = shared(__name__)
         if helper is None:
             return fit(*args, **kwargs)
         answer: R = helper.call(fit.__name__, *args, **kwargs)

@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from salescope.errors import ConfigError
-from salescope.helper import Helper
 from salescope.model import DEPARTMENTS, Report
 from salescope.narrative.polish import polish_view
+from salescope.render import pdf
 from salescope.render.folder import report_folder
 from salescope.settings import ALL_FORMATS, LlmSettings
 
@@ -92,6 +92,8 @@ def write_report_files(
     chosen, names = _choices(formats, departments)
     drawn = bool({"html", "pdf", "png"} & set(chosen))
     if drawn:
+        from markupsafe import Markup
+
         from salescope.render.charts import chart_specs, write_pngs
         from salescope.render.html import chart_svgs, render_html
     folder.mkdir(parents=True, exist_ok=True)
@@ -103,46 +105,58 @@ def write_report_files(
 
     with ExitStack() as running:
         drawing = running.enter_context(ThreadPoolExecutor(max_workers=1))
-        pdf: Helper | None = None
-        if "pdf" in chosen:  # its own process, started now: it imports WeasyPrint meanwhile
-            pdf = running.enter_context(Helper("salescope.render.pdf"))
+        paged = bool({"html", "pdf"} & set(chosen))
+        # The PDF, the longest part, is laid out by a process of its own (a Helper, which
+        # imports WeasyPrint meanwhile) while the PNGs are drawn on a worker thread and this
+        # one writes the other formats: vl-convert holds the interpreter lock while it
+        # draws, so only a process runs truly beside it. A process started early
+        # (pdf.helping(), the command line) draws the charts' SVGs too, while this one
+        # writes the formats that show no chart.
+        early = paged and pdf.started_early()
+        helper = running.enter_context(pdf.helper()) if "pdf" in chosen or early else None
 
         def save(name: str, text: str) -> None:
             (folder / name).write_text(text, encoding="utf-8")
             files.append(folder / name)
 
-        # The page first, with its charts' SVGs: the PDF, the longest part, is laid out
-        # from it by a process of its own (a Helper) while the PNGs are drawn on a worker
-        # thread and this one writes the other formats (vl-convert holds the interpreter
-        # lock while it draws, so only a process runs truly beside it).
+        def write_chartless() -> None:
+            if report.write_quarantine is not None:
+                n = report.write_quarantine(folder / "quarantine.csv")
+                files.append(folder / "quarantine.csv")
+                log.info("quarantine.csv: %d rows", n)
+            if "json" in chosen:
+                save("report.json", render_json(report))
+            if "md" in chosen:
+                save("report.md", render_markdown(report, view))
+            tables = report_tables(report) if {"csv", "xlsx"} & set(chosen) else []
+            if "csv" in chosen:
+                files.extend(write_tables(report, folder / "tables", tables))
+            if "xlsx" in chosen:
+                from salescope.render.xlsx import write_xlsx
+
+                files.append(write_xlsx(report, folder / "report.xlsx", tables))
+
         specs = chart_specs(report) if drawn else {}
         linked = names if "html" in chosen else ()  # department pages the report links
         html, svgs = "", {}
-        if {"html", "pdf"} & set(chosen):
+        if early and helper is not None:
+            helper.submit("chart_svgs", specs)
+            write_chartless()
+            svgs = {name: Markup(svg) for name, svg in helper.result().items()}
+        elif paged:
             svgs = chart_svgs(specs)
-            html = render_html(report, view, departments=linked, svgs=svgs, specs=specs)
-            if pdf is not None:
-                pdf.submit("write_pdf", html, folder / "report.pdf")
+        if paged:
+            live = "html" in chosen  # the PDF alone runs no script: no Vega, no specs
+            html = render_html(report, view, departments=linked, svgs=svgs, specs=specs, live=live)
+            if "pdf" in chosen and helper is not None:
+                helper.submit("write_pdf", html, folder / "report.pdf")
         png_job = (
             drawing.submit(write_pngs, report, folder / "charts", specs, svgs or None)
             if "png" in chosen
             else None
         )
-        if report.write_quarantine is not None:
-            n = report.write_quarantine(folder / "quarantine.csv")
-            files.append(folder / "quarantine.csv")
-            log.info("quarantine.csv: %d rows", n)
-        if "json" in chosen:
-            save("report.json", render_json(report))
-        if "md" in chosen:
-            save("report.md", render_markdown(report, view))
-        tables = report_tables(report) if {"csv", "xlsx"} & set(chosen) else []
-        if "csv" in chosen:
-            files.extend(write_tables(report, folder / "tables", tables))
-        if "xlsx" in chosen:
-            from salescope.render.xlsx import write_xlsx
-
-            files.append(write_xlsx(report, folder / "report.xlsx", tables))
+        if not early:
+            write_chartless()
         pngs = tuple(specs) if png_job is not None else ()  # write_pngs writes every spec
         departments_written = department_views(report, view, names) if names else {}
         if {"md", "html"} & set(chosen) and departments_written:
@@ -156,8 +170,8 @@ def write_report_files(
                 save(f"departments/{name}.html", render_department_html(d, svgs))
         if png_job is not None:
             files.extend(png_job.result())
-        if pdf is not None:
-            files.append(pdf.result())
+        if "pdf" in chosen and helper is not None:
+            files.append(helper.result())
     return sorted(files, key=lambda p: _listed(p.relative_to(folder).as_posix()))
 
 

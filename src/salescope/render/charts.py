@@ -1031,12 +1031,6 @@ def _specs(report: Report) -> dict[str, dict[str, Any]]:
     return specs
 
 
-def to_svg(spec: dict[str, Any]) -> str:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_svg(spec)  # type: ignore[no-any-return]
-
-
 def write_pngs(
     report: Report,
     folder: Path,

@@ -184,10 +184,11 @@ def _placement(view: View, names: list[str]) -> dict[str, tuple[str, ...]]:
 
 
 def chart_svgs(specs: dict[str, dict[str, Any]]) -> dict[str, Markup]:
-    """The static SVG of every chart (the fallback under the live chart, and the PDF's)."""
-    from salescope.render.charts import to_svg
+    """The static SVG of every chart (the fallback under the live chart, and the PDF's),
+    drawn in this process."""
+    from salescope.render import pdf
 
-    return {name: Markup(to_svg(spec)) for name, spec in specs.items()}
+    return {name: Markup(svg) for name, svg in pdf.chart_svgs(specs).items()}
 
 
 def render_html(
@@ -197,11 +198,14 @@ def render_html(
     departments: tuple[str, ...] = DEPARTMENTS,
     svgs: dict[str, Markup] | None = None,
     specs: dict[str, dict[str, Any]] | None = None,
+    live: bool = True,
 ) -> str:
     """The page; every string from the data is cleaned and escaped (``finalize`` and
     Jinja2's autoescape), and the chart specs by :func:`script_json`. ``departments`` are
     linked from the header (their pages are ``departments/<name>.html`` next to the
-    report)."""
+    report). ``live=False`` leaves out what only a browser uses, the chart specs and
+    Vega's JavaScript (about 1 MB): the page the PDF is laid out from, which runs no
+    script, shows the same static charts."""
     from salescope.render.charts import chart_specs
 
     view = view or build_view(report)
@@ -219,8 +223,8 @@ def render_html(
             v=view,
             charts=svgs,
             slots=_placement(view, list(specs)),
-            specs=script_json(specs),
-            vega_js=vega_javascript() if specs else Markup(""),
+            specs=script_json(specs if live else {}),
+            vega_js=vega_javascript() if specs and live else Markup(""),
             run_id=report.run.id,
             created=f"{created:%d %b %Y %H:%M} {created:%Z}".strip(),
             departments=departments,

@@ -11,10 +11,13 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from salescope.errors import MissingDependencyError
+from salescope.helper import Helper, shared, shared_helper
 
 # The page's scripts are of no use on paper; dropping them spares WeasyPrint parsing the
 # inlined Vega bundle. Safe as a regex: data strings never hold a literal "</script" (the
@@ -65,8 +68,56 @@ def write_pdf(html: str, path: Path) -> Path:
     return path
 
 
+def helping() -> AbstractContextManager[None]:
+    """Start the process that draws the charts' SVGs and lays out report.pdf now, for the
+    reports this block writes: it starts vl-convert and imports WeasyPrint (about 3 s in
+    all) while this process computes the report (:func:`salescope.helper.shared_helper`)."""
+    return shared_helper(__name__)
+
+
+def started_early() -> bool:
+    """Whether a :func:`helping` block runs: its process has started vl-convert by now, so
+    the charts' SVGs are drawn there too (a process started for one report would start it
+    later than this one, which has a chart's worth of work before the first one)."""
+    return shared(__name__) is not None
+
+
+@contextmanager
+def helper() -> Iterator[Helper]:
+    """The process of the enclosing :func:`helping` block, or one started for this block
+    alone. A block that ends with a call unanswered (it failed) stops the process: the
+    answer is not wanted any more, and a later report's calls then run in this process."""
+    early = shared(__name__)
+    if early is None:
+        with Helper(__name__) as own:
+            yield own
+        return
+    try:
+        yield early
+    finally:
+        if early.pending:
+            early.close()
+
+
 def warm() -> None:
-    """What the PDF's helper process (:class:`salescope.helper.Helper`) imports while the
-    page is made: WeasyPrint, about 1-2 s."""
+    """What the helper process loads before its first call: vl-convert's JavaScript engine
+    (started by a first chart, about 1 s), then WeasyPrint (1-2 s)."""
+    to_svg(_FIRST_CHART)
     with suppress(OSError):  # no Pango: write_pdf says so
         import weasyprint  # noqa: F401
+
+
+_FIRST_CHART = {"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x"}}}
+
+
+def to_svg(spec: dict[str, Any]) -> str:
+    """A chart's static SVG, drawn by vl-convert from its Vega-Lite ``spec``."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(spec)  # type: ignore[no-any-return]
+
+
+def chart_svgs(specs: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The static SVG of every chart: the page's fallback under each live chart, and the
+    PDF's charts."""
+    return {name: to_svg(spec) for name, spec in specs.items()}
