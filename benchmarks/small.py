@@ -105,7 +105,7 @@ for name, d in department_views(report, view, DEPARTMENTS).items():
 step("departments (md and html)")
 from salescope.render import write_outputs
 write_outputs(report, out / "again")
-step("all of it again as the command line writes it (the PDF beside the rest)")
+step("all of it again through write_outputs (the PDF beside the rest, the SVGs drawn here)")
 print(json.dumps({"times": times, "pngs": len(pngs)}))
 import shutil
 shutil.rmtree(out)

@@ -53,7 +53,7 @@ def helper_process(before: dict[int, str], module: str) -> int:
             break
         time.sleep(0.05)
     line = children()[pid]
-    assert "from salescope.helper import serve" in line and line.endswith(f" {module} ")
+    assert "from salescope.helper import serve" in line and f" {module} " in line
     return pid
 
 
@@ -187,8 +187,17 @@ def test_charts_drawn_by_an_early_helper_equal_charts_drawn_here(
     from salescope.render import pdf
 
     assert not pdf.started_early()
+    before = children()
     with pdf.helping():
         assert pdf.started_early()
+        # it runs below this process's priority: it takes the CPU time the report leaves
+        pid = helper_process(before, "salescope.render.pdf")
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        for _ in range(100):
+            if os.getpriority(os.PRIO_PROCESS, pid) != mine:
+                break
+            time.sleep(0.05)
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(mine + pdf.EARLY_NICE, 19)
         salescope.write_outputs(demo_report, tmp_path / "beside", ("html", "png"), ())
         with pdf.helper() as helper:
             assert helper.running  # its answers were used: a gone helper's calls run here

@@ -40,13 +40,14 @@ log = logging.getLogger("salescope")
 # salescope the caller imported (a folder it put on sys.path itself included), then serve.
 _START = (
     "import sys; sys.path.insert(0, sys.argv[1]) if sys.argv[1] not in sys.path else None; "
-    "from salescope.helper import serve; sys.exit(serve(sys.argv[2]))"
+    "from salescope.helper import serve; sys.exit(serve(sys.argv[2], int(sys.argv[3])))"
 )
 
 
 class Helper:
     """Calls of functions of ``module`` (a salescope module's name), run by a process of its
-    own.
+    own; with ``nice`` (1-19), one of a lower priority, which takes only the CPU time this
+    process and the others leave.
 
     >>> with Helper("salescope.render.pdf") as pdf:  # doctest: +SKIP
     ...     pdf.submit("write_pdf", html, folder / "report.pdf")
@@ -54,14 +55,14 @@ class Helper:
     ...     path = pdf.result()
     """
 
-    def __init__(self, module: str) -> None:
+    def __init__(self, module: str, nice: int = 0) -> None:
         self.module = module
         self._proc: subprocess.Popen[bytes] | None = None
         self._pending: tuple[str, tuple[Any, ...], dict[str, Any]] | None = None
         package = Path(__file__).resolve().parents[1]  # where this salescope is imported from
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-P", "-c", _START, str(package), module],
+                [sys.executable, "-P", "-c", _START, str(package), module, str(nice)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 start_new_session=True,  # Ctrl-C stops this process, which stops that one
@@ -151,13 +152,13 @@ _shared: dict[str, Helper] = {}  # module -> the process of the enclosing shared
 
 
 @contextmanager
-def shared_helper(module: str) -> Iterator[None]:
+def shared_helper(module: str, nice: int = 0) -> Iterator[None]:
     """A :class:`Helper` for ``module``, started now, which :func:`shared` gives the code this
     block runs; a block inside another for the same module uses the outer block's."""
     if module in _shared:
         yield
         return
-    with Helper(module) as helper:
+    with Helper(module, nice) as helper:
         _shared[module] = helper
         try:
             yield
@@ -170,10 +171,13 @@ def shared(module: str) -> Helper | None:
     return _shared.get(module)
 
 
-def serve(module: str) -> int:
+def serve(module: str, nice: int = 0) -> int:
     """The helper process: import ``module``, run its ``warm()``, then answer each call read
     from stdin, in order, until stdin ends. An answer is ``(True, value)`` or
-    ``(False, error)``."""
+    ``(False, error)``. ``nice`` lowers the process's scheduling priority first."""
+    if nice:
+        with suppress(OSError):
+            os.nice(nice)
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # what a library prints goes to stderr, not into the answers
     sys.stdout = sys.stderr

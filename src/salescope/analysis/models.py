@@ -31,10 +31,11 @@ R = TypeVar("R")
 
 def helping() -> AbstractContextManager[None]:
     """Have the fits of this block run by a helper process, which starts importing the
-    libraries now (:func:`salescope.helper.shared_helper`). Where this process has imported
-    statsmodels already (a second report in one program), the fits run here, at no cost to
-    import."""
-    return nullcontext() if "statsmodels" in sys.modules else shared_helper(__name__)
+    libraries now (:func:`salescope.helper.shared_helper`), a little below this process's
+    priority: reading and validating come first, and the first fit is needed only after
+    them. Where this process has imported statsmodels already (a second report in one
+    program), the fits run here, at no cost to import."""
+    return nullcontext() if "statsmodels" in sys.modules else shared_helper(__name__, nice=5)
 
 
 def warm() -> None:
