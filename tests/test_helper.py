@@ -235,3 +235,25 @@ def test_a_pdf_from_the_command_line_loads_neither_vl_convert_nor_weasyprint_her
         if "2024-04" <= day < "2024-07"
     ]
     assert f"{sum(q2):,.2f}" in text  # 248.73
+
+
+def test_an_early_helper_writes_the_pdf_where_this_process_means_after_a_chdir(
+    demo_report: salescope.Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper keeps the working folder it started in: a relative folder given after
+    this process changed folders still gets its PDF."""
+    from salescope.render import pdf, write_report_files
+
+    (tmp_path / "elsewhere").mkdir()
+    with pdf.helping():
+        monkeypatch.chdir(tmp_path / "elsewhere")
+        written = write_report_files(demo_report, Path("out"), ("pdf",), ())
+    assert Path("out") / "report.pdf" in written
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "elsewhere" / "out" / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    revenue = demo_report.kpi("revenue")
+    assert revenue is not None and f"{revenue.value:,.0f}" in text

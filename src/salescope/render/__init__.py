@@ -149,7 +149,8 @@ def write_report_files(
             live = "html" in chosen  # the PDF alone runs no script: no Vega, no specs
             html = render_html(report, view, departments=linked, svgs=svgs, specs=specs, live=live)
             if "pdf" in chosen and helper is not None:
-                helper.submit("write_pdf", html, folder / "report.pdf")
+                # resolved: the process keeps the working folder it started in
+                helper.submit("write_pdf", html, (folder / "report.pdf").resolve())
         png_job = (
             drawing.submit(write_pngs, report, folder / "charts", specs, svgs or None)
             if "png" in chosen
@@ -171,7 +172,8 @@ def write_report_files(
         if png_job is not None:
             files.extend(png_job.result())
         if "pdf" in chosen and helper is not None:
-            files.append(helper.result())
+            helper.result()
+            files.append(folder / "report.pdf")
     return sorted(files, key=lambda p: _listed(p.relative_to(folder).as_posix()))
 
 
