@@ -175,7 +175,21 @@ def test_a_report_fits_its_models_in_the_helper_and_equals_one_fitted_here(
 
 
 def _svgs(page: Path) -> list[str]:
-    return re.findall(r"<svg\b.*?</svg\s*>", page.read_text(encoding="utf-8"), re.S)
+    """The page's SVGs, the ids of their clip paths and gradients numbered from 0 in each:
+    vl-convert numbers them on from every chart it drew before in that process."""
+    found = re.findall(r"<svg\b.*?</svg\s*>", page.read_text(encoding="utf-8"), re.S)
+    return [_renumbered(svg) for svg in found]
+
+
+def _renumbered(svg: str) -> str:
+    ids: dict[str, str] = {}
+
+    def number(found: re.Match[str]) -> str:
+        kind = found[1]
+        same = sum(1 for old in ids if old.startswith(kind) and old[len(kind) :].isdigit())
+        return ids.setdefault(found[0], f"{kind}{same}")
+
+    return re.sub(r"\b(clip|gradient_|pattern_)\d+\b", number, svg)
 
 
 def test_charts_drawn_by_an_early_helper_equal_charts_drawn_here(
