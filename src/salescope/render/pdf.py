@@ -81,9 +81,10 @@ EARLY_NICE = 10
 
 
 def started_early() -> bool:
-    """Whether a :func:`helping` block runs: its process has started vl-convert by now, so
-    the charts' SVGs are drawn there too (a process started for one report would start it
-    later than this one, which has a chart's worth of work before the first one)."""
+    """Whether a :func:`helping` block runs: its process has loaded vl-convert by now, so
+    it draws the charts' SVGs too. A process started only when writing begins would still
+    be loading vl-convert and WeasyPrint when the first chart is wanted: then this process
+    draws them."""
     return shared(__name__) is not None
 
 
